@@ -1,0 +1,269 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { DrillError, ExitCode } from '../errors.js';
+import { fromResponse, unreachable } from './errors.js';
+import type { DeleteOptions, KubeApi, ListOptions, ListResult, ObjectRef, PatchKind, TypeRef, WatchHandle, WatchOptions } from './kube-api.js';
+import { defaultRetry, withRetry, type Attempt, type RetryPolicy } from './retry.js';
+import type { KubeObject } from './types.js';
+import { runWatch } from './watch-loop.js';
+
+export interface KubeConnectOptions {
+  kubeconfig?: string;
+  context?: string;
+  retry?: RetryPolicy;
+}
+
+interface Resolved {
+  path: string; // collection path, with {ns} placeholder for namespaced kinds
+  namespaced: boolean;
+  hasStatus: boolean;
+}
+
+const PATCH_TYPES: Record<PatchKind, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+};
+
+/**
+ * Loads a kubeconfig the way kubectl does (--kubeconfig, else $KUBECONFIG, else ~/.kube/config) and
+ * selects the context. Every problem is one DrillError with a hint, exit 4.
+ */
+export function loadKubeConfig(opts: KubeConnectOptions = {}): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (cause) {
+    const where = opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
+    const msg = (cause as Error).message.split('\n')[0];
+    throw new DrillError('KUBECONFIG_INVALID', `cannot read kubeconfig ${where}: ${msg}`, ExitCode.Precondition, {
+      hint: 'check the file is a valid kubeconfig (kubectl config view --kubeconfig FILE), or pass --kubeconfig',
+      cause,
+    });
+  }
+  if (opts.context) {
+    if (!kc.getContexts().some((c) => c.name === opts.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new DrillError('KUBE_CONTEXT_UNKNOWN', `context "${opts.context}" is not in the kubeconfig`, ExitCode.Precondition, {
+        hint: known.length ? `known contexts: ${known.join(', ')}` : 'the kubeconfig has no contexts; for the lab run `kdrill lab up`',
+      });
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!kc.getCurrentContext() || !cluster) {
+    throw new DrillError('KUBE_CONTEXT_UNKNOWN', 'the kubeconfig has no current context with a cluster', ExitCode.Precondition, {
+      hint: 'pass --context NAME, or set current-context in the kubeconfig',
+    });
+  }
+  try {
+    new URL(cluster.server);
+  } catch (cause) {
+    throw new DrillError('KUBECONFIG_INVALID', `the server URL of cluster "${cluster.name}" is not a URL: ${cluster.server}`, ExitCode.Precondition, {
+      hint: 'fix clusters[].cluster.server in the kubeconfig',
+      cause,
+    });
+  }
+  return kc;
+}
+
+export function connectKube(opts: KubeConnectOptions = {}): KubeApi {
+  return new ClientNodeKubeApi(loadKubeConfig(opts), opts.retry ?? defaultRetry);
+}
+
+/**
+ * The one adapter over @kubernetes/client-node: its KubeConfig for contexts, credentials and TLS,
+ * its Watch for streams. Requests carry raw JSON rather than going through KubernetesObjectApi,
+ * whose typed (de)serialisation turns timestamps into Dates and drops fields it does not know:
+ * kdrill hashes specs and round-trips Velero objects, so it needs the server's JSON as sent.
+ */
+export class ClientNodeKubeApi implements KubeApi {
+  readonly context: string;
+  readonly server: string;
+  private readonly kc: KubeConfig;
+  private readonly retry: RetryPolicy;
+  private readonly discovered = new Map<string, Map<string, Resolved> | null>(); // apiVersion -> kind -> info
+
+  constructor(kc: KubeConfig, retry: RetryPolicy = defaultRetry) {
+    this.kc = kc;
+    this.retry = retry;
+    this.context = kc.getCurrentContext();
+    this.server = kc.getCurrentCluster()!.server.replace(/\/+$/, '');
+  }
+
+  async serverVersion(): Promise<{ gitVersion: string; major: string; minor: string }> {
+    return JSON.parse(await this.call('GET', '/version', undefined, 'read the server version')) as { gitVersion: string; major: string; minor: string };
+  }
+
+  async serves(type: TypeRef): Promise<boolean> {
+    return (await this.resolve(type, false)) !== undefined;
+  }
+
+  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    const url = await this.itemPath(ref);
+    const body = await this.call('GET', url, undefined, `get ${describe(ref)}`, { allow404: true });
+    return body === undefined ? undefined : (JSON.parse(body) as KubeObject);
+  }
+
+  async list(type: TypeRef, opts: ListOptions = {}): Promise<ListResult> {
+    const base = await this.collectionPath(type, opts.namespace, true);
+    const items: KubeObject[] = [];
+    let cont = '';
+    let resourceVersion = '';
+    do {
+      const q = new URLSearchParams();
+      if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
+      if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
+      q.set('limit', '500');
+      if (cont) q.set('continue', cont);
+      const page = JSON.parse(await this.call('GET', `${base}?${q}`, undefined, `list ${type.kind}`)) as {
+        items?: KubeObject[];
+        metadata?: { continue?: string; resourceVersion?: string };
+      };
+      for (const it of page.items ?? []) items.push({ apiVersion: type.apiVersion, kind: type.kind, ...it });
+      cont = page.metadata?.continue ?? '';
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+    } while (cont);
+    return { items, resourceVersion };
+  }
+
+  async create(obj: KubeObject): Promise<KubeObject> {
+    const ref = refOf(obj);
+    const url = await this.collectionPath(ref, ref.namespace);
+    return JSON.parse(await this.call('POST', url, JSON.stringify(obj), `create ${describe(ref)}`)) as KubeObject;
+  }
+
+  async replace(obj: KubeObject): Promise<KubeObject> {
+    const ref = refOf(obj);
+    return JSON.parse(await this.call('PUT', await this.itemPath(ref), JSON.stringify(obj), `update ${describe(ref)}`)) as KubeObject;
+  }
+
+  async patch(ref: ObjectRef, patch: unknown, kind: PatchKind = 'merge'): Promise<KubeObject> {
+    return JSON.parse(
+      await this.call('PATCH', await this.itemPath(ref), JSON.stringify(patch), `patch ${describe(ref)}`, { contentType: PATCH_TYPES[kind] }),
+    ) as KubeObject;
+  }
+
+  async patchStatus(ref: ObjectRef, status: unknown): Promise<KubeObject> {
+    const info = await this.resolve(ref, true);
+    const url = (await this.itemPath(ref)) + (info?.hasStatus ? '/status' : '');
+    return JSON.parse(
+      await this.call('PATCH', url, JSON.stringify({ status }), `update the status of ${describe(ref)}`, { contentType: PATCH_TYPES.merge }),
+    ) as KubeObject;
+  }
+
+  async delete(ref: ObjectRef, opts: DeleteOptions = {}): Promise<boolean> {
+    const body = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', ...opts });
+    const res = await this.call('DELETE', await this.itemPath(ref), body, `delete ${describe(ref)}`, { allow404: true });
+    return res !== undefined;
+  }
+
+  async bindPod(namespace: string, name: string, node: string): Promise<void> {
+    const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } };
+    await this.call('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`, JSON.stringify(body), `bind pod ${namespace}/${name}`);
+  }
+
+  watch(type: TypeRef, opts: WatchOptions): WatchHandle {
+    const watcher = new Watch(this.kc);
+    const params = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, allowWatchBookmarks: true };
+    return runWatch(
+      {
+        list: () => this.list(type, opts),
+        stream: async (resourceVersion, onEvent, done) => {
+          const path = await this.collectionPath(type, opts.namespace, true);
+          const ctl = await watcher.watch(path, { ...params, resourceVersion }, (phase, obj) => onEvent(phase, obj as KubeObject), done);
+          return () => ctl.abort();
+        },
+      },
+      opts,
+    );
+  }
+
+  private async collectionPath(type: TypeRef, namespace: string | undefined, anyNamespace = false): Promise<string> {
+    const info = await this.resolve(type, true);
+    if (!info) throw new DrillError('KUBE_UNKNOWN_KIND', `the server at ${this.server} does not serve ${type.kind} (${type.apiVersion})`, ExitCode.Precondition, { hint: 'is the CRD installed? `kubectl api-resources` lists what the server serves' });
+    if (!info.namespaced) return info.path.replace('/namespaces/{ns}', '');
+    if (!namespace && anyNamespace) return info.path.replace('/namespaces/{ns}', '');
+    if (!namespace) throw new DrillError('KUBE_NAMESPACE_REQUIRED', `${type.kind} is namespaced: a namespace is required`, ExitCode.Internal);
+    return info.path.replace('{ns}', encodeURIComponent(namespace!));
+  }
+
+  private async itemPath(ref: ObjectRef): Promise<string> {
+    if (!ref.name) throw new DrillError('KUBE_NAME_REQUIRED', `${ref.kind} needs a name`, ExitCode.Internal);
+    return `${await this.collectionPath(ref, ref.namespace)}/${encodeURIComponent(ref.name)}`;
+  }
+
+  /** Discovery, cached per apiVersion and refreshed on a miss: CRDs appear while kdrill runs. */
+  private async resolve(type: TypeRef, refreshOnMiss: boolean): Promise<Resolved | undefined> {
+    const cached = this.discovered.get(type.apiVersion);
+    if (cached?.has(type.kind)) return cached.get(type.kind);
+    if (cached !== undefined && !refreshOnMiss) return undefined;
+    const gvPath = type.apiVersion.includes('/') ? `/apis/${type.apiVersion}` : `/api/${type.apiVersion}`;
+    const body = await this.call('GET', gvPath, undefined, `discover ${type.apiVersion}`, { allow404: true });
+    if (body === undefined) {
+      this.discovered.set(type.apiVersion, null);
+      return undefined;
+    }
+    const list = JSON.parse(body) as { resources?: { name: string; kind: string; namespaced: boolean }[] };
+    const m = new Map<string, Resolved>();
+    const subs = new Set((list.resources ?? []).filter((r) => r.name.includes('/')).map((r) => r.name));
+    for (const r of list.resources ?? []) {
+      if (r.name.includes('/')) continue;
+      m.set(r.kind, { path: `${gvPath}/namespaces/{ns}/${r.name}`, namespaced: r.namespaced, hasStatus: subs.has(`${r.name}/status`) });
+    }
+    this.discovered.set(type.apiVersion, m);
+    return m.get(type.kind);
+  }
+
+  private async call(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string } = {}): Promise<string> {
+    const res = await withRetry(() => this.once(method, path, body, what, o), method !== 'POST', this.retry);
+    return res as string;
+  }
+
+  private async once(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string }): Promise<Attempt<string | undefined>> {
+    const url = new URL(this.server + path);
+    const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
+    try {
+      await this.kc.applyToHTTPSOptions(opts);
+    } catch (cause) {
+      return { ok: false, error: new DrillError('KUBE_CREDENTIALS', `cannot use the credentials of context "${this.context}": ${(cause as Error).message}`, ExitCode.Precondition, { hint: 'check the user and cluster entries of the kubeconfig (an http:// server needs insecure-skip-tls-verify: true)', cause }) };
+    }
+    const headers = opts.headers as Record<string, string>;
+    if (body !== undefined) {
+      headers['Content-Type'] = o.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve) => {
+      const req = send(url, opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, errno: error.code, error: unreachable(this.server, this.context, error) }));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve({ ok: true, value: text });
+          if (status === 404 && o.allow404) return resolve({ ok: true, value: undefined });
+          resolve({ ok: false, status, retryAfter: res.headers['retry-after'] as string | undefined, error: fromResponse(status, text, `cannot ${what}`, this.context) });
+        });
+      });
+      req.setTimeout(60_000, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        resolve({ ok: false, errno: error.code, error: unreachable(this.server, this.context, error) });
+      });
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+}
+
+function refOf(obj: KubeObject): ObjectRef {
+  if (!obj.apiVersion || !obj.kind) throw new DrillError('KUBE_BAD_OBJECT', 'an object needs apiVersion and kind', ExitCode.Internal);
+  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' };
+}
+
+function describe(ref: TypeRef & { namespace?: string; name?: string }): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name ?? ''}`.trim();
+}

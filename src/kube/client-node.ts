@@ -187,7 +187,7 @@ export class ClientNodeKubeApi implements KubeApi {
     if (!info.namespaced) return info.path.replace('/namespaces/{ns}', '');
     if (!namespace && anyNamespace) return info.path.replace('/namespaces/{ns}', '');
     if (!namespace) throw new DrillError('KUBE_NAMESPACE_REQUIRED', `${type.kind} is namespaced: a namespace is required`, ExitCode.Internal);
-    return info.path.replace('{ns}', encodeURIComponent(namespace!));
+    return info.path.replace('{ns}', encodeURIComponent(namespace));
   }
 
   private async itemPath(ref: ObjectRef): Promise<string> {
@@ -246,7 +246,7 @@ export class ClientNodeKubeApi implements KubeApi {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return resolve({ ok: true, value: text });
           if (status === 404 && o.allow404) return resolve({ ok: true, value: undefined });
-          resolve({ ok: false, status, retryAfter: res.headers['retry-after'] as string | undefined, error: fromResponse(status, text, `cannot ${what}`, this.context) });
+          resolve({ ok: false, status, retryAfter: res.headers['retry-after'], error: fromResponse(status, text, `cannot ${what}`, this.context) });
         });
       });
       req.setTimeout(60_000, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));

@@ -18,15 +18,14 @@ export function isKubeApiError(e: unknown, status?: number): e is KubeApiError {
 
 /** Turns a non-2xx answer into a KubeApiError, with a hint where an operator can act. */
 export function fromResponse(status: number, body: string, what: string, context: string): KubeApiError {
-  let reason = '';
-  let message = '';
+  let s: { reason?: string; message?: string };
   try {
-    const s = JSON.parse(body) as { reason?: string; message?: string };
-    reason = s.reason ?? '';
-    message = s.message ?? '';
+    s = JSON.parse(body) as { reason?: string; message?: string };
   } catch {
-    message = body.slice(0, 200);
+    s = { message: body.slice(0, 200) };
   }
+  const reason = s.reason ?? '';
+  const message = s.message ?? '';
   const text = `${what}: ${message || `HTTP ${status}`}`;
   if (status === 401) return new KubeApiError(status, reason || 'Unauthorized', text, `the credentials of context "${context}" were refused; refresh them or pick another --context`);
   if (status === 403 && !message.includes('admission webhook')) return new KubeApiError(status, reason || 'Forbidden', text, `context "${context}" lacks the RBAC permission; see \`kdrill schedule\` for the roles kdrill needs`);

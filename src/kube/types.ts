@@ -1,4 +1,6 @@
 /** A Kubernetes object as JSON. The lab and the adapters pass these around untyped past metadata. */
+// spec and status are JSON of many shapes; code narrows what it reads.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
@@ -7,6 +9,7 @@ export interface KubeObject {
   status?: any;
   [key: string]: unknown;
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export interface OwnerReference {
   apiVersion: string;

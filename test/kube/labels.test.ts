@@ -37,7 +37,8 @@ describe('label selectors', () => {
     const sel = { matchLabels: { app: 'thanos' }, matchExpressions: [{ key: 'tier', operator: 'In' as const, values: ['query', 'store'] }, { key: 'x', operator: 'DoesNotExist' as const }] };
     const text = selectorToString(sel);
     expect(text).toBe('app=thanos,tier in (query,store),!x');
-    for (const l of [labels, { app: 'thanos', tier: 'store' }, { app: 'thanos', tier: 'x', x: '1' }]) {
+    const samples: Record<string, string>[] = [labels, { app: 'thanos', tier: 'store' }, { app: 'thanos', tier: 'x', x: '1' }];
+    for (const l of samples) {
       expect(matchesRequirements(l, parseLabelSelector(text))).toBe(matchesLabelSelector(l, sel));
     }
   });

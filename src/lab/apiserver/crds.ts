@@ -46,9 +46,9 @@ export function typesForCrd(crd: KubeObject): ResourceType[] {
         crd: crdName,
         validate: schema
           ? (obj: KubeObject): KubeObject => {
-              const { value, causes } = applySchema(schema, obj as Record<string, unknown>);
+              const { value, causes } = applySchema(schema, obj);
               if (causes.length) throw invalid(String(names.kind), obj.metadata?.name ?? '', causes);
-              return value as KubeObject;
+              return value;
             }
           : undefined,
       } satisfies ResourceType;

@@ -32,5 +32,6 @@ function fieldValue(obj: KubeObject, path: string): string {
     if (typeof cur !== 'object' || cur === null) return '';
     cur = (cur as Record<string, unknown>)[seg];
   }
-  return cur === undefined || cur === null ? '' : String(cur);
+  if (cur === undefined || cur === null) return '';
+  return typeof cur === 'object' ? JSON.stringify(cur) : String(cur as string | number | boolean);
 }

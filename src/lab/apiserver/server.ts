@@ -7,6 +7,8 @@ import { discovery } from './discovery.js';
 import { matchesFields, parseFieldSelector } from './fields.js';
 import { groupVersion, type ResourceType } from './resources.js';
 import { ApiError, badRequest, methodNotAllowed, unsupportedMediaType } from './status.js';
+import { decodeProtobuf } from './protobuf.js';
+import { toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
 
 export interface LabApiServerOptions extends LabClusterOptions {
@@ -137,6 +139,7 @@ export class LabApiServer {
       const from = start ? all.findIndex((o) => itemKey(o) > start) : 0;
       const page = from < 0 ? [] : limit > 0 ? all.slice(from, from + limit) : all.slice(from);
       const more = from >= 0 && limit > 0 && from + limit < all.length;
+      if (wantsTable(req.headers.accept)) return json(res, 200, toTable(t, page, String(this.cluster.store.currentResourceVersion())));
       return json(res, 200, {
         kind: t.listKind,
         apiVersion: groupVersion(t),
@@ -173,8 +176,11 @@ export class LabApiServer {
       return json(res, 200, this.cluster.update(t, undefined, name, { ...cur, spec: { ...cur.spec, finalizers: body.spec?.finalizers ?? [] } }));
     }
     switch (method) {
-      case 'GET':
-        return json(res, 200, this.cluster.get(t, ns, name));
+      case 'GET': {
+        const o = this.cluster.get(t, ns, name);
+        if (wantsTable(req.headers.accept)) return json(res, 200, toTable(t, [o], String(this.cluster.store.currentResourceVersion())));
+        return json(res, 200, o);
+      }
       case 'PUT':
         return json(res, 200, this.cluster.update(t, ns, name, await readJson(req, this.opts.maxBodyBytes), status));
       case 'PATCH': {
@@ -237,9 +243,8 @@ function text(res: ServerResponse, code: number, body: string): void {
 }
 
 async function readJson(req: IncomingMessage, max = 3 * 1024 * 1024, allowAny = false, optional = false): Promise<KubeObject> {
-  // Only JSON is spoken; clients that try protobuf first (kubectl) fall back to JSON on a 415.
   const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
-  if (ct.includes('protobuf') || ct.includes('yaml')) throw unsupportedMediaType(ct);
+  if (ct.includes('yaml')) throw unsupportedMediaType(ct);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -247,6 +252,7 @@ async function readJson(req: IncomingMessage, max = 3 * 1024 * 1024, allowAny = 
     if (size > max) throw new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large');
     chunks.push(c as Buffer);
   }
+  if (ct === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(Buffer.concat(chunks));
   const raw = Buffer.concat(chunks).toString('utf8');
   if (!raw.trim()) {
     if (optional) return undefined as unknown as KubeObject;

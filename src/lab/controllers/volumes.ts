@@ -16,7 +16,7 @@ export async function reconcileVolumes(ctx: ControllerContext, zones: string[], 
     let volumeName = pvc.spec?.volumeName as string | undefined;
     let pv = volumeName ? pvs.get(undefined, volumeName) : pvs.list().find((v) => claimOf(v) === `${ns}/${name}`);
     if (!pv && !volumeName && zones.length > 0) {
-      const zone = zones[turn.n++ % zones.length]!;
+      const zone = pickZone(pvs.list(), name, zones, turn);
       volumeName = `pvc-${pvc.metadata?.uid ?? name}`;
       pv = await ctx.create('pv', {
         metadata: { name: volumeName, labels: { [ZONE_LABEL]: zone }, annotations: { 'pv.kubernetes.io/provisioned-by': 'lab.kdrill.dev' } },
@@ -54,6 +54,20 @@ export async function reconcileVolumes(ctx: ControllerContext, zones: string[], 
     if (pv.spec?.persistentVolumeReclaimPolicy === 'Delete') await ctx.delete('pv', pv);
     else if (pv.status?.phase !== 'Released') await ctx.patchStatus('pv', pv, { phase: 'Released' });
   }
+}
+
+// Volumes of one StatefulSet (claims that differ only in their ordinal) go to the least used zone.
+function pickZone(pvs: KubeObject[], claim: string, zones: string[], turn: { n: number }): string {
+  const group = claim.replace(/-\d+$/, '');
+  const used = new Map(zones.map((z) => [z, 0]));
+  for (const pv of pvs) {
+    const other = (pv.spec?.claimRef as { name?: string } | undefined)?.name ?? '';
+    const z = pv.metadata?.labels?.[ZONE_LABEL];
+    if (z && used.has(z) && other.replace(/-\d+$/, '') === group) used.set(z, used.get(z)! + 1);
+  }
+  const least = Math.min(...used.values());
+  const candidates = zones.filter((z) => used.get(z) === least);
+  return candidates[turn.n++ % candidates.length]!;
 }
 
 function claimOf(pv: KubeObject): string | undefined {

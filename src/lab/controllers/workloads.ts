@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { matchesLabelSelector } from '../../kube/labels.js';
-import type { KubeObject, LabelSelector } from '../../kube/types.js';
+import type { KubeObject } from '../../kube/types.js';
 import type { ControllerContext } from './context.js';
 import { isNodeReady } from './nodes.js';
 import { isPodActive, isPodReady, ownerRef, podFromTemplate, stamp } from './pods.js';
@@ -168,7 +168,7 @@ async function statefulSet(ctx: ControllerContext, s: KubeObject): Promise<void>
 async function daemonSet(ctx: ControllerContext, ds: KubeObject): Promise<void> {
   if (ds.metadata?.deletionTimestamp) return;
   const nodeSelector = (ds.spec?.template?.spec?.nodeSelector as Record<string, string> | undefined) ?? {};
-  const nodes = ctx.of('node').list().filter((n) => matchesLabelSelector(n.metadata?.labels ?? {}, { matchLabels: nodeSelector } as LabelSelector));
+  const nodes = ctx.of('node').list().filter((n) => matchesLabelSelector(n.metadata?.labels ?? {}, { matchLabels: nodeSelector }));
   const pods = podsOf(ctx, ds).filter(isPodActive);
   for (const n of nodes) {
     const node = n.metadata?.name ?? '';

@@ -88,7 +88,7 @@ export function runWatch(t: WatchTransport, opts: WatchOptions, sleep: (ms: numb
             },
             (err) => {
               if ((err as { statusCode?: number } | null)?.statusCode === 410) gone = true;
-              else if (err && !stopped && (err as { statusCode?: number }).statusCode) return reject(err as Error);
+              else if (err && !stopped && (err as { statusCode?: number }).statusCode) return reject(err instanceof Error ? err : new Error(String(err)));
               resolve(gone ? 'gone' : 'ended');
             },
           )

@@ -33,5 +33,7 @@ function fieldValue(obj: KubeObject, path: string): string {
     cur = (cur as Record<string, unknown>)[seg];
   }
   if (cur === undefined || cur === null) return '';
-  return typeof cur === 'object' ? JSON.stringify(cur) : String(cur as string | number | boolean);
+  if (typeof cur === 'string') return cur;
+  if (typeof cur === 'number' || typeof cur === 'boolean') return String(cur);
+  return JSON.stringify(cur);
 }

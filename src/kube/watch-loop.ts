@@ -88,7 +88,7 @@ export function runWatch(t: WatchTransport, opts: WatchOptions, sleep: (ms: numb
             },
             (err) => {
               if ((err as { statusCode?: number } | null)?.statusCode === 410) gone = true;
-              else if (err && !stopped && (err as { statusCode?: number }).statusCode) return reject(err instanceof Error ? err : new Error(String(err)));
+              else if (err && !stopped && (err as { statusCode?: number }).statusCode) return reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
               resolve(gone ? 'gone' : 'ended');
             },
           )

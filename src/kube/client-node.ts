@@ -84,7 +84,7 @@ export class ClientNodeKubeApi implements KubeApi {
   readonly server: string;
   private readonly kc: KubeConfig;
   private readonly retry: RetryPolicy;
-  private readonly discovered = new Map<string, Map<string, Resolved> | null>(); // apiVersion -> kind -> info
+  private readonly discovered = new Map<string, Map<string, Resolved>>(); // apiVersion -> kind -> info
 
   constructor(kc: KubeConfig, retry: RetryPolicy = defaultRetry) {
     this.kc = kc;
@@ -98,7 +98,7 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   async serves(type: TypeRef): Promise<boolean> {
-    return (await this.resolve(type, false)) !== undefined;
+    return (await this.resolve(type)) !== undefined;
   }
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
@@ -147,7 +147,7 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   async patchStatus(ref: ObjectRef, status: unknown): Promise<KubeObject> {
-    const info = await this.resolve(ref, true);
+    const info = await this.resolve(ref);
     const url = (await this.itemPath(ref)) + (info?.hasStatus ? '/status' : '');
     return JSON.parse(
       await this.call('PATCH', url, JSON.stringify({ status }), `update the status of ${describe(ref)}`, { contentType: PATCH_TYPES.merge }),
@@ -182,7 +182,7 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   private async collectionPath(type: TypeRef, namespace: string | undefined, anyNamespace = false): Promise<string> {
-    const info = await this.resolve(type, true);
+    const info = await this.resolve(type);
     if (!info) throw new DrillError('KUBE_UNKNOWN_KIND', `the server at ${this.server} does not serve ${type.kind} (${type.apiVersion})`, ExitCode.Precondition, { hint: 'is the CRD installed? `kubectl api-resources` lists what the server serves' });
     if (!info.namespaced) return info.path.replace('/namespaces/{ns}', '');
     if (!namespace && anyNamespace) return info.path.replace('/namespaces/{ns}', '');
@@ -195,17 +195,13 @@ export class ClientNodeKubeApi implements KubeApi {
     return `${await this.collectionPath(ref, ref.namespace)}/${encodeURIComponent(ref.name)}`;
   }
 
-  /** Discovery, cached per apiVersion and refreshed on a miss: CRDs appear while kdrill runs. */
-  private async resolve(type: TypeRef, refreshOnMiss: boolean): Promise<Resolved | undefined> {
-    const cached = this.discovered.get(type.apiVersion);
-    if (cached?.has(type.kind)) return cached.get(type.kind);
-    if (cached !== undefined && !refreshOnMiss) return undefined;
+  /** Discovery, cached per apiVersion and asked again on a miss: CRDs appear while kdrill runs. */
+  private async resolve(type: TypeRef): Promise<Resolved | undefined> {
+    const cached = this.discovered.get(type.apiVersion)?.get(type.kind);
+    if (cached) return cached;
     const gvPath = type.apiVersion.includes('/') ? `/apis/${type.apiVersion}` : `/api/${type.apiVersion}`;
     const body = await this.call('GET', gvPath, undefined, `discover ${type.apiVersion}`, { allow404: true });
-    if (body === undefined) {
-      this.discovered.set(type.apiVersion, null);
-      return undefined;
-    }
+    if (body === undefined) return undefined;
     const list = JSON.parse(body) as { resources?: { name: string; kind: string; namespaced: boolean }[] };
     const m = new Map<string, Resolved>();
     const subs = new Set((list.resources ?? []).filter((r) => r.name.includes('/')).map((r) => r.name));

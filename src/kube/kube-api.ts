@@ -40,6 +40,11 @@ export interface WatchEvent {
 }
 
 export interface WatchOptions extends ListOptions {
+  /**
+   * Start streaming from this version instead of listing first (to resume a watch kdrill journaled).
+   * If the server no longer has it (410 Gone), the watch lists and carries on.
+   */
+  resourceVersion?: string;
   onEvent: (e: WatchEvent) => void;
   /** Called after each (re-)list with the full current set, before the events it implies. */
   onSync?: (items: KubeObject[]) => void;

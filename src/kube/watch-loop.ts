@@ -17,7 +17,7 @@ const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.met
  */
 export function runWatch(t: WatchTransport, opts: WatchOptions, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): WatchHandle {
   const known = new Map<string, KubeObject>();
-  let rv = '';
+  let rv = opts.resourceVersion ?? '';
   let stopped = false;
   let abortStream: (() => void) | undefined;
   let relists = 0;
@@ -60,7 +60,7 @@ export function runWatch(t: WatchTransport, opts: WatchOptions, sleep: (ms: numb
 
   const loop = async (): Promise<void> => {
     let failures = 0;
-    let needList = true;
+    let needList = opts.resourceVersion === undefined;
     while (!stopped) {
       try {
         if (needList) {

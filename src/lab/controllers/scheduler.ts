@@ -15,8 +15,7 @@ interface NodeSelectorRequirement {
 export async function schedule(ctx: ControllerContext): Promise<void> {
   const nodes = ctx.of('node').list().filter(isNodeReady);
   if (nodes.length === 0) return;
-  const pods = ctx.of('pod').list();
-  for (const pod of pods) {
+  for (const pod of ctx.of('pod').list()) {
     if (pod.spec?.nodeName || pod.metadata?.deletionTimestamp) continue;
     if (pod.spec?.schedulerName && pod.spec.schedulerName !== 'default-scheduler') continue;
     const zone = volumeZone(ctx, pod);
@@ -24,6 +23,7 @@ export async function schedule(ctx: ControllerContext): Promise<void> {
     const fits = nodes.filter((n) => fitsNode(pod, n) && (zone === undefined || n.metadata?.labels?.[ZONE_LABEL] === zone));
     if (fits.length === 0) continue;
     const owner = pod.metadata?.ownerReferences?.[0]?.uid;
+    const pods = ctx.of('pod').list(); // fresh: includes the bindings made earlier in this pass
     const load = (n: KubeObject): [number, number] => {
       const on = pods.filter((p) => p.spec?.nodeName === n.metadata?.name && !p.metadata?.deletionTimestamp);
       const sameOwnerZone = pods.filter(

@@ -85,7 +85,7 @@ for (const spec of TARGETS) {
       const err = await kube.get({ apiVersion: 'example.invalid/v1', kind: 'Nothing', name: 'x' }).catch((e: unknown) => e);
       expect((err as { code: string }).code).toBe('KUBE_UNKNOWN_KIND');
       const r = await run('kubectl', ['--kubeconfig', t.kubeconfig, 'get', '--raw', '/api/v1/nothings']).catch((e: { stderr: string }) => e);
-      expect((r as { stderr: string }).stderr).toMatch(/NotFound|could not find the requested resource/);
+      expect((r).stderr).toMatch(/NotFound|could not find the requested resource/);
     });
 
     it('streams ADDED, MODIFIED and DELETED in order', async () => {

@@ -1,0 +1,89 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ClientNodeKubeApi, loadKubeConfig } from '../../src/kube/client-node.js';
+import { isKubeApiError } from '../../src/kube/errors.js';
+import type { RetryPolicy } from '../../src/kube/retry.js';
+import { labKubeconfig } from '../../src/lab/kubeconfig.js';
+
+type Step = (req: IncomingMessage, res: ServerResponse) => void;
+
+const DISCOVERY = { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'configmaps', namespaced: true, kind: 'ConfigMap', verbs: [] }] };
+const json = (code: number, body: unknown, headers: Record<string, string> = {}): Step => (_q, res) => {
+  res.writeHead(code, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+};
+const status = (code: number, reason: string) => json(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message: reason, code });
+const reset: Step = (req) => req.socket.destroy();
+
+/** The adapter's retry and error mapping, against a scripted server: each request takes the next step. */
+describe('ClientNodeKubeApi retries and errors', () => {
+  let server: Server;
+  let steps: Step[];
+  let seen: string[];
+  let api: ClientNodeKubeApi;
+  let sleeps: number[];
+
+  beforeEach(async () => {
+    steps = [];
+    seen = [];
+    sleeps = [];
+    server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url === '/api/v1') return json(200, DISCOVERY)(req, res);
+      const step = steps.shift() ?? status(500, 'InternalError');
+      step(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const dir = await mkdtemp(join(tmpdir(), 'kdrill-retry-'));
+    const kc = join(dir, 'kubeconfig');
+    await writeFile(kc, labKubeconfig(`http://127.0.0.1:${(server.address() as { port: number }).port}`));
+    const retry: RetryPolicy = { attempts: 5, baseMs: 100, maxMs: 1000, sleep: async (ms) => void sleeps.push(ms) };
+    api = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: kc }), retry);
+  });
+  afterEach(() => new Promise<void>((r) => server.close(() => r())));
+
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' };
+  const ok = json(200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
+
+  it('honours Retry-After on 429', async () => {
+    steps.push(status(429, 'TooManyRequests'), json(429, {}, { 'retry-after': '2' }), ok);
+    expect((await api.get(ref))?.metadata?.name).toBe('x');
+    expect(sleeps[1]).toBe(2000);
+    expect(seen.filter((s) => s.includes('/configmaps/x'))).toHaveLength(3);
+  });
+
+  it('backs off on 5xx and on a reset connection for reads', async () => {
+    steps.push(status(503, 'ServiceUnavailable'), reset, status(500, 'InternalError'), ok);
+    expect((await api.get(ref))?.metadata?.name).toBe('x');
+    expect(sleeps).toHaveLength(3);
+    expect(sleeps[2]!).toBeGreaterThan(sleeps[0]! / 2); // grows, with jitter
+  });
+
+  it('never retries a create whose connection reset: the server may have acted', async () => {
+    steps.push(reset, ok);
+    const err = await api.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' } }).catch((e: unknown) => e);
+    expect((err as { code: string }).code).toBe('KUBE_UNREACHABLE');
+    expect(seen.filter((s) => s.startsWith('POST'))).toHaveLength(1);
+  });
+
+  it('gives up after the last attempt and reports the server message', async () => {
+    for (let i = 0; i < 5; i++) steps.push(status(503, 'ServiceUnavailable'));
+    const err = await api.get(ref).catch((e: unknown) => e);
+    expect(isKubeApiError(err, 503)).toBe(true);
+    expect(sleeps).toHaveLength(4);
+  });
+
+  it('maps 401 and 403 to precondition errors with hints, and does not retry them', async () => {
+    steps.push(status(401, 'Unauthorized'));
+    const e401 = await api.get(ref).catch((e: unknown) => e);
+    expect(isKubeApiError(e401, 401) && (e401 as { exitCode: number }).exitCode).toBe(4);
+    expect((e401 as { hint: string }).hint).toMatch(/credentials of context "kdrill-lab"/);
+    steps.push(status(403, 'Forbidden'));
+    const e403 = await api.get(ref).catch((e: unknown) => e);
+    expect((e403 as { hint: string }).hint).toMatch(/RBAC/);
+    expect(sleeps).toHaveLength(0);
+  });
+});

@@ -35,7 +35,7 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
     )
     .version(VERSION)
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces for errors' })
-    .env('KDRILL')
+    // No .env('KDRILL'): with .strict() any unrelated KDRILL_* variable would become an unknown flag.
     .strict()
     .demandCommand(1, 'Name a command; see the list above.')
     .recommendCommands()

@@ -1,0 +1,17 @@
+import { benchKube } from './kube.js';
+
+/**
+ * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube.
+ * Real servers are measured too when KDRILL_TEST_KUBECONFIG / KDRILL_TEST_S3_ENDPOINT are set.
+ */
+const sections: Record<string, () => Promise<void>> = { kube: benchKube };
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+for (const name of wanted.length ? wanted : Object.keys(sections)) {
+  const run = sections[name];
+  if (!run) {
+    console.error(`unknown bench section "${name}"; known: ${Object.keys(sections).join(', ')}`);
+    process.exitCode = 2;
+    break;
+  }
+  await run();
+}

@@ -11,6 +11,8 @@ export interface UpOptions {
   hardened?: boolean;
   /** argv that starts this CLI again (node + script), for the background process. */
   self: string[];
+  /** More flags for `lab serve` (node layout, delays). */
+  extraArgs?: string[];
   timeoutMs?: number;
 }
 
@@ -28,7 +30,7 @@ export async function labUp(o: UpOptions): Promise<LabState> {
   await mkdir(dir, { recursive: true });
   const log = join(dir, 'lab.log');
   const out = await open(log, 'a');
-  const args = [...o.self, 'lab', 'serve', '--dir', dir, ...(o.port ? ['--port', String(o.port)] : []), ...(o.hardened ? ['--hardened'] : [])];
+  const args = [...o.self, 'lab', 'serve', '--dir', dir, ...(o.port ? ['--port', String(o.port)] : []), ...(o.hardened ? ['--hardened'] : []), ...(o.extraArgs ?? [])];
   const child = spawn(args[0]!, args.slice(1), { detached: true, stdio: ['ignore', out.fd, out.fd] });
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));

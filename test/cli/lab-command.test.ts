@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { expectCleanError, kdrill } from '../support/cli.js';
+import { eventually } from '../support/eventually.js';
 
 const run = promisify(execFile);
 
@@ -35,6 +36,32 @@ describe('kdrill lab up | status | down', () => {
     expect(after.code).toBe(4);
     expect(after.stdout).toMatch(/no lab running/);
     expect((await kdrill(['lab', 'down', '--dir', dir])).stdout).toMatch(/no lab was running/);
+  });
+
+  it('runs Thanos applied with kubectl: every pod Running and Ready, spread across zones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kdrill-lab-'));
+    expect((await kdrill(['lab', 'up', '--dir', dir, '--start-delay', '100'])).code).toBe(0);
+    try {
+      const kc = join(dir, 'kubeconfig');
+      const k = (...args: string[]) => run('kubectl', ['--kubeconfig', kc, ...args]);
+      await k('create', 'namespace', 'thanos');
+      // ServiceMonitors have no CRD in the lab: kubectl reports them and applies the rest
+      await k('apply', '--validate=false', '-n', 'thanos', '-f', 'assets/apps/thanos/').catch((e: { stderr: string }) => {
+        if (!/ServiceMonitor/.test(e.stderr) || /Error from server/.test(e.stderr)) throw e;
+      });
+      const pods = await eventually(async () => {
+        const list = JSON.parse((await k('get', 'pods', '-n', 'thanos', '-o', 'json')).stdout) as { items: any[] };
+        const ready = list.items.filter((p) => p.status.phase === 'Running' && p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+        return list.items.length >= 20 && ready.length === list.items.length ? list.items : undefined;
+      }, 'every Thanos pod to be Running and Ready', 60_000, 250);
+      const nodes = JSON.parse((await k('get', 'nodes', '-o', 'json')).stdout) as { items: any[] };
+      const zone = new Map(nodes.items.map((n) => [n.metadata.name, n.metadata.labels['topology.kubernetes.io/zone']]));
+      expect(new Set(pods.map((p) => zone.get(p.spec.nodeName)))).toEqual(new Set(['zone-a', 'zone-b', 'zone-c']));
+      const sts = JSON.parse((await k('get', 'statefulsets', '-n', 'thanos', '-o', 'json')).stdout) as { items: any[] };
+      for (const s of sts.items) expect(s.status.readyReplicas, s.metadata.name).toBe(s.spec.replicas);
+    } finally {
+      await kdrill(['lab', 'down', '--dir', dir]);
+    }
   });
 
   it('refuses a busy port with a clear message', async () => {

@@ -6,6 +6,19 @@ interface LabArgs {
   port?: number;
   hardened?: boolean;
   output?: string;
+  zones: string;
+  nodesPerZone: number;
+  startDelay: number;
+}
+
+const layoutOptions = <T>(c: Argv<T>) =>
+  c
+    .option('zones', { type: 'string', default: 'zone-a,zone-b,zone-c', describe: 'Zones of the lab nodes (label topology.kubernetes.io/zone)' })
+    .option('nodes-per-zone', { type: 'number', default: 2, describe: 'Nodes in each zone' })
+    .option('start-delay', { type: 'number', default: 300, describe: 'Milliseconds from a pod being scheduled to Running and Ready' });
+
+function layoutArgs(a: LabArgs): string[] {
+  return ['--zones', a.zones, '--nodes-per-zone', String(a.nodesPerZone), '--start-delay', String(a.startDelay)];
 }
 
 /** `kdrill lab up|down|status`: the embedded lab, a flight simulator for drills. */
@@ -17,14 +30,19 @@ export function registerLab(y: Argv, setExit: (code: number) => void): void {
         'up',
         'Start the lab in the background; returns when it answers',
         (c) =>
-          c
+          layoutOptions(c)
             .option('port', { type: 'number', describe: 'Port of the API server on 127.0.0.1 (default: a free one)' })
             .option('hardened', { type: 'boolean', default: false, describe: 'Refuse workloads that no NetworkPolicy selects, as hardened clusters do' })
             .example('$0 lab up', 'start a lab; then: kubectl --kubeconfig .kdrill/lab/kubeconfig get nodes'),
         async (a) => {
           const { labUp } = await import('../../lab/control.js');
           const args = a as unknown as LabArgs;
-          const s = await labUp({ dir: args.dir, port: args.port, hardened: args.hardened, self: selfArgv() });
+          const zones = args.zones.split(',').map((z) => z.trim()).filter(Boolean);
+          if (zones.length === 0 || !(args.nodesPerZone >= 1)) {
+            const { usageError } = await import('../../errors.js');
+            throw usageError('the lab needs at least one zone and one node per zone', 'e.g. --zones zone-a,zone-b --nodes-per-zone 2');
+          }
+          const s = await labUp({ dir: args.dir, port: args.port, hardened: args.hardened, self: selfArgv(), extraArgs: layoutArgs(args) });
           process.stdout.write(`lab up: API ${s.apiServer}, context ${s.contexts.join(', ')} (pid ${s.pid})\n  kubectl --kubeconfig ${s.kubeconfig} get nodes\n`);
         },
       )
@@ -55,11 +73,21 @@ export function registerLab(y: Argv, setExit: (code: number) => void): void {
       .command({
         command: 'serve',
         describe: false, // the background half of `lab up`
-        builder: (c) => c.option('port', { type: 'number' }).option('hardened', { type: 'boolean', default: false }),
+        builder: (c) => layoutOptions(c).option('port', { type: 'number' }).option('hardened', { type: 'boolean', default: false }),
         handler: async (a) => {
           const { serveLab } = await import('../../lab/daemon.js');
           const args = a as unknown as LabArgs;
-          setExit(await serveLab({ dir: args.dir, port: args.port, hardened: args.hardened, log: `${args.dir}/lab.log` }));
+          const zones = args.zones.split(',').map((z) => z.trim()).filter(Boolean);
+          setExit(
+            await serveLab({
+              dir: args.dir,
+              port: args.port,
+              hardened: args.hardened,
+              log: `${args.dir}/lab.log`,
+              layout: { zones, perZone: args.nodesPerZone },
+              startDelayMs: args.startDelay,
+            }),
+          );
         },
       })
       .demandCommand(1, 'Name a lab command: up, down or status.'),

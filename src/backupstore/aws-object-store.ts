@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  PutObjectLockConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { s3Error } from './errors.js';
+import type { BucketProtection, LockMode, ObjectLock, ObjectStore, ObjectVersion, PutOptions, S3Settings, StoredObject } from './object-store.js';
+
+const name = (e: unknown): string => (e as { name?: string }).name ?? '';
+// RGW answers "no lock configuration" with its own code (../shared/rgw/README.md); both mean none.
+const NO_LOCK = new Set(['NoSuchObjectLockConfiguration', 'ObjectLockConfigurationNotFoundError']);
+
+/**
+ * The one adapter over @aws-sdk/client-s3. Path-style, checksums only when required (S3-compatible
+ * servers reject the SDK's default streaming checksums), a custom CA or skipped TLS checks as the BSL
+ * says, and the SDK's standard retries (503 SlowDown, 5xx, timeouts) with more attempts.
+ */
+export class AwsObjectStore implements ObjectStore {
+  readonly settings: Readonly<Omit<S3Settings, 'credentials'>>;
+  private readonly s3: S3Client;
+
+  constructor(s: S3Settings, opts: { maxAttempts?: number; maxSockets?: number } = {}) {
+    const { credentials, ...rest } = s;
+    this.settings = rest;
+    const maxSockets = opts.maxSockets ?? 64;
+    this.s3 = new S3Client({
+      endpoint: s.endpoint,
+      region: s.region,
+      forcePathStyle: s.forcePathStyle,
+      credentials,
+      maxAttempts: opts.maxAttempts ?? 5,
+      retryMode: 'standard',
+      requestChecksumCalculation: s.endpoint ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: new NodeHttpHandler({
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets, ca: s.caCert, rejectUnauthorized: !s.insecureSkipTLSVerify }),
+        connectionTimeout: 5000,
+        requestTimeout: 30_000,
+      }),
+    });
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw s3Error(e, this.settings, what);
+    }
+  }
+
+  async checkAccess(): Promise<void> {
+    await this.call('reach the bucket', () => this.s3.send(new HeadBucketCommand({ Bucket: this.settings.bucket })));
+  }
+
+  async createBucket(opts: { objectLock: boolean }): Promise<void> {
+    await this.call('create the bucket', () => this.s3.send(new CreateBucketCommand({ Bucket: this.settings.bucket, ObjectLockEnabledForBucket: opts.objectLock })));
+  }
+
+  async setDefaultRetention(mode: LockMode, days: number): Promise<void> {
+    await this.call('set the default retention', () =>
+      this.s3.send(
+        new PutObjectLockConfigurationCommand({
+          Bucket: this.settings.bucket,
+          ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: mode, Days: days } } },
+        }),
+      ),
+    );
+  }
+
+  async protection(): Promise<BucketProtection> {
+    const v = await this.call('read versioning', () => this.s3.send(new GetBucketVersioningCommand({ Bucket: this.settings.bucket })));
+    let lock: BucketProtection['defaultRetention'];
+    let objectLock = false;
+    try {
+      const c = await this.s3.send(new GetObjectLockConfigurationCommand({ Bucket: this.settings.bucket }));
+      objectLock = c.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+      const r = c.ObjectLockConfiguration?.Rule?.DefaultRetention;
+      if (r?.Mode) lock = { mode: r.Mode, days: r.Days, years: r.Years };
+    } catch (e) {
+      if (!NO_LOCK.has(name(e))) throw s3Error(e, this.settings, 'read the Object Lock configuration');
+    }
+    return { versioning: (v.Status) ?? 'Off', objectLock, defaultRetention: lock };
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    let token: string | undefined;
+    do {
+      const r = await this.call('list objects', () => this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token })));
+      for (const o of r.Contents ?? []) yield { key: o.Key ?? '', size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified ?? new Date(0) };
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async *listVersions(prefix: string): AsyncIterable<ObjectVersion> {
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    for (;;) {
+      const r = await this.call('list object versions', () =>
+        this.s3.send(new ListObjectVersionsCommand({ Bucket: this.settings.bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionMarker })),
+      );
+      const page: ObjectVersion[] = [
+        ...(r.Versions ?? []).map((v) => ({ key: v.Key ?? '', versionId: v.VersionId ?? 'null', isLatest: !!v.IsLatest, deleteMarker: false, size: v.Size ?? 0, etag: v.ETag ?? '', lastModified: v.LastModified ?? new Date(0) })),
+        ...(r.DeleteMarkers ?? []).map((d) => ({ key: d.Key ?? '', versionId: d.VersionId ?? 'null', isLatest: !!d.IsLatest, deleteMarker: true, size: 0, etag: '', lastModified: d.LastModified ?? new Date(0) })),
+      ];
+      // the SDK splits versions and markers; S3's order is by key, newest first
+      page.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : b.lastModified.getTime() - a.lastModified.getTime()));
+      yield* page;
+      if (!r.IsTruncated) return;
+      keyMarker = r.NextKeyMarker;
+      versionMarker = r.NextVersionIdMarker;
+    }
+  }
+
+  async lockOf(key: string, versionId: string): Promise<ObjectLock> {
+    const h = await this.call(`read the lock of ${key}`, () => this.s3.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId })));
+    return { mode: h.ObjectLockMode, retainUntil: h.ObjectLockRetainUntilDate, legalHold: h.ObjectLockLegalHoldStatus === 'ON' };
+  }
+
+  async get(key: string, versionId?: string): Promise<Buffer | undefined> {
+    try {
+      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }));
+      return Buffer.from(await r.Body!.transformToByteArray());
+    } catch (e) {
+      if (name(e) === 'NoSuchKey' || name(e) === 'NoSuchVersion') return undefined;
+      throw s3Error(e, this.settings, `read ${key}`);
+    }
+  }
+
+  async put(key: string, body: Buffer | string, opts: PutOptions = {}): Promise<{ versionId?: string; etag: string }> {
+    const data = typeof body === 'string' ? Buffer.from(body) : body;
+    const r = await this.call(`write ${key}`, () =>
+      this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.settings.bucket,
+          Key: key,
+          Body: data,
+          ContentType: opts.contentType,
+          // AWS requires an integrity header on writes with lock parameters; MD5 works everywhere
+          ContentMD5: createHash('md5').update(data).digest('base64'),
+          ObjectLockMode: opts.retention?.mode,
+          ObjectLockRetainUntilDate: opts.retention?.until,
+          ObjectLockLegalHoldStatus: opts.legalHold === undefined ? undefined : opts.legalHold ? 'ON' : 'OFF',
+        }),
+      ),
+    );
+    return { versionId: r.VersionId, etag: r.ETag ?? '' };
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.call(`delete ${key}`, () => this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key })));
+  }
+
+  async deleteVersion(key: string, versionId: string, opts: { bypassGovernance?: boolean } = {}): Promise<'deleted' | 'refused'> {
+    try {
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId, BypassGovernanceRetention: opts.bypassGovernance }));
+      return 'deleted';
+    } catch (e) {
+      if (name(e) === 'AccessDenied') return 'refused';
+      throw s3Error(e, this.settings, `delete ${key}@${versionId}`);
+    }
+  }
+
+  async presignGet(key: string, expiresSeconds: number): Promise<string> {
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }), { expiresIn: expiresSeconds });
+  }
+}

@@ -3,7 +3,7 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { DrillError, ExitCode } from '../errors.js';
 import { fromResponse, unreachable } from './errors.js';
-import type { DeleteOptions, KubeApi, ListOptions, ListResult, ObjectRef, PatchKind, TypeRef, WatchHandle, WatchOptions } from './kube-api.js';
+import type { DeleteOptions, KubeApi, ListOptions, ListResult, ObjectRef, PatchKind, ServedResource, TypeRef, WatchHandle, WatchOptions } from './kube-api.js';
 import { defaultRetry, withRetry, type Attempt, type RetryPolicy } from './retry.js';
 import type { KubeObject } from './types.js';
 import { runWatch } from './watch-loop.js';
@@ -95,6 +95,25 @@ export class ClientNodeKubeApi implements KubeApi {
 
   async serverVersion(): Promise<{ gitVersion: string; major: string; minor: string }> {
     return JSON.parse(await this.call('GET', '/version', undefined, 'read the server version')) as { gitVersion: string; major: string; minor: string };
+  }
+
+  async resources(): Promise<ServedResource[]> {
+    const out: ServedResource[] = [];
+    const gvs = ['v1'];
+    const groups = JSON.parse(await this.call('GET', '/apis', undefined, 'discover API groups')) as { groups?: { name: string; preferredVersion?: { groupVersion: string } }[] };
+    for (const g of groups.groups ?? []) if (g.preferredVersion) gvs.push(g.preferredVersion.groupVersion);
+    for (const gv of gvs) {
+      const path = gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`;
+      const body = await this.call('GET', path, undefined, `discover ${gv}`, { allow404: true });
+      if (body === undefined) continue; // a group that went away between the two calls
+      const list = JSON.parse(body) as { resources?: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[] };
+      const group = gv.includes('/') ? gv.split('/')[0]! : '';
+      for (const r of list.resources ?? []) {
+        if (r.name.includes('/') || !(r.verbs ?? []).includes('list')) continue;
+        out.push({ apiVersion: gv, group, kind: r.kind, resource: r.name, namespaced: r.namespaced, verbs: r.verbs ?? [] });
+      }
+    }
+    return out;
   }
 
   async serves(type: TypeRef): Promise<boolean> {

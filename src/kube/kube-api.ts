@@ -18,6 +18,16 @@ export interface ListOptions {
   fieldSelector?: string;
 }
 
+/** A kind the server serves, from discovery (preferred version of each group). */
+export interface ServedResource {
+  apiVersion: string;
+  group: string;
+  kind: string;
+  resource: string; // plural
+  namespaced: boolean;
+  verbs: string[];
+}
+
 export interface ListResult {
   items: KubeObject[];
   resourceVersion: string;
@@ -68,6 +78,8 @@ export interface KubeApi {
   readonly context: string;
   readonly server: string;
   serverVersion(): Promise<{ gitVersion: string; major: string; minor: string }>;
+  /** Every listable kind the server serves, at each group's preferred version. */
+  resources(): Promise<ServedResource[]>;
   /** Whether the server serves this kind (after discovery; CRDs may appear later). */
   serves(type: TypeRef): Promise<boolean>;
   get(ref: ObjectRef): Promise<KubeObject | undefined>;

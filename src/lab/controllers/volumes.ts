@@ -46,13 +46,14 @@ export async function reconcileVolumes(ctx: ControllerContext, zones: string[], 
   }
   for (const pv of pvs.list()) {
     const claim = claimOf(pv);
-    if (!claim || pv.metadata?.deletionTimestamp) continue;
+    if (!claim) continue;
     const [ns, name] = claim.split('/');
     const pvc = ctx.of('pvc').get(ns, name!);
     if (pvc && pvc.metadata?.uid === pv.spec?.claimRef?.uid) continue;
     if (!pv.spec?.claimRef?.uid) continue; // pre-bound by name only: waiting for its claim
-    if (pv.spec?.persistentVolumeReclaimPolicy === 'Delete') await ctx.delete('pv', pv);
-    else if (pv.status?.phase !== 'Released') await ctx.patchStatus('pv', pv, { phase: 'Released' });
+    // Released before deleted: a real controller-manager's pv-protection finalizer holds a Bound PV forever
+    if (pv.status?.phase !== 'Released') await ctx.patchStatus('pv', pv, { phase: 'Released' });
+    if (pv.spec?.persistentVolumeReclaimPolicy === 'Delete' && !pv.metadata?.deletionTimestamp) await ctx.delete('pv', pv);
   }
 }
 

@@ -8,6 +8,7 @@ import { ZONE_LABEL, setNodeReady } from '../../../src/lab/controllers/nodes.js'
 import { installVeleroCrds } from '../../../src/lab/velero/crds.js';
 import { eventually } from '../../support/eventually.js';
 import { HARDENED_LABEL, TARGETS, type KubeTarget } from './targets.js';
+import { veleroProofSuite } from './velero-proof.suite.js';
 
 const run = promisify(execFile);
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
@@ -284,5 +285,7 @@ for (const spec of TARGETS) {
         await setNodeReady(kube, victim.spec.nodeName, true);
       }
     });
+
+    describe('lab Velero: the NetworkPolicy-first proof', () => veleroProofSuite(() => t));
   });
 }

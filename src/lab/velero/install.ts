@@ -1,0 +1,50 @@
+import type { ObjectStore, S3Settings } from '../../backupstore/object-store.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import type { KubeObject } from '../../kube/types.js';
+import { installVeleroCrds } from './crds.js';
+
+export interface VeleroInstall {
+  namespace: string;
+  bsl: string;
+  settings: S3Settings;
+  ttl: string;
+}
+
+/**
+ * What `velero install --provider aws` leaves in a cluster, minus the server: the CRDs, the namespace,
+ * the credentials Secret (an AWS credentials file) and a default BackupStorageLocation.
+ */
+export async function installVelero(kube: KubeApi, v: VeleroInstall): Promise<void> {
+  await installVeleroCrds(kube);
+  const create = async (o: KubeObject): Promise<void> => {
+    const exists = await kube.get({ apiVersion: o.apiVersion!, kind: o.kind!, namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' });
+    if (!exists) await kube.create(o);
+  };
+  await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: v.namespace, labels: { 'app.kubernetes.io/name': 'velero' } } });
+  const ini = `[default]\naws_access_key_id=${v.settings.credentials?.accessKeyId ?? ''}\naws_secret_access_key=${v.settings.credentials?.secretAccessKey ?? ''}\n`;
+  await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cloud-credentials', namespace: v.namespace }, type: 'Opaque', data: { cloud: Buffer.from(ini).toString('base64') } });
+  await create({
+    apiVersion: 'velero.io/v1',
+    kind: 'BackupStorageLocation',
+    metadata: { name: v.bsl, namespace: v.namespace },
+    spec: {
+      provider: 'aws',
+      default: true,
+      objectStorage: { bucket: v.settings.bucket, ...(v.settings.prefix ? { prefix: v.settings.prefix.replace(/\/$/, '') } : {}) },
+      credential: { name: 'cloud-credentials', key: 'cloud' },
+      config: { region: v.settings.region, ...(v.settings.endpoint ? { s3Url: v.settings.endpoint, s3ForcePathStyle: String(v.settings.forcePathStyle) } : {}) },
+    },
+  });
+}
+
+/** A bucket with Object Lock on and a default retention covering the backup TTL (plus a day). */
+export async function prepareBucket(store: ObjectStore, opts: { objectLock: boolean; retentionDays: number }): Promise<void> {
+  try {
+    await store.checkAccess();
+    return; // exists: leave it as it is
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'S3_NO_BUCKET') throw e;
+  }
+  await store.createBucket({ objectLock: opts.objectLock });
+  if (opts.objectLock) await store.setDefaultRetention('GOVERNANCE', opts.retentionDays);
+}

@@ -7,7 +7,6 @@ import {
   GetBucketVersioningCommand,
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
@@ -64,7 +63,8 @@ export class AwsObjectStore implements ObjectStore {
   }
 
   async checkAccess(): Promise<void> {
-    await this.call('reach the bucket', () => this.s3.send(new HeadBucketCommand({ Bucket: this.settings.bucket })));
+    // a GET, not a HEAD: only a body says whether the keys or the permissions are wrong
+    await this.call('reach the bucket', () => this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, MaxKeys: 1 })));
   }
 
   async createBucket(opts: { objectLock: boolean }): Promise<void> {

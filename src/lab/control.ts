@@ -36,7 +36,7 @@ export async function labUp(o: UpOptions): Promise<LabState> {
   child.on('exit', (code) => (exited = code));
   child.unref();
   await out.close();
-  const deadline = Date.now() + (o.timeoutMs ?? 30_000);
+  const deadline = Date.now() + (o.timeoutMs ?? 180_000);
   while (Date.now() < deadline) {
     const s = await readLabState(dir);
     if (s && s.pid === child.pid && s.ready) return s;

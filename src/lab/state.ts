@@ -10,6 +10,10 @@ export interface LabState {
   apiServer: string;
   kubeconfig: string;
   contexts: string[];
+  /** The S3 endpoint and bucket, and the path of an AWS-style credentials file (never the secret). */
+  s3?: { endpoint: string; bucket: string; credentialsFile: string; embedded: boolean; objectLock: boolean };
+  backups?: string[];
+  warnings?: string[];
   log: string;
   options: Record<string, unknown>;
   error?: string;

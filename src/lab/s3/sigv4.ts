@@ -28,6 +28,19 @@ function canonicalPath(rawPath: string): string {
     .join('/');
 }
 
+// The signing key changes once a day per region and service: derive it once, not per request.
+const keyCache = new Map<string, Buffer>();
+function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  const id = `${secret}\u0000${date}\u0000${region}\u0000${service}`;
+  let k = keyCache.get(id);
+  if (!k) {
+    if (keyCache.size > 64) keyCache.clear();
+    k = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+    keyCache.set(id, k);
+  }
+  return k;
+}
+
 /**
  * Verifies an AWS Signature Version 4 request, from the Authorization header or from a pre-signed
  * URL's query. The lab checks signatures for real, so wrong credentials fail as they do on AWS.
@@ -78,8 +91,7 @@ export function verifySigV4(req: IncomingMessage, url: URL, creds: Credentials, 
   const canonicalRequest = [req.method, canonicalPath(rawPath), canonicalQuery(url, presigned), canonicalHeaders, signedHeaders, payloadHash].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
-  const kDate = hmac(`AWS4${creds.secretAccessKey}`, date ?? '');
-  const kSigning = hmac(hmac(hmac(kDate, region ?? ''), service ?? ''), 'aws4_request');
+  const kSigning = signingKey(creds.secretAccessKey, date ?? '', region ?? '', service ?? '');
   const expected = createHmac('sha256', kSigning).update(stringToSign).digest('hex');
   const a = Buffer.from(expected);
   const b = Buffer.from(signature);

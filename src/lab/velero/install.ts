@@ -16,9 +16,11 @@ export interface VeleroInstall {
  */
 export async function installVelero(kube: KubeApi, v: VeleroInstall): Promise<void> {
   await installVeleroCrds(kube);
+  // create, or bring an existing object (a previous lab's) in line with these settings
   const create = async (o: KubeObject): Promise<void> => {
-    const exists = await kube.get({ apiVersion: o.apiVersion!, kind: o.kind!, namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' });
-    if (!exists) await kube.create(o);
+    const ref = { apiVersion: o.apiVersion!, kind: o.kind!, namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' };
+    if (!(await kube.get(ref))) await kube.create(o);
+    else if (o.kind !== 'Namespace') await kube.patch(ref, { spec: o.spec, data: o.data });
   };
   await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: v.namespace, labels: { 'app.kubernetes.io/name': 'velero' } } });
   const ini = `[default]\naws_access_key_id=${v.settings.credentials?.accessKeyId ?? ''}\naws_secret_access_key=${v.settings.credentials?.secretAccessKey ?? ''}\n`;

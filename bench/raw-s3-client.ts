@@ -1,0 +1,57 @@
+import { createHash, createHmac } from 'node:crypto';
+import { Agent, request } from 'node:http';
+
+/**
+ * A bare SigV4 GET client for the benchmark: the AWS SDK costs more CPU per request than the lab
+ * server does, so with the SDK the benchmark measures the client. Requests are signed for real.
+ */
+export class RawS3 {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly host: string;
+  private readonly port: number;
+  private readonly key: Buffer;
+  private readonly date: string;
+  private readonly creds: { accessKeyId: string; secretAccessKey: string };
+
+  constructor(endpoint: string, creds: { accessKeyId: string; secretAccessKey: string }) {
+    this.creds = creds;
+    const u = new URL(endpoint);
+    this.host = u.host;
+    this.port = Number(u.port);
+    this.date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const h = (k: Buffer | string, d: string): Buffer => createHmac('sha256', k).update(d).digest();
+    this.key = h(h(h(h(`AWS4${creds.secretAccessKey}`, this.date), 'us-east-1'), 's3'), 'aws4_request');
+  }
+
+  get(path: string, query: Record<string, string>): Promise<string> {
+    const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    const qs = Object.entries(query)
+      .map(([k, v]) => [enc(k), enc(v)] as const)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&');
+    const amzDate = `${this.date}T000000Z`;
+    const payload = 'UNSIGNED-PAYLOAD';
+    const canonicalPath = path.split('/').map((s) => enc(s)).join('/');
+    const canonical = ['GET', canonicalPath, qs, `host:${this.host}\nx-amz-content-sha256:${payload}\nx-amz-date:${amzDate}\n`, 'host;x-amz-content-sha256;x-amz-date', payload].join('\n');
+    const scope = `${this.date}/us-east-1/s3/aws4_request`;
+    const sts = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+    const sig = createHmac('sha256', this.key).update(sts).digest('hex');
+    const headers = {
+      host: this.host,
+      'x-amz-date': amzDate,
+      'x-amz-content-sha256': payload,
+      authorization: `AWS4-HMAC-SHA256 Credential=${this.creds.accessKeyId}/${scope}, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${sig}`,
+    };
+    return new Promise((res, rej) => {
+      const r = request({ host: '127.0.0.1', port: this.port, path: `${canonicalPath}?${qs}`, method: 'GET', headers, agent: this.agent }, (resp) => {
+        let body = '';
+        resp.setEncoding('utf8');
+        resp.on('data', (d: string) => (body += d));
+        resp.on('end', () => (resp.statusCode === 200 ? res(body) : rej(new Error(`HTTP ${resp.statusCode}: ${body.slice(0, 200)}`))));
+      });
+      r.on('error', rej);
+      r.end();
+    });
+  }
+}

@@ -1,0 +1,111 @@
+import { ListObjectVersionsCommand, GetObjectRetentionCommand, S3Client } from '@aws-sdk/client-s3';
+import { Agent } from 'node:http';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { AwsObjectStore } from '../src/backupstore/aws-object-store.js';
+import { spawn } from 'node:child_process';
+import { RawS3 } from './raw-s3-client.js';
+import { report } from './stats.js';
+
+const N = 10_000;
+
+/** ListObjectVersions (all pages) then GetObjectRetention for every version, with `concurrency` in flight. */
+async function audit(client: S3Client, bucket: string, concurrency: number): Promise<{ rps: number; requests: number }> {
+  const t0 = performance.now();
+  const versions: { key: string; id: string }[] = [];
+  let requests = 0;
+  let km: string | undefined;
+  let vm: string | undefined;
+  for (;;) {
+    const r = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker: km, VersionIdMarker: vm }));
+    requests++;
+    for (const v of r.Versions ?? []) versions.push({ key: v.Key!, id: v.VersionId! });
+    if (!r.IsTruncated) break;
+    km = r.NextKeyMarker;
+    vm = r.NextVersionIdMarker;
+  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < versions.length) {
+      const v = versions[next++]!;
+      await client.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: v.key, VersionId: v.id }));
+      requests++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { rps: requests / ((performance.now() - t0) / 1000), requests };
+}
+
+async function fill(store: AwsObjectStore): Promise<void> {
+  await store.createBucket({ objectLock: true });
+  await store.setDefaultRetention('GOVERNANCE', 1);
+  let i = 0;
+  const worker = async (): Promise<void> => {
+    while (i < N) {
+      const n = i++;
+      await store.put(`backups/b${Math.floor(n / 100)}/obj-${n}`, `v${n}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+}
+
+export async function benchS3(): Promise<void> {
+  const credentials = { accessKeyId: 'BENCH', secretAccessKey: 'bench-secret' };
+  const child = spawn(process.execPath, [...process.execArgv, 'bench/s3-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const endpoint = await new Promise<string>((res) => child.stdout.once('data', (d: Buffer) => res(d.toString().trim())));
+  const bucket = `bench-${Date.now()}`;
+  await fill(new AwsObjectStore({ endpoint, region: 'us-east-1', bucket, prefix: '', forcePathStyle: true, credentials }));
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }) });
+  const cpu = async (): Promise<number> => {
+    const f = (await import('node:fs/promises')).readFile(`/proc/${child.pid}/stat`, 'utf8');
+    const parts = (await f).split(') ')[1]!.split(' ');
+    return (Number(parts[11]) + Number(parts[12])) * 10; // utime + stime, in ms (100 Hz ticks)
+  };
+  const c1 = await audit(client, bucket, 1);
+  const cpu0 = await cpu();
+  const t0 = performance.now();
+  const c32 = await audit(client, bucket, 32);
+  const serverShare = (await cpu()) - cpu0;
+  const wall = performance.now() - t0;
+  // the same work through a bare signed client, so the server, not the SDK, is what is measured
+  const raw = new RawS3(endpoint, credentials);
+  const rawAudit = async (concurrency: number): Promise<number> => {
+    const t = performance.now();
+    const versions: { key: string; id: string }[] = [];
+    let requests = 0;
+    let km = '';
+    let vm = '';
+    for (;;) {
+      const xml = await raw.get(`/${bucket}`, { versions: '', ...(km ? { 'key-marker': km, 'version-id-marker': vm } : {}) });
+      requests++;
+      for (const m of xml.matchAll(/<Version><Key>([^<]+)<\/Key><VersionId>([^<]+)<\/VersionId>/g)) versions.push({ key: m[1]!, id: m[2]! });
+      if (!xml.includes('<IsTruncated>true</IsTruncated>')) break;
+      km = /<NextKeyMarker>([^<]+)</.exec(xml)![1]!;
+      vm = /<NextVersionIdMarker>([^<]+)</.exec(xml)![1]!;
+    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < versions.length) {
+          const v = versions[next++]!;
+          await raw.get(`/${bucket}/${v.key}`, { retention: '', versionId: v.id });
+          requests++;
+        }
+      }),
+    );
+    return requests / ((performance.now() - t) / 1000);
+  };
+  const r1 = await rawAudit(1);
+  const r32 = await rawAudit(32);
+  child.kill('SIGTERM');
+  report(`Embedded S3 via the AWS SDK: ListObjectVersions + GetObjectRetention over ${N} versions (${c32.requests} requests)`, [
+    ['concurrency 1', `${c1.rps.toFixed(0)} req/s`],
+    ['concurrency 32', `${c32.rps.toFixed(0)} req/s`],
+    ['32 / 1', `${(c32.rps / c1.rps).toFixed(1)}x`],
+    ['server CPU during the SDK concurrency-32 run', `${((serverShare / wall) * 100).toFixed(0)}% of one core (the rest is the SDK client)`],
+  ]);
+  report('Embedded S3, the same audit through a bare SigV4 client (server-bound)', [
+    ['concurrency 1', `${r1.toFixed(0)} req/s`],
+    ['concurrency 32', `${r32.toFixed(0)} req/s  (goal: >= 2000)`],
+    ['32 / 1', `${(r32 / r1).toFixed(1)}x`],
+  ]);
+}

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { ExitCode, usageError } from '../errors.js';
 import { registerCluster } from './commands/cluster.js';
+import { registerDrill } from './commands/drill.js';
 import { registerLab } from './commands/lab.js';
 import { printError } from './print-error.js';
 import { VERSION } from './version.js';
@@ -51,6 +52,7 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
       if (err) throw err;
       throw usageError(msg ?? 'invalid command line', 'run `kdrill --help` to see the commands and options');
     });
+  registerDrill(y, setExit);
   registerLab(y, setExit);
   registerCluster(y);
   return y;

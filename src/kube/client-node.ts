@@ -179,6 +179,12 @@ export class ClientNodeKubeApi implements KubeApi {
     return res !== undefined;
   }
 
+  async proxyGet(namespace: string, service: string, port: string | number, path: string): Promise<{ status: number; body: string }> {
+    const url = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(`${service}:${port}`)}/proxy/${path.replace(/^\//, '')}`;
+    const r = await withRetry(() => this.once('GET', url, undefined, `probe service ${namespace}/${service}`, { raw: true }), true, this.retry);
+    return JSON.parse(r as string) as { status: number; body: string };
+  }
+
   async bindPod(namespace: string, name: string, node: string): Promise<void> {
     const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } };
     await this.call('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`, JSON.stringify(body), `bind pod ${namespace}/${name}`);
@@ -232,12 +238,12 @@ export class ClientNodeKubeApi implements KubeApi {
     return m.get(type.kind);
   }
 
-  private async call(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string } = {}): Promise<string> {
+  private async call(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string; raw?: boolean } = {}): Promise<string> {
     const res = await withRetry(() => this.once(method, path, body, what, o), method !== 'POST', this.retry);
     return res as string;
   }
 
-  private async once(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string }): Promise<Attempt<string | undefined>> {
+  private async once(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string; raw?: boolean }): Promise<Attempt<string | undefined>> {
     const url = new URL(this.server + path);
     const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
     try {
@@ -259,6 +265,8 @@ export class ClientNodeKubeApi implements KubeApi {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
+          // a proxied answer is the application's, whatever its status; only the apiserver's own errors retry
+          if (o.raw && !(status === 503 && text.includes('"kind":"Status"'))) return resolve({ ok: true, value: JSON.stringify({ status, body: text }) });
           if (status >= 200 && status < 300) return resolve({ ok: true, value: text });
           if (status === 404 && o.allow404) return resolve({ ok: true, value: undefined });
           resolve({ ok: false, status, retryAfter: res.headers['retry-after'], error: fromResponse(status, text, `cannot ${what}`, this.context) });

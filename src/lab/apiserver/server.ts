@@ -6,7 +6,7 @@ import { LabCluster, type LabClusterOptions } from './core.js';
 import { discovery } from './discovery.js';
 import { matchesFields, parseFieldSelector } from './fields.js';
 import { groupVersion, type ResourceType } from './resources.js';
-import { ApiError, badRequest, methodNotAllowed, unsupportedMediaType } from './status.js';
+import { ApiError, badRequest, methodNotAllowed, notFound, unsupportedMediaType } from './status.js';
 import { decodeProtobuf } from './protobuf.js';
 import { toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
@@ -96,6 +96,7 @@ export class LabApiServer {
       segs.splice(0, 2);
     }
     const [resource, name, sub, ...extra] = segs;
+    if (resource === 'services' && sub === 'proxy' && ns !== undefined && name !== undefined && method === 'GET') return this.serviceProxy(ns, name, res);
     if (!resource || extra.length > 0) throw notFoundPath();
     const t = this.cluster.registry.lookup(group, version, resource);
     if (!t) throw notFoundPath();
@@ -196,6 +197,24 @@ export class LabApiServer {
       default:
         throw methodNotAllowed(`${method} is not supported`);
     }
+  }
+
+  /**
+   * The service proxy of a real apiserver forwards to a pod of the Service. The lab has no processes, so
+   * it answers as a healthy app would while the Service has a Ready pod behind it, and 503 otherwise.
+   */
+  private serviceProxy(ns: string, nameAndPort: string, res: ServerResponse): void {
+    const name = nameAndPort.split(':')[0]!;
+    const svc = this.cluster.store.get('/services', ns, name);
+    if (!svc) throw notFound('', 'services', name);
+    const selector = (svc.spec?.selector ?? {}) as Record<string, string>;
+    const pods = this.cluster.store.list('/pods', ns).filter((p) => Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v));
+    const ready = pods.filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    if (ready.length === 0) {
+      res.writeHead(503, { 'Content-Type': 'text/plain' }).end(`kdrill lab: service ${ns}/${name} has no ready endpoints\n`);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`kdrill lab: ${ns}/${name} is ready (${ready.length}/${pods.length} endpoints)\n`);
   }
 
   private fail(res: ServerResponse, err: unknown): void {

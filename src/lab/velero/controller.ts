@@ -81,7 +81,10 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
         const prefix = prefixOf(bsl);
         const bad = new Set<string>();
         for await (const o of s.list(prefix)) {
-          const top = o.key.slice(prefix.length).split('/')[0]!;
+          // only folders count, as Velero lists common prefixes: a file at the root is not one
+          const rel = o.key.slice(prefix.length);
+          if (!rel.includes('/')) continue;
+          const top = rel.split('/')[0]!;
           if (!ALLOWED_TOP_LEVEL.includes(top)) bad.add(top);
           if (bad.size >= 5) break;
         }

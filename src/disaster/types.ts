@@ -1,0 +1,22 @@
+import type { CommandRunner } from '../exec/command.js';
+import type { KubeApi } from '../kube/kube-api.js';
+import type { Clock } from '../time/clock.js';
+
+/** What undoes a disaster step; plain data, so the journal can carry it across a crash. */
+export type Revert =
+  | { kind: 'start-nodes'; nodes: string[]; via: 'lab' | 'kind' | 'command'; command?: string[] }
+  | { kind: 'command'; argv: string[] };
+
+export interface InjectContext {
+  kube: KubeApi;
+  clock: Clock;
+  exec: CommandRunner;
+  signal?: AbortSignal;
+  /** How nodes are stopped here: the lab's node status, kind's docker containers, or a user command. */
+  nodeControl: 'lab' | 'kind' | 'none';
+}
+
+export interface Injected {
+  detail: string;
+  revert?: Revert;
+}

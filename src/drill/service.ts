@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { AwsObjectStore } from '../backupstore/aws-object-store.js';
+import { settingsFromCluster } from '../backupstore/bsl.js';
+import { DrillError, ExitCode, isDrillError } from '../errors.js';
+import { execaRunner } from '../exec/execa-runner.js';
+import { connectKube } from '../kube/client-node.js';
+import type { KubeApi } from '../kube/kube-api.js';
+import { labDown, labStatus, labUp } from '../lab/control.js';
+import { requireScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/schema.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import { writeReports } from '../report/write.js';
+import { allowedContexts } from './allow.js';
+import { Journal } from './journal.js';
+import { buildResult } from './result.js';
+import { runDrill, runReverts, type Reporter } from './runner.js';
+import { newState, stateFromJournal, type RunState } from './state.js';
+import type { DrillResult } from './types.js';
+
+export interface RunOptions {
+  file: string;
+  kubeconfig?: string;
+  context?: string;
+  allowContexts: string[];
+  lab: boolean;
+  keepLab: boolean;
+  out?: string;
+  reporter: Reporter;
+  /** argv that starts this CLI again, for the background lab. */
+  self: string[];
+  clock?: Clock;
+}
+
+interface RunInfo {
+  scenarioFile: string;
+  kubeconfig?: string;
+  context?: string;
+  recoveryContext?: string;
+  labDir?: string;
+  keepLab: boolean;
+}
+
+const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+
+/** `kdrill run`: sets up (or starts a lab), runs the drill, writes the reports; resolves to the exit code. */
+export async function runScenario(o: RunOptions): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+  const clock = o.clock ?? systemClock;
+  const s = await requireScenario(o.file);
+  const started = clock.now();
+  const runId = randomBytes(4).toString('hex');
+  const dir = resolve(o.out ?? join('drill-reports', `${s.metadata.name}-${stamp(started)}`));
+  await mkdir(dir, { recursive: true });
+  await copyFile(o.file, join(dir, 'scenario.yaml'));
+  const journal = new Journal(dir);
+  const info: RunInfo = { scenarioFile: join(dir, 'scenario.yaml'), kubeconfig: o.kubeconfig, context: o.context ?? s.spec.target.context, recoveryContext: s.spec.recovery.context, keepLab: o.keepLab };
+  if (o.lab) {
+    info.labDir = join(dir, 'lab');
+    o.reporter.info(`starting an ephemeral lab in ${info.labDir}${s.spec.lab?.hardened ? ' (hardened)' : ''}${s.spec.lab?.clusters === 2 ? ' with a recovery cluster' : ''}`);
+    const extra = ['--clusters', String(s.spec.lab?.clusters ?? 1), '--start-delay', '100', ...(s.spec.lab?.objectLock === false ? ['--no-object-lock'] : [])];
+    const st = await labUp({ dir: info.labDir, hardened: s.spec.lab?.hardened, self: o.self, extraArgs: extra });
+    info.kubeconfig = st.kubeconfig;
+    info.context = 'kdrill-lab';
+  }
+  journal.append('run-started', { runId, scenario: s.metadata.name, ...info }, started);
+  return execute(s, newState(runId, started), info, dir, journal, o.allowContexts, o.reporter, clock);
+}
+
+/** `kdrill resume <dir>`: continues a run from its journal. A Restore already created is waited on. */
+export async function resumeRun(dirArg: string, o: { allowContexts: string[]; reporter: Reporter; clock?: Clock }): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+  const dir = resolve(dirArg);
+  const journal = new Journal(dir);
+  const state = stateFromJournal(journal);
+  if (!state) throw new DrillError('RESUME_NO_JOURNAL', `${dir} has no journal.jsonl with a started run`, ExitCode.Usage, { hint: 'pass the report directory of a run (drill-reports/<scenario>-<time>/)' });
+  if (state.ended) throw new DrillError('RESUME_FINISHED', `the run in ${dir} already ended (${state.ended.verdict}, exit ${state.ended.exitCode})`, ExitCode.Usage, { hint: 'start a new one with `kdrill run`' });
+  const start = journal.read().find((e) => e.event === 'run-started')!;
+  const info = start as unknown as RunInfo;
+  const s = await requireScenario(info.scenarioFile);
+  if (info.labDir && !(await labStatus(info.labDir)).running) {
+    throw new DrillError('RESUME_LAB_GONE', `the lab of this run (${info.labDir}) is no longer running`, ExitCode.Precondition, { hint: 'a --lab run can be resumed while its lab lives; start a new drill' });
+  }
+  journal.append('resumed', {}, (o.clock ?? systemClock).now());
+  o.reporter.info(`resuming run ${state.runId} of ${s.metadata.name} from ${dir}`);
+  return execute(s, state, info, dir, journal, o.allowContexts, o.reporter, o.clock ?? systemClock);
+}
+
+async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string, journal: Journal, allow: string[], reporter: Reporter, clock: Clock): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+  const kube: KubeApi = connectKube({ kubeconfig: info.kubeconfig, context: info.context });
+  const recoveryKube: KubeApi = info.recoveryContext && info.recoveryContext !== kube.context ? connectKube({ kubeconfig: info.kubeconfig, context: info.recoveryContext }) : kube;
+  const abort = new AbortController();
+  const onSignal = (sig: string): void => {
+    reporter.info(`${sig}: stopping; reverts run, the journal is kept (kdrill resume ${dir})`);
+    abort.abort(new DrillError('INTERRUPTED', `interrupted by ${sig}`, ExitCode.Interrupted));
+  };
+  const sigint = (): void => onSignal('SIGINT');
+  const sigterm = (): void => onSignal('SIGTERM');
+  process.once('SIGINT', sigint);
+  process.once('SIGTERM', sigterm);
+  const deps = {
+    kube,
+    recoveryKube,
+    storeFor: async (k: KubeApi, ns: string, bsl: string) => {
+      const { settings } = await settingsFromCluster(k, ns, bsl);
+      return { store: new AwsObjectStore(settings), prefix: settings.prefix };
+    },
+    exec: execaRunner,
+    clock,
+    reporter,
+    signal: abort.signal,
+    journal,
+    allowed: allowedContexts(allow),
+  };
+  let error: string | undefined;
+  let interrupted = false;
+  try {
+    await runDrill(deps, s, state);
+  } catch (e) {
+    if (abort.signal.aborted) interrupted = true;
+    else if (isDrillError(e) && e.exitCode === ExitCode.Precondition && !state.injectStartedAt) {
+      // nothing was touched: say why, keep the journal, write no verdict
+      journal.append('run-ended', { verdict: 'precondition-failed', exitCode: ExitCode.Precondition, error: e.message }, clock.now());
+      await stopLab(info);
+      throw e;
+    } else if (isDrillError(e) && e.exitCode === ExitCode.Usage) throw e;
+    else error = (e as Error).message.split('\n')[0];
+  } finally {
+    process.off('SIGINT', sigint);
+    process.off('SIGTERM', sigterm);
+  }
+  // cleanup: the reverts on the stack, whatever happened before
+  let revertFailures: string[] = [];
+  if (state.injected.some((i) => i.revert && !state.reverted.includes(i.index))) {
+    state.timeline.push({ phase: 'cleanup', startedAt: clock.now().toISOString() });
+    reporter.phase('cleanup', 'start');
+    revertFailures = await runReverts({ kube, clock, exec: execaRunner, journal, reporter }, state);
+    const t = state.timeline[state.timeline.length - 1]!;
+    Object.assign(t, { endedAt: clock.now().toISOString(), ok: revertFailures.length === 0 });
+    reporter.phase('cleanup', revertFailures.length ? 'fail' : 'ok', revertFailures.join('; ') || undefined);
+  }
+  const result = buildResult(s, state, { context: kube.context, recoveryContext: recoveryKube.context, endedAt: clock.now(), revertFailures, interrupted, error });
+  reporter.phase('report', 'start');
+  const files = await writeReports(dir, result);
+  reporter.phase('report', 'ok', files.map((f) => f.split('/').pop()).join(', '));
+  if (!interrupted) {
+    journal.append('run-ended', { verdict: result.verdict, exitCode: result.exitCode }, clock.now());
+    await stopLab(info);
+  }
+  return { exitCode: result.exitCode, result, dir };
+}
+
+async function stopLab(info: RunInfo): Promise<void> {
+  if (info.labDir && !info.keepLab) await labDown(info.labDir);
+}
+
+export async function readResult(dir: string): Promise<DrillResult> {
+  return JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as DrillResult;
+}

@@ -94,7 +94,7 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
         if (deps.recoveryKube !== kube) await veleroReachable(deps.recoveryKube, veleroNs, spec.backup.storageLocation);
         const findings: Finding[] = [];
         let chosen: BackupInfo;
-        let all: BackupInfo[] = [];
+        let all: BackupInfo[];
         if (spec.backup.take) {
           chosen = { name: '(taken during the drill)', phase: 'New', startTimestamp: '' };
           all = (await chooseBackup(kube, veleroNs, { allowPartiallyFailed: true }).catch(() => ({ all: [] as KubeObject[] }))).all.map(backupInfo);
@@ -160,7 +160,7 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
   }
 
   // ---- backup (optional): a fresh one, taken and waited for
-  if (spec.backup.take && state.preflight!.backup.phase !== 'Completed') {
+  if (spec.backup.take && state.preflight.backup.phase !== 'Completed') {
     const b = await phase('backup', async () => {
       const name = state.takenBackup ?? `${s.metadata.name}-${state.runId}`;
       if (!state.takenBackup) {
@@ -175,7 +175,7 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
       }
       return info;
     }, (i) => `${i.name} ${i.phase}`);
-    state.preflight!.backup = b;
+    state.preflight.backup = b;
     journal.append('backup-done', { backup: b }, clock.now());
   }
 

@@ -22,6 +22,7 @@ export const execaRunner: CommandRunner = {
 
 function toResult(r: { exitCode?: number; signal?: string; stdout?: unknown; stderr?: unknown; timedOut?: boolean; failed?: boolean; code?: string }): CommandResult {
   const exitCode = r.exitCode ?? (r.signal ? (SIGNAL_EXIT[r.signal] ?? 128) : r.code === 'ENOENT' ? 127 : 1);
-  const stderr = String(r.stderr ?? '') || (r.code === 'ENOENT' ? 'command not found' : '');
-  return { exitCode, stdout: String(r.stdout ?? ''), stderr, timedOut: !!r.timedOut };
+  const text = (v: unknown): string => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : '');
+  const stderr = text(r.stderr) || (r.code === 'ENOENT' ? 'command not found' : '');
+  return { exitCode, stdout: text(r.stdout), stderr, timedOut: !!r.timedOut };
 }

@@ -92,7 +92,7 @@ function toProblems(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, fil
     if (path[path.length - 1] === 'type') path.pop();
     const step = path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined), data);
     const got = (step as { type?: unknown } | undefined)?.type;
-    message = got === undefined ? 'missing "type"' : `unknown ${path.includes('disaster') ? 'disaster' : 'verify'} type "${String(got)}"`;
+    message = got === undefined ? 'missing "type"' : `unknown ${path.includes('disaster') ? 'disaster' : 'verify'} type ${JSON.stringify(got)}`;
     const guess = typeof got === 'string' ? closest(got, options) : undefined;
     hint = guess ? `did you mean "${guess}"? Types: ${options.join(', ')}` : `types: ${options.join(', ')}`;
     return [{ file, ...where([...path, 'type']), path: dotted([...path, 'type']), message, hint }];

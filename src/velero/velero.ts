@@ -32,9 +32,9 @@ export function waitForPhase(kube: KubeApi, kind: string, namespace: string, nam
     };
     const handle = kube.watch(V(kind), { namespace, fieldSelector: `metadata.name=${name}`, onEvent: (e) => e.type !== 'DELETED' && check(e.object), signal: o.signal });
     const timer = setTimeout(() => finish(() => reject(new DrillError('VELERO_TIMEOUT', `${kind} ${namespace}/${name} did not finish within ${Math.round(o.timeoutMs / 1000)}s`, ExitCode.ObjectivesBreached, { hint: `kubectl -n ${namespace} get ${kind.toLowerCase()}s.velero.io ${name} -o yaml` }))), o.timeoutMs);
-    const onAbort = (): void => finish(() => reject(o.signal!.reason as Error));
+    const onAbort = (): void => finish(() => reject(o.signal!.reason instanceof Error ? o.signal!.reason : new Error('aborted')));
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    handle.ready.catch((e: unknown) => finish(() => reject(e as Error)));
+    handle.ready.catch((e: unknown) => finish(() => reject(e)));
   });
 }
 

@@ -54,7 +54,7 @@ export async function runProbe(ctx: ProbeContext, v: VerifyStep): Promise<ProbeO
     case 'workloads-ready': {
       const namespaces = v.namespaces ?? ctx.namespaces;
       const end = deadline(v.timeout);
-      let last: string[] = [];
+      let last: string[];
       for (;;) {
         last = await workloadsNotReady(ctx.kube, namespaces, ctx.expectedWorkloads.filter((w) => namespaces.some((n) => w.includes(` ${n}/`))));
         if (last.length === 0) return { passed: true, detail: `every workload in ${namespaces.join(', ')} is available, PVCs Bound, pods Ready` };
@@ -65,7 +65,7 @@ export async function runProbe(ctx: ProbeContext, v: VerifyStep): Promise<ProbeO
     }
     case 'http': {
       const end = deadline(v.timeout);
-      let last = '';
+      let last: string;
       for (;;) {
         try {
           let status: number;

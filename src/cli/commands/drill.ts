@@ -1,4 +1,6 @@
 import type { Argv } from 'yargs';
+import type { Reporter } from '../../drill/runner.js';
+import type { DrillResult } from '../../drill/types.js';
 import { kubeOptions, type KubeArgs } from '../kube-options.js';
 
 interface RunArgs extends KubeArgs {
@@ -100,7 +102,7 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
   );
 }
 
-async function withReporter<T>(output: string, fn: (r: import('../../drill/runner.js').Reporter) => Promise<T>): Promise<T> {
+async function withReporter<T>(output: string, fn: (r: Reporter) => Promise<T>): Promise<T> {
   const { plainReporter, silentReporter, listrReporter } = await import('../progress.js');
   if (output === 'json') return fn(silentReporter);
   if (!process.stderr.isTTY) return fn(plainReporter());
@@ -112,7 +114,7 @@ async function withReporter<T>(output: string, fn: (r: import('../../drill/runne
   }
 }
 
-function finish(r: { exitCode: number; result?: import('../../drill/types.js').DrillResult; dir: string }, output: string, setExit: (c: number) => void): void {
+function finish(r: { exitCode: number; result?: DrillResult; dir: string }, output: string, setExit: (c: number) => void): void {
   setExit(r.exitCode);
   if (!r.result) return;
   if (output === 'json') {

@@ -34,7 +34,7 @@ export function waitForPhase(kube: KubeApi, kind: string, namespace: string, nam
     const timer = setTimeout(() => finish(() => reject(new DrillError('VELERO_TIMEOUT', `${kind} ${namespace}/${name} did not finish within ${Math.round(o.timeoutMs / 1000)}s`, ExitCode.ObjectivesBreached, { hint: `kubectl -n ${namespace} get ${kind.toLowerCase()}s.velero.io ${name} -o yaml` }))), o.timeoutMs);
     const onAbort = (): void => finish(() => reject(o.signal!.reason instanceof Error ? o.signal!.reason : new Error('aborted')));
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    handle.ready.catch((e: unknown) => finish(() => reject(e)));
+    handle.ready.catch((e: unknown) => finish(() => reject(e instanceof Error ? e : new Error('watch failed'))));
   });
 }
 

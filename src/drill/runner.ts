@@ -273,7 +273,8 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
         else if (v.type === 'inventory') {
           const d = diffInventory(state.baseline!.inventory, await snapshotInventory(rk, spec.target.namespaces), v.ignore);
           const passed = d.missing.length === 0 && d.changed.length === 0;
-          r = { passed, detail: passed ? `all ${state.baseline!.inventory.length} objects back${d.extra.length ? `; ${d.extra.length} extra: ${d.extra.slice(0, 5).join(', ')}` : ''}` : `missing ${d.missing.length}: ${d.missing.slice(0, 6).join(', ')}${d.changed.length ? `; changed ${d.changed.length}: ${d.changed.slice(0, 6).join(', ')}` : ''}` };
+          const parts = [d.missing.length ? `missing ${d.missing.length}: ${d.missing.slice(0, 6).join(', ')}` : '', d.changed.length ? `changed ${d.changed.length}: ${d.changed.slice(0, 6).join(', ')}` : ''].filter(Boolean);
+          r = { passed, detail: passed ? `all ${state.baseline!.inventory.length} objects back${d.extra.length ? `; ${d.extra.length} extra: ${d.extra.slice(0, 5).join(', ')}` : ''}` : parts.join('; ') };
         } else r = await runProbe(ctx, v);
         out.push({ type: v.type, passed: r.passed, detail: r.detail, at: iso(clock.now()) });
         reporter.info(`  ${r.passed ? 'ok  ' : 'FAIL'} ${v.type}: ${r.detail}`);

@@ -147,7 +147,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
         // the recovery cluster reads the backups and must not write to them
         await kube.patch({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: VELERO_NAMESPACE, name: 'default' }, { spec: { accessMode: 'ReadOnly' } });
       }
-      const velero = await startVelero(kube, { namespace: VELERO_NAMESPACE, validationMs: 1000, syncMs: 1000 });
+      const velero = await startVelero(kube, { namespace: VELERO_NAMESPACE, validationMs: 1000, syncMs: 1000, restoreItemDelayMs: Number(process.env.KDRILL_LAB_RESTORE_ITEM_DELAY_MS ?? 0) || undefined });
       stops.push(() => velero.stop());
       clusters.push({ context, server: contexts[i]!.cluster.server, kube, controllers, velero, api, webhook });
       log(`cluster ${context}: ${contexts[i]!.cluster.server}`);

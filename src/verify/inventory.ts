@@ -17,7 +17,8 @@ export interface InventoryDiff {
 
 // What a restore is not expected to bring back as it was: objects controllers make, and server noise.
 const SKIP_KINDS = new Set(['/Pod', '/Event', 'events.k8s.io/Event', '/Endpoints', 'discovery.k8s.io/EndpointSlice', 'apps/ReplicaSet', 'apps/ControllerRevision', 'coordination.k8s.io/Lease', 'batch/Job', 'metrics.k8s.io/PodMetrics']);
-const VOLATILE_SPEC = ['clusterIP', 'clusterIPs', 'healthCheckNodePort'];
+// assigned by the server or a provisioner: a restored claim may well get a new volume
+const VOLATILE_SPEC = ['clusterIP', 'clusterIPs', 'healthCheckNodePort', 'volumeName'];
 
 const key = (i: Pick<InventoryItem, 'kind' | 'namespace' | 'name'>): string => `${i.kind} ${i.namespace}/${i.name}`;
 

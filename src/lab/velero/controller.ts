@@ -20,6 +20,7 @@ export interface VeleroOptions {
   validationMs?: number;
   syncMs?: number;
   now?: () => Date;
+  restoreItemDelayMs?: number;
   /** Builds the object store for a BSL; defaults to its S3 settings and credentials Secret. */
   storeFor?: (kube: KubeApi, bsl: KubeObject) => Promise<ObjectStore>;
 }
@@ -199,7 +200,7 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
         continue;
       }
       if (!r.spec?.backupName) await kube.patch(ref, { spec: { backupName } });
-      await runRestore({ kube, store: await store(bsl!), prefix: prefixOf(bsl!), now }, r, backup!);
+      await runRestore({ kube, store: await store(bsl!), prefix: prefixOf(bsl!), now, itemDelayMs: opts.restoreItemDelayMs }, r, backup!);
       return;
     }
   };

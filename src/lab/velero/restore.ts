@@ -12,6 +12,8 @@ const RESTORE = { apiVersion: 'velero.io/v1', kind: 'Restore' } as const;
 const ts = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
 
 export interface RestoreContext {
+  /** Pause between items: a slower, more realistic restore (and room for crash tests). */
+  itemDelayMs?: number;
   kube: KubeApi;
   store: ObjectStore;
   prefix: string;
@@ -85,6 +87,8 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
     const labels = { ...(source?.metadata?.labels ?? {}), 'velero.io/backup-name': backupName, 'velero.io/restore-name': name };
     await ctx.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels, annotations: source?.metadata?.annotations } });
   };
+  // PVs that come back as they were; a claim of any other keeps no volumeName and is provisioned anew
+  const restoredPvs = new Set(items.filter((i) => i.gr === 'persistentvolumes' && i.obj.spec?.persistentVolumeReclaimPolicy !== 'Delete').map((i) => i.obj.metadata?.name ?? ''));
   let restored = 0;
   for (const gr of restoreOrder([...new Set(selected.map((i) => i.gr))])) {
     for (const it of selected.filter((i) => i.gr === gr)) {
@@ -93,6 +97,11 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
         const target = mapping[it.obj.metadata?.name ?? ''] ?? it.obj.metadata?.name ?? '';
         await ensureNamespace(target, it.obj).catch((e: Error) => addResult(errors, undefined, `error restoring namespaces/${target}: ${e.message}`));
         record(it.obj, undefined, 'created');
+        continue;
+      }
+      if (gr === 'persistentvolumes' && it.obj.spec?.persistentVolumeReclaimPolicy === 'Delete') {
+        // no snapshot to restore its data from, and Delete policy: Velero leaves the volume to dynamic provisioning
+        record(it.obj, undefined, 'skipped');
         continue;
       }
       if (isControllerOwned(it.obj)) {
@@ -110,7 +119,8 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
           continue;
         }
       }
-      const body = prepare(it.obj, ns, backupName, name);
+      if (ctx.itemDelayMs) await new Promise((r) => setTimeout(r, ctx.itemDelayMs));
+      const body = prepare(it.obj, ns, backupName, name, restoredPvs);
       try {
         await ctx.kube.create(body);
         restored++;
@@ -159,7 +169,7 @@ function isControllerOwned(o: KubeObject): boolean {
 }
 
 /** What Velero changes on an item before it creates it. */
-export function prepare(o: KubeObject, ns: string | undefined, backup: string, restore: string): KubeObject {
+export function prepare(o: KubeObject, ns: string | undefined, backup: string, restore: string, restoredPvs: Set<string> = new Set()): KubeObject {
   const m = o.metadata ?? {};
   const metadata: KubeObject['metadata'] = {
     name: m.name,
@@ -177,6 +187,15 @@ export function prepare(o: KubeObject, ns: string | undefined, backup: string, r
   if (o.kind === 'PersistentVolume' && out.spec?.claimRef) {
     const { uid: _u, resourceVersion: _r, ...claimRef } = out.spec.claimRef as Record<string, unknown>;
     out.spec = { ...out.spec, claimRef };
+  }
+  if (o.kind === 'PersistentVolumeClaim' && out.spec?.volumeName && !restoredPvs.has(out.spec.volumeName as string)) {
+    // its PV is not restored (see above): the claim is provisioned anew, as Velero resets it
+    const { volumeName: _v, ...spec } = out.spec as Record<string, unknown>;
+    out.spec = spec;
+    const annotations = { ...(metadata.annotations ?? {}) };
+    delete annotations['pv.kubernetes.io/bind-completed'];
+    delete annotations['pv.kubernetes.io/bound-by-controller'];
+    metadata.annotations = annotations;
   }
   if (o.kind === 'Pod' && out.spec) {
     const { nodeName: _n, ...spec } = out.spec as Record<string, unknown>;

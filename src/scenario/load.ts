@@ -46,7 +46,7 @@ export function parseScenario(text: string, file = '<scenario>'): LoadResult {
   for (const e of doc.errors) {
     const pos = lc.linePos(e.pos[0]);
     const dup = e.code === 'DUPLICATE_KEY';
-    problems.push({ file, line: pos.line, col: pos.col, path: '', message: dup ? 'duplicate key: a key may appear only once in a mapping' : `YAML: ${e.message.split('\n')[0]}`, hint: dup ? 'remove one of the two' : undefined });
+    problems.push({ file, line: pos.line, col: pos.col, path: '', message: dup ? 'duplicate key: a key may appear only once in a mapping' : `YAML: ${e.message.split('\n')[0]}`, hint: dup ? 'remove one of the two' : 'fix the YAML here: brackets, quotes, and indentation with spaces (not tabs)' });
   }
   if (problems.length) return { ok: false, file, problems };
   const data = doc.toJSON() as unknown;
@@ -107,7 +107,8 @@ function toProblems(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, fil
     hint = values.length ? `one of: ${values.map((v) => JSON.stringify(v)).join(', ')}` : undefined;
     message = `${JSON.stringify(value)} is not allowed here`;
   }
-  return [{ file, ...where(path), path: dotted(path), message, hint }];
+  hint ??= (issue.code as string) === 'custom' ? undefined : 'the format is in scenario.schema.json (your editor can complete it) and the README';
+  return [{ file, ...where(path), path: dotted(path), message, hint: hint ?? 'see scenarios/*.yaml for working examples' }];
 }
 
 export const DISASTER_TYPES = ['delete-namespace', 'delete-workload', 'delete-pvc', 'stop-nodes', 'lose-zone', 'command'];

@@ -1,12 +1,13 @@
+import { benchDrill } from './drill.js';
 import { benchKube } from './kube.js';
 import { benchLabBackup } from './lab-backup.js';
 import { benchS3 } from './s3.js';
 
 /**
- * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube, s3, backup.
+ * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube, s3, backup, drill.
  * Real servers are measured too when KDRILL_TEST_KUBECONFIG / KDRILL_TEST_S3_ENDPOINT are set.
  */
-const sections: Record<string, () => Promise<void>> = { kube: benchKube, s3: benchS3, backup: benchLabBackup };
+const sections: Record<string, () => Promise<void>> = { kube: benchKube, s3: benchS3, backup: benchLabBackup, drill: benchDrill };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted.length ? wanted : Object.keys(sections)) {
   const run = sections[name];

@@ -62,10 +62,12 @@ export interface BackupChoice {
 
 /** Picks the backup: by name, or the newest Completed of the schedule by startTimestamp. */
 export async function chooseBackup(kube: KubeApi, namespace: string, o: { name?: string; schedule?: string; allowPartiallyFailed: boolean }): Promise<BackupChoice> {
-  const items = (await kube.list(V('Backup'), { namespace, ...(o.schedule ? { labelSelector: `velero.io/schedule-name=${o.schedule}` } : {}) })).items;
+  const everything = (await kube.list(V('Backup'), { namespace })).items;
+  const items = o.schedule ? everything.filter((b) => b.metadata?.labels?.['velero.io/schedule-name'] === o.schedule) : everything;
   const okPhases = new Set(['Completed', ...(o.allowPartiallyFailed ? ['PartiallyFailed'] : [])]);
   const usable = items.filter((b) => okPhases.has(String(b.status?.phase))).sort((a, b) => String(b.status?.startTimestamp ?? '').localeCompare(String(a.status?.startTimestamp ?? '')));
-  const seen = items.map((b) => `${b.metadata?.name} (${b.status?.phase ?? 'New'})`).join(', ') || 'none';
+  // every backup there, not only the schedule's: the operator needs to see what does exist
+  const seen = everything.map((b) => `${b.metadata?.name} (${b.status?.phase ?? 'New'})`).join(', ') || 'none';
   if (o.name) {
     const b = items.find((x) => x.metadata?.name === o.name) ?? (await kube.get({ ...V('Backup'), namespace, name: o.name }));
     if (!b) throw new DrillError('BACKUP_MISSING', `backup ${o.name} not found in ${namespace} (context "${kube.context}"); backups seen: ${seen}`, ExitCode.Precondition, { hint: 'pick one of those, or use `from: latest` with a schedule' });

@@ -31,6 +31,8 @@ export function expectCleanError(r: CliResult, code: number, pattern: RegExp): v
   if (r.code !== code) throw new Error(`exit ${r.code}, wanted ${code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   if (!pattern.test(r.stderr)) throw new Error(`stderr does not match ${pattern}: ${r.stderr}`);
   if (/\n\s+at .+:\d+:\d+/.test(r.stderr)) throw new Error(`stack trace in stderr: ${r.stderr}`);
+  // progress lines may come first; the error is one "kdrill: …" line followed by its hint
   const lines = r.stderr.trim().split('\n');
-  if (!lines[0]!.startsWith('kdrill: ') || !lines.some((l) => l.trim().startsWith('hint:'))) throw new Error(`not "kdrill: …" plus a hint: ${r.stderr}`);
+  const at = lines.findIndex((l) => l.startsWith('kdrill: '));
+  if (at < 0 || !lines.slice(at).some((l) => l.trim().startsWith('hint:'))) throw new Error(`not "kdrill: …" plus a hint: ${r.stderr}`);
 }

@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import type { DrillResult } from '../../src/drill/types.js';
+import { BIN, expectCleanError, kdrill } from '../support/cli.js';
+import { eventually } from '../support/eventually.js';
+
+const run = promisify(execFile);
+const tmp = (p: string) => mkdtemp(join(tmpdir(), p));
+const readJson = async (f: string) => JSON.parse(await readFile(f, 'utf8')) as DrillResult;
+
+describe('kdrill run --lab: drills end to end', () => {
+  it('namespace-loss passes; -o json prints only the evidence; the three reports say what happened', async () => {
+    const out = join(await tmp('kdrill-run-'), 'report');
+    const r = await kdrill(['run', 'scenarios/namespace-loss.yaml', '--lab', '--out', out, '-o', 'json'], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const printed = JSON.parse(r.stdout) as DrillResult; // nothing but JSON on stdout
+    const res = await readJson(join(out, 'result.json'));
+    expect(printed.runId).toBe(res.runId);
+    expect(res).toMatchObject({ scenario: 'namespace-loss', verdict: 'pass', exitCode: 0, context: 'kdrill-lab' });
+    expect(res.objectives.rto).toMatchObject({ objectiveSeconds: 14400, met: true });
+    expect(res.objectives.rto.measuredSeconds).toBeGreaterThan(0);
+    expect(res.objectives.rpo.met).toBe(true);
+    expect(res.objectives.rpo.measuredSeconds).toBeGreaterThan(0);
+    expect(res.objectives.retention).toMatchObject({ objectiveSeconds: 604800, met: true, backupTtlSeconds: 2592000 });
+    expect(res.timeline.map((t) => t.phase)).toEqual(['preflight', 'baseline', 'inject', 'recover', 'verify']);
+    for (const t of res.timeline) expect(Date.parse(t.endedAt!)).toBeGreaterThanOrEqual(Date.parse(t.startedAt));
+    // RTO is inject start → verify passed, to the millisecond
+    const inject = res.timeline.find((t) => t.phase === 'inject')!;
+    const lastVerify = res.verify[res.verify.length - 1]!;
+    expect(res.objectives.rto.measuredSeconds).toBeCloseTo((Date.parse(lastVerify.at) - Date.parse(inject.startedAt)) / 1000, 2);
+    expect(res.restores.map((x) => [x.phase, x.includedResources, x.excludedResources])).toEqual([
+      ['Completed', ['networkpolicies.networking.k8s.io'], []],
+      ['Completed', [], ['networkpolicies.networking.k8s.io']],
+    ]);
+    expect(res.verify.map((v) => [v.type, v.passed])).toEqual([
+      ['workloads-ready', true],
+      ['http', true],
+      ['sentinel', true],
+      ['inventory', true],
+    ]);
+    expect(res.findings).toEqual([]);
+    const retro = await readFile(join(out, 'retrospective.md'), 'utf8');
+    for (const h of ['## The drill', '## Objectives', '## Timeline', '## What went well?', '## What to improve?', '## Action items']) expect(retro).toContain(h);
+    expect(retro).toContain('**Leader:** on-call platform engineer');
+    expect(retro).toMatch(/\| recover \| .* \| ok \|/);
+    expect(retro).toContain('**Verdict: PASS**');
+    const junit = await readFile(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuite name="namespace-loss" tests="7" failures="0"/);
+    expect((junit.match(/<testcase /g) ?? []).length).toBe(7);
+    const journal = (await readFile(join(out, 'journal.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { event: string });
+    expect(journal[0]!.event).toBe('run-started');
+    expect(journal[journal.length - 1]!.event).toBe('run-ended');
+  });
+
+  it('hardened-one-phase fails with exit 3, and the retrospective says why', async () => {
+    const out = join(await tmp('kdrill-run-'), 'report');
+    const r = await kdrill(['run', 'scenarios/hardened-one-phase.yaml', '--lab', '--out', out], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(3);
+    const res = await readJson(join(out, 'result.json'));
+    expect(res.verdict).toBe('fail');
+    expect(res.restores).toHaveLength(1);
+    expect(res.restores[0]!.phase).toBe('PartiallyFailed');
+    expect(res.restores[0]!.failedItems.map((i) => i.resource)).toContain('deployments.apps');
+    expect(res.findings.map((f) => f.code)).toContain('RESTORE_ORDER_NETWORKPOLICY');
+    const retro = await readFile(join(out, 'retrospective.md'), 'utf8');
+    expect(retro).toContain('**Verdict: FAIL**');
+    expect(retro).toMatch(/refused because no NetworkPolicy existed yet/);
+    expect(retro).toMatch(/## Action items[\s\S]*restore NetworkPolicies first/);
+    expect(await readFile(join(out, 'junit.xml'), 'utf8')).toMatch(/<failure message="after 20s: Deployment thanos\/\w/);
+  });
+
+  it('refuses a context that is not allow-listed (exit 4) before touching anything', async () => {
+    const lab = await tmp('kdrill-allow-');
+    expect((await kdrill(['lab', 'up', '--dir', lab])).code).toBe(0);
+    try {
+      const kc = parse(await readFile(join(lab, 'kubeconfig'), 'utf8')) as { contexts: { name: string }[]; 'current-context': string };
+      kc.contexts[0]!.name = 'prod-eu';
+      kc['current-context'] = 'prod-eu';
+      const prod = join(lab, 'prod.kubeconfig');
+      await writeFile(prod, stringify(kc));
+      const r = await kdrill(['run', 'scenarios/namespace-loss.yaml', '--kubeconfig', prod, '--out', join(lab, 'r')], { env: { KDRILL_ALLOW_CONTEXTS: '' } });
+      expectCleanError(r, 4, /context "prod-eu" is not allow-listed/);
+      expect(r.stderr).toMatch(/--allow-context prod-eu/);
+      const k = (...a: string[]) => run('kubectl', ['--kubeconfig', join(lab, 'kubeconfig'), ...a]).then((x) => x.stdout);
+      expect(await k('get', 'namespace', 'thanos', '-o', 'jsonpath={.status.phase}')).toBe('Active');
+      expect((await k('-n', 'velero', 'get', 'restores.velero.io', '-o', 'name')).trim()).toBe('');
+      // a missing backup: exit 4, naming the schedule and the backups that were seen
+      const scenario = parse(await readFile('scenarios/namespace-loss.yaml', 'utf8')) as { spec: { backup: { schedule: string } } };
+      scenario.spec.backup.schedule = 'weekly';
+      const weekly = join(lab, 'weekly.yaml');
+      await writeFile(weekly, stringify(scenario));
+      const m = await kdrill(['run', weekly, '--kubeconfig', join(lab, 'kubeconfig'), '--out', join(lab, 'r2')]);
+      expectCleanError(m, 4, /no Completed backup of schedule "weekly"/);
+      expect(m.stderr).toMatch(/backups seen: nightly-\d{14} \(Completed\)/);
+      expect(await k('get', 'namespace', 'thanos', '-o', 'jsonpath={.status.phase}')).toBe('Active');
+    } finally {
+      await kdrill(['lab', 'down', '--dir', lab]);
+    }
+  });
+
+  it('a drill killed with SIGKILL during recover finishes with kdrill resume, without creating a Restore twice', async () => {
+    const out = join(await tmp('kdrill-kill-'), 'report');
+    const child = spawn(process.execPath, [BIN, 'run', 'scenarios/namespace-loss.yaml', '--lab', '--out', out], { env: { ...process.env, KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '40' }, stdio: 'ignore' });
+    const journal = join(out, 'journal.jsonl');
+    await eventually(async () => (await readFile(journal, 'utf8').catch(() => '')).includes('"restore-creating"'), 'the first restore to be journaled', 60_000, 10);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const before = await readFile(journal, 'utf8');
+    expect(before).not.toContain('"recover-done"');
+    expect(before).not.toContain('"run-ended"');
+    const r = await kdrill(['resume', out], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const res = await readJson(join(out, 'result.json'));
+    expect(res.verdict).toBe('pass');
+    expect(res.restores.map((x) => x.phase)).toEqual(['Completed', 'Completed']);
+    const events = (await readFile(journal, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { event: string; name?: string });
+    expect(events.some((e) => e.event === 'resumed')).toBe(true);
+    const created = events.filter((e) => e.event === 'restore-creating').map((e) => e.name);
+    expect(new Set(created).size).toBe(created.length);
+    expect((await kdrill(['resume', out])).code).toBe(2); // already ended
+    expect((await kdrill(['lab', 'status', '--dir', join(out, 'lab')])).code).toBe(4); // and its lab is gone
+  });
+
+  it('plan touches nothing and counts the blast radius from the live cluster', async () => {
+    const lab = await tmp('kdrill-plan-');
+    expect((await kdrill(['lab', 'up', '--dir', lab])).code).toBe(0);
+    try {
+      const r = await kdrill(['plan', 'scenarios/thanos-nodes-lost.yaml', '--kubeconfig', join(lab, 'kubeconfig'), '-o', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      const p = JSON.parse(r.stdout) as { destructive: string[]; restores: unknown[]; blastRadius: { namespaces: { name: string; workloads: number; pods: number; pvcs: number }[]; nodes: string[] } };
+      expect(p.destructive).toHaveLength(2);
+      expect(p.restores).toHaveLength(2);
+      expect(p.blastRadius.namespaces[0]).toMatchObject({ name: 'thanos', workloads: 17 });
+      expect(p.blastRadius.namespaces[0]!.pvcs).toBeGreaterThan(10);
+      expect(p.blastRadius.nodes).toHaveLength(1);
+      const k = await run('kubectl', ['--kubeconfig', join(lab, 'kubeconfig'), 'get', 'nodes', '--no-headers']);
+      expect(k.stdout).not.toMatch(/NotReady/);
+    } finally {
+      await kdrill(['lab', 'down', '--dir', lab]);
+    }
+    await copyFile('scenarios/pvc-loss.yaml', join(lab, 'x.yaml'));
+    const offline = await kdrill(['plan', join(lab, 'x.yaml'), '--offline']);
+    expect(offline.stdout).toMatch(/delete PVCs data-thanos-store-0-0 in thanos/);
+  });
+});

@@ -137,7 +137,18 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
       'baseline',
       async () => {
         let sentinelExpected: string | undefined;
-        if (spec.verify.some((v) => v.type === 'sentinel')) {
+        const cmd = spec.sentinel?.command;
+        if (spec.verify.some((v) => v.type === 'sentinel') && cmd) {
+          if (spec.backup.take) {
+            const w = await deps.exec.run(cmd.write, { env: { ...process.env, KDRILL_RUN_ID: state.runId }, timeoutMs: 300_000, signal });
+            if (w.exitCode !== 0) throw new DrillError('SENTINEL_WRITE_FAILED', `the sentinel write command exited ${w.exitCode}: ${w.stderr.trim().slice(0, 200)}`, ExitCode.Precondition, { hint: 'it runs before anything is injected; fix it and rerun' });
+            sentinelExpected = state.runId;
+          } else {
+            // without a fresh backup, what it reads now is taken as what the backup holds
+            const r = await deps.exec.run(cmd.read, { timeoutMs: 300_000, signal });
+            sentinelExpected = r.exitCode === 0 ? r.stdout.trim() : undefined;
+          }
+        } else if (spec.verify.some((v) => v.type === 'sentinel')) {
           const cmName = spec.sentinel?.configMap ?? 'kdrill-sentinel';
           const key = spec.sentinel?.key ?? 'runId';
           if (spec.backup.take) {
@@ -269,7 +280,12 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
       for (const v of spec.verify) {
         signal.throwIfAborted();
         let r: { passed: boolean; detail: string };
-        if (v.type === 'sentinel') r = await checkSentinel(rk, sentinelNs, spec.sentinel?.configMap ?? 'kdrill-sentinel', spec.sentinel?.key ?? 'runId', state.baseline!.sentinelExpected);
+        if (v.type === 'sentinel' && spec.sentinel?.command) {
+          const got = await deps.exec.run(spec.sentinel.command.read, { timeoutMs: 300_000, signal });
+          const value = got.stdout.trim();
+          const expected = state.baseline!.sentinelExpected;
+          r = got.exitCode !== 0 ? { passed: false, detail: `the sentinel read command exited ${got.exitCode}: ${got.stderr.trim().slice(0, 200)}` } : { passed: value === expected, detail: value === expected ? `read back "${value}"` : `read "${value}", expected "${expected ?? '<none>'}"` };
+        } else if (v.type === 'sentinel') r = await checkSentinel(rk, sentinelNs, spec.sentinel?.configMap ?? 'kdrill-sentinel', spec.sentinel?.key ?? 'runId', state.baseline!.sentinelExpected);
         else if (v.type === 'inventory') {
           const d = diffInventory(state.baseline!.inventory, await snapshotInventory(rk, spec.target.namespaces), v.ignore);
           const passed = d.missing.length === 0 && d.changed.length === 0;

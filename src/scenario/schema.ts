@@ -121,6 +121,13 @@ const verifyStep = z.discriminatedUnion('type', [
 ]);
 
 const sentinel = z.strictObject({
+  command: z
+    .strictObject({
+      write: argv.meta({ description: 'Writes $KDRILL_RUN_ID into the application (before a fresh backup)' }),
+      read: argv.meta({ description: 'Prints the value the application holds' }),
+    })
+    .optional()
+    .meta({ description: "A sentinel in the application's own data, instead of a ConfigMap" }),
   configMap: z.string().default('kdrill-sentinel'),
   namespace: name.optional().meta({ description: 'Default: the first target namespace' }),
   key: z.string().default('runId'),

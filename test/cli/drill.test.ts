@@ -127,6 +127,44 @@ describe('kdrill run --lab: drills end to end', () => {
     expect((await kdrill(['lab', 'status', '--dir', join(out, 'lab')])).code).toBe(4); // and its lab is gone
   });
 
+  it('SIGTERM during recover: nodes are started again, exit 130, the journal is kept, and resume finishes', async () => {
+    const out = join(await tmp('kdrill-term-'), 'report');
+    const child = spawn(process.execPath, [BIN, 'run', 'scenarios/thanos-nodes-lost.yaml', '--lab', '--out', out], { env: { ...process.env, KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '40' }, stdio: 'ignore' });
+    const journal = join(out, 'journal.jsonl');
+    await eventually(async () => (await readFile(journal, 'utf8').catch(() => '')).includes('"restore-creating"'), 'the first restore to be journaled', 60_000, 10);
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(code).toBe(130);
+    const text = await readFile(journal, 'utf8');
+    expect(text).toContain('"revert-done"');
+    expect(text).not.toContain('"run-ended"');
+    const nodes = await run('kubectl', ['--kubeconfig', join(out, 'lab', 'kubeconfig'), 'get', 'nodes', '--no-headers']);
+    expect(nodes.stdout).not.toMatch(/NotReady/);
+    expect((await readJson(join(out, 'result.json'))).exitCode).toBe(130);
+    const r = await kdrill(['resume', out], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readJson(join(out, 'result.json'))).verdict).toBe('pass');
+  });
+
+  it('takes a fresh backup and checks a sentinel kept by a user command', async () => {
+    const work = await tmp('kdrill-take-');
+    const store = join(work, 'sentinel.txt');
+    const s = parse(await readFile('scenarios/namespace-loss.yaml', 'utf8')) as { spec: Record<string, any> };
+    s.spec.backup = { take: true };
+    s.spec.sentinel = { command: { write: ['sh', '-c', `printf %s "$KDRILL_RUN_ID" > ${store}`], read: ['cat', store] } };
+    s.spec.verify = [{ type: 'workloads-ready', timeout: '2m' }, { type: 'sentinel' }];
+    const file = join(work, 'take.yaml');
+    await writeFile(file, stringify(s));
+    const out = join(work, 'report');
+    const r = await kdrill(['run', file, '--lab', '--out', out], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const res = await readJson(join(out, 'result.json'));
+    expect(res.timeline.map((t) => t.phase)).toContain('backup');
+    expect(res.backup?.name).toBe(`namespace-loss-${res.runId}`);
+    expect(await readFile(store, 'utf8')).toBe(res.runId);
+    expect(res.verify.find((v) => v.type === 'sentinel')).toMatchObject({ passed: true, detail: `read back "${res.runId}"` });
+  });
+
   it('plan touches nothing and counts the blast radius from the live cluster', async () => {
     const lab = await tmp('kdrill-plan-');
     expect((await kdrill(['lab', 'up', '--dir', lab])).code).toBe(0);

@@ -8,6 +8,7 @@ import { ZONE_LABEL, setNodeReady } from '../../../src/lab/controllers/nodes.js'
 import { installVeleroCrds } from '../../../src/lab/velero/crds.js';
 import { eventually } from '../../support/eventually.js';
 import { HARDENED_LABEL, TARGETS, type KubeTarget } from './targets.js';
+import { realLabSuite } from './real-lab.suite.js';
 import { veleroProofSuite } from './velero-proof.suite.js';
 
 const run = promisify(execFile);
@@ -287,5 +288,15 @@ for (const spec of TARGETS) {
     });
 
     describe('lab Velero: the NetworkPolicy-first proof', () => veleroProofSuite(() => t));
+
+    // Last, on the real apiserver only: the whole lab on it (its own controllers and Velero), so the
+    // suite's own controllers stop first rather than run twice against one cluster.
+    describe.skipIf(spec.name === 'lab' || !process.env.KDRILL_TEST_S3_ENDPOINT)('kdrill lab up --k8s real, and a drill on it', () => {
+      beforeAll(async () => {
+        for (const n of namespaces) await kube.delete({ ...NS, name: n }).catch(() => undefined);
+        await t.stop();
+      });
+      realLabSuite(() => t);
+    });
   });
 }

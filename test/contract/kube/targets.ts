@@ -74,12 +74,17 @@ async function finish(name: string, kubeconfig: string, dir: string, extraStop: 
     proxy,
     controllers,
     compact,
-    stop: async () => {
+    stop: once(async () => {
       await proxy.stop();
       await controllers.stop();
       await extraStop();
-    },
+    }),
   };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
 }
 
 export const TARGETS: TargetSpec[] = [

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DrillError, ExitCode } from '../errors.js';
 import { s3Error } from './errors.js';
 import type { BucketProtection, LockMode, ObjectLock, ObjectStore, ObjectVersion, PutOptions, S3Settings, StoredObject } from './object-store.js';
 
@@ -64,7 +65,11 @@ export class AwsObjectStore implements ObjectStore {
 
   async checkAccess(): Promise<void> {
     // a GET, not a HEAD: only a body says whether the keys or the permissions are wrong
-    await this.call('reach the bucket', () => this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, MaxKeys: 1 })));
+    const r = await this.call('reach the bucket', () => this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, MaxKeys: 1 })));
+    // a web page answers 200 too; only S3 names the bucket in a ListBucketResult
+    if (r.Name !== this.settings.bucket) {
+      throw new DrillError('S3_NOT_S3', `the endpoint ${this.settings.endpoint ?? ''} answered HTTP ${r.$metadata.httpStatusCode ?? '?'} but does not speak S3`, ExitCode.Precondition, { hint: 'check the URL: it should be the S3 API endpoint, not a console or web UI' });
+    }
   }
 
   async createBucket(opts: { objectLock: boolean }): Promise<void> {

@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { ExitCode, usageError } from '../errors.js';
+import { registerAudit } from './commands/audit.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerDrill } from './commands/drill.js';
 import { registerLab } from './commands/lab.js';
@@ -53,6 +54,7 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
       throw usageError(msg ?? 'invalid command line', 'run `kdrill --help` to see the commands and options');
     });
   registerDrill(y, setExit);
+  registerAudit(y, setExit);
   registerLab(y, setExit);
   registerCluster(y);
   return y;

@@ -2,7 +2,13 @@ import type { Finding } from '../drill/types.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { BucketProtection, ObjectStore, ObjectVersion } from './object-store.js';
 import { mapPool } from './pool.js';
-import type { LockPolicy } from './protection.js';
+
+export interface LockPolicy {
+  required: boolean;
+  minMode: 'GOVERNANCE' | 'COMPLIANCE';
+  coverTtl: boolean;
+  canary: boolean;
+}
 
 export interface AuditBackup {
   name: string;

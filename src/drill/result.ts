@@ -52,7 +52,9 @@ export function buildResult(s: Scenario, st: RunState, o: { context: string; rec
   if (o.error) findings.push({ severity: 'P2', code: 'DRILL_ERROR', message: o.error, fix: 'see journal.jsonl for the last step' });
 
   const verifyOk = !!st.verify && st.verify.records.every((r) => r.passed);
-  const pass = !o.interrupted && !o.error && verifyOk && rto.met && rpo.met && retention.met;
+  // protection the scenario requires is an objective too: a P1 there fails the drill
+  const protectionOk = !(s.spec.protection.objectLock.required && findings.some((f) => f.severity === 'P1'));
+  const pass = !o.interrupted && !o.error && verifyOk && rto.met && rpo.met && retention.met && protectionOk;
   const exitCode = o.interrupted ? ExitCode.Interrupted : o.revertFailures.length ? ExitCode.CleanupIncomplete : pass ? ExitCode.Ok : ExitCode.ObjectivesBreached;
   return {
     runId: st.runId,

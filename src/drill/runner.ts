@@ -1,5 +1,7 @@
 import type { ObjectStore } from '../backupstore/object-store.js';
-import { protectionSummary } from '../backupstore/protection.js';
+import { auditBackups } from '../backupstore/audit.js';
+import { AwsObjectStore } from '../backupstore/aws-object-store.js';
+import { parseAwsCredentials } from '../backupstore/bsl.js';
 import { inject, nodeControlFor, revert } from '../disaster/injectors.js';
 import type { InjectContext } from '../disaster/types.js';
 import { DrillError, ExitCode } from '../errors.js';
@@ -111,20 +113,24 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
         if (stale.length) {
           throw new DrillError('STALE_RESTORE', `an unfinished Restore from an earlier run exists: ${stale.map((r) => r.metadata?.name).join(', ')}`, ExitCode.Precondition, { hint: 'let it finish, or delete it (and resume the earlier run with `kdrill resume <dir>` if that is what it was)' });
         }
+        // the same audit as `kdrill audit`, for the backup this drill restores
         const { store, prefix } = await deps.storeFor(kube, veleroNs, spec.backup.storageLocation);
-        const prot = await protectionSummary(store, {
+        const report = await auditBackups({
+          store,
           prefix,
-          backup: spec.backup.take ? undefined : { name: chosen.name, expiration: chosen.expiration },
+          backups: spec.backup.take ? [] : [chosen],
           policy: spec.protection.objectLock,
-          canaryKey: `kdrill-canary-${state.runId}`,
-          canarySeconds: 600,
+          marginSeconds: 86400,
+          canary: { enabled: spec.protection.objectLock.canary, key: `kdrill-canary-${state.runId}`, retentionSeconds: 600 },
+          replica: spec.protection.replica ? await replicaStore(kube, spec.protection.replica) : undefined,
+          concurrency: 32,
           now: clock.now(),
         });
-        findings.push(...prot.findings);
-        if (spec.protection.objectLock.required && prot.findings.some((f) => f.severity === 'P1')) {
+        findings.push(...report.findings);
+        if (spec.protection.objectLock.required && report.findings.some((f) => f.severity === 'P1')) {
           reporter.info('backup protection has P1 findings: the drill continues, and the verdict will say so');
         }
-        return { backup: chosen, allBackups: all, findings, protection: prot.summary };
+        return { backup: chosen, allBackups: all, findings, protection: report };
       },
       (r) => `backup ${r.backup.name}; ${r.findings.length} finding(s)`,
     );
@@ -301,6 +307,19 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
     state.verify = { records, passedAt };
     journal.append('verify-done', { records, passedAt }, clock.now());
   }
+}
+
+/** The off-site copy a scenario names, with credentials from its own Secret. */
+async function replicaStore(kube: KubeApi, r: NonNullable<Scenario['spec']['protection']['replica']>): Promise<{ store: ObjectStore; prefix: string }> {
+  let credentials;
+  if (r.credentialsSecret) {
+    const sec = await kube.get({ apiVersion: 'v1', kind: 'Secret', namespace: r.credentialsSecret.namespace, name: r.credentialsSecret.name });
+    const raw = (sec?.data as Record<string, string> | undefined)?.[r.credentialsSecret.key];
+    credentials = raw ? parseAwsCredentials(Buffer.from(raw, 'base64').toString('utf8')) : undefined;
+    if (!credentials) throw new DrillError('REPLICA_CREDENTIALS', `the replica credentials Secret ${r.credentialsSecret.namespace}/${r.credentialsSecret.name} (key ${r.credentialsSecret.key}) has no AWS credentials`, ExitCode.Precondition, { hint: 'the key should hold an AWS credentials file' });
+  }
+  const prefix = r.prefix ? `${r.prefix.replace(/^\/+|\/+$/g, '')}/` : '';
+  return { store: new AwsObjectStore({ endpoint: r.endpoint, region: r.region, bucket: r.bucket, prefix, forcePathStyle: !!r.endpoint, credentials }), prefix };
 }
 
 /** Runs the reverts on the cleanup stack, newest first. Returns what could not be undone. */

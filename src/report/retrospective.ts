@@ -1,4 +1,5 @@
 import type { DrillResult } from '../drill/types.js';
+import { auditMarkdown, type AuditReport } from '../backupstore/audit.js';
 import { formatDuration } from '../scenario/duration.js';
 
 const dur = (a?: string, b?: string): string => (a && b ? formatDuration((Date.parse(b) - Date.parse(a)) / 1000) : '—');
@@ -39,9 +40,11 @@ export function retrospective(r: DrillResult): string {
   for (const v of r.verify) L.push(`- ${v.passed ? '✅' : '❌'} **${v.type}**: ${v.detail}`);
   if (!r.verify.length) L.push('- not reached');
   L.push('', '## What the drill found', '');
-  if (r.findings.length === 0) L.push('- Nothing: backups were protected, the restore was complete, and the objectives were met.');
-  for (const f of r.findings) L.push(`- **${f.severity}** ${f.code}: ${f.message}${f.key ? ` (\`${f.key}\`)` : ''}`);
+  if (r.findings.every((f) => f.severity === 'P3')) L.push('- Nothing to fix: backups were protected, the restore was complete, and the objectives were met.');
+  for (const f of r.findings.filter((x) => x.severity !== 'P3')) L.push(`- **${f.severity}** ${f.code}: ${f.message}${f.key ? ` (\`${f.key}\`)` : ''}`);
   for (const n of r.notes) L.push(`- Note: ${n}`);
+  const audit = r.protection as AuditReport | undefined;
+  if (audit?.bucket) L.push('', auditMarkdown({ ...audit, findings: audit.findings.filter((f) => f.severity !== 'P3') }).replace('## Backup protection audit', '## Backup protection').trimEnd());
   L.push('', '## What went well?', '');
   const well: string[] = [];
   if (o.rto.met) well.push(`Recovery was verified in ${formatDuration(o.rto.measuredSeconds!)}, within the ${formatDuration(o.rto.objectiveSeconds)} RTO.`);
@@ -50,10 +53,12 @@ export function retrospective(r: DrillResult): string {
   for (const v of r.verify) if (v.passed) well.push(`${v.type}: ${v.detail}.`);
   L.push(...(well.length ? well.map((w) => `- ${w}`) : ['- (to be filled in by the team)']));
   L.push('', '## What to improve?', '');
-  const improve = r.findings.map((f) => `- ${f.message}`);
+  // P3 findings are information (Velero's caveats); they are in result.json, not on the to-do list
+  const serious = r.findings.filter((f) => f.severity !== 'P3');
+  const improve = serious.map((f) => `- ${f.message}`);
   L.push(...(improve.length ? improve : ['- (to be filled in by the team)']));
   L.push('', '## Action items', '');
-  const actions = r.findings.map((f) => `- [ ] ${f.severity}: ${f.fix}${f.code === 'RESTORE_ORDER_NETWORKPOLICY' ? ' — see runbooks/namespace-loss.md' : ''}`);
+  const actions = serious.map((f) => `- [ ] ${f.severity}: ${f.fix}${f.code === 'RESTORE_ORDER_NETWORKPOLICY' ? ' — see runbooks/namespace-loss.md' : ''}`);
   L.push(...(actions.length ? [...new Set(actions)] : ['- [ ] Schedule the next drill, and rotate who leads it.']));
   L.push('');
   return L.join('\n');

@@ -128,7 +128,7 @@ function finish(r: { exitCode: number; result?: DrillResult; dir: string }, outp
       `  RTO ${f(o.rto.measuredSeconds)} (objective ${o.rto.objectiveSeconds}s) ${o.rto.met ? 'met' : 'BREACHED'}\n` +
       `  RPO ${f(o.rpo.measuredSeconds)} (objective ${o.rpo.objectiveSeconds}s) ${o.rpo.met ? 'met' : 'BREACHED'}\n` +
       `  retention ${o.retention.met ? 'met' : 'BREACHED'}: ${o.retention.detail}\n` +
-      r.result.findings.map((x) => `  ${x.severity} ${x.code}: ${x.message}\n`).join('') +
+      r.result.findings.filter((x) => x.severity !== 'P3').map((x) => `  ${x.severity} ${x.code}: ${x.message}\n`).join('') +
       `  report: ${r.dir}/retrospective.md\n`,
   );
 }

@@ -1,13 +1,14 @@
+import { benchAudit } from './audit.js';
 import { benchDrill } from './drill.js';
 import { benchKube } from './kube.js';
 import { benchLabBackup } from './lab-backup.js';
 import { benchS3 } from './s3.js';
 
 /**
- * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube, s3, backup, drill.
+ * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube, s3, backup, drill, audit.
  * Real servers are measured too when KDRILL_TEST_KUBECONFIG / KDRILL_TEST_S3_ENDPOINT are set.
  */
-const sections: Record<string, () => Promise<void>> = { kube: benchKube, s3: benchS3, backup: benchLabBackup, drill: benchDrill };
+const sections: Record<string, () => Promise<void>> = { kube: benchKube, s3: benchS3, backup: benchLabBackup, drill: benchDrill, audit: benchAudit };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted.length ? wanted : Object.keys(sections)) {
   const run = sections[name];

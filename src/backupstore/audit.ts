@@ -190,6 +190,7 @@ export function auditMarkdown(r: AuditReport): string {
   }
   if (r.canary) L.push(`Canary \`${r.canary.key}\`: delete ${r.canary.deleteRefused ? 'refused (the lock is enforced)' : '**succeeded (the lock is not enforced)**'}.`, '');
   if (r.replica) L.push(`Replica \`${r.replica.bucket}\`: ${r.replica.missing} missing, ${r.replica.mismatched} different; Object Lock ${r.replica.objectLock ? 'enabled' : 'disabled'}.`, '');
+  if (r.findings.length === 0) return `${[...L, 'No findings.'].join('\n')}\n`;
   L.push('| severity | finding | object | fix |', '|---|---|---|---|');
   for (const f of r.findings) L.push(`| ${f.severity} | ${f.message.replace(/\|/g, '\\|')} | ${f.key ? `\`${f.key}\`` : ''} | ${f.fix} |`);
   return `${L.join('\n')}\n`;

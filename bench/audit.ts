@@ -1,0 +1,74 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { auditBackups } from '../src/backupstore/audit.js';
+import { AwsObjectStore } from '../src/backupstore/aws-object-store.js';
+import type { ObjectStore } from '../src/backupstore/object-store.js';
+import { report } from './stats.js';
+
+const N = 10_000;
+const PER_BACKUP = 500;
+
+async function fill(store: ObjectStore): Promise<void> {
+  await store.createBucket({ objectLock: true });
+  await store.setDefaultRetention('GOVERNANCE', 40);
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (i < N) {
+        const n = i++;
+        await store.put(`backups/b${Math.floor(n / PER_BACKUP)}/o-${n}`, `v${n}`);
+      }
+    }),
+  );
+}
+
+async function run(store: ObjectStore, concurrency: number): Promise<{ seconds: number; versions: number }> {
+  const now = new Date();
+  const backups = Array.from({ length: N / PER_BACKUP }, (_, k) => ({ name: `b${k}`, phase: 'Completed', startTimestamp: now.toISOString(), expiration: new Date(now.getTime() + 30 * 86400_000).toISOString() }));
+  const t0 = performance.now();
+  const r = await auditBackups({ store, prefix: '', backups, policy: { required: true, minMode: 'GOVERNANCE', coverTtl: true, canary: false }, marginSeconds: 86400, canary: { enabled: false, key: '', retentionSeconds: 0 }, concurrency, now });
+  return { seconds: (performance.now() - t0) / 1000, versions: r.stats.versions };
+}
+
+/** Peak RSS of `kdrill audit` itself (its own process, as a user runs it), in MB. */
+function auditRss(endpoint: string, bucket: string, creds: { accessKeyId: string; secretAccessKey: string }): number {
+  const dir = mkdtempSync(join(tmpdir(), 'kdrill-bench-rss-'));
+  const ini = join(dir, 'creds');
+  writeFileSync(ini, `[default]\naws_access_key_id=${creds.accessKeyId}\naws_secret_access_key=${creds.secretAccessKey}\n`);
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/kdrill.mjs', 'audit', '--s3-endpoint', endpoint, '--bucket', bucket, '--s3-credentials-file', ini, '--no-canary', '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return Number(r.stderr.trim().split('\n').pop()) / 1024;
+}
+
+async function side(name: string, store: AwsObjectStore, creds: { accessKeyId: string; secretAccessKey: string }, fillIt = true): Promise<void> {
+  if (fillIt) await fill(store);
+  const seq = await run(store, 1);
+  const par = await run(store, 32);
+  const rss = auditRss(store.settings.endpoint!, store.settings.bucket, creds);
+  report(`Audit of ${par.versions} object versions: ${name}`, [
+    ['one request at a time', `${(seq.versions / seq.seconds).toFixed(0)} versions/s (${seq.seconds.toFixed(1)} s)`],
+    ['bounded pool of 32', `${(par.versions / par.seconds).toFixed(0)} versions/s (${par.seconds.toFixed(1)} s)`],
+    ['pool / sequential', `${(seq.seconds / par.seconds).toFixed(1)}x  (goal: >= 20x)`],
+    ['peak RSS of `kdrill audit` (its own process)', `${rss.toFixed(0)} MB  (goal: < 200 MB)`],
+  ]);
+}
+
+export async function benchAudit(): Promise<void> {
+  const credentials = { accessKeyId: 'BENCH', secretAccessKey: 'bench-secret' };
+  for (const latency of [0, 20]) {
+    const child = spawn(process.execPath, [...process.execArgv, 'bench/s3-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_LATENCY_MS: String(latency) } });
+    const endpoint = await new Promise<string>((res) => child.stdout.once('data', (d: Buffer) => res(d.toString().trim())));
+    try {
+      const label = latency ? `embedded S3 behind ${latency} ms of simulated network latency` : 'embedded S3 on loopback (CPU-bound: the SDK client is the limit)';
+      await side(label, new AwsObjectStore({ endpoint, region: 'us-east-1', bucket: `audit-${Date.now()}`, prefix: '', forcePathStyle: true, credentials }), credentials);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }
+  const rgw = process.env.KDRILL_TEST_S3_ENDPOINT;
+  if (rgw) {
+    const c = { accessKeyId: process.env.KDRILL_TEST_S3_ACCESS_KEY ?? 'TESTACCESSKEY0000001', secretAccessKey: process.env.KDRILL_TEST_S3_SECRET_KEY ?? 'testsecretkey0000000000000000000000000001' };
+    await side('Ceph RGW on loopback', new AwsObjectStore({ endpoint: rgw, region: 'us-east-1', bucket: `audit-${Date.now()}`, prefix: '', forcePathStyle: true, credentials: c }), c);
+  } else report('Audit on Ceph RGW', [['skipped', 'KDRILL_TEST_S3_ENDPOINT is not set']]);
+}

@@ -14,6 +14,15 @@ const run = promisify(execFile);
 const tmp = (p: string) => mkdtemp(join(tmpdir(), p));
 const readJson = async (f: string) => JSON.parse(await readFile(f, 'utf8')) as DrillResult;
 
+/** Starts a lab drill with slow restores and returns once its first Restore is journaled: mid-recover. */
+async function drillUntilRestore(scenario: string): Promise<{ out: string; child: ReturnType<typeof spawn>; journal: string }> {
+  const out = join(await tmp('kdrill-stop-'), 'report');
+  const child = spawn(process.execPath, [BIN, 'run', scenario, '--lab', '--out', out], { env: { ...process.env, KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '40' }, stdio: 'ignore' });
+  const journal = join(out, 'journal.jsonl');
+  await eventually(async () => (await readFile(journal, 'utf8').catch(() => '')).includes('"restore-creating"'), 'the first restore to be journaled', 60_000, 10);
+  return { out, child, journal };
+}
+
 describe('kdrill run --lab: drills end to end', () => {
   it('namespace-loss passes; -o json prints only the evidence; the three reports say what happened', async () => {
     const out = join(await tmp('kdrill-run-'), 'report');
@@ -108,10 +117,7 @@ describe('kdrill run --lab: drills end to end', () => {
   });
 
   it('a drill killed with SIGKILL during recover finishes with kdrill resume, without creating a Restore twice', async () => {
-    const out = join(await tmp('kdrill-kill-'), 'report');
-    const child = spawn(process.execPath, [BIN, 'run', 'scenarios/namespace-loss.yaml', '--lab', '--out', out], { env: { ...process.env, KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '40' }, stdio: 'ignore' });
-    const journal = join(out, 'journal.jsonl');
-    await eventually(async () => (await readFile(journal, 'utf8').catch(() => '')).includes('"restore-creating"'), 'the first restore to be journaled', 60_000, 10);
+    const { out, child, journal } = await drillUntilRestore('scenarios/namespace-loss.yaml');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const before = await readFile(journal, 'utf8');
@@ -131,10 +137,7 @@ describe('kdrill run --lab: drills end to end', () => {
   });
 
   it('SIGTERM during recover: nodes are started again, exit 130, the journal is kept, and resume finishes', async () => {
-    const out = join(await tmp('kdrill-term-'), 'report');
-    const child = spawn(process.execPath, [BIN, 'run', 'scenarios/thanos-nodes-lost.yaml', '--lab', '--out', out], { env: { ...process.env, KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '40' }, stdio: 'ignore' });
-    const journal = join(out, 'journal.jsonl');
-    await eventually(async () => (await readFile(journal, 'utf8').catch(() => '')).includes('"restore-creating"'), 'the first restore to be journaled', 60_000, 10);
+    const { out, child, journal } = await drillUntilRestore('scenarios/thanos-nodes-lost.yaml');
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     expect(code).toBe(130);

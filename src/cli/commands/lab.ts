@@ -1,24 +1,9 @@
 import type { Argv } from 'yargs';
+import type { LabArgsLike } from '../../lab/options.js';
 import { DEFAULT_LAB_DIR } from '../../lab/state.js';
 
-interface LabArgs {
-  dir: string;
-  port?: number;
-  hardened?: boolean;
+interface LabArgs extends LabArgsLike {
   output?: string;
-  zones: string;
-  nodesPerZone: number;
-  startDelay: number;
-  app?: string[];
-  thanos: boolean;
-  seed: boolean;
-  objectLock: boolean;
-  s3Endpoint?: string;
-  s3CredentialsFile?: string;
-  bucket?: string;
-  k8s: 'lab' | 'real';
-  realKubeconfig?: string;
-  clusters: number;
 }
 
 const serveOptions = <T>(c: Argv<T>) =>

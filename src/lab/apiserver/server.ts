@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { parseLabelSelector, SelectorSyntaxError, matchesRequirements } from '../../kube/labels.js';
 import type { KubeObject } from '../../kube/types.js';
+import { listenLoopback } from '../listen.js';
 import { LabCluster, type LabClusterOptions } from './core.js';
 import { discovery } from './discovery.js';
 import { matchesFields, parseFieldSelector } from './fields.js';
@@ -34,21 +35,10 @@ export class LabApiServer {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => this.fail(res, err));
     });
-    this.server.keepAliveTimeout = 30_000;
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
   }
 
   async listen(port = this.opts.port ?? 0): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenLoopback(this.server, port, this.sockets);
     return this.url;
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { listenLoopback } from '../listen.js';
 import { decodeAwsChunked } from './chunked.js';
 import { S3Error, accessDenied, invalidArgument, invalidBucketState, invalidRequest, malformedXml, noSuchBucket, noSuchKey, noSuchVersion } from './errors.js';
 import { verifySigV4, type Credentials } from './sigv4.js';
@@ -34,18 +35,10 @@ export class LabS3Server {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => this.fail(req, res, e));
     });
-    this.server.keepAliveTimeout = 30_000;
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
   }
 
   async listen(port = this.opts.port ?? 0): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve());
-    });
+    await listenLoopback(this.server, port, this.sockets);
     return this.url;
   }
 

@@ -4,6 +4,7 @@ import { ExitCode, usageError } from '../errors.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerDrill } from './commands/drill.js';
+import { registerGuide } from './commands/guide.js';
 import { registerLab } from './commands/lab.js';
 import { printError } from './print-error.js';
 import { VERSION } from './version.js';
@@ -55,6 +56,7 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
     });
   registerDrill(y, setExit);
   registerAudit(y, setExit);
+  registerGuide(y, setExit);
   registerLab(y, setExit);
   registerCluster(y);
   return y;

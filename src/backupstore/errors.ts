@@ -13,10 +13,16 @@ export function s3Error(err: unknown, s: Pick<S3Settings, 'endpoint' | 'bucket'>
   if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken'].includes(code)) {
     return mk('S3_CREDENTIALS', `S3 refused the credentials for ${where(s)} (${code})`, 'check the access key and secret in the BSL credentials Secret (or --s3-* flags)');
   }
+  if (code === 'CredentialsProviderError') {
+    return mk('S3_NO_CREDENTIALS', `no S3 credentials for ${where(s)}`, 'give a credentials file (--s3-credentials-file, or the BSL credentials Secret), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+  }
   if (code === 'NoSuchBucket' || (status === 404 && what === 'reach the bucket')) {
     return mk('S3_NO_BUCKET', `${where(s)} does not exist`, 'check spec.objectStorage.bucket of the BackupStorageLocation, or create the bucket');
   }
   if (code === 'AccessDenied' || status === 403) return mk('S3_ACCESS_DENIED', `S3 denied access to ${where(s)} while trying to ${what}`, 'the credentials lack a permission on this bucket');
+  if (/CERT|SELF_SIGNED|SSL|TLS|UNABLE_TO_VERIFY/.test(errno)) {
+    return mk('S3_TLS', `the TLS certificate of ${s.endpoint ?? 'S3'} is not trusted (${errno})`, 'give the CA in the BSL (spec.objectStorage.caCert), or set insecureSkipTLSVerify: "true" in its config for a test store');
+  }
   if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(errno) || code === 'TimeoutError') {
     return mk('S3_UNREACHABLE', `cannot reach S3 at ${s.endpoint ?? 'AWS'} (${errno || code})`, 'is the endpoint up and the URL right (s3Url in the BSL config)?');
   }

@@ -60,6 +60,8 @@ describe('kdrill audit', () => {
       expectCleanError(await kdrill(['audit', '--s3-endpoint', `http://127.0.0.1:${port}`, '--bucket', 'velero', '--s3-credentials-file', good]), 4, /does not speak S3/);
       expectCleanError(await kdrill(['audit', '--s3-endpoint', 'http://127.0.0.1:9', '--bucket', 'velero', '--s3-credentials-file', good]), 4, /cannot reach S3/);
       expectCleanError(await kdrill([...base, good, '--concurrency', '0']), 2, /--concurrency/);
+      const noCreds = await kdrill(['audit', '--s3-endpoint', endpoint, '--bucket', 'velero'], { env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'kdrill-none', AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), AWS_CONFIG_FILE: join(dir, 'none') } });
+      expectCleanError(noCreds, 4, /no S3 credentials for bucket "velero"/);
     } finally {
       html.close();
       await s3.close();

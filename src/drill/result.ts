@@ -49,6 +49,10 @@ export function buildResult(s: Scenario, st: RunState, o: { context: string; rec
   }
   for (const v of st.verify?.records ?? []) if (!v.passed) findings.push({ severity: 'P2', code: `VERIFY_${v.type.toUpperCase().replace(/-/g, '_')}`, message: `${v.type} failed: ${v.detail}`, fix: 'see the retrospective; fix the restore or the runbook, then drill again' });
   for (const f of o.revertFailures) findings.push({ severity: 'P1', code: 'REVERT_FAILED', message: `a revert failed, the cluster may still be degraded: ${f}`, fix: 'undo it by hand now (see the journal), then rerun the revert' });
+  for (const step of st.runbook?.steps ?? []) {
+    if (step.status === 'failed') findings.push({ severity: 'P2', code: 'RUNBOOK_STEP_FAILED', key: `${st.runbook!.file}#${step.anchor}`, message: `runbook step "${step.title}" failed: ${step.reason ?? ''}`, fix: `runbook out of date? fix ${st.runbook!.file}#${step.anchor} and drill it again` });
+    if (step.status === 'skipped') findings.push({ severity: 'P3', code: 'RUNBOOK_STEP_SKIPPED', key: `${st.runbook!.file}#${step.anchor}`, message: `runbook step "${step.title}" was skipped: ${step.reason ?? ''}`, fix: `runbook out of date? check ${st.runbook!.file}#${step.anchor}` });
+  }
   if (o.error) findings.push({ severity: 'P2', code: 'DRILL_ERROR', message: o.error, fix: 'see journal.jsonl for the last step' });
 
   const verifyOk = !!st.verify && st.verify.records.every((r) => r.passed);
@@ -76,6 +80,7 @@ export function buildResult(s: Scenario, st: RunState, o: { context: string; rec
     protection: st.preflight?.protection,
     drill: { ...s.spec.drill },
     notes: st.notes,
+    runbook: st.runbook,
   };
 }
 

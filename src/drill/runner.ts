@@ -35,6 +35,8 @@ export interface RunDeps {
   signal: AbortSignal;
   journal: Journal;
   allowed: { contexts: Set<string>; sources: string[] };
+  /** Recovery by something other than kdrill's Velero restores: a runbook (kdrill guide). */
+  recoverWith?: () => Promise<{ ok: boolean; detail: string }>;
 }
 
 const iso = (d: Date): string => d.toISOString();
@@ -223,6 +225,13 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
   if (!state.recoverDone) {
     await phase('recover', async () => {
       const rk = deps.recoveryKube;
+      if (deps.recoverWith) {
+        const r = await deps.recoverWith();
+        if (!r.ok) state.notes.push(`the runbook stopped: ${r.detail}`);
+        state.recoverDone = true;
+        journal.append('recover-done', {}, clock.now());
+        return;
+      }
       if (spec.recovery.mode === 'command') {
         const r = await deps.exec.run(spec.recovery.command ?? [], { timeoutMs: spec.recovery.timeout * 1000, signal });
         if (r.exitCode !== 0) state.notes.push(`the recovery command exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}`);

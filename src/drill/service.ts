@@ -12,6 +12,9 @@ import { requireScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { writeReports } from '../report/write.js';
+import { onPath } from '../guide/check.js';
+import { runStepsNonInteractive } from '../guide/run-steps.js';
+import type { Runbook } from '../guide/runbook.js';
 import { allowedContexts } from './allow.js';
 import { Journal } from './journal.js';
 import { buildResult } from './result.js';
@@ -30,6 +33,8 @@ export interface RunOptions {
   reporter: Reporter;
   /** argv that starts this CLI again, for the background lab. */
   self: string[];
+  /** Recover by following this runbook (kdrill guide --yes) instead of kdrill's own restores. */
+  runbook?: { file: string; runbook: Runbook };
   clock?: Clock;
 }
 
@@ -63,8 +68,8 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
     info.kubeconfig = st.kubeconfig;
     info.context = 'kdrill-lab';
   }
-  journal.append('run-started', { runId, scenario: s.metadata.name, ...info }, started);
-  return execute(s, newState(runId, started), info, dir, journal, o.allowContexts, o.reporter, clock);
+  journal.append('run-started', { runId, scenario: s.metadata.name, ...info, runbook: o.runbook?.file }, started);
+  return execute(s, newState(runId, started), info, dir, journal, o.allowContexts, o.reporter, clock, o.runbook);
 }
 
 /** `kdrill resume <dir>`: continues a run from its journal. A Restore already created is waited on. */
@@ -85,7 +90,7 @@ export async function resumeRun(dirArg: string, o: { allowContexts: string[]; re
   return execute(s, state, info, dir, journal, o.allowContexts, o.reporter, o.clock ?? systemClock);
 }
 
-async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string, journal: Journal, allow: string[], reporter: Reporter, clock: Clock): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string, journal: Journal, allow: string[], reporter: Reporter, clock: Clock, runbook?: { file: string; runbook: Runbook }): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
   const kube: KubeApi = connectKube({ kubeconfig: info.kubeconfig, context: info.context });
   const recoveryKube: KubeApi = info.recoveryContext && info.recoveryContext !== kube.context ? connectKube({ kubeconfig: info.kubeconfig, context: info.recoveryContext }) : kube;
   const abort = new AbortController();
@@ -110,6 +115,14 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
     signal: abort.signal,
     journal,
     allowed: allowedContexts(allow),
+    recoverWith: runbook
+      ? async () => {
+          const env: Record<string, string> = { ...(process.env as Record<string, string>), ...(info.kubeconfig ? { KUBECONFIG: info.kubeconfig } : {}) };
+          const r = await runStepsNonInteractive(runbook.runbook, { exec: execaRunner, clock, journal, env, signal: abort.signal, available: onPath, onStep: (x) => reporter.info(`  ${x.status === 'done' ? 'ok  ' : 'FAIL'} ${x.title}${x.reason ? `: ${x.reason}` : ''}`) });
+          state.runbook = { file: runbook.file, steps: r.steps };
+          return { ok: r.ok, detail: r.ok ? `${r.steps.length} steps done` : `step "${r.steps[r.steps.length - 1]?.title}" failed` };
+        }
+      : undefined,
   };
   let error: string | undefined;
   let interrupted = false;

@@ -1,4 +1,5 @@
 import type { Revert } from '../disaster/types.js';
+import type { StepRecord } from '../guide/run-steps.js';
 import type { InventoryItem } from '../verify/inventory.js';
 import type { Journal } from './journal.js';
 import type { Finding, RestoreRecord, TimelineEntry, VerifyRecord } from './types.js';
@@ -21,6 +22,7 @@ export interface RunState {
   reverted: number[];
   ended?: { verdict: string; exitCode: number };
   notes: string[];
+  runbook?: { file: string; steps: StepRecord[] };
 }
 
 export interface BackupInfo {

@@ -83,4 +83,6 @@ export interface DrillResult {
   protection?: unknown;
   drill: { goals: string[]; leader: string; observers: string[]; discovery: string; cause: string; environment?: string };
   notes: string[];
+  /** A guided recovery: each runbook step, its commands and outcome. */
+  runbook?: { file: string; steps: { title: string; anchor: string; startedAt: string; endedAt: string; status: string; reason?: string; commands: { exitCode: number; outputDigest: string }[] }[] };
 }

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { commandsOf, parseRunbook, type Runbook, type RunbookProblem } from './runbook.js';
 
-function onPath(cmd: string): boolean {
+export function onPath(cmd: string): boolean {
   if (cmd.includes('/')) return existsSync(cmd);
   return (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, cmd)));
 }

@@ -36,6 +36,10 @@ export function retrospective(r: DrillResult): string {
       for (const f of failed.slice(0, 30)) L.push(`- \`${f.resource}/${f.namespace ? `${f.namespace}/` : ''}${f.name}\` (${f.restore}): ${f.message}`);
     }
   }
+  if (r.runbook) {
+    L.push('', `## Runbook: ${r.runbook.file}`, '', '| step | started | duration | result |', '|---|---|---|---|');
+    for (const s of r.runbook.steps) L.push(`| ${s.title} | ${s.startedAt} | ${dur(s.startedAt, s.endedAt)} | ${s.status}${s.reason ? `: ${s.reason}` : ''} |`);
+  }
   L.push('', '## Verification', '');
   for (const v of r.verify) L.push(`- ${v.passed ? '✅' : '❌'} **${v.type}**: ${v.detail}`);
   if (!r.verify.length) L.push('- not reached');

@@ -171,6 +171,34 @@ describe('kdrill run --lab: drills end to end', () => {
     expect(res.verify.find((v) => v.type === 'sentinel')).toMatchObject({ passed: true, detail: `read back "${res.runId}"` });
   });
 
+  it('kdrill guide --yes: the namespace-loss runbook recovers the lab, and the retrospective times each step', async () => {
+    const out = join(await tmp('kdrill-guide-'), 'report');
+    const r = await kdrill(['guide', 'runbooks/namespace-loss.md', '--yes', '--lab', '--scenario', 'scenarios/namespace-loss.yaml', '--out', out], { timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const res = await readJson(join(out, 'result.json'));
+    expect(res.verdict).toBe('pass');
+    expect(res.restores).toEqual([]); // the runbook restored, not kdrill
+    expect(res.runbook?.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
+    const retro = await readFile(join(out, 'retrospective.md'), 'utf8');
+    expect(retro).toMatch(/## Runbook: runbooks\/namespace-loss\.md/);
+    expect(retro).toMatch(/\| Restore the NetworkPolicies \| .* \| done \|/);
+    const journal = await readFile(join(out, 'journal.jsonl'), 'utf8');
+    expect(journal.match(/"guide-step-ended"/g)).toHaveLength(6);
+    // a runbook whose step fails: the drill fails and the retrospective asks whether the runbook is out of date
+    const broken = join(await tmp('kdrill-guide-'), 'broken.md');
+    await writeFile(broken, (await readFile('runbooks/namespace-loss.md', 'utf8')).replace('includedResources: [networkpolicies.networking.k8s.io]', 'includedResources: [networkpolicies.networking.k8s.io], bogusField: 1, includedNamespaces: wrong'));
+    // with short verify timeouts: nothing will come back, and waiting 10 minutes to learn it proves nothing more
+    const quick = parse(await readFile('scenarios/namespace-loss.yaml', 'utf8')) as { spec: { verify: { type: string; timeout?: string }[] } };
+    for (const v of quick.spec.verify) if (v.type === 'workloads-ready' || v.type === 'http') v.timeout = '3s';
+    const quickFile = join(await tmp('kdrill-guide-'), 'quick.yaml');
+    await writeFile(quickFile, stringify(quick));
+    const out2 = join(await tmp('kdrill-guide-'), 'report');
+    const f = await kdrill(['guide', broken, '--yes', '--lab', '--scenario', quickFile, '--out', out2], { timeoutMs: 180_000 });
+    expect(f.code).toBe(3);
+    const retro2 = await readFile(join(out2, 'retrospective.md'), 'utf8');
+    expect(retro2).toMatch(/runbook out of date\? fix .*broken\.md#restore-the-networkpolicies/);
+  }, 240_000);
+
   it('plan touches nothing and counts the blast radius from the live cluster', async () => {
     const lab = await tmp('kdrill-plan-');
     expect((await kdrill(['lab', 'up', '--dir', lab])).code).toBe(0);

@@ -1,25 +1,72 @@
 import type { Argv } from 'yargs';
+import { kubeOptions } from '../kube-options.js';
 
-/** `kdrill guide --check`: validates a runbook. (The guided session itself is issue E's next step.) */
+interface GuideArgs {
+  runbook: string;
+  check: boolean;
+  yes: boolean;
+  scenario?: string;
+  lab: boolean;
+  keepLab: boolean;
+  out?: string;
+  allowContext?: string[];
+  kubeconfig?: string;
+  context?: string;
+}
+
+/**
+ * `kdrill guide`: runbooks for guided recovery. --check validates one; --yes follows it without
+ * questions (for CI), after injecting the scenario's disaster, and verifies the recovery.
+ * The interactive session for an operator at a terminal is issue E's next step.
+ */
 export function registerGuide(y: Argv, setExit: (code: number) => void): void {
   y.command(
     'guide <runbook>',
-    'Runbooks for guided recovery: --check validates one (steps, fences, anchors, commands on PATH)',
+    'Guided recovery from a Markdown runbook: --check validates it; --yes --scenario S follows it and verifies',
     (c) =>
-      c
+      kubeOptions(c)
         .positional('runbook', { type: 'string', demandOption: true, describe: 'A Markdown runbook, e.g. runbooks/namespace-loss.md' })
-        .option('check', { type: 'boolean', demandOption: true, describe: 'Validate the runbook (required for now: the guided session is not built yet)' })
-        .example('$0 guide runbooks/namespace-loss.md --check', ''),
+        .option('check', { type: 'boolean', default: false, describe: 'Validate the runbook: steps, fences, anchors, commands on PATH' })
+        .option('yes', { type: 'boolean', default: false, describe: 'Run every runnable step in order, stop at the first failure (for CI)' })
+        .option('scenario', { type: 'string', describe: "Inject this scenario's disaster first, and run its verify steps at the end" })
+        .option('lab', { type: 'boolean', default: false, describe: 'In an ephemeral lab' })
+        .option('keep-lab', { type: 'boolean', default: false })
+        .option('out', { type: 'string', describe: 'Report directory' })
+        .option('allow-context', { type: 'string', array: true })
+        .example('$0 guide runbooks/namespace-loss.md --check', 'validate a runbook')
+        .example('$0 guide runbooks/namespace-loss.md --yes --lab --scenario scenarios/namespace-loss.yaml', 'a drill recovered by the runbook'),
     async (a) => {
-      const file = (a as unknown as { runbook: string }).runbook;
+      const args = a as unknown as GuideArgs;
       const { checkRunbook } = await import('../../guide/check.js');
-      const r = await checkRunbook(file);
-      if (r.runbook) {
-        process.stdout.write(`${file}: ok (${r.runbook.steps.length} steps: ${r.runbook.steps.map((s) => s.title).join('; ')})\n`);
+      const r = await checkRunbook(args.runbook);
+      if (!r.runbook) {
+        for (const p of r.problems) process.stderr.write(`${args.runbook}:${p.line}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}\n`);
+        setExit(2);
         return;
       }
-      for (const p of r.problems) process.stderr.write(`${file}:${p.line}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}\n`);
-      setExit(2);
+      if (args.check && !args.yes) {
+        process.stdout.write(`${args.runbook}: ok (${r.runbook.steps.length} steps: ${r.runbook.steps.map((s) => s.title).join('; ')})\n`);
+        return;
+      }
+      const { usageError } = await import('../../errors.js');
+      if (!args.yes) throw usageError('the interactive guided session is not built yet', 'use --check to validate a runbook, or --yes --scenario <file> to follow it unattended');
+      if (!args.scenario) throw usageError('--yes needs --scenario: the disaster to recover from and the checks that prove it', 'e.g. --scenario scenarios/namespace-loss.yaml --lab');
+      const { runScenario } = await import('../../drill/service.js');
+      const { plainReporter } = await import('../progress.js');
+      const res = await runScenario({
+        file: args.scenario,
+        kubeconfig: args.kubeconfig,
+        context: args.context,
+        allowContexts: args.allowContext ?? [],
+        lab: args.lab,
+        keepLab: args.keepLab,
+        out: args.out,
+        reporter: plainReporter(),
+        self: [process.execPath, ...process.execArgv, process.argv[1]!],
+        runbook: { file: args.runbook, runbook: r.runbook },
+      });
+      setExit(res.exitCode);
+      if (res.result) process.stdout.write(`${res.result.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${res.result.scenario} recovered by ${args.runbook}; report: ${res.dir}/retrospective.md\n`);
     },
   );
 }

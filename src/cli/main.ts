@@ -6,6 +6,7 @@ import { registerCluster } from './commands/cluster.js';
 import { registerDrill } from './commands/drill.js';
 import { registerGuide } from './commands/guide.js';
 import { registerLab } from './commands/lab.js';
+import { registerVelero } from './commands/velero.js';
 import { printError } from './print-error.js';
 import { VERSION } from './version.js';
 
@@ -59,6 +60,7 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
   registerGuide(y, setExit);
   registerLab(y, setExit);
   registerCluster(y);
+  registerVelero(y, setExit);
   return y;
 }
 

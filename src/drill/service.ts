@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AwsObjectStore } from '../backupstore/aws-object-store.js';
 import { settingsFromCluster } from '../backupstore/bsl.js';
@@ -69,7 +69,7 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
     info.context = 'kdrill-lab';
   }
   journal.append('run-started', { runId, scenario: s.metadata.name, ...info, runbook: o.runbook?.file }, started);
-  return execute(s, newState(runId, started), info, dir, journal, o.allowContexts, o.reporter, clock, o.runbook);
+  return execute(s, newState(runId, started), info, dir, journal, o.allowContexts, o.reporter, clock, o.runbook, o.self);
 }
 
 /** `kdrill resume <dir>`: continues a run from its journal. A Restore already created is waited on. */
@@ -90,7 +90,7 @@ export async function resumeRun(dirArg: string, o: { allowContexts: string[]; re
   return execute(s, state, info, dir, journal, o.allowContexts, o.reporter, o.clock ?? systemClock);
 }
 
-async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string, journal: Journal, allow: string[], reporter: Reporter, clock: Clock, runbook?: { file: string; runbook: Runbook }): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string, journal: Journal, allow: string[], reporter: Reporter, clock: Clock, runbook?: { file: string; runbook: Runbook }, selfArgv: string[] = []): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
   const kube: KubeApi = connectKube({ kubeconfig: info.kubeconfig, context: info.context });
   const recoveryKube: KubeApi = info.recoveryContext && info.recoveryContext !== kube.context ? connectKube({ kubeconfig: info.kubeconfig, context: info.recoveryContext }) : kube;
   const abort = new AbortController();
@@ -117,7 +117,9 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
     allowed: allowedContexts(allow),
     recoverWith: runbook
       ? async () => {
-          const env: Record<string, string> = { ...(process.env as Record<string, string>), ...(info.kubeconfig ? { KUBECONFIG: info.kubeconfig } : {}) };
+          // runbooks call `kdrill …`: the same kdrill, first on PATH
+          const shim = await kdrillShim(dir, selfArgv);
+          const env: Record<string, string> = { ...(process.env as Record<string, string>), PATH: `${shim}:${process.env.PATH ?? ''}`, ...(info.kubeconfig ? { KUBECONFIG: info.kubeconfig } : {}) };
           const r = await runStepsNonInteractive(runbook.runbook, { exec: execaRunner, clock, journal, env, signal: abort.signal, available: onPath, onStep: (x) => reporter.info(`  ${x.status === 'done' ? 'ok  ' : 'FAIL'} ${x.title}${x.reason ? `: ${x.reason}` : ''}`) });
           state.runbook = { file: runbook.file, steps: r.steps };
           return { ok: r.ok, detail: r.ok ? `${r.steps.length} steps done` : `step "${r.steps[r.steps.length - 1]?.title}" failed` };
@@ -160,6 +162,14 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
     await stopLab(info);
   }
   return { exitCode: result.exitCode, result, dir };
+}
+
+async function kdrillShim(dir: string, self: string[]): Promise<string> {
+  const bin = join(dir, '.bin');
+  await mkdir(bin, { recursive: true });
+  const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+  await writeFile(join(bin, 'kdrill'), `#!/bin/sh\nexec ${self.map(quote).join(' ')} "$@"\n`, { mode: 0o755 });
+  return bin;
 }
 
 async function stopLab(info: RunInfo): Promise<void> {

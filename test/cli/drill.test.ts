@@ -186,7 +186,10 @@ describe('kdrill run --lab: drills end to end', () => {
     expect(journal.match(/"guide-step-ended"/g)).toHaveLength(6);
     // a runbook whose step fails: the drill fails and the retrospective asks whether the runbook is out of date
     const broken = join(await tmp('kdrill-guide-'), 'broken.md');
-    await writeFile(broken, (await readFile('runbooks/namespace-loss.md', 'utf8')).replace('includedResources: [networkpolicies.networking.k8s.io]', 'includedResources: [networkpolicies.networking.k8s.io], bogusField: 1, includedNamespaces: wrong'));
+    const original = await readFile('runbooks/namespace-loss.md', 'utf8');
+    const brokenText = original.replace('kdrill velero restore create thanos-netpol --from-schedule nightly', 'kdrill velero restore create thanos-netpol --from-backup gone --from-schedule nightly');
+    expect(brokenText).not.toBe(original);
+    await writeFile(broken, brokenText);
     // with short verify timeouts: nothing will come back, and waiting 10 minutes to learn it proves nothing more
     const quick = parse(await readFile('scenarios/namespace-loss.yaml', 'utf8')) as { spec: { verify: { type: string; timeout?: string }[] } };
     for (const v of quick.spec.verify) if (v.type === 'workloads-ready' || v.type === 'http') v.timeout = '3s';

@@ -38,6 +38,8 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
         'Usage: $0 <command> [options]',
     )
     .version(VERSION)
+    // yargs would call process.exit() after --help and --version; cleanup and exit codes are ours
+    .exitProcess(false)
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces for errors' })
     // No .env('KDRILL'): with .strict() any unrelated KDRILL_* variable would become an unknown flag.
     .strict()

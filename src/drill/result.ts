@@ -1,10 +1,12 @@
 import { ExitCode } from '../errors.js';
+import { secondsBetween as between } from '../time/k8s-time.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { RunState } from './state.js';
 import type { DrillResult, Finding, Objective, RetentionObjective } from './types.js';
 
-const secondsBetween = (a: string | Date, b: string | Date): number => Math.round(((new Date(b).getTime() - new Date(a).getTime()) / 1000) * 1000) / 1000;
+// to the millisecond: RTO and RPO are compared exactly
+const secondsBetween = (a: string | Date, b: string | Date): number => Math.round(between(a, b) * 1000) / 1000;
 
 /**
  * Turns what happened into the evidence: RTO = verify passed − inject start, RPO = inject start −

@@ -11,6 +11,7 @@ import type { KubeObject } from '../kube/types.js';
 import { untarGz } from '../lab/velero/tar.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Clock } from '../time/clock.js';
+import { secondsBetween } from '../time/k8s-time.js';
 import { diffInventory, snapshotInventory } from '../verify/inventory.js';
 import { runProbe } from '../verify/probes.js';
 import { BACKUP_TERMINAL, RESTORE_TERMINAL, V, chooseBackup, restoreFailedItems, veleroReachable, waitForBackupSync, waitForPhase } from '../velero/velero.js';
@@ -40,7 +41,6 @@ export interface RunDeps {
 }
 
 const iso = (d: Date): string => d.toISOString();
-const secondsBetween = (a: string | Date, b: string | Date): number => (new Date(b).getTime() - new Date(a).getTime()) / 1000;
 const backupInfo = (b: KubeObject): BackupInfo => ({
   name: b.metadata?.name ?? '',
   phase: String(b.status?.phase ?? ''),

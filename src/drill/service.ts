@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AwsObjectStore } from '../backupstore/aws-object-store.js';
 import { settingsFromCluster } from '../backupstore/bsl.js';
@@ -174,8 +174,4 @@ async function kdrillShim(dir: string, self: string[]): Promise<string> {
 
 async function stopLab(info: RunInfo): Promise<void> {
   if (info.labDir && !info.keepLab) await labDown(info.labDir);
-}
-
-export async function readResult(dir: string): Promise<DrillResult> {
-  return JSON.parse(await readFile(join(dir, 'result.json'), 'utf8')) as DrillResult;
 }

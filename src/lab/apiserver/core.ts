@@ -8,6 +8,7 @@ import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { ResourceRegistry, groupVersion, storageKey, type ResourceType } from './resources.js';
 import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, unsupportedMediaType, ApiError } from './status.js';
 import { ObjectStore } from './store.js';
+import { k8sTime } from '../../time/k8s-time.js';
 
 export interface LabClusterOptions {
   historyCapacity?: number;
@@ -24,7 +25,7 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
-const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const now = (): string => k8sTime();
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**

@@ -2,6 +2,7 @@ import type { KubeObject } from '../../kube/types.js';
 import type { ResourceType } from './resources.js';
 import { applySchema, type Schema } from './schema.js';
 import { invalid } from './status.js';
+import { k8sTime } from '../../time/k8s-time.js';
 
 interface CrdVersion {
   name: string;
@@ -57,7 +58,7 @@ export function typesForCrd(crd: KubeObject): ResourceType[] {
 
 /** The status a real apiserver gives an accepted CRD. */
 export function establishedStatus(crd: KubeObject): Record<string, unknown> {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = k8sTime();
   const names = crd.spec?.names ?? {};
   return {
     acceptedNames: {

@@ -1,8 +1,9 @@
 import type { KubeObject, ObjectMeta } from '../../kube/types.js';
 import type { LabCluster } from './core.js';
 import { storageKey, type ResourceType } from './resources.js';
+import { k8sTime } from '../../time/k8s-time.js';
 
-const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const now = (): string => k8sTime();
 
 /**
  * Deletion as a real cluster does it: finalizers, namespaces that go Terminating and then empty

@@ -1,5 +1,6 @@
 import type { KubeApi } from '../../kube/kube-api.js';
 import type { KubeObject } from '../../kube/types.js';
+import { k8sTime } from '../../time/k8s-time.js';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const NODE = { apiVersion: 'v1', kind: 'Node' } as const;
@@ -15,7 +16,7 @@ export function nodeNames(layout: NodeLayout): { name: string; zone: string }[] 
   return layout.zones.flatMap((zone) => Array.from({ length: layout.perZone }, (_, i) => ({ name: `lab-${zone}-${i + 1}`, zone })));
 }
 
-const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const now = (): string => k8sTime();
 
 function readyCondition(ready: boolean, reason: string): object {
   return {

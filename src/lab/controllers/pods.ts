@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../kube/types.js';
+import { k8sTime } from '../../time/k8s-time.js';
 
-const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const now = (): string => k8sTime();
 
 export const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
 

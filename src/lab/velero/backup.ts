@@ -6,9 +6,10 @@ import type { KubeObject, LabelSelector } from '../../kube/types.js';
 import { NEVER_BACKED_UP, isVeleroOwn, matchesFilter, resourceAliases } from './filters.js';
 import { addResult, backupKeys, countResults, emptyResults, groupResource } from './layout.js';
 import { tarGz } from './tar.js';
+import { k8sTime } from '../../time/k8s-time.js';
 
 const BACKUP = { apiVersion: 'velero.io/v1', kind: 'Backup' } as const;
-const ts = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
+const ts = k8sTime;
 
 /** Velero's duration strings: "720h0m0s", "24h", "90m". */
 export function parseGoDuration(s: string | undefined, fallbackMs: number): number {

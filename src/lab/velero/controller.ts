@@ -8,10 +8,11 @@ import { runBackup } from './backup.js';
 import { nextRun, scheduledBackupName } from './cron.js';
 import { ALLOWED_TOP_LEVEL, backupDir, backupKeys, restoreKeys } from './layout.js';
 import { runRestore } from './restore.js';
+import { k8sTime } from '../../time/k8s-time.js';
 
 const V = (kind: string): TypeRef => ({ apiVersion: 'velero.io/v1', kind });
 const KINDS = ['BackupStorageLocation', 'Backup', 'Restore', 'Schedule', 'DownloadRequest', 'DeleteBackupRequest'] as const;
-const ts = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
+const ts = k8sTime;
 const TERMINAL_BACKUP = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation', 'Deleting']);
 
 export interface VeleroOptions {

@@ -7,9 +7,10 @@ import type { KubeObject, LabelSelector } from '../../kube/types.js';
 import { matchesFilter } from './filters.js';
 import { addResult, backupKeys, countResults, emptyResults, restoreKeys, restoreOrder } from './layout.js';
 import { TarError, untarGz } from './tar.js';
+import { k8sTime } from '../../time/k8s-time.js';
 
 const RESTORE = { apiVersion: 'velero.io/v1', kind: 'Restore' } as const;
-const ts = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
+const ts = k8sTime;
 
 export interface RestoreContext {
   /** Pause between items: a slower, more realistic restore (and room for crash tests). */

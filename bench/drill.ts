@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,9 +59,12 @@ function cpuShare(): void {
   const wall = (Date.now() - t0) / 1000;
   const [user, sys] = (r.stderr.trim().split('\n').pop() ?? '0 0').split(' ').map(Number);
   const cpu = (user ?? 0) + (sys ?? 0);
+  const res = JSON.parse(readFileSync(join(out, 'r', 'result.json'), 'utf8')) as { resources?: { cpuSeconds: number; wallSeconds: number } };
+  const inRun = res.resources ?? { cpuSeconds: NaN, wallSeconds: NaN };
   report('Orchestrator CPU during a lab drill (namespace-loss)', [
     ['exit code', String(r.status)],
-    ['kdrill CPU / wall', `${cpu.toFixed(2)} s / ${wall.toFixed(2)} s = ${((cpu / wall) * 100).toFixed(1)}%  (goal: < 5%; includes Node start-up and module loading)`],
+    ['whole process: CPU / wall', `${cpu.toFixed(2)} s / ${wall.toFixed(2)} s = ${((cpu / wall) * 100).toFixed(1)}%  (includes Node start-up, module loading and lab start)`],
+    ['the drill itself (run start → report)', `${inRun.cpuSeconds.toFixed(2)} s / ${inRun.wallSeconds.toFixed(2)} s = ${((inRun.cpuSeconds / inRun.wallSeconds) * 100).toFixed(1)}%  (goal: < 5%)`],
   ]);
 }
 

@@ -94,6 +94,8 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
   const kube: KubeApi = connectKube({ kubeconfig: info.kubeconfig, context: info.context });
   const recoveryKube: KubeApi = info.recoveryContext && info.recoveryContext !== kube.context ? connectKube({ kubeconfig: info.kubeconfig, context: info.recoveryContext }) : kube;
   const abort = new AbortController();
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
   const onSignal = (sig: string): void => {
     reporter.info(`${sig}: stopping; reverts run, the journal is kept (kdrill resume ${dir})`);
     abort.abort(new DrillError('INTERRUPTED', `interrupted by ${sig}`, ExitCode.Interrupted));
@@ -154,6 +156,8 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
     reporter.phase('cleanup', revertFailures.length ? 'fail' : 'ok', revertFailures.join('; ') || undefined);
   }
   const result = buildResult(s, state, { context: kube.context, recoveryContext: recoveryKube.context, endedAt: clock.now(), revertFailures, interrupted, error });
+  const cpu = process.cpuUsage(cpu0);
+  result.resources = { cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - wall0) / 1000 };
   reporter.phase('report', 'start');
   const files = await writeReports(dir, result);
   reporter.phase('report', 'ok', files.map((f) => f.split('/').pop()).join(', '));

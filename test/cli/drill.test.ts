@@ -38,6 +38,8 @@ describe('kdrill run --lab: drills end to end', () => {
     expect(res.objectives.rpo.measuredSeconds).toBeGreaterThan(0);
     expect(res.objectives.retention).toMatchObject({ objectiveSeconds: 604800, met: true, backupTtlSeconds: 2592000 });
     expect(res.timeline.map((t) => t.phase)).toEqual(['preflight', 'baseline', 'inject', 'recover', 'verify']);
+    expect(res.resources!.cpuSeconds).toBeGreaterThan(0);
+    expect(res.resources!.cpuSeconds).toBeLessThan(res.resources!.wallSeconds * 2);
     for (const t of res.timeline) expect(Date.parse(t.endedAt!)).toBeGreaterThanOrEqual(Date.parse(t.startedAt));
     // RTO is inject start → verify passed, to the millisecond
     const inject = res.timeline.find((t) => t.phase === 'inject')!;

@@ -14,6 +14,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import { writeReports } from '../report/write.js';
 import { onPath } from '../guide/check.js';
 import { runStepsNonInteractive } from '../guide/run-steps.js';
+import { runGuidedSession, stepsFromJournal, type GuideUi } from '../guide/session.js';
 import type { Runbook } from '../guide/runbook.js';
 import { allowedContexts } from './allow.js';
 import { Journal } from './journal.js';
@@ -33,8 +34,8 @@ export interface RunOptions {
   reporter: Reporter;
   /** argv that starts this CLI again, for the background lab. */
   self: string[];
-  /** Recover by following this runbook (kdrill guide --yes) instead of kdrill's own restores. */
-  runbook?: { file: string; runbook: Runbook };
+  /** Recover by following this runbook instead of kdrill's own restores: unattended, or with an operator. */
+  runbook?: GuideRunbook;
   clock?: Clock;
 }
 
@@ -45,6 +46,13 @@ interface RunInfo {
   recoveryContext?: string;
   labDir?: string;
   keepLab: boolean;
+}
+
+export interface GuideRunbook {
+  file: string;
+  runbook: Runbook;
+  /** The operator's terminal; without it every step runs unattended (guide --yes). */
+  ui?: GuideUi;
 }
 
 const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -68,12 +76,12 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
     info.kubeconfig = st.kubeconfig;
     info.context = 'kdrill-lab';
   }
-  journal.append('run-started', { runId, scenario: s.metadata.name, ...info, runbook: o.runbook?.file }, started);
+  journal.append('run-started', { runId, scenario: s.metadata.name, ...info, runbook: o.runbook?.file, interactive: !!o.runbook?.ui }, started);
   return execute(s, newState(runId, started), info, dir, journal, o.allowContexts, o.reporter, clock, o.runbook, o.self);
 }
 
 /** `kdrill resume <dir>`: continues a run from its journal. A Restore already created is waited on. */
-export async function resumeRun(dirArg: string, o: { allowContexts: string[]; reporter: Reporter; clock?: Clock }): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+export async function resumeRun(dirArg: string, o: { allowContexts: string[]; reporter: Reporter; clock?: Clock; ui?: GuideUi; self?: string[] }): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
   const dir = resolve(dirArg);
   const journal = new Journal(dir);
   const state = stateFromJournal(journal);
@@ -87,10 +95,19 @@ export async function resumeRun(dirArg: string, o: { allowContexts: string[]; re
   }
   journal.append('resumed', {}, (o.clock ?? systemClock).now());
   o.reporter.info(`resuming run ${state.runId} of ${s.metadata.name} from ${dir}`);
-  return execute(s, state, info, dir, journal, o.allowContexts, o.reporter, o.clock ?? systemClock);
+  let runbook: GuideRunbook | undefined;
+  const rbFile = (start as { runbook?: string }).runbook;
+  if (rbFile) {
+    const { checkRunbook } = await import('../guide/check.js');
+    const r = await checkRunbook(rbFile);
+    if (!r.runbook) throw new DrillError('RUNBOOK_INVALID', `the runbook of this run (${rbFile}) no longer checks: ${r.problems[0]?.message ?? ''}`, ExitCode.Usage, { hint: `kdrill guide ${rbFile} --check` });
+    runbook = { file: rbFile, runbook: r.runbook, ui: (start as { interactive?: boolean }).interactive ? o.ui : undefined };
+    // the session resumes from the journal: the drill must not think recovery already ended
+  }
+  return execute(s, state, info, dir, journal, o.allowContexts, o.reporter, o.clock ?? systemClock, runbook, o.self ?? []);
 }
 
-async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string, journal: Journal, allow: string[], reporter: Reporter, clock: Clock, runbook?: { file: string; runbook: Runbook }, selfArgv: string[] = []): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string, journal: Journal, allow: string[], reporter: Reporter, clock: Clock, runbook?: GuideRunbook, selfArgv: string[] = []): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
   const kube: KubeApi = connectKube({ kubeconfig: info.kubeconfig, context: info.context });
   const recoveryKube: KubeApi = info.recoveryContext && info.recoveryContext !== kube.context ? connectKube({ kubeconfig: info.kubeconfig, context: info.recoveryContext }) : kube;
   const abort = new AbortController();
@@ -122,6 +139,15 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
           // runbooks call `kdrill …`: the same kdrill, first on PATH
           const shim = await kdrillShim(dir, selfArgv);
           const env: Record<string, string> = { ...(process.env as Record<string, string>), PATH: `${shim}:${process.env.PATH ?? ''}`, ...(info.kubeconfig ? { KUBECONFIG: info.kubeconfig } : {}) };
+          if (runbook.ui) {
+            const g = await runGuidedSession(
+              { runbook: runbook.runbook, file: runbook.file, ui: runbook.ui, exec: execaRunner, clock, journal, env, available: onPath, disasterAt: new Date(state.injectStartedAt ?? clock.now()), rtoSeconds: s.spec.objectives.rto },
+              stepsFromJournal(journal.read(), runbook.runbook),
+            );
+            state.runbook = { file: runbook.file, steps: g.steps };
+            if (g.aborted) throw new DrillError('GUIDE_ABORTED', 'the operator aborted the guided session', ExitCode.Interrupted, { hint: `continue it with: kdrill guide --resume ${dir}` });
+            return { ok: g.steps.every((x) => x.status === 'done'), detail: `${g.steps.filter((x) => x.status === 'done').length}/${g.steps.length} steps done` };
+          }
           const r = await runStepsNonInteractive(runbook.runbook, { exec: execaRunner, clock, journal, env, signal: abort.signal, available: onPath, onStep: (x) => reporter.info(`  ${x.status === 'done' ? 'ok  ' : 'FAIL'} ${x.title}${x.reason ? `: ${x.reason}` : ''}`) });
           state.runbook = { file: runbook.file, steps: r.steps };
           return { ok: r.ok, detail: r.ok ? `${r.steps.length} steps done` : `step "${r.steps[r.steps.length - 1]?.title}" failed` };
@@ -133,7 +159,7 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
   try {
     await runDrill(deps, s, state);
   } catch (e) {
-    if (abort.signal.aborted) interrupted = true;
+    if (abort.signal.aborted || (isDrillError(e) && e.exitCode === ExitCode.Interrupted)) interrupted = true;
     else if (isDrillError(e) && e.exitCode === ExitCode.Precondition && !state.injectStartedAt) {
       // nothing was touched: say why, keep the journal, write no verdict
       journal.append('run-ended', { verdict: 'precondition-failed', exitCode: ExitCode.Precondition, error: e.message }, clock.now());

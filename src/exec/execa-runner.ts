@@ -9,8 +9,12 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGKILL: 137, SIGTERM
 export const execaRunner: CommandRunner = {
   async run(argv, o = {}) {
     const [file, ...args] = argv;
-    const r = await execa(file!, args, { reject: false, timeout: o.timeoutMs, cancelSignal: o.signal, env: o.env, stdin: 'ignore', all: false });
-    return toResult(r);
+    const sub = execa(file!, args, { reject: false, timeout: o.timeoutMs, cancelSignal: o.signal, env: o.env, stdin: 'ignore', all: false });
+    if (o.onOutput) {
+      sub.stdout?.on('data', (d: Buffer) => o.onOutput!(d.toString()));
+      sub.stderr?.on('data', (d: Buffer) => o.onOutput!(d.toString()));
+    }
+    return toResult(await sub);
   },
   async runZx(script, o = {}) {
     const require = createRequire(import.meta.url);

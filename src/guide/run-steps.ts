@@ -13,6 +13,7 @@ export interface StepRecord {
   status: 'done' | 'failed' | 'skipped';
   reason?: string;
   commands: { exitCode: number; outputDigest: string; outputTail: string; expectMatched?: boolean }[];
+  notes?: string[];
 }
 
 /**

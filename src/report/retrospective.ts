@@ -58,7 +58,8 @@ export function retrospective(r: DrillResult): string {
   L.push(...(well.length ? well.map((w) => `- ${w}`) : ['- (to be filled in by the team)']));
   L.push('', '## What to improve?', '');
   // P3 findings are information (Velero's caveats); they are in result.json, not on the to-do list
-  const serious = r.findings.filter((f) => f.severity !== 'P3');
+  // P3 stays off the list, except a runbook step that was skipped: the runbook may be out of date
+  const serious = r.findings.filter((f) => f.severity !== 'P3' || f.code.startsWith('RUNBOOK_STEP'));
   const improve = serious.map((f) => `- ${f.message}`);
   L.push(...(improve.length ? improve : ['- (to be filled in by the team)']));
   L.push('', '## Action items', '');

@@ -2,7 +2,8 @@ import type { Argv } from 'yargs';
 import { kubeOptions } from '../kube-options.js';
 
 interface GuideArgs {
-  runbook: string;
+  runbook?: string;
+  resume?: string;
   check: boolean;
   yes: boolean;
   scenario?: string;
@@ -21,11 +22,12 @@ interface GuideArgs {
  */
 export function registerGuide(y: Argv, setExit: (code: number) => void): void {
   y.command(
-    'guide <runbook>',
-    'Guided recovery from a Markdown runbook: --check validates it; --yes --scenario S follows it and verifies',
+    'guide [runbook]',
+    'Guided recovery from a Markdown runbook, step by step with a clock; --check validates it; --yes runs it unattended',
     (c) =>
       kubeOptions(c)
-        .positional('runbook', { type: 'string', demandOption: true, describe: 'A Markdown runbook, e.g. runbooks/namespace-loss.md' })
+        .positional('runbook', { type: 'string', describe: 'A Markdown runbook, e.g. runbooks/namespace-loss.md' })
+        .option('resume', { type: 'string', describe: 'Continue the guided session whose report directory this is' })
         .option('check', { type: 'boolean', default: false, describe: 'Validate the runbook: steps, fences, anchors, commands on PATH' })
         .option('yes', { type: 'boolean', default: false, describe: 'Run every runnable step in order, stop at the first failure (for CI)' })
         .option('scenario', { type: 'string', describe: "Inject this scenario's disaster first, and run its verify steps at the end" })
@@ -34,9 +36,27 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
         .option('out', { type: 'string', describe: 'Report directory' })
         .option('allow-context', { type: 'string', array: true })
         .example('$0 guide runbooks/namespace-loss.md --check', 'validate a runbook')
-        .example('$0 guide runbooks/namespace-loss.md --yes --lab --scenario scenarios/namespace-loss.yaml', 'a drill recovered by the runbook'),
+        .example('$0 guide runbooks/namespace-loss.md --scenario scenarios/namespace-loss.yaml --lab', 'a guided drill: the disaster, then you follow the runbook')
+        .example('$0 guide runbooks/namespace-loss.md --yes --lab --scenario scenarios/namespace-loss.yaml', 'the same, unattended (CI)')
+        .example('$0 guide --resume drill-reports/namespace-loss-20261125T020000Z', 'after a crash or a closed terminal'),
     async (a) => {
       const args = a as unknown as GuideArgs;
+      const { usageError } = await import('../../errors.js');
+      if (args.resume) {
+        const { resumeRun } = await import('../../drill/service.js');
+        const { plainReporter } = await import('../progress.js');
+        const { terminalUi } = await import('../guide-ui.js');
+        const t = await terminalUi();
+        try {
+          const res = await resumeRun(args.resume, { allowContexts: args.allowContext ?? [], reporter: plainReporter(), ui: t.ui, self: [process.execPath, ...process.execArgv, process.argv[1]!] });
+          setExit(res.exitCode);
+          if (res.result) process.stdout.write(`\n${res.result.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${res.result.scenario}; report: ${res.dir}/retrospective.md\n`);
+        } finally {
+          t.close();
+        }
+        return;
+      }
+      if (!args.runbook) throw usageError('name a runbook, or --resume <report dir>', 'e.g. kdrill guide runbooks/namespace-loss.md --check');
       const { checkRunbook } = await import('../../guide/check.js');
       const r = await checkRunbook(args.runbook);
       if (!r.runbook) {
@@ -48,11 +68,10 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
         process.stdout.write(`${args.runbook}: ok (${r.runbook.steps.length} steps: ${r.runbook.steps.map((s) => s.title).join('; ')})\n`);
         return;
       }
-      const { usageError } = await import('../../errors.js');
-      if (!args.yes) throw usageError('the interactive guided session is not built yet', 'use --check to validate a runbook, or --yes --scenario <file> to follow it unattended');
-      if (!args.scenario) throw usageError('--yes needs --scenario: the disaster to recover from and the checks that prove it', 'e.g. --scenario scenarios/namespace-loss.yaml --lab');
+      if (!args.scenario) throw usageError('a guided drill needs --scenario: the disaster to recover from and the checks that prove it', 'e.g. --scenario scenarios/namespace-loss.yaml --lab');
       const { runScenario } = await import('../../drill/service.js');
       const { plainReporter } = await import('../progress.js');
+      const t = args.yes ? undefined : await (await import('../guide-ui.js')).terminalUi();
       const res = await runScenario({
         file: args.scenario,
         kubeconfig: args.kubeconfig,
@@ -63,10 +82,11 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
         out: args.out,
         reporter: plainReporter(),
         self: [process.execPath, ...process.execArgv, process.argv[1]!],
-        runbook: { file: args.runbook, runbook: r.runbook },
-      });
+        runbook: { file: args.runbook, runbook: r.runbook, ui: t?.ui },
+      }).finally(() => t?.close());
       setExit(res.exitCode);
       if (res.result) process.stdout.write(`${res.result.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${res.result.scenario} recovered by ${args.runbook}; report: ${res.dir}/retrospective.md\n`);
+      if (res.exitCode === 130) process.stdout.write(`paused: continue with  kdrill guide --resume ${res.dir}\n`);
     },
   );
 }

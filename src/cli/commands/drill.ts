@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { Reporter } from '../../drill/runner.js';
 import type { DrillResult } from '../../drill/types.js';
 import { kubeOptions, type KubeArgs } from '../kube-options.js';
+import { selfArgv } from '../self-argv.js';
 
 interface RunArgs extends KubeArgs {
   scenario: string;
@@ -10,10 +11,6 @@ interface RunArgs extends KubeArgs {
   allowContext?: string[];
   out?: string;
   output: 'text' | 'json';
-}
-
-function selfArgv(): string[] {
-  return [process.execPath, ...process.execArgv, process.argv[1]!];
 }
 
 /** validate, plan, run and resume: the drill itself. */

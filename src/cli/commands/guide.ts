@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { kubeOptions } from '../kube-options.js';
+import { selfArgv } from '../self-argv.js';
 
 interface GuideArgs {
   runbook?: string;
@@ -48,7 +49,7 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
         const { terminalUi } = await import('../guide-ui.js');
         const t = await terminalUi();
         try {
-          const res = await resumeRun(args.resume, { allowContexts: args.allowContext ?? [], reporter: plainReporter(), ui: t.ui, self: [process.execPath, ...process.execArgv, process.argv[1]!] });
+          const res = await resumeRun(args.resume, { allowContexts: args.allowContext ?? [], reporter: plainReporter(), ui: t.ui, self: selfArgv() });
           setExit(res.exitCode);
           if (res.result) process.stdout.write(`\n${res.result.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${res.result.scenario}; report: ${res.dir}/retrospective.md\n`);
         } finally {
@@ -81,7 +82,7 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
         keepLab: args.keepLab,
         out: args.out,
         reporter: plainReporter(),
-        self: [process.execPath, ...process.execArgv, process.argv[1]!],
+        self: selfArgv(),
         runbook: { file: args.runbook, runbook: r.runbook, ui: t?.ui },
       }).finally(() => t?.close());
       setExit(res.exitCode);

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { LabArgsLike } from '../../lab/options.js';
 import { DEFAULT_LAB_DIR } from '../../lab/state.js';
+import { selfArgv } from '../self-argv.js';
 
 interface LabArgs extends LabArgsLike {
   output?: string;
@@ -103,9 +104,4 @@ export function registerLab(y: Argv, setExit: (code: number) => void): void {
       })
       .demandCommand(1, 'Name a lab command: up, down or status.'),
   );
-}
-
-/** How to start this same CLI again: node, its flags (a loader under tsx), and the script. */
-function selfArgv(): string[] {
-  return [process.execPath, ...process.execArgv, process.argv[1]!];
 }

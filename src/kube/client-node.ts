@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { DrillError, ExitCode } from '../errors.js';
+import { goJson } from './go-json.js';
 import { fromResponse, unreachable } from './errors.js';
 import type { DeleteOptions, KubeApi, ListOptions, ListResult, ObjectRef, PatchKind, ServedResource, TypeRef, WatchHandle, WatchOptions } from './kube-api.js';
 import { defaultRetry, withRetry, type Attempt, type RetryPolicy } from './retry.js';
@@ -151,17 +152,17 @@ export class ClientNodeKubeApi implements KubeApi {
   async create(obj: KubeObject): Promise<KubeObject> {
     const ref = refOf(obj);
     const url = await this.collectionPath(ref, ref.namespace);
-    return JSON.parse(await this.call('POST', url, JSON.stringify(obj), `create ${describe(ref)}`)) as KubeObject;
+    return JSON.parse(await this.call('POST', url, goJson(obj), `create ${describe(ref)}`)) as KubeObject;
   }
 
   async replace(obj: KubeObject): Promise<KubeObject> {
     const ref = refOf(obj);
-    return JSON.parse(await this.call('PUT', await this.itemPath(ref), JSON.stringify(obj), `update ${describe(ref)}`)) as KubeObject;
+    return JSON.parse(await this.call('PUT', await this.itemPath(ref), goJson(obj), `update ${describe(ref)}`)) as KubeObject;
   }
 
   async patch(ref: ObjectRef, patch: unknown, kind: PatchKind = 'merge'): Promise<KubeObject> {
     return JSON.parse(
-      await this.call('PATCH', await this.itemPath(ref), JSON.stringify(patch), `patch ${describe(ref)}`, { contentType: PATCH_TYPES[kind] }),
+      await this.call('PATCH', await this.itemPath(ref), goJson(patch), `patch ${describe(ref)}`, { contentType: PATCH_TYPES[kind] }),
     ) as KubeObject;
   }
 
@@ -169,7 +170,7 @@ export class ClientNodeKubeApi implements KubeApi {
     const info = await this.resolve(ref);
     const url = (await this.itemPath(ref)) + (info?.hasStatus ? '/status' : '');
     return JSON.parse(
-      await this.call('PATCH', url, JSON.stringify({ status }), `update the status of ${describe(ref)}`, { contentType: PATCH_TYPES.merge }),
+      await this.call('PATCH', url, goJson({ status }), `update the status of ${describe(ref)}`, { contentType: PATCH_TYPES.merge }),
     ) as KubeObject;
   }
 

@@ -30,9 +30,12 @@ export interface LabOptions {
   startDelayMs?: number;
   evictionDelayMs?: number;
   bookmarkIntervalMs?: number;
-  /** 'real': attach to the kube-apiserver of `realKubeconfig` (scripts/kapi-start.sh) instead of the lab's own. */
+  /**
+   * 'real': attach to the kube-apiserver of `realKubeconfigs[i]` (scripts/kapi-start.sh) instead of the
+   * lab's own, for each cluster that has one; a recovery cluster without one is the lab's own.
+   */
   k8s?: 'lab' | 'real';
-  realKubeconfig?: string;
+  realKubeconfigs?: string[];
   /** 2 adds a recovery cluster (context kdrill-lab-2) whose Velero reads the same bucket. */
   clusters?: 1 | 2;
   /** A real S3 instead of the embedded one. */
@@ -122,8 +125,9 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     for (let i = 0; i < count; i++) {
       const context = i === 0 ? LAB_CONTEXT : `${LAB_CONTEXT}-${i + 1}`;
       let api: LabApiServer | undefined;
-      if (i === 0 && opts.k8s === 'real') {
-        const real = parse(await readFile(opts.realKubeconfig ?? '', 'utf8')) as { clusters: { cluster: { server: string } }[]; users: { user: Record<string, unknown> }[] };
+      const realKubeconfig = opts.k8s === 'real' ? opts.realKubeconfigs?.[i] : undefined;
+      if (realKubeconfig) {
+        const real = parse(await readFile(realKubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[]; users: { user: Record<string, unknown> }[] };
         contexts.push({ name: context, cluster: real.clusters[0]!.cluster, user: real.users[0]!.user });
       } else {
         api = new LabApiServer({ hardened, bookmarkIntervalMs: opts.bookmarkIntervalMs });
@@ -135,7 +139,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       await writeKubeconfig(kubeconfigPath, contexts);
       const kube = connectKube({ kubeconfig: kubeconfigPath, context });
       const layout = i === 0 ? opts.layout : { zones: ['dc2-a', 'dc2-b', 'dc2-c'], perZone: opts.layout?.perZone ?? 2 };
-      const controllers = await startControllers(kube, { layout, startDelayMs: opts.startDelayMs, evictionDelayMs: opts.evictionDelayMs, workloads: 'auto' });
+      const controllers = await startControllers(kube, { layout, startDelayMs: opts.startDelayMs, evictionDelayMs: opts.evictionDelayMs, workloads: 'auto', cluster: i });
       stops.push(() => controllers.stop());
       let webhook: WebhookHandle | undefined;
       if (!api && hardened) {

@@ -21,7 +21,7 @@ export interface LabArgsLike {
   s3CredentialsFile?: string;
   bucket?: string;
   k8s: 'lab' | 'real';
-  realKubeconfig?: string;
+  realKubeconfig?: string[];
   clusters: number;
 }
 
@@ -34,8 +34,14 @@ export async function validateLabArgs(a: LabArgsLike): Promise<void> {
   for (const app of a.app ?? []) if (!existsSync(app)) throw usageError(`--app ${app}: no such file or directory`, 'give a manifest file or a directory of them');
   if (a.s3Endpoint && !/^https?:\/\//.test(a.s3Endpoint)) throw usageError(`--s3-endpoint ${a.s3Endpoint} is not an http(s) URL`, 'e.g. --s3-endpoint http://127.0.0.1:7480');
   if (a.s3Endpoint) await s3Credentials(a);
-  if (a.k8s === 'real' && !existsSync(a.realKubeconfig ?? defaultRealKubeconfig())) {
-    throw new DrillError('LAB_NO_REAL_K8S', `--k8s real: no kubeconfig at ${a.realKubeconfig ?? defaultRealKubeconfig()}`, ExitCode.Precondition, { hint: 'start one with scripts/kapi-build.sh && scripts/kapi-start.sh, or pass --real-kubeconfig' });
+  if (a.k8s === 'real') {
+    const given = a.realKubeconfig ?? [];
+    if (given.length > a.clusters) throw usageError(`--real-kubeconfig given ${given.length} times for ${a.clusters} cluster(s)`, 'one per cluster at most: with --clusters 2, the second one is the recovery cluster');
+    for (const kc of given.length ? given : [defaultRealKubeconfig()]) {
+      if (!existsSync(kc)) throw new DrillError('LAB_NO_REAL_K8S', `--k8s real: no kubeconfig at ${kc}`, ExitCode.Precondition, { hint: 'start one with scripts/kapi-build.sh && scripts/kapi-start.sh, or pass --real-kubeconfig' });
+    }
+  } else if (a.realKubeconfig?.length) {
+    throw usageError('--real-kubeconfig needs --k8s real', 'add --k8s real, or drop --real-kubeconfig');
   }
 }
 
@@ -65,7 +71,7 @@ export async function labOptionsFromArgs(a: LabArgsLike): Promise<LabOptions> {
     layout: { zones: a.zones.split(',').map((z) => z.trim()).filter(Boolean), perZone: a.nodesPerZone },
     startDelayMs: a.startDelay,
     k8s: a.k8s,
-    realKubeconfig: a.k8s === 'real' ? (a.realKubeconfig ?? defaultRealKubeconfig()) : undefined,
+    realKubeconfigs: a.k8s === 'real' ? (a.realKubeconfig?.length ? a.realKubeconfig : [defaultRealKubeconfig()]) : undefined,
     clusters: a.clusters === 2 ? 2 : 1,
     s3: a.s3Endpoint ? { endpoint: a.s3Endpoint, credentials: await s3Credentials(a) } : undefined,
     bucket: a.bucket,

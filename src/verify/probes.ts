@@ -77,8 +77,9 @@ export async function runProbe(ctx: ProbeContext, v: VerifyStep): Promise<ProbeO
             body = await r.text();
           }
           const bodyOk = !v.bodyRegex || new RegExp(v.bodyRegex).test(body);
-          if (status === v.expectStatus && bodyOk) return { passed: true, detail: `HTTP ${status}${v.bodyRegex ? `, body matches /${v.bodyRegex}/` : ''}` };
-          last = `HTTP ${status}${bodyOk ? '' : `, body does not match /${v.bodyRegex}/`}: ${body.trim().slice(0, 120)}`;
+          // the first line of the answer is evidence of who answered (a health line, not a payload)
+          if (status === v.expectStatus && bodyOk) return { passed: true, detail: `HTTP ${status}${v.bodyRegex ? `, body matches /${v.bodyRegex}/` : ''}: ${firstLine(body)}` };
+          last = `HTTP ${status}${bodyOk ? '' : `, body does not match /${v.bodyRegex}/`}: ${firstLine(body)}`;
         } catch (e) {
           last = (e as Error).message;
         }
@@ -96,3 +97,5 @@ export async function runProbe(ctx: ProbeContext, v: VerifyStep): Promise<ProbeO
       throw new Error(`${v.type} is checked by the runner, which holds the baseline`);
   }
 }
+
+const firstLine = (body: string): string => (body.trim().split('\n')[0] ?? '').slice(0, 120);

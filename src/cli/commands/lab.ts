@@ -22,7 +22,7 @@ const serveOptions = <T>(c: Argv<T>) =>
     .option('s3-credentials-file', { type: 'string', describe: 'AWS credentials file for --s3-endpoint (default: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)' })
     .option('bucket', { type: 'string', describe: 'Bucket name (default kdrill-lab-backups)' })
     .option('k8s', { choices: ['lab', 'real'] as const, default: 'lab' as const, describe: "Kubernetes: the lab's own API server, or a real one (scripts/kapi-start.sh)" })
-    .option('real-kubeconfig', { type: 'string', describe: 'With --k8s real: its kubeconfig (default ~/.cache/kapi/run/kubeconfig)' })
+    .option('real-kubeconfig', { type: 'string', array: true, describe: 'With --k8s real: its kubeconfig (default ~/.cache/kapi/run/kubeconfig); give it twice with --clusters 2 to make the recovery cluster real too' })
     .option('clusters', { type: 'number', default: 1, choices: [1, 2], describe: '2 adds a recovery cluster (context kdrill-lab-2) reading the same bucket' });
 
 function passThrough(a: LabArgs): string[] {
@@ -34,7 +34,7 @@ function passThrough(a: LabArgs): string[] {
   if (a.s3Endpoint) out.push('--s3-endpoint', a.s3Endpoint);
   if (a.s3CredentialsFile) out.push('--s3-credentials-file', a.s3CredentialsFile);
   if (a.bucket) out.push('--bucket', a.bucket);
-  if (a.realKubeconfig) out.push('--real-kubeconfig', a.realKubeconfig);
+  for (const kc of a.realKubeconfig ?? []) out.push('--real-kubeconfig', kc);
   return out;
 }
 

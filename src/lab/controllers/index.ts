@@ -2,6 +2,7 @@ import type { KubeApi } from '../../kube/kube-api.js';
 import { ControllerContext } from './context.js';
 import { runKubelet } from './kubelet.js';
 import { DEFAULT_LAYOUT, ensureNodes, type NodeLayout } from './nodes.js';
+import { PodNetwork, podIpAt, podNetworkIsLocal } from './pod-network.js';
 import { schedule } from './scheduler.js';
 import { reconcileVolumes } from './volumes.js';
 import { reconcileWorkloads } from './workloads.js';
@@ -15,6 +16,13 @@ export interface ControllerOptions {
    * lab's own: a real controller-manager already owns ReplicaSets and Pods.
    */
   workloads?: boolean | 'auto';
+  /** Which cluster of a two-cluster lab this is (0 or 1), so pod IPs do not collide between them. */
+  cluster?: number;
+  /**
+   * Serve the Ready pods' container ports on their pod IPs (see PodNetwork). 'auto': only on a real
+   * apiserver, and only when the pod network is an address of this machine.
+   */
+  podNetwork?: boolean | 'auto';
 }
 
 export interface ControllersHandle {
@@ -32,8 +40,11 @@ export interface ControllersHandle {
  */
 export async function startControllers(kube: KubeApi, opts: ControllerOptions = {}): Promise<ControllersHandle> {
   const layout = opts.layout ?? DEFAULT_LAYOUT;
-  const workloads = opts.workloads === 'auto' || opts.workloads === undefined ? (await kube.serverVersion()).gitVersion.includes('kdrill-lab') : opts.workloads;
+  const isLab = (await kube.serverVersion()).gitVersion.includes('kdrill-lab');
+  const workloads = opts.workloads === 'auto' || opts.workloads === undefined ? isLab : opts.workloads;
   const ctx = new ControllerContext(kube);
+  const serve = opts.podNetwork === 'auto' || opts.podNetwork === undefined ? !isLab && podNetworkIsLocal() : opts.podNetwork;
+  const net = serve ? new PodNetwork((m) => ctx.note(m)) : undefined;
   const abort = new AbortController();
   await ensureNodes(kube, layout);
 
@@ -42,10 +53,7 @@ export async function startControllers(kube: KubeApi, opts: ControllerOptions = 
   let ipCounter = 2;
   const ips = new Map<string, string>();
   const ipFor = (uid: string): string => {
-    if (!ips.has(uid)) {
-      const n = ipCounter++;
-      ips.set(uid, `10.244.${(n >> 8) & 255}.${n & 255}`);
-    }
+    if (!ips.has(uid)) ips.set(uid, podIpAt(opts.cluster ?? 0, ipCounter++));
     return ips.get(uid)!;
   };
 
@@ -62,6 +70,7 @@ export async function startControllers(kube: KubeApi, opts: ControllerOptions = 
         await reconcileVolumes(ctx, layout.zones, turn);
         await schedule(ctx);
         const next = await runKubelet(ctx, { startDelayMs: opts.startDelayMs ?? 300, evictionDelayMs: opts.evictionDelayMs ?? 5000 }, Date.now, boundAt, ipFor);
+        await net?.sync(ctx.of('pod').list());
         if (next !== undefined && !abort.signal.aborted) {
           if (timer) clearTimeout(timer);
           timer = setTimeout(kick, next + 5);
@@ -95,6 +104,7 @@ export async function startControllers(kube: KubeApi, opts: ControllerOptions = 
       abort.abort();
       if (timer) clearTimeout(timer);
       await running?.catch(() => undefined);
+      await net?.close();
     },
   };
 }

@@ -19,13 +19,18 @@ export interface InventoryDiff {
 const SKIP_KINDS = new Set(['/Pod', '/Event', 'events.k8s.io/Event', '/Endpoints', 'discovery.k8s.io/EndpointSlice', 'apps/ReplicaSet', 'apps/ControllerRevision', 'coordination.k8s.io/Lease', 'batch/Job', 'metrics.k8s.io/PodMetrics']);
 // assigned by the server or a provisioner: a restored claim may well get a new volume
 const VOLATILE_SPEC = ['clusterIP', 'clusterIPs', 'healthCheckNodePort', 'volumeName'];
+// what the cluster itself keeps per namespace: the token controller (before 1.24) lists a ServiceAccount's
+// token Secrets, whose names are random, and every cluster publishes its own CA as kube-root-ca.crt
+const VOLATILE_TOP: Record<string, string[]> = { ServiceAccount: ['secrets'] };
+const CLUSTER_MANAGED = new Set(['/ConfigMap kube-root-ca.crt']);
 
 const key = (i: Pick<InventoryItem, 'kind' | 'namespace' | 'name'>): string => `${i.kind} ${i.namespace}/${i.name}`;
 
 /** A hash of what the object is meant to be: spec (or data), without fields the server assigns. */
-export function specHash(o: KubeObject): string {
+export function specHash(o: KubeObject, kind = o.kind ?? ''): string {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
   const body = rest as Record<string, unknown>;
+  for (const f of VOLATILE_TOP[kind] ?? []) delete body[f];
   if (body.spec && typeof body.spec === 'object') {
     const spec = { ...(body.spec as Record<string, unknown>) };
     for (const f of VOLATILE_SPEC) delete spec[f];
@@ -55,7 +60,8 @@ export async function snapshotInventory(kube: KubeApi, namespaces: string[]): Pr
       for (const o of items) {
         if (o.metadata?.ownerReferences?.some((r) => r.controller)) continue;
         if (t.kind === 'Secret' && o.type === 'kubernetes.io/service-account-token') continue;
-        out.push({ kind: `${t.group}/${t.kind}`, namespace: ns, name: o.metadata?.name ?? '', specHash: specHash(o) });
+        if (CLUSTER_MANAGED.has(`${t.group}/${t.kind} ${o.metadata?.name ?? ''}`)) continue;
+        out.push({ kind: `${t.group}/${t.kind}`, namespace: ns, name: o.metadata?.name ?? '', specHash: specHash(o, t.kind) });
       }
     }
   }

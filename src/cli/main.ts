@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerDrill } from './commands/drill.js';
 import { registerGuide } from './commands/guide.js';
+import { registerHistory } from './commands/history.js';
 import { registerLab } from './commands/lab.js';
 import { registerVelero } from './commands/velero.js';
 import { printError } from './print-error.js';
@@ -58,6 +59,7 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
       throw usageError(msg ?? 'invalid command line', 'run `kdrill --help` to see the commands and options');
     });
   registerDrill(y, setExit);
+  registerHistory(y, setExit);
   registerAudit(y, setExit);
   registerGuide(y, setExit);
   registerLab(y, setExit);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { AwsObjectStore } from '../backupstore/aws-object-store.js';
 import { settingsFromCluster } from '../backupstore/bsl.js';
 import { DrillError, ExitCode, isDrillError } from '../errors.js';
@@ -12,6 +12,7 @@ import { requireScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { writeReports } from '../report/write.js';
+import type { PublishOptions } from '../history/publish.js';
 import { onPath } from '../guide/check.js';
 import { runStepsNonInteractive } from '../guide/run-steps.js';
 import { runGuidedSession, stepsFromJournal, type GuideUi } from '../guide/session.js';
@@ -36,6 +37,8 @@ export interface RunOptions {
   self: string[];
   /** Recover by following this runbook instead of kdrill's own restores: unattended, or with an operator. */
   runbook?: GuideRunbook;
+  /** History, metrics file, Pushgateway. The history defaults to `history/` beside the report dir. */
+  publish?: PublishOptions;
   clock?: Clock;
 }
 
@@ -46,6 +49,7 @@ interface RunInfo {
   recoveryContext?: string;
   labDir?: string;
   keepLab: boolean;
+  publish?: PublishOptions;
 }
 
 export interface GuideRunbook {
@@ -67,7 +71,7 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
   await mkdir(dir, { recursive: true });
   await copyFile(o.file, join(dir, 'scenario.yaml'));
   const journal = new Journal(dir);
-  const info: RunInfo = { scenarioFile: join(dir, 'scenario.yaml'), kubeconfig: o.kubeconfig, context: o.context ?? s.spec.target.context, recoveryContext: s.spec.recovery.context, keepLab: o.keepLab };
+  const info: RunInfo = { scenarioFile: join(dir, 'scenario.yaml'), kubeconfig: o.kubeconfig, context: o.context ?? s.spec.target.context, recoveryContext: s.spec.recovery.context, keepLab: o.keepLab, publish: { ...o.publish, history: o.publish?.history ?? join(dirname(dir), 'history') } };
   if (o.lab) {
     info.labDir = join(dir, 'lab');
     o.reporter.info(`starting an ephemeral lab in ${info.labDir}${s.spec.lab?.hardened ? ' (hardened)' : ''}${s.spec.lab?.clusters === 2 ? ' with a recovery cluster' : ''}`);
@@ -190,6 +194,11 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
   if (!interrupted) {
     journal.append('run-ended', { verdict: result.verdict, exitCode: result.exitCode }, clock.now());
     await stopLab(info);
+    if (info.publish) {
+      const { publishRun } = await import('../history/publish.js');
+      const done = await publishRun(result, info.publish, (m) => reporter.info(`warning: ${m}`));
+      if (done.length) reporter.info(`recorded: ${done.join('; ')}`);
+    }
   }
   return { exitCode: result.exitCode, result, dir };
 }

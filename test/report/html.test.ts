@@ -17,10 +17,13 @@ async function countColours(browser: Browser, png: Buffer, colours: Record<strin
   try {
     return await page.evaluate(
       async ({ b64, colours }) => {
-        const img = new Image();
+        // runs in the page: the browser's DOM, typed here by hand (the tests' lib has no DOM)
+        interface Canvas { width: number; height: number; getContext(t: '2d'): { drawImage(i: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null }
+        const w = globalThis as unknown as { Image: new () => { src: string; width: number; height: number; decode(): Promise<void> }; document: { createElement(t: 'canvas'): Canvas } };
+        const img = new w.Image();
         img.src = `data:image/png;base64,${b64}`;
         await img.decode();
-        const c = document.createElement('canvas');
+        const c = w.document.createElement('canvas');
         c.width = img.width;
         c.height = img.height;
         const g = c.getContext('2d')!;
@@ -72,7 +75,7 @@ describe.skipIf(skip !== undefined)(`report.html in headless Chromium${skip ? ` 
     const chart = page.locator('svg#timeline');
     const bars = await chart.locator('rect.phase').evaluateAll((els) => els.map((e) => ({ phase: e.getAttribute('data-phase'), ...e.getBoundingClientRect().toJSON() })));
     expect(bars.map((b) => b.phase)).toEqual(result.timeline.map((t) => t.phase));
-    for (const b of bars) expect(b.width, b.phase!).toBeGreaterThan(0);
+    for (const b of bars) expect(b.width, b.phase).toBeGreaterThan(0);
     // phases follow one another along the axis
     for (let i = 1; i < bars.length; i++) expect(bars[i]!.x).toBeGreaterThanOrEqual(bars[i - 1]!.x);
     await expect.poll(() => chart.locator('line.rto').count()).toBe(1);

@@ -1,0 +1,58 @@
+import type { DrillResult, Severity } from '../drill/types.js';
+
+/** One drill in the history: small, stable, and free of anything secret. */
+export interface HistoryRecord {
+  v: 1;
+  scenario: string;
+  runId: string;
+  startedAt: string;
+  verdict: 'pass' | 'fail';
+  exitCode: number;
+  rtoSeconds: number | null;
+  rpoSeconds: number | null;
+  objectives: { rto: boolean; rpo: boolean; retention: boolean };
+  verify: { passed: number; failed: number };
+  findings: number;
+  findingsBySeverity: Partial<Record<Severity, number>>;
+  /** Whether the Object Lock summary of the backups said the lock is enforced. */
+  lockEnforced?: boolean;
+}
+
+export function recordOf(r: DrillResult): HistoryRecord {
+  const bySeverity: Partial<Record<Severity, number>> = {};
+  for (const f of r.findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+  return {
+    v: 1,
+    scenario: r.scenario,
+    runId: r.runId,
+    startedAt: r.startedAt,
+    verdict: r.verdict,
+    exitCode: r.exitCode,
+    rtoSeconds: r.objectives.rto.measuredSeconds,
+    rpoSeconds: r.objectives.rpo.measuredSeconds,
+    objectives: { rto: r.objectives.rto.met, rpo: r.objectives.rpo.met, retention: r.objectives.retention.met },
+    verify: { passed: r.verify.filter((v) => v.passed).length, failed: r.verify.filter((v) => !v.passed).length },
+    findings: r.findings.length,
+    findingsBySeverity: bySeverity,
+    lockEnforced: lockEnforced(r),
+  };
+}
+
+// the audit findings that mean a backup could be deleted or rewritten by whoever holds the keys
+const LOCK_NOT_ENFORCED = new Set(['BUCKET_NO_OBJECT_LOCK', 'LOCK_NOT_ENFORCED', 'OBJECT_UNLOCKED', 'KOPIA_UNLOCKED']);
+
+function lockEnforced(r: DrillResult): boolean | undefined {
+  if (r.protection === undefined) return undefined;
+  return !r.findings.some((f) => LOCK_NOT_ENFORCED.has(f.code));
+}
+
+/** Parses a stored record, or says why not; a history must survive one bad line. */
+export function parseRecord(text: string): HistoryRecord | undefined {
+  try {
+    const o = JSON.parse(text) as Partial<HistoryRecord>;
+    if (o.v !== 1 || typeof o.scenario !== 'string' || typeof o.runId !== 'string' || typeof o.startedAt !== 'string') return undefined;
+    return o as HistoryRecord;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,93 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ObjectStore } from '../backupstore/object-store.js';
+import { usageError } from '../errors.js';
+import { parseRecord, type HistoryRecord } from './record.js';
+
+/** Where past drills are remembered: a local directory, or a prefix in S3. */
+export interface HistoryStore {
+  readonly where: string;
+  append(r: HistoryRecord): Promise<void>;
+  /** Every record, oldest first. */
+  list(scenario?: string): Promise<HistoryRecord[]>;
+}
+
+export type HistoryLocation = { kind: 'dir'; dir: string } | { kind: 's3'; bucket: string; prefix: string };
+
+// Velero owns these top-level folders of a BSL (velero-facts.md): history must never land among them,
+// where Velero's sync or garbage collection would trip over it
+const VELERO_FOLDERS = new Set(['backups', 'restores', 'kopia', 'restic', 'metadata', 'plugins']);
+
+/** `s3://bucket/prefix` or a directory. */
+export function parseHistoryLocation(spec: string): HistoryLocation {
+  if (!spec.startsWith('s3://')) return { kind: 'dir', dir: spec };
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(spec);
+  if (!m) throw usageError(`--history ${spec} is not s3://bucket/prefix`, 'e.g. --history s3://drill-history/kdrill (a bucket name is 3-63 lowercase letters, digits, dots and dashes)');
+  const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
+  if (!prefix) throw usageError(`--history ${spec} has no prefix`, 'give a prefix of its own, e.g. s3://bucket/kdrill-history, so history never mixes with backups');
+  const clash = prefix.split('/').find((seg) => VELERO_FOLDERS.has(seg));
+  if (clash) throw usageError(`--history ${spec} is inside Velero's "${clash}/" folder`, 'use a prefix outside Velero\'s folders (backups/, restores/, kopia/, restic/, metadata/, plugins/), e.g. s3://bucket/kdrill-history');
+  return { kind: 's3', bucket: m[1]!, prefix: `${prefix}/` };
+}
+
+/** A JSON line per drill in `<dir>/history.jsonl`: appends are atomic for lines this short. */
+export class DirHistory implements HistoryStore {
+  readonly where: string;
+  private readonly file: string;
+
+  constructor(dir: string) {
+    this.where = dir;
+    this.file = join(dir, 'history.jsonl');
+  }
+
+  async append(r: HistoryRecord): Promise<void> {
+    await mkdir(this.where, { recursive: true });
+    await appendFile(this.file, `${JSON.stringify(r)}\n`);
+  }
+
+  async list(scenario?: string): Promise<HistoryRecord[]> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    return sortAndFilter(text.split('\n').filter(Boolean).map(parseRecord), scenario);
+  }
+}
+
+/**
+ * One object per drill under `<prefix><scenario>/`: S3 has no append, and separate objects never race
+ * when two clusters drill at once. The key sorts by start time.
+ */
+export class S3History implements HistoryStore {
+  readonly where: string;
+  private readonly store: ObjectStore;
+  private readonly prefix: string;
+
+  constructor(store: ObjectStore, loc: { bucket: string; prefix: string }) {
+    this.store = store;
+    this.prefix = loc.prefix;
+    this.where = `s3://${loc.bucket}/${loc.prefix}`;
+  }
+
+  async append(r: HistoryRecord): Promise<void> {
+    const key = `${this.prefix}${encodeURIComponent(r.scenario)}/${r.startedAt.replace(/[:.]/g, '')}-${r.runId}.json`;
+    await this.store.put(key, `${JSON.stringify(r)}\n`, { contentType: 'application/json' });
+  }
+
+  async list(scenario?: string): Promise<HistoryRecord[]> {
+    const under = scenario ? `${this.prefix}${encodeURIComponent(scenario)}/` : this.prefix;
+    const keys: string[] = [];
+    for await (const o of this.store.list(under)) if (o.key.endsWith('.json')) keys.push(o.key);
+    const texts = await Promise.all(keys.map(async (k) => (await this.store.get(k))?.toString('utf8') ?? ''));
+    return sortAndFilter(texts.map(parseRecord), scenario);
+  }
+}
+
+function sortAndFilter(records: (HistoryRecord | undefined)[], scenario?: string): HistoryRecord[] {
+  return records
+    .filter((r): r is HistoryRecord => !!r && (!scenario || r.scenario === scenario))
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}

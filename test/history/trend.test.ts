@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { renderHistory } from '../../src/history/render.js';
+import { median, sparkline, withRegressions } from '../../src/history/trend.js';
+import { rec } from '../support/history.js';
+
+describe('history trend', () => {
+  it('medians', () => {
+    expect(median([])).toBeNull();
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('flags an RTO more than 20% above the median of the five runs before it, per scenario', () => {
+    const rows = withRegressions([
+      rec('a', 0, 100),
+      rec('a', 1, 100),
+      rec('b', 2, 10), // another scenario: never compared with a
+      rec('a', 3, 120), // exactly +20%: not a regression
+      rec('a', 4, 121), // median of 100,100,120 is 100: +21%
+      rec('a', 5, null, 'fail'), // no RTO: neither flagged nor counted
+      rec('a', 6, 90),
+      rec('a', 7, 1000), // median of the last five (100,100,120,121,90) is 100
+      rec('b', 8, 11),
+    ]);
+    expect(rows.map((r) => `${r.scenario}${r.runId}:${r.regression ? 'R' : '-'}`)).toEqual(['ar0:-', 'ar1:-', 'br2:-', 'ar3:-', 'ar4:R', 'ar5:-', 'ar6:-', 'ar7:R', 'br8:-']);
+    expect(rows[0]!.baselineRtoSeconds).toBeNull();
+    expect(rows[7]!.baselineRtoSeconds).toBe(100);
+  });
+
+  it('only looks five runs back', () => {
+    const rows = withRegressions([rec('a', 0, 1000), rec('a', 1, 1000), rec('a', 2, 1000), rec('a', 3, 10), rec('a', 4, 10), rec('a', 5, 10), rec('a', 6, 10), rec('a', 7, 10), rec('a', 8, 13)]);
+    // the three slow runs long ago are out of the window: median 10, 13 is +30%
+    expect(rows[8]!.baselineRtoSeconds).toBe(10);
+    expect(rows[8]!.regression).toBe(true);
+  });
+
+  it('draws a sparkline low to high, with gaps', () => {
+    expect(sparkline([1, 8, null, 4.5])).toBe('▁█ ▅');
+    expect(sparkline([5, 5])).toBe('▄▄');
+    expect(sparkline([null])).toBe('');
+  });
+
+  it('renders a table, one sparkline per scenario and the regression', () => {
+    const out = renderHistory(withRegressions([rec('a', 0, 100), rec('a', 1, 100), rec('a', 2, 300)]), '/tmp/h');
+    expect(out).toMatch(/^STARTED \(UTC\)\s+SCENARIO\s+RUN\s+VERDICT\s+RTO\s+RPO\s+FINDINGS/);
+    expect(out).toMatch(/2026-11-03 02:00:00\s+a\s+r2\s+PASS\s+5m.*REGRESSION: RTO 200% above the median 1m40s/);
+    expect(out).toContain('a  RTO ▁▁█  3 run(s), last 5m, 1 regression(s)');
+    expect(renderHistory([], '/tmp/h')).toBe('no drills recorded in /tmp/h yet\n');
+  });
+});

@@ -7,6 +7,7 @@ import { registerDrill } from './commands/drill.js';
 import { registerGuide } from './commands/guide.js';
 import { registerHistory } from './commands/history.js';
 import { registerLab } from './commands/lab.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerVelero } from './commands/velero.js';
 import { printError } from './print-error.js';
 import { VERSION } from './version.js';
@@ -60,6 +61,7 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
     });
   registerDrill(y, setExit);
   registerHistory(y, setExit);
+  registerSchedule(y);
   registerAudit(y, setExit);
   registerGuide(y, setExit);
   registerLab(y, setExit);

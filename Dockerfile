@@ -1,0 +1,28 @@
+# The kdrill image: the bundled CLI on node:20-slim, running as a non-root user.
+# Build: docker build -t kdrill:0.1.0 .   (kind: kind load docker-image kdrill:0.1.0)
+# test/cli/dockerfile.test.ts checks that every file named here exists and that the entrypoint runs the bundle.
+
+FROM node:20-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json tsconfig.json ./
+COPY scripts/build.mjs scripts/build.mjs
+# no lifecycle scripts: `prepare` would build before the sources are copied
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY src src
+RUN node scripts/build.mjs
+
+# esbuild bundles every dependency into dist/: the runtime image needs no node_modules
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /src/dist dist
+COPY package.json ./
+COPY bin bin
+COPY assets assets
+COPY scenarios scenarios
+COPY runbooks runbooks
+COPY scenario.schema.json ./
+# a numeric user, so Kubernetes can verify runAsNonRoot; the CronJob uses the same id
+USER 10001:10001
+ENTRYPOINT ["node", "/app/bin/kdrill.mjs"]
+CMD ["--help"]

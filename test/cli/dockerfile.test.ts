@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+interface Instr {
+  op: string;
+  args: string;
+  stage: number;
+}
+
+/** Dockerfile instructions, continuation lines joined and comments dropped, with the stage each is in. */
+function instructions(text: string): Instr[] {
+  const out: Instr[] = [];
+  let stage = -1;
+  for (const raw of text.replace(/\\\n/g, ' ').split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const [op, ...rest] = line.split(/\s+/);
+    if (op!.toUpperCase() === 'FROM') stage++;
+    out.push({ op: op!.toUpperCase(), args: rest.join(' '), stage });
+  }
+  return out;
+}
+
+describe('Dockerfile (it cannot be built here: no Docker engine)', async () => {
+  const text = await readFile('Dockerfile', 'utf8');
+  const ins = instructions(text);
+  const last = Math.max(...ins.map((i) => i.stage));
+  const final = ins.filter((i) => i.stage === last);
+  const ignored = (await readFile('.dockerignore', 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+
+  it('builds on node:20-slim and runs as a non-root, numeric user', () => {
+    expect(ins.filter((i) => i.op === 'FROM').map((i) => i.args.split(' ')[0])).toEqual(['node:20-slim', 'node:20-slim']);
+    const user = final.filter((i) => i.op === 'USER').pop()?.args ?? 'root';
+    expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
+  });
+
+  it('names only files that exist in the build context and are not ignored by .dockerignore', () => {
+    const copies = ins.filter((i) => i.op === 'COPY' && !i.args.startsWith('--from'));
+    expect(copies.length).toBeGreaterThan(3);
+    for (const c of copies) {
+      const parts = c.args.split(/\s+/);
+      for (const src of parts.slice(0, -1)) {
+        expect(existsSync(src), `COPY ${src}`).toBe(true);
+        expect(ignored.includes(src.replace(/\/$/, '')), `COPY ${src} is in .dockerignore`).toBe(false);
+      }
+    }
+  });
+
+  it('copies the bundle the build stage makes with scripts/build.mjs', async () => {
+    const build = ins.filter((i) => i.stage === 0);
+    expect(build.some((i) => i.op === 'RUN' && i.args.includes('scripts/build.mjs'))).toBe(true);
+    expect(final.find((i) => i.op === 'COPY' && i.args.startsWith('--from=build'))?.args).toBe('--from=build /src/dist dist');
+    expect(await readFile('scripts/build.mjs', 'utf8')).toMatch(/outdir: 'dist'/);
+  });
+
+  it("its entrypoint runs the bundle: the final stage's files alone, without node_modules, run kdrill", async () => {
+    // lay out /app as the final stage would, from this checkout (dist/ is built by npm ci)
+    const app = await mkdtemp(join(tmpdir(), 'kdrill-image-'));
+    expect(final.find((i) => i.op === 'WORKDIR')?.args).toBe('/app');
+    for (const c of final.filter((i) => i.op === 'COPY')) {
+      const parts = c.args.replace(/^--from=build\s+\/src\//, '').split(/\s+/);
+      const dest = parts.pop()!;
+      for (const src of parts) await cp(src, join(app, dest.endsWith('/') || dest === './' ? src : dest), { recursive: true });
+    }
+    expect(existsSync(join(app, 'node_modules'))).toBe(false);
+    const entry = JSON.parse(final.find((i) => i.op === 'ENTRYPOINT')!.args) as string[];
+    const cmd = JSON.parse(final.find((i) => i.op === 'CMD')!.args) as string[];
+    expect(entry).toEqual(['node', '/app/bin/kdrill.mjs']);
+    const argv = entry.slice(1).map((a) => a.replace(/^\/app\//, `${app}/`));
+    const help = await run(process.execPath, [...argv, ...cmd], { cwd: app });
+    expect(help.stdout).toMatch(/kdrill: Kubernetes disaster-recovery drills, measured/);
+    const version = await run(process.execPath, [...argv, '--version'], { cwd: app });
+    expect(version.stdout.trim()).toBe((JSON.parse(await readFile('package.json', 'utf8')) as { version: string }).version);
+    // the shipped scenarios are in the image, and the bundle's schema reads them
+    const v = await run(process.execPath, [...argv, 'validate', 'scenarios/namespace-loss.yaml'], { cwd: app });
+    expect(v.stdout).toContain('ok (namespace-loss)');
+  });
+});

@@ -29,11 +29,12 @@ async function stopNodes(ctx: InjectContext, nodes: string[], command?: string[]
     }
     return { detail: `stopped ${nodes.join(', ')} with ${command[0]}`, revert: startCommand ? { kind: 'start-nodes', nodes, via: 'command', command: startCommand } : undefined };
   }
-  if (ctx.nodeControl === 'lab') {
+  const control = await ctx.nodeControl();
+  if (control === 'lab') {
     for (const n of nodes) await setNodeReady(ctx.kube, n, false);
     return { detail: `stopped ${nodes.join(', ')} (lab nodes go NotReady)`, revert: { kind: 'start-nodes', nodes, via: 'lab' } };
   }
-  if (ctx.nodeControl === 'kind') {
+  if (control === 'kind') {
     for (const n of nodes) {
       const r = await ctx.exec.run(['docker', 'stop', n], { signal: ctx.signal, timeoutMs: 120_000 });
       if (r.exitCode !== 0) throw new DrillError('DISASTER_COMMAND_FAILED', `docker stop ${n} failed (exit ${r.exitCode}): ${r.stderr.trim().slice(0, 200)}`, ExitCode.ObjectivesBreached);

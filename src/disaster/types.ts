@@ -12,8 +12,11 @@ export interface InjectContext {
   clock: Clock;
   exec: CommandRunner;
   signal?: AbortSignal;
-  /** How nodes are stopped here: the lab's node status, kind's docker containers, or a user command. */
-  nodeControl: 'lab' | 'kind' | 'none';
+  /**
+   * How nodes are stopped here: the lab's node status, kind's docker containers, or a user command.
+   * Asked only by a step that stops nodes: finding out lists nodes, which a drill's RBAC grants only then.
+   */
+  nodeControl: () => Promise<'lab' | 'kind' | 'none'>;
 }
 
 export interface Injected {

@@ -59,7 +59,8 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
   const spec = s.spec;
   const veleroNs = spec.backup.veleroNamespace;
   const sentinelNs = spec.sentinel?.namespace ?? spec.target.namespaces[0]!;
-  const injectCtx = async (): Promise<InjectContext> => ({ kube, clock, exec: deps.exec, signal, nodeControl: await nodeControlFor(kube) });
+  let control: Promise<'lab' | 'kind' | 'none'> | undefined;
+  const injectCtx = async (): Promise<InjectContext> => ({ kube, clock, exec: deps.exec, signal, nodeControl: () => (control ??= nodeControlFor(kube)) });
 
   const phase = async <T>(name: Phase, fn: () => Promise<T>, done?: (r: T) => string | undefined): Promise<T> => {
     journal.append('phase-started', { phase: name }, clock.now());
@@ -334,7 +335,7 @@ async function replicaStore(kube: KubeApi, r: NonNullable<Scenario['spec']['prot
 /** Runs the reverts on the cleanup stack, newest first. Returns what could not be undone. */
 export async function runReverts(deps: Pick<RunDeps, 'kube' | 'clock' | 'exec' | 'journal' | 'reporter'>, state: RunState): Promise<string[]> {
   const failures: string[] = [];
-  const ctx: InjectContext = { kube: deps.kube, clock: deps.clock, exec: deps.exec, nodeControl: 'none' };
+  const ctx: InjectContext = { kube: deps.kube, clock: deps.clock, exec: deps.exec, nodeControl: () => Promise.resolve('none') };
   for (const step of [...state.injected].reverse()) {
     if (!step.revert || state.reverted.includes(step.index)) continue;
     try {

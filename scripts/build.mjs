@@ -17,6 +17,8 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   define: { __KDRILL_VERSION__: JSON.stringify(pkg.version) },
+  // cliui's ESM entry wraps help text mid-word (no wrap-ansi); its CommonJS build wraps at word boundaries
+  alias: { cliui: './node_modules/cliui/build/index.cjs' },
   // CommonJS dependencies call require(); an ESM bundle has none unless we provide one.
   banner: {
     js: "import { createRequire as __kdrillCreateRequire } from 'node:module'; const require = __kdrillCreateRequire(import.meta.url);",

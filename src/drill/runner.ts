@@ -66,20 +66,23 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
     journal.append('phase-started', { phase: name }, clock.now());
     state.timeline.push({ phase: name, startedAt: iso(clock.now()) });
     reporter.phase(name, 'start');
+    const cpu0 = process.cpuUsage();
     try {
       const r = await fn();
       const detail = done?.(r);
-      end(name, true, detail);
+      end(name, true, detail, cpu0);
       return r;
     } catch (e) {
-      end(name, false, (e as Error).message.split('\n')[0]);
+      end(name, false, (e as Error).message.split('\n')[0], cpu0);
       throw e;
     }
   };
-  const end = (name: Phase, ok: boolean, detail?: string): void => {
+  const end = (name: Phase, ok: boolean, detail?: string, cpu0?: NodeJS.CpuUsage): void => {
     journal.append('phase-ended', { phase: name, ok, detail }, clock.now());
     const t = [...state.timeline].reverse().find((x) => x.phase === name && !x.endedAt);
-    if (t) Object.assign(t, { endedAt: iso(clock.now()), ok, detail });
+    // kdrill's own CPU in the phase: where the orchestrator spends it (bench, and a slow drill's first question)
+    const cpu = cpu0 ? process.cpuUsage(cpu0) : undefined;
+    if (t) Object.assign(t, { endedAt: iso(clock.now()), ok, detail, ...(cpu ? { cpuSeconds: (cpu.user + cpu.system) / 1e6 } : {}) });
     reporter.phase(name, ok ? 'ok' : 'fail', detail);
   };
 

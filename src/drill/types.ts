@@ -7,6 +7,8 @@ export interface TimelineEntry {
   endedAt?: string;
   ok?: boolean;
   detail?: string;
+  /** kdrill's own CPU time in this phase. */
+  cpuSeconds?: number;
 }
 
 export interface Objective {

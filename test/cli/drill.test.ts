@@ -41,6 +41,9 @@ describe('kdrill run --lab: drills end to end', () => {
     expect(res.resources!.cpuSeconds).toBeGreaterThan(0);
     expect(res.resources!.cpuSeconds).toBeLessThan(res.resources!.wallSeconds * 2);
     for (const t of res.timeline) expect(Date.parse(t.endedAt!)).toBeGreaterThanOrEqual(Date.parse(t.startedAt));
+    // each phase's own CPU, and together no more than the run's
+    for (const t of res.timeline) expect(t.cpuSeconds, t.phase).toBeGreaterThan(0);
+    expect(res.timeline.reduce((a, t) => a + t.cpuSeconds!, 0)).toBeLessThanOrEqual(res.resources!.cpuSeconds + 0.001);
     // RTO is inject start → verify passed, to the millisecond
     const inject = res.timeline.find((t) => t.phase === 'inject')!;
     const lastVerify = res.verify[res.verify.length - 1]!;

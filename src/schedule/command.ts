@@ -7,24 +7,16 @@ import { parseHistoryLocation } from '../history/store.js';
 import { connectKube } from '../kube/client-node.js';
 import { requireScenario } from '../scenario/load.js';
 import { applyObjects, cronJobApiOf } from './apply.js';
-import { isCron, scheduleManifests, type CronJobApi } from './manifests.js';
+import type { KubeArgs } from '../cli/kube-options.js';
+import { isCron, scheduleManifests, type CronJobApi, type ScheduleOptions } from './manifests.js';
 
-export interface ScheduleCommandArgs {
+/** The flags of `kdrill schedule`: the manifest options, and where they go. */
+export interface ScheduleCommandArgs extends Omit<ScheduleOptions, 'cronJobApi'>, KubeArgs {
   scenario: string;
-  cron: string;
-  namespace: string;
-  image: string;
-  s3Secret: string;
-  bslSecret: string;
-  history?: string;
-  historyEndpoint?: string;
-  pushgateway?: string;
   cronjobApi?: CronJobApi;
   outDir?: string;
   apply: boolean;
   allowContext?: string[];
-  kubeconfig?: string;
-  context?: string;
 }
 
 const say = (m: string): boolean => process.stderr.write(`${m}\n`);

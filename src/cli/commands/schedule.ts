@@ -1,22 +1,7 @@
 import type { Argv } from 'yargs';
 import { VERSION } from '../version.js';
-import { kubeOptions, type KubeArgs } from '../kube-options.js';
-
-interface ScheduleArgs extends KubeArgs {
-  scenario: string;
-  cron: string;
-  namespace: string;
-  image: string;
-  s3Secret: string;
-  bslSecret: string;
-  history?: string;
-  historyEndpoint?: string;
-  pushgateway?: string;
-  cronjobApi?: 'batch/v1' | 'batch/v1beta1';
-  outDir?: string;
-  apply: boolean;
-  allowContext?: string[];
-}
+import type { ScheduleCommandArgs } from '../../schedule/command.js';
+import { kubeOptions } from '../kube-options.js';
 
 /** `kdrill schedule`: the manifests of a drill that runs itself, as a Kubernetes CronJob. */
 export function registerSchedule(y: Argv): void {
@@ -41,7 +26,7 @@ export function registerSchedule(y: Argv): void {
         .example('$0 schedule scenarios/namespace-loss.yaml --cron "0 2 * * *" > drill.yaml', 'review, then kubectl apply -f drill.yaml')
         .example('$0 schedule drill.yaml --cron "0 2 * * *" --history s3://drills/kdrill-history --apply --context staging --allow-context staging', 'install it'),
     async (a) => {
-      const args = a as unknown as ScheduleArgs;
+      const args = a as unknown as ScheduleCommandArgs;
       const { scheduleCommand } = await import('../../schedule/command.js');
       await scheduleCommand(args);
     },

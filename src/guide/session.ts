@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Journal, JournalEntry } from '../drill/journal.js';
 import type { CommandRunner } from '../exec/command.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { Clock } from '../time/clock.js';
-import type { StepRecord } from './run-steps.js';
-import { commandsOf, type Runbook, type RunbookStep } from './runbook.js';
+import { runStepBlocks, type StepRecord } from './run-steps.js';
+import type { Runbook, RunbookStep } from './runbook.js';
 
 /** What the session needs from a terminal: a menu with a live header, a question, and output. */
 export interface GuideUi {
@@ -116,7 +115,7 @@ export async function runGuidedSession(o: SessionOptions, prior: StepRecord[] = 
       continue;
     }
     // run: every runnable block, each followed by its expect
-    const outcome = await runBlocks(o, step, i, rec);
+    const outcome = await runStepBlocks(step, i, rec, { ...o, write: (t) => o.ui.write(t) });
     if (outcome.ok) {
       end('done');
       i++;
@@ -150,26 +149,3 @@ export async function runGuidedSession(o: SessionOptions, prior: StepRecord[] = 
   return { steps: [...records.values()].sort((a, b) => a.index - b.index), aborted: false };
 }
 
-async function runBlocks(o: SessionOptions, step: RunbookStep, index: number, rec: StepRecord): Promise<{ ok: boolean; reason: string }> {
-  let last = '';
-  for (const b of step.blocks) {
-    if (b.kind === 'show') continue;
-    if (b.kind === 'expect') {
-      if (!new RegExp(b.text.trim(), 'm').test(last)) return { ok: false, reason: `the output did not match /${b.text.trim()}/` };
-      continue;
-    }
-    const missing = commandsOf(b.text).filter((c) => c !== 'kdrill' && !o.available(c));
-    if (b.external && missing.length) {
-      o.ui.write(`(skipped: ${missing.join(', ')} not installed here)\n`);
-      continue;
-    }
-    o.ui.write(`$ ${b.text}\n`);
-    const r = await o.exec.run(['sh', '-c', b.text], { env: o.env, timeoutMs: 900_000, onOutput: (chunk) => o.ui.write(chunk) });
-    last = `${r.stdout}\n${r.stderr}`;
-    const digest = createHash('sha256').update(last).digest('hex').slice(0, 16);
-    rec.commands.push({ exitCode: r.exitCode, outputDigest: digest, outputTail: last.trim().split('\n').slice(-5).join('\n') });
-    o.journal.append('guide-command', { index, command: b.text, exitCode: r.exitCode, outputDigest: digest }, o.clock.now());
-    if (r.exitCode !== 0) return { ok: false, reason: `the command exited ${r.exitCode}` };
-  }
-  return { ok: true, reason: '' };
-}

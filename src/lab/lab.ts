@@ -9,6 +9,7 @@ import { connectKube } from '../kube/client-node.js';
 import type { KubeApi } from '../kube/kube-api.js';
 import { DEFAULT_EXEMPT, type HardenedScope } from './admission/hardened.js';
 import { startHardenedWebhook, type WebhookHandle } from './admission/webhook.js';
+import { claimCluster } from './claim.js';
 import { LabApiServer } from './apiserver/server.js';
 import { startControllers, type ControllersHandle } from './controllers/index.js';
 import type { NodeLayout } from './controllers/nodes.js';
@@ -138,6 +139,10 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       }
       await writeKubeconfig(kubeconfigPath, contexts);
       const kube = connectKube({ kubeconfig: kubeconfigPath, context });
+      if (!api) {
+        const claim = await claimCluster(kube, opts.dir);
+        stops.push(() => claim.release());
+      }
       const layout = i === 0 ? opts.layout : { zones: ['dc2-a', 'dc2-b', 'dc2-c'], perZone: opts.layout?.perZone ?? 2 };
       const controllers = await startControllers(kube, { layout, startDelayMs: opts.startDelayMs, evictionDelayMs: opts.evictionDelayMs, workloads: 'auto', cluster: i });
       stops.push(() => controllers.stop());

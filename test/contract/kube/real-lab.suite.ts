@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { DrillResult } from '../../../src/drill/types.js';
-import { kdrill } from '../../support/cli.js';
+import { expectCleanError, kdrill } from '../../support/cli.js';
 import { POD_CIDR, podNetworkIsLocal } from '../../../src/lab/controllers/pod-network.js';
 import type { KubeTarget } from './targets.js';
 
@@ -51,6 +51,15 @@ export function realLabSuite(target: () => KubeTarget): void {
     expect(await k('version', '-o', 'json')).toMatch(/"gitVersion": "v1\.20\.2"/);
     if (process.env[SECOND_ENV]) expect(await k('--context', 'kdrill-lab-2', 'version', '-o', 'json')).toMatch(/"gitVersion": "v1\.20\.2"/);
   });
+
+  it('refuses a second lab on the same cluster: two lab Velero controllers would each process every Restore', async () => {
+    const other = join(dir, 'second-lab');
+    const r = await kdrill(['lab', 'up', '--dir', other, '--k8s', 'real', '--real-kubeconfig', target().kubeconfig, '--no-seed', '--s3-endpoint', process.env.KDRILL_TEST_S3_ENDPOINT!, '--s3-credentials-file', join(dir, 'rgw.ini'), '--bucket', `kd-real2-${Date.now().toString(36)}`], { timeoutMs: 120_000 });
+    expectCleanError(r, 4, new RegExp(`another kdrill lab is attached to this cluster .*kdrill lab down --dir ${join(dir, 'lab')}`));
+    await kdrill(['lab', 'down', '--dir', other]);
+    // the first lab still holds it
+    expect((await k('-n', 'kube-system', 'get', 'lease', 'kdrill-lab', '-o', 'jsonpath={.spec.holderIdentity}')).endsWith(`:${join(dir, 'lab')}`)).toBe(true);
+  }, 150_000);
 
   // in this order: each passing drill leaves the app restored for the next; the failing one goes last
   const drills: [string, number][] = [

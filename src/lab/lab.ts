@@ -100,6 +100,11 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
+    // first, before S3 or any cluster is touched: no other lab may drive these real clusters
+    for (const kc of opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : []) {
+      const claim = await claimCluster(connectKube({ kubeconfig: kc }), opts.dir);
+      stops.push(() => claim.release());
+    }
     const credentialsFile = join(opts.dir, 's3-credentials');
     let endpoint: string;
     let credentials: { accessKeyId: string; secretAccessKey: string };
@@ -139,10 +144,6 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       }
       await writeKubeconfig(kubeconfigPath, contexts);
       const kube = connectKube({ kubeconfig: kubeconfigPath, context });
-      if (!api) {
-        const claim = await claimCluster(kube, opts.dir);
-        stops.push(() => claim.release());
-      }
       const layout = i === 0 ? opts.layout : { zones: ['dc2-a', 'dc2-b', 'dc2-c'], perZone: opts.layout?.perZone ?? 2 };
       const controllers = await startControllers(kube, { layout, startDelayMs: opts.startDelayMs, evictionDelayMs: opts.evictionDelayMs, workloads: 'auto', cluster: i });
       stops.push(() => controllers.stop());

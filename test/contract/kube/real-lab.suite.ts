@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { AwsObjectStore } from '../../../src/backupstore/aws-object-store.js';
+import { parseAwsCredentials } from '../../../src/backupstore/bsl.js';
 import type { DrillResult } from '../../../src/drill/types.js';
 import { expectCleanError, kdrill } from '../../support/cli.js';
 import { POD_CIDR, podNetworkIsLocal } from '../../../src/lab/controllers/pod-network.js';
@@ -54,8 +56,12 @@ export function realLabSuite(target: () => KubeTarget): void {
 
   it('refuses a second lab on the same cluster: two lab Velero controllers would each process every Restore', async () => {
     const other = join(dir, 'second-lab');
-    const r = await kdrill(['lab', 'up', '--dir', other, '--k8s', 'real', '--real-kubeconfig', target().kubeconfig, '--no-seed', '--s3-endpoint', process.env.KDRILL_TEST_S3_ENDPOINT!, '--s3-credentials-file', join(dir, 'rgw.ini'), '--bucket', `kd-real2-${Date.now().toString(36)}`], { timeoutMs: 120_000 });
+    const bucket = `kd-real2-${Date.now().toString(36)}`;
+    const r = await kdrill(['lab', 'up', '--dir', other, '--k8s', 'real', '--real-kubeconfig', target().kubeconfig, '--no-seed', '--s3-endpoint', process.env.KDRILL_TEST_S3_ENDPOINT!, '--s3-credentials-file', join(dir, 'rgw.ini'), '--bucket', bucket], { timeoutMs: 120_000 });
     expectCleanError(r, 4, new RegExp(`another kdrill lab is attached to this cluster .*kdrill lab down --dir ${join(dir, 'lab')}`));
+    // refused before anything was made: not even its bucket
+    const creds = parseAwsCredentials(await readFile(join(dir, 'rgw.ini'), 'utf8'))!;
+    await expect(new AwsObjectStore({ endpoint: process.env.KDRILL_TEST_S3_ENDPOINT!, region: 'us-east-1', bucket, prefix: '', forcePathStyle: true, credentials: creds }).checkAccess()).rejects.toThrow();
     await kdrill(['lab', 'down', '--dir', other]);
     // the first lab still holds it
     expect((await k('-n', 'kube-system', 'get', 'lease', 'kdrill-lab', '-o', 'jsonpath={.spec.holderIdentity}')).endsWith(`:${join(dir, 'lab')}`)).toBe(true);

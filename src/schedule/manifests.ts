@@ -46,7 +46,8 @@ export function scheduleManifests(s: Scenario, scenarioText: string, o: Schedule
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: `${kind}Binding`, metadata: { name, ...(namespace ? { namespace } : {}), labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name }, subjects: subject },
   ];
 
-  const args = ['run', '/etc/kdrill/scenario.yaml', '--allow-context', IN_CLUSTER_CONTEXT, '--out', '/reports/run'];
+  // --context too: a scenario's target.context names a context of a laptop's kubeconfig, not the pod's
+  const args = ['run', '/etc/kdrill/scenario.yaml', '--context', IN_CLUSTER_CONTEXT, '--allow-context', IN_CLUSTER_CONTEXT, '--out', '/reports/run'];
   if (o.history) args.push('--history', o.history);
   if (o.historyEndpoint) args.push('--history-endpoint', o.historyEndpoint);
   if (o.pushgateway) args.push('--pushgateway', o.pushgateway);

@@ -90,7 +90,7 @@ describe('kdrill schedule: the manifests', () => {
     const pod = cj.jobTemplate.spec.template.spec;
     expect(pod.serviceAccountName).toBe('kdrill-namespace-loss');
     expect(pod.containers[0]!.image).toMatch(/^kdrill:\d+\.\d+\.\d+/);
-    expect(pod.containers[0]!.args).toEqual(['run', '/etc/kdrill/scenario.yaml', '--allow-context', 'inClusterContext', '--out', '/reports/run', '--history', 's3://drills/kdrill-history', '--pushgateway', 'http://pgw:9091']);
+    expect(pod.containers[0]!.args).toEqual(['run', '/etc/kdrill/scenario.yaml', '--context', 'inClusterContext', '--allow-context', 'inClusterContext', '--out', '/reports/run', '--history', 's3://drills/kdrill-history', '--pushgateway', 'http://pgw:9091']);
     expect(pod.containers[0]!.env.map((e) => e.valueFrom.secretKeyRef)).toEqual([
       { name: 'kdrill-s3', key: 'AWS_ACCESS_KEY_ID', optional: false },
       { name: 'kdrill-s3', key: 'AWS_SECRET_ACCESS_KEY', optional: false },

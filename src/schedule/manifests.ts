@@ -1,4 +1,5 @@
 import type { KubeObject } from '../kube/types.js';
+import { parseCron } from '../time/cron.js';
 import type { Scenario } from '../scenario/schema.js';
 import { drillPermissions, type Grant } from './rbac.js';
 
@@ -22,11 +23,9 @@ export const IN_CLUSTER_CONTEXT = 'inClusterContext';
 
 const LABELS = (scenario: string): Record<string, string> => ({ 'app.kubernetes.io/name': 'kdrill', 'app.kubernetes.io/managed-by': 'kdrill', 'kdrill.dev/scenario': scenario });
 
-/** Five fields, each a number, range, step, list or `*`: what batch/v1 CronJob accepts (macros too). */
+/** A CronJob schedule: five fields (names allowed) or a macro such as @daily; kdrill does not offer @every. */
 export function isCron(expr: string): boolean {
-  if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(expr.trim())) return true;
-  const fields = expr.trim().split(/\s+/);
-  return fields.length === 5 && fields.every((f) => /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/i.test(f) || /^[a-z]{3}(-[a-z]{3})?$/i.test(f));
+  return !expr.trim().startsWith('@every') && parseCron(expr) !== undefined;
 }
 
 /**

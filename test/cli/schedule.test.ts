@@ -64,7 +64,7 @@ describe('kdrill schedule: least-privilege RBAC', () => {
 
   it('accepts CronJob schedules and refuses the rest', () => {
     for (const ok of ['0 2 * * *', '*/15 * * * 1-5', '0 0 1,15 * *', '@daily', '30 3 * jan-mar mon']) expect(isCron(ok), ok).toBe(true);
-    for (const bad of ['0 2 * *', 'every night', '0 2 * * * *', '']) expect(isCron(bad), bad).toBe(false);
+    for (const bad of ['0 2 * *', 'every night', '0 2 * * * *', '', '61 2 * * *', '0 2 * foo *', '@every 1h']) expect(isCron(bad), bad).toBe(false);
   });
 });
 

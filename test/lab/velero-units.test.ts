@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseAwsCredentials, settingsFromBsl } from '../../src/backupstore/bsl.js';
 import { parseGoDuration } from '../../src/lab/velero/backup.js';
-import { nextRun, scheduledBackupName } from '../../src/lab/velero/cron.js';
+import { scheduledBackupName } from '../../src/lab/velero/cron.js';
+import { nextRun } from '../../src/time/cron.js';
 import { restoreOrder } from '../../src/lab/velero/layout.js';
 import { TarError, tarGz, untarGz } from '../../src/lab/velero/tar.js';
 
@@ -27,6 +28,10 @@ describe('lab Velero building blocks', () => {
     expect(nextRun('*/15 * * * *', new Date('2026-11-25T09:07:00Z'))?.toISOString()).toBe('2026-11-25T09:15:00.000Z');
     expect(nextRun('@every 1h', new Date('2026-11-25T09:00:00Z'))?.toISOString()).toBe('2026-11-25T10:00:00.000Z');
     expect(nextRun('61 * * * *', new Date())).toBeUndefined();
+    // names and macros, as robfig/cron reads them: Monday 2026-11-30 is the next Monday after the 25th
+    expect(nextRun('30 3 * nov-dec MON', new Date('2026-11-25T09:00:00Z'))?.toISOString()).toBe('2026-11-30T03:30:00.000Z');
+    expect(nextRun('@daily', new Date('2026-11-25T09:00:00Z'))?.toISOString()).toBe('2026-11-26T00:00:00.000Z');
+    expect(nextRun('0 0 * foo *', new Date())).toBeUndefined();
     expect(scheduledBackupName('nightly', new Date('2026-11-25T02:00:07Z'))).toBe('nightly-20261125020007');
   });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { allowedContexts } from '../drill/allow.js';
 import { DrillError, ExitCode, usageError } from '../errors.js';
-import { parseHistoryLocation } from '../history/store.js';
+import { checkPublishOptions } from '../history/check.js';
 import { connectKube } from '../kube/client-node.js';
 import { requireScenario } from '../scenario/load.js';
 import { applyObjects, cronJobApiOf } from './apply.js';
@@ -24,8 +24,7 @@ const say = (m: string): boolean => process.stderr.write(`${m}\n`);
 /** Checks everything first (exit 2), then prints, writes or applies. */
 export async function scheduleCommand(a: ScheduleCommandArgs): Promise<void> {
   if (!isCron(a.cron)) throw usageError(`--cron "${a.cron}" is not a CronJob schedule`, 'five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * *" for 02:00 every night');
-  if (a.history) parseHistoryLocation(a.history);
-  if (a.pushgateway !== undefined && !/^https?:\/\/[^/]/.test(a.pushgateway)) throw usageError(`--pushgateway ${a.pushgateway} is not an http(s) URL`, 'e.g. --pushgateway http://pushgateway.monitoring:9091');
+  checkPublishOptions({ history: a.history, pushgateway: a.pushgateway });
   const s = await requireScenario(a.scenario);
   const text = await readFile(a.scenario, 'utf8');
 

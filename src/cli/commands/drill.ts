@@ -1,7 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Reporter } from '../../drill/runner.js';
 import type { DrillResult } from '../../drill/types.js';
-import { usageError } from '../../errors.js';
 import type { PublishOptions } from '../../history/publish.js';
 import { kubeOptions, type KubeArgs } from '../kube-options.js';
 import { selfArgv } from '../self-argv.js';
@@ -84,8 +83,9 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
         .example('$0 run drill.yaml --history s3://drills/kdrill-history --metrics-file /var/lib/node_exporter/kdrill.prom', 'remember the run in S3 and expose it to Prometheus')
         .example('$0 run drill.yaml --context kind-drill --allow-context kind-drill', 'against kind'),
     async (a) => {
-      const args = a as unknown as RunArgs & PublishArgs;
-      const publish = await publishOptions(args);
+      const args = a as unknown as RunArgs & PublishOptions;
+      const { checkPublishOptions } = await import('../../history/check.js');
+      const publish = checkPublishOptions({ history: args.history, historyEndpoint: args.historyEndpoint, metricsFile: args.metricsFile, pushgateway: args.pushgateway });
       const { runScenario } = await import('../../drill/service.js');
       const r = await withReporter(args.output, (reporter) =>
         runScenario({ file: args.scenario, kubeconfig: args.kubeconfig, context: args.context, allowContexts: args.allowContext ?? [], lab: args.lab, keepLab: args.keepLab, out: args.out, reporter, self: selfArgv(), publish }),
@@ -136,22 +136,4 @@ function finish(r: { exitCode: number; result?: DrillResult; dir: string }, outp
       r.result.findings.filter((x) => x.severity !== 'P3').map((x) => `  ${x.severity} ${x.code}: ${x.message}\n`).join('') +
       `  report: ${r.dir}/retrospective.md\n`,
   );
-}
-
-interface PublishArgs {
-  history?: string | false;
-  historyEndpoint?: string;
-  metricsFile?: string;
-  pushgateway?: string;
-}
-
-/** Checks where the run will be recorded before anything is touched: a typo here is exit 2, not a lost record. */
-async function publishOptions(a: PublishArgs): Promise<PublishOptions> {
-  if (typeof a.history === 'string') {
-    const { parseHistoryLocation } = await import('../../history/store.js');
-    parseHistoryLocation(a.history);
-  }
-  if (a.pushgateway !== undefined && !/^https?:\/\/[^/]/.test(a.pushgateway)) throw usageError(`--pushgateway ${a.pushgateway} is not an http(s) URL`, 'e.g. --pushgateway http://pushgateway.monitoring:9091');
-  if (a.metricsFile !== undefined && !a.metricsFile.endsWith('.prom')) throw usageError(`--metrics-file ${a.metricsFile} does not end in .prom`, "node_exporter's textfile collector reads only *.prom files");
-  return { history: a.history, historyEndpoint: a.historyEndpoint, metricsFile: a.metricsFile, pushgateway: a.pushgateway };
 }

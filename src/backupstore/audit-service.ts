@@ -4,7 +4,7 @@ import { DrillError, ExitCode, usageError } from '../errors.js';
 import { connectKube } from '../kube/client-node.js';
 import { auditBackups, type AuditBackup, type AuditReport } from './audit.js';
 import { AwsObjectStore } from './aws-object-store.js';
-import { parseAwsCredentials, settingsFromCluster } from './bsl.js';
+import { envCredentials, parseAwsCredentials, settingsFromCluster } from './bsl.js';
 import type { ObjectStore, S3Settings } from './object-store.js';
 
 export interface AuditArgs {
@@ -34,7 +34,7 @@ export interface AuditArgs {
 }
 
 async function credentials(file: string | undefined, what: string): Promise<S3Settings['credentials']> {
-  if (!file) return process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY } : undefined;
+  if (!file) return envCredentials();
   let text: string;
   try {
     text = await readFile(file, 'utf8');

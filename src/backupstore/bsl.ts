@@ -5,6 +5,13 @@ import type { S3Settings } from './object-store.js';
 
 const trim = (s: string | undefined): string => (s ?? '').replace(/^\/+|\/+$/g, '');
 
+/** The S3 keys of the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), when both are set. */
+export function envCredentials(env = process.env): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const id = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  return id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined;
+}
+
 /** Reads the `[profile]` section of an AWS credentials INI file. */
 export function parseAwsCredentials(ini: string, profile = 'default'): { accessKeyId: string; secretAccessKey: string } | undefined {
   let section = '';

@@ -1,4 +1,5 @@
 import { AwsObjectStore } from '../backupstore/aws-object-store.js';
+import { envCredentials } from '../backupstore/bsl.js';
 import { usageError } from '../errors.js';
 import { DirHistory, parseHistoryLocation, S3History, type HistoryStore } from './store.js';
 
@@ -14,10 +15,9 @@ export function openHistory(o: HistoryOptions): HistoryStore | undefined {
   if (o.history === false || o.history === undefined) return undefined;
   const loc = parseHistoryLocation(o.history);
   if (loc.kind === 'dir') return new DirHistory(loc.dir);
-  const id = process.env.AWS_ACCESS_KEY_ID;
-  const secret = process.env.AWS_SECRET_ACCESS_KEY;
-  if (!id || !secret) throw usageError(`--history ${o.history} needs S3 credentials`, 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in a CronJob: from the Secret the manifests reference)');
+  const credentials = envCredentials();
+  if (!credentials) throw usageError(`--history ${o.history} needs S3 credentials`, 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in a CronJob: from the Secret the manifests reference)');
   const endpoint = o.historyEndpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  const store = new AwsObjectStore({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1', bucket: loc.bucket, prefix: '', forcePathStyle: !!endpoint, credentials: { accessKeyId: id, secretAccessKey: secret } });
+  const store = new AwsObjectStore({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1', bucket: loc.bucket, prefix: '', forcePathStyle: !!endpoint, credentials });
   return new S3History(store, loc);
 }

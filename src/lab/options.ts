@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseAwsCredentials } from '../backupstore/bsl.js';
+import { envCredentials, parseAwsCredentials } from '../backupstore/bsl.js';
 import { DrillError, ExitCode, usageError } from '../errors.js';
 import type { LabOptions } from './lab.js';
 
@@ -27,6 +27,9 @@ export interface LabArgsLike {
 
 export const defaultRealKubeconfig = (): string => join(process.env.KAPI_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kapi'), 'run', 'kubeconfig');
 
+/** The real clusters' kubeconfigs: as given, or the one scripts/kapi-start.sh writes. */
+const realKubeconfigs = (a: LabArgsLike): string[] => (a.realKubeconfig?.length ? a.realKubeconfig : [defaultRealKubeconfig()]);
+
 /** Checks the flags of `lab up` before anything starts, so mistakes are exit 2 with a hint. */
 export async function validateLabArgs(a: LabArgsLike): Promise<void> {
   const zones = a.zones.split(',').map((z) => z.trim()).filter(Boolean);
@@ -37,7 +40,7 @@ export async function validateLabArgs(a: LabArgsLike): Promise<void> {
   if (a.k8s === 'real') {
     const given = a.realKubeconfig ?? [];
     if (given.length > a.clusters) throw usageError(`--real-kubeconfig given ${given.length} times for ${a.clusters} cluster(s)`, 'one per cluster at most: with --clusters 2, the second one is the recovery cluster');
-    for (const kc of given.length ? given : [defaultRealKubeconfig()]) {
+    for (const kc of realKubeconfigs(a)) {
       if (!existsSync(kc)) throw new DrillError('LAB_NO_REAL_K8S', `--k8s real: no kubeconfig at ${kc}`, ExitCode.Precondition, { hint: 'start one with scripts/kapi-build.sh && scripts/kapi-start.sh, or pass --real-kubeconfig' });
     }
   } else if (a.realKubeconfig?.length) {
@@ -57,10 +60,9 @@ async function s3Credentials(a: LabArgsLike): Promise<{ accessKeyId: string; sec
     if (!c) throw usageError(`--s3-credentials-file ${a.s3CredentialsFile} has no [default] aws_access_key_id and aws_secret_access_key`, 'an AWS credentials file: [default] aws_access_key_id=… aws_secret_access_key=…');
     return c;
   }
-  const id = process.env.AWS_ACCESS_KEY_ID;
-  const secret = process.env.AWS_SECRET_ACCESS_KEY;
-  if (!id || !secret) throw usageError('--s3-endpoint needs credentials', 'pass --s3-credentials-file, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
-  return { accessKeyId: id, secretAccessKey: secret };
+  const c = envCredentials();
+  if (!c) throw usageError('--s3-endpoint needs credentials', 'pass --s3-credentials-file, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+  return c;
 }
 
 export async function labOptionsFromArgs(a: LabArgsLike): Promise<LabOptions> {
@@ -71,7 +73,7 @@ export async function labOptionsFromArgs(a: LabArgsLike): Promise<LabOptions> {
     layout: { zones: a.zones.split(',').map((z) => z.trim()).filter(Boolean), perZone: a.nodesPerZone },
     startDelayMs: a.startDelay,
     k8s: a.k8s,
-    realKubeconfigs: a.k8s === 'real' ? (a.realKubeconfig?.length ? a.realKubeconfig : [defaultRealKubeconfig()]) : undefined,
+    realKubeconfigs: a.k8s === 'real' ? realKubeconfigs(a) : undefined,
     clusters: a.clusters === 2 ? 2 : 1,
     s3: a.s3Endpoint ? { endpoint: a.s3Endpoint, credentials: await s3Credentials(a) } : undefined,
     bucket: a.bucket,

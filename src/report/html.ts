@@ -1,7 +1,6 @@
 import type { DrillResult, Objective } from '../drill/types.js';
 import { formatDuration } from '../scenario/duration.js';
-
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeXml as esc } from '../xml-escape.js';
 
 const W = 880; // chart width in px
 const LABEL = 110; // left column for phase names

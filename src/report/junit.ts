@@ -1,6 +1,5 @@
 import type { DrillResult } from '../drill/types.js';
-
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import { escapeXml as esc } from '../xml-escape.js';
 
 /** One testcase per objective and per verify step, so CI shows what failed. */
 export function junit(r: DrillResult): string {

@@ -1,5 +1,5 @@
-/** The little XML S3 needs: escaped elements out, and tag values read back from simple request bodies. */
-export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+// The little XML S3 needs: escaped elements out, and tag values read back from simple request bodies.
+import { escapeXml as esc } from '../../xml-escape.js';
 
 export type Node = string | number | boolean | undefined | null | Node[] | { [tag: string]: Node };
 

@@ -1,0 +1,46 @@
+import type { Clock } from '../../../src/time/clock.js';
+
+/**
+ * A Clock whose time moves only when told to, or by exactly `ms` when something sleeps, so durations
+ * such as "RTO = 95 s" come out exact. A sleep resolves on the next turn of the event loop, not at
+ * once, so that other async work interleaves as it would with real time.
+ */
+export class FakeClock implements Clock {
+  /** Every sleep asked for, in order (to assert a poll interval or a backoff). */
+  readonly sleeps: number[] = [];
+  private t: number;
+
+  constructor(start: Date = new Date('2026-12-01T00:00:00Z')) {
+    this.t = start.getTime();
+  }
+
+  now(): Date {
+    return new Date(this.t);
+  }
+
+  advance(ms: number): void {
+    this.t += ms;
+  }
+
+  set(date: Date): void {
+    this.t = date.getTime();
+  }
+
+  /** Time moves forward by `ms` as the sleep resolves; an aborted sleep rejects and moves nothing. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push(ms);
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const onAbort = (): void => {
+        clearImmediate(handle);
+        reject(signal!.reason as Error);
+      };
+      const handle = setImmediate(() => {
+        signal?.removeEventListener('abort', onAbort);
+        this.t += Math.max(0, ms);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

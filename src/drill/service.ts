@@ -20,9 +20,10 @@ import type { Runbook } from '../guide/runbook.js';
 import { allowedContexts } from './allow.js';
 import { Journal } from './journal.js';
 import { buildResult } from './result.js';
-import { runDrill, runReverts, type Reporter } from './runner.js';
+import type { Reporter } from './context.js';
+import { runDrill, type DrillRun } from './runner.js';
 import { newState, stateFromJournal, type RunState } from './state.js';
-import type { DrillResult } from './types.js';
+import type { DrillResult, RunMode } from './types.js';
 
 export interface RunOptions {
   file: string;
@@ -80,8 +81,9 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
     info.kubeconfig = st.kubeconfig;
     info.context = 'kdrill-lab';
   }
-  journal.append('run-started', { runId, scenario: s.metadata.name, ...info, runbook: o.runbook?.file, interactive: !!o.runbook?.ui }, started);
-  return execute(s, newState(runId, started), info, dir, journal, o.allowContexts, o.reporter, clock, o.runbook, o.self);
+  const mode: RunMode = o.runbook ? (o.runbook.ui ? 'guide' : 'guide --yes') : 'run';
+  journal.append('run-started', { runId, scenario: s.metadata.name, mode, ...info, runbook: o.runbook?.file, interactive: !!o.runbook?.ui }, started);
+  return execute(s, newState(runId, started, mode), info, dir, journal, o.allowContexts, o.reporter, clock, o.runbook, o.self);
 }
 
 /** `kdrill resume <dir>`: continues a run from its journal. A Restore already created is waited on. */
@@ -97,8 +99,13 @@ export async function resumeRun(dirArg: string, o: { allowContexts: string[]; re
   if (info.labDir && !(await labStatus(info.labDir)).running) {
     throw new DrillError('RESUME_LAB_GONE', `the lab of this run (${info.labDir}) is no longer running`, ExitCode.Precondition, { hint: 'a --lab run can be resumed while its lab lives; start a new drill' });
   }
-  journal.append('resumed', {}, (o.clock ?? systemClock).now());
-  o.reporter.info(`resuming run ${state.runId} of ${s.metadata.name} from ${dir}`);
+  const now = (o.clock ?? systemClock).now();
+  const last = journal.read().at(-1)!;
+  const open = [...state.timeline].reverse().find((t) => !t.endedAt);
+  journal.append('resumed', {}, now);
+  const down = Math.round((now.getTime() - Date.parse(last.at)) / 1000);
+  o.reporter.info(`resuming run ${state.runId} of ${s.metadata.name} from ${dir}: it was ${last.event === 'interrupted' ? `interrupted (${String(last.signal)})` : 'killed'}${open ? ` during ${open.phase}` : ''} at ${last.at}, ${down}s ago; that time is recorded as kdrill's downtime`);
+  const resumedState = stateFromJournal(journal)!;
   let runbook: GuideRunbook | undefined;
   const rbFile = (start as { runbook?: string }).runbook;
   if (rbFile) {
@@ -108,7 +115,7 @@ export async function resumeRun(dirArg: string, o: { allowContexts: string[]; re
     runbook = { file: rbFile, runbook: r.runbook, ui: (start as { interactive?: boolean }).interactive ? o.ui : undefined };
     // the session resumes from the journal: the drill must not think recovery already ended
   }
-  return execute(s, state, info, dir, journal, o.allowContexts, o.reporter, o.clock ?? systemClock, runbook, o.self ?? []);
+  return execute(s, resumedState, info, dir, journal, o.allowContexts, o.reporter, o.clock ?? systemClock, runbook, o.self ?? []);
 }
 
 async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string, journal: Journal, allow: string[], reporter: Reporter, clock: Clock, runbook?: GuideRunbook, selfArgv: string[] = []): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
@@ -119,6 +126,8 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
   const wall0 = performance.now();
   const onSignal = (sig: string): void => {
     reporter.info(`${sig}: stopping; reverts run, the journal is kept (kdrill resume ${dir})`);
+    const open = [...state.timeline].reverse().find((t) => !t.endedAt);
+    journal.append('interrupted', { signal: sig, ...(open ? { phase: open.phase } : {}) }, clock.now());
     abort.abort(new DrillError('INTERRUPTED', `interrupted by ${sig}`, ExitCode.Interrupted));
   };
   const sigint = (): void => onSignal('SIGINT');
@@ -158,33 +167,21 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
         }
       : undefined,
   };
-  let error: string | undefined;
-  let interrupted = false;
+  let run: DrillRun;
   try {
-    await runDrill(deps, s, state);
+    run = await runDrill(deps, s, state);
   } catch (e) {
-    if (abort.signal.aborted || (isDrillError(e) && e.exitCode === ExitCode.Interrupted)) interrupted = true;
-    else if (isDrillError(e) && e.exitCode === ExitCode.Precondition && !state.injectStartedAt) {
+    if (isDrillError(e) && e.exitCode === ExitCode.Precondition) {
       // nothing was touched: say why, keep the journal, write no verdict
-      journal.append('run-ended', { verdict: 'precondition-failed', exitCode: ExitCode.Precondition, error: e.message }, clock.now());
+      journal.append('run-ended', { verdict: 'precondition-failed', exitCode: ExitCode.Precondition, code: e.code, error: e.message }, clock.now());
       await stopLab(info);
-      throw e;
-    } else if (isDrillError(e) && e.exitCode === ExitCode.Usage) throw e;
-    else error = (e as Error).message.split('\n')[0];
+    }
+    throw e;
   } finally {
     process.off('SIGINT', sigint);
     process.off('SIGTERM', sigterm);
   }
-  // cleanup: the reverts on the stack, whatever happened before
-  let revertFailures: string[] = [];
-  if (state.injected.some((i) => i.revert && !state.reverted.includes(i.index))) {
-    state.timeline.push({ phase: 'cleanup', startedAt: clock.now().toISOString() });
-    reporter.phase('cleanup', 'start');
-    revertFailures = await runReverts({ kube, clock, exec: execaRunner, journal, reporter }, state);
-    const t = state.timeline[state.timeline.length - 1]!;
-    Object.assign(t, { endedAt: clock.now().toISOString(), ok: revertFailures.length === 0 });
-    reporter.phase('cleanup', revertFailures.length ? 'fail' : 'ok', revertFailures.join('; ') || undefined);
-  }
+  const { interrupted, revertFailures, error } = run;
   const result = buildResult(s, state, { context: kube.context, recoveryContext: recoveryKube.context, endedAt: clock.now(), revertFailures, interrupted, error });
   const cpu = process.cpuUsage(cpu0);
   result.resources = { cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - wall0) / 1000 };

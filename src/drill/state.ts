@@ -1,16 +1,43 @@
 import type { Revert } from '../disaster/types.js';
 import type { StepRecord } from '../guide/run-steps.js';
+import type { BackupContents } from '../velero/contents.js';
 import type { InventoryItem } from '../verify/inventory.js';
-import type { Journal } from './journal.js';
-import type { Finding, RestoreRecord, TimelineEntry, VerifyRecord } from './types.js';
+import type { Journal, JournalEntry } from './journal.js';
+import type { Finding, Interruption, Phase, RestoreRecord, RunMode, TimelineEntry, VerifyRecord } from './types.js';
+
+/** Velero as preflight found it in one cluster. */
+export interface VeleroSeen {
+  context: string;
+  server: string;
+  readyReplicas: number;
+  lastValidation?: string;
+  validationDisabled?: boolean;
+}
 
 /** Everything a run has done so far, rebuilt from journal.jsonl (for resume) or filled as it goes. */
 export interface RunState {
   runId: string;
   startedAt: string;
+  mode: RunMode;
   timeline: TimelineEntry[];
-  preflight?: { backup: BackupInfo; allBackups: BackupInfo[]; findings: Finding[]; protection?: unknown };
-  baseline?: { inventory: InventoryItem[]; workloads: string[]; sentinelExpected?: string };
+  preflight?: {
+    backup: BackupInfo;
+    allBackups: BackupInfo[];
+    findings: Finding[];
+    protection?: unknown;
+    velero?: VeleroSeen[];
+    /** What the chosen backup holds in the target namespaces (for a fresh backup: filled by the backup phase). */
+    contents?: BackupContents;
+    /** A recovery cluster allowed to hold the targets already: what was there before the restore. */
+    recoveryBefore?: InventoryItem[];
+  };
+  baseline?: {
+    inventory: InventoryItem[];
+    workloads: string[];
+    sentinelExpected?: string;
+    /** Inventory keys live at the baseline that the backup does not hold. */
+    scopeGap?: string[];
+  };
   takenBackup?: string;
   injectStartedAt?: string;
   injected: { index: number; type: string; detail: string; at: string; revert?: Revert }[];
@@ -23,6 +50,7 @@ export interface RunState {
   ended?: { verdict: string; exitCode: number };
   notes: string[];
   runbook?: { file: string; steps: StepRecord[] };
+  interruptions: Interruption[];
 }
 
 export interface BackupInfo {
@@ -33,8 +61,40 @@ export interface BackupInfo {
   expiration?: string;
 }
 
-export function newState(runId: string, at: Date): RunState {
-  return { runId, startedAt: at.toISOString(), timeline: [], injected: [], injectDone: false, restoresCreated: [], restores: [], recoverDone: false, reverted: [], notes: [] };
+export function newState(runId: string, at: Date, mode: RunMode = 'run'): RunState {
+  return { runId, startedAt: at.toISOString(), mode, timeline: [], injected: [], injectDone: false, restoresCreated: [], restores: [], recoverDone: false, reverted: [], notes: [], interruptions: [] };
+}
+
+/** The phase that had started and not ended when the journal stopped at `upTo` (exclusive). */
+function openPhase(entries: JournalEntry[], upTo: number): Phase | undefined {
+  const open: Phase[] = [];
+  for (const e of entries.slice(0, upTo)) {
+    if (e.event === 'phase-started') open.push(e.phase as Phase);
+    if (e.event === 'phase-ended') open.splice(open.lastIndexOf(e.phase as Phase), 1);
+  }
+  return open[open.length - 1];
+}
+
+/**
+ * Each time kdrill stopped before the run ended and was resumed: from its last record (an
+ * `interrupted` record when it saw the signal, else whatever it wrote last before it died) to the
+ * `resumed` record that took over.
+ */
+export function interruptionsOf(entries: JournalEntry[]): Interruption[] {
+  const out: Interruption[] = [];
+  entries.forEach((e, i) => {
+    if (e.event !== 'resumed' || i === 0) return;
+    const last = entries[i - 1]!;
+    const killedAt = last.at;
+    out.push({
+      phase: (last.event === 'interrupted' ? (last.phase as Phase | undefined) : undefined) ?? openPhase(entries, i),
+      killedAt,
+      resumedAt: e.at,
+      downSeconds: Math.max(0, Math.round(Date.parse(e.at) - Date.parse(killedAt)) / 1000),
+      how: last.event === 'interrupted' ? 'signal' : 'killed',
+    });
+  });
+  return out;
 }
 
 /** Replays the journal into a state; the last word of each event wins. */
@@ -42,7 +102,7 @@ export function stateFromJournal(j: Journal): RunState | undefined {
   const entries = j.read();
   const start = entries.find((e) => e.event === 'run-started');
   if (!start) return undefined;
-  const s = newState(String(start.runId), new Date(start.at));
+  const s = newState(String(start.runId), new Date(start.at), (start.mode as RunMode | undefined) ?? 'run');
   for (const e of entries) {
     switch (e.event) {
       case 'phase-started':
@@ -50,7 +110,13 @@ export function stateFromJournal(j: Journal): RunState | undefined {
         break;
       case 'phase-ended': {
         const t = [...s.timeline].reverse().find((x) => x.phase === e.phase && !x.endedAt);
-        if (t) Object.assign(t, { endedAt: e.at, ok: e.ok as boolean, detail: e.detail as string | undefined });
+        if (t) Object.assign(t, { endedAt: e.at, ok: e.ok as boolean, detail: e.detail as string | undefined, ...(e.interrupted ? { interrupted: true } : {}) });
+        break;
+      }
+      case 'resumed': {
+        // a phase kdrill died in never ended: it ends where the journal stopped, marked as such
+        const before = entries[entries.indexOf(e) - 1];
+        for (const t of s.timeline) if (!t.endedAt) Object.assign(t, { endedAt: before?.at ?? e.at, ok: false, interrupted: true, detail: 'kdrill was killed here' });
         break;
       }
       case 'preflight-done':
@@ -63,7 +129,11 @@ export function stateFromJournal(j: Journal): RunState | undefined {
         s.takenBackup = e.name as string;
         break;
       case 'backup-done':
-        if (s.preflight) s.preflight.backup = e.backup as BackupInfo;
+        if (s.preflight) {
+          s.preflight.backup = e.backup as BackupInfo;
+          if (e.contents) s.preflight.contents = e.contents as BackupContents;
+        }
+        if (s.baseline && e.scopeGap) s.baseline.scopeGap = e.scopeGap as string[];
         break;
       case 'inject-started':
         s.injectStartedAt ??= e.at;
@@ -97,5 +167,6 @@ export function stateFromJournal(j: Journal): RunState | undefined {
         break;
     }
   }
+  s.interruptions = interruptionsOf(entries);
   return s;
 }

@@ -9,6 +9,8 @@ export interface TimelineEntry {
   detail?: string;
   /** kdrill's own CPU time in this phase. */
   cpuSeconds?: number;
+  /** The phase did not end on its own: kdrill was stopped (a signal) or killed during it. */
+  interrupted?: boolean;
 }
 
 export interface Objective {
@@ -16,6 +18,8 @@ export interface Objective {
   measuredSeconds: number | null;
   met: boolean;
   detail?: string;
+  /** Of the measured time, how long kdrill itself was not running (killed, then resumed). */
+  kdrillDowntimeSeconds?: number;
 }
 
 export interface RetentionObjective {
@@ -32,6 +36,8 @@ export interface FailedItem {
   namespace?: string;
   name: string;
   message: string;
+  /** One per line of the error: an admission webhook may refuse an item for several reasons at once. */
+  reasons?: string[];
 }
 
 export interface RestoreRecord {
@@ -45,6 +51,13 @@ export interface RestoreRecord {
   errors: number;
   warnings: number;
   failedItems: FailedItem[];
+  /** Errors in the results that name no item. */
+  otherErrors?: string[];
+  /** The restore's warnings, one line each (the first 20; `warnings` counts them all). */
+  warningMessages?: string[];
+  /** Where the results came from; `unreadable` means neither the bucket nor a DownloadRequest gave them. */
+  results?: 'bucket' | 'download-request' | 'unreadable' | 'not-needed';
+  resultsError?: string;
   failureReason?: string;
 }
 
@@ -65,9 +78,41 @@ export interface Finding {
   fix: string;
 }
 
+/** A stretch of time kdrill was not running: killed (or stopped) during a phase, then resumed. */
+export interface Interruption {
+  phase?: Phase;
+  killedAt: string;
+  resumedAt: string;
+  downSeconds: number;
+  /** How it ended: a signal kdrill saw (and recorded), or a death it could not record. */
+  how: 'signal' | 'killed';
+}
+
+/** What the backup held for the target namespaces, and what it did not. */
+export interface BackupScope {
+  backup: string;
+  source: 'resource-list' | 'tarball' | 'download-request';
+  namespaces: string[];
+  items: number;
+  /** Objects live at the baseline that the backup does not hold (created after it, or filtered out). */
+  gap: string[];
+}
+
+/** Something to fix, derived from a finding: which object, and how. */
+export interface ActionItem {
+  severity: Severity;
+  code: string;
+  object?: string;
+  action: string;
+}
+
+export type RunMode = 'run' | 'guide' | 'guide --yes';
+
 export interface DrillResult {
   runId: string;
   scenario: string;
+  /** run: kdrill's restores; guide: a person followed the runbook; guide --yes: the runbook ran unattended. */
+  mode: RunMode;
   description?: string;
   context: string;
   recoveryContext: string;
@@ -82,6 +127,9 @@ export interface DrillResult {
   verify: VerifyRecord[];
   disaster: { type: string; detail: string; at: string }[];
   findings: Finding[];
+  actionItems: ActionItem[];
+  backupScope?: BackupScope;
+  interruptions: Interruption[];
   protection?: unknown;
   drill: { goals: string[]; leader: string; observers: string[]; discovery: string; cause: string; environment?: string };
   notes: string[];

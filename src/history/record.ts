@@ -1,9 +1,14 @@
-import type { DrillResult, Severity } from '../drill/types.js';
+import type { DrillResult, RunMode, Severity } from '../drill/types.js';
+
+export type { RunMode };
+export const RUN_MODES: readonly RunMode[] = ['run', 'guide', 'guide --yes'];
 
 /** One drill in the history: small, stable, and free of anything secret. */
 export interface HistoryRecord {
   v: 1;
   scenario: string;
+  /** Absent in records written before modes were recorded: those were all `run`. */
+  mode?: RunMode;
   runId: string;
   startedAt: string;
   verdict: 'pass' | 'fail';
@@ -24,6 +29,7 @@ export function recordOf(r: DrillResult): HistoryRecord {
   return {
     v: 1,
     scenario: r.scenario,
+    mode: r.mode,
     runId: r.runId,
     startedAt: r.startedAt,
     verdict: r.verdict,
@@ -51,6 +57,8 @@ export function parseRecord(text: string): HistoryRecord | undefined {
   try {
     const o = JSON.parse(text) as Partial<HistoryRecord>;
     if (o.v !== 1 || typeof o.scenario !== 'string' || typeof o.runId !== 'string' || typeof o.startedAt !== 'string') return undefined;
+    if (o.mode !== undefined && !RUN_MODES.includes(o.mode)) return undefined;
+    if (o.rtoSeconds !== null && typeof o.rtoSeconds !== 'number') return undefined;
     return o as HistoryRecord;
   } catch {
     return undefined;

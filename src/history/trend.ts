@@ -1,13 +1,15 @@
-import type { HistoryRecord } from './record.js';
+import type { HistoryRecord, RunMode } from './record.js';
 
 /** How many earlier runs a regression is judged against, and by how much more it counts. */
 export const REGRESSION_WINDOW = 5;
 export const REGRESSION_FACTOR = 1.2;
+/** Below this RTO nothing is a regression: a lab drill of a second jitters by more than 20%. */
+export const DEFAULT_REGRESSION_FLOOR_SECONDS = 30;
 
 export interface TrendRow extends HistoryRecord {
-  /** The median RTO of up to five earlier runs of the same scenario, when there were any. */
+  /** The median RTO of up to five earlier runs of the same scenario and mode, when there were any. */
   baselineRtoSeconds: number | null;
-  /** RTO more than 20% above that median. */
+  /** RTO more than 20% above that median, and above the floor. */
   regression: boolean;
 }
 
@@ -18,17 +20,24 @@ export function median(xs: number[]): number | null {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** Records from before modes were recorded were all `kdrill run`. */
+export const modeOf = (r: HistoryRecord): RunMode => r.mode ?? 'run';
+
 /**
- * Marks each run whose RTO is more than 20% above the median of the five runs of its scenario before
- * it. Runs without a measured RTO (a drill that never recovered) neither regress nor count.
+ * Marks each run whose RTO is more than 20% above the median of the five runs before it of the same
+ * scenario and mode, and above `floorSeconds`. A guided recovery (a person reading a runbook) and an
+ * automated one are different measurements, so modes are never compared. Runs without a measured RTO
+ * (a drill that never recovered) neither regress nor count.
  */
-export function withRegressions(records: HistoryRecord[]): TrendRow[] {
+export function withRegressions(records: HistoryRecord[], o: { floorSeconds?: number } = {}): TrendRow[] {
+  const floor = o.floorSeconds ?? DEFAULT_REGRESSION_FLOOR_SECONDS;
   const seen = new Map<string, number[]>();
   return records.map((r) => {
-    const before = seen.get(r.scenario) ?? [];
+    const series = `${r.scenario}\0${modeOf(r)}`;
+    const before = seen.get(series) ?? [];
     const baseline = median(before.slice(-REGRESSION_WINDOW));
-    const regression = r.rtoSeconds !== null && baseline !== null && r.rtoSeconds > baseline * REGRESSION_FACTOR;
-    if (r.rtoSeconds !== null) seen.set(r.scenario, [...before, r.rtoSeconds]);
+    const regression = r.rtoSeconds !== null && baseline !== null && r.rtoSeconds > baseline * REGRESSION_FACTOR && r.rtoSeconds > floor;
+    if (r.rtoSeconds !== null) seen.set(series, [...before, r.rtoSeconds]);
     return { ...r, baselineRtoSeconds: baseline, regression };
   });
 }

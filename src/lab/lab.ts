@@ -152,7 +152,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
         webhook = await startHardenedWebhook(kube, hardened, join(opts.dir, 'webhook-certs'));
         stops.push(() => webhook!.stop());
       }
-      await installVelero(kube, { namespace: VELERO_NAMESPACE, bsl: 'default', settings, ttl: BACKUP_TTL });
+      await installVelero(kube, { namespace: VELERO_NAMESPACE, bsl: 'default', settings, ttl: BACKUP_TTL, validationFrequency: '10s' });
       if (i > 0) {
         // the recovery cluster reads the backups and must not write to them
         await kube.patch({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: VELERO_NAMESPACE, name: 'default' }, { spec: { accessMode: 'ReadOnly' } });

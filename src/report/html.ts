@@ -40,10 +40,23 @@ ${objectiveRow('RPO (data lost)', r.objectives.rpo)}
 <table><tr><th>Check</th><th>Result</th><th>Detail</th></tr>
 ${r.verify.map((v) => `<tr><td>${esc(v.type)}</td><td class="${v.passed ? 'met' : 'breached'}">${v.passed ? 'passed' : 'failed'}</td><td>${esc(v.detail)}</td></tr>`).join('\n')}
 </table>
+${restoresTable(r)}
+<h2>Action items (${r.actionItems.length})</h2>
+${r.actionItems.length === 0 ? '<p class="muted">none</p>' : `<table><tr><th>Severity</th><th>Object</th><th>Action</th></tr>\n${r.actionItems.map((a) => `<tr><td>${a.severity}</td><td>${a.object ? `<code>${esc(a.object)}</code>` : ''}</td><td>${esc(a.action)}</td></tr>`).join('\n')}</table>`}
 <h2>Findings (${r.findings.length})</h2>
 ${r.findings.length === 0 ? '<p class="muted">none</p>' : `<table><tr><th>Severity</th><th>Finding</th><th>Fix</th></tr>\n${r.findings.map((f) => `<tr><td>${f.severity}</td><td><code>${esc(f.code)}</code> ${esc(f.message)}</td><td>${esc(f.fix)}</td></tr>`).join('\n')}</table>`}
 </body></html>
 `;
+}
+
+function restoresTable(r: DrillResult): string {
+  if (!r.restores.length) return '';
+  const rows = r.restores.map((x) => {
+    const ok = x.phase === 'Completed' && x.results !== 'unreadable';
+    const res = x.includedResources.length ? `include ${x.includedResources.join(', ')}` : x.excludedResources.length ? `exclude ${x.excludedResources.join(', ')}` : 'all';
+    return `<tr><td><code>${esc(x.name)}</code></td><td>${esc(res)}</td><td class="${ok ? 'met' : 'breached'}">${esc(x.phase)}${x.results === 'unreadable' ? ' (results unreadable)' : ''}</td><td>${x.errors}</td><td>${x.warnings}</td></tr>`;
+  });
+  return `<h2>Restores</h2>\n<table><tr><th>Restore</th><th>Resources</th><th>Phase</th><th>Errors</th><th>Warnings</th></tr>\n${rows.join('\n')}</table>`;
 }
 
 function objectiveRow(name: string, o: Objective): string {
@@ -66,7 +79,7 @@ export function timelineChart(r: DrillResult): string {
   const axis = Math.max(axisEnd - t0, 1);
   const plot = W - LABEL - 20;
   const x = (s: number): number => LABEL + ((s - t0) / axis) * plot;
-  const height = phases.length * ROW + 70;
+  const height = phases.length * ROW + 80;
   const bars = phases.map((p, i) => {
     const a = t(p.startedAt);
     const b = t(p.endedAt ?? r.endedAt);
@@ -83,7 +96,7 @@ export function timelineChart(r: DrillResult): string {
     rto =
       rtoAt <= t0 + axis
         ? `<line class="rto" x1="${x(rtoAt).toFixed(1)}" x2="${x(rtoAt).toFixed(1)}" y1="4" y2="${axisY}" stroke="${COLORS.rto}" stroke-width="2" stroke-dasharray="6 3"/><text x="${x(rtoAt).toFixed(1)}" y="${axisY + 36}" text-anchor="end" style="fill:${COLORS.rto}">${label}</text>`
-        : `<line class="rto" x1="${W - 14}" x2="${W - 14}" y1="4" y2="${axisY}" stroke="${COLORS.rto}" stroke-width="2" stroke-dasharray="6 3"/><text x="${W - 14}" y="${axisY + 36}" text-anchor="end" style="fill:${COLORS.rto}">${label} (at +${formatDuration(rtoAt - t0)}, beyond this axis) →</text>`;
+        : `<g class="rto-beyond"><line x1="${LABEL + plot - 120}" x2="${W - 6}" y1="${axisY + 30}" y2="${axisY + 30}" stroke="${COLORS.rto}" stroke-width="3"/><path d="M${W - 6} ${axisY + 30} l-10 -6 v12 z" fill="${COLORS.rto}"/><text x="${LABEL + plot - 126}" y="${axisY + 34}" text-anchor="end" style="fill:${COLORS.rto}">${label} is off this chart: at +${formatDuration(rtoAt - t0)}, ${Math.round((rtoAt - t0) / axis)}× the axis</text></g>`;
   }
   return `<svg id="timeline" role="img" aria-label="drill timeline" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" xmlns="http://www.w3.org/2000/svg">
 <line x1="${LABEL}" x2="${LABEL + plot}" y1="${axisY}" y2="${axisY}" stroke="#9e9e9e"/>

@@ -100,6 +100,7 @@ const recovery = z.strictObject({
   context: z.string().optional().meta({ description: 'Recover into another cluster (datacenter loss); its Velero must see the same bucket' }),
   phases: z.array(restorePhase).min(1).optional().meta({ description: 'One Velero Restore per phase; default: NetworkPolicies, then everything else' }),
   existingResourcePolicy: z.enum(['none', 'update']).default('none'),
+  allowExisting: z.boolean().default(false).meta({ description: 'Recovery into another cluster may find the target namespaces there already (they are accounted for in the inventory); by default that is refused' }),
   command: argv.optional(),
   runbook: z.string().optional(),
   timeout: duration('the recovery timeout').prefault('30m'),
@@ -145,7 +146,7 @@ export const scenarioSchema = z.strictObject({
     backup,
     protection: protection.default({ objectLock: { required: true, minMode: 'GOVERNANCE', coverTtl: true, canary: true } }),
     disaster: z.array(disasterStep).min(1),
-    recovery: recovery.default({ mode: 'velero', existingResourcePolicy: 'none', timeout: 1800 }),
+    recovery: recovery.default({ mode: 'velero', existingResourcePolicy: 'none', allowExisting: false, timeout: 1800 }),
     verify: z.array(verifyStep).min(1),
     sentinel: sentinel.optional(),
     lab: z

@@ -2,17 +2,30 @@ import { createHash } from 'node:crypto';
 import type { KubeApi } from '../kube/kube-api.js';
 import type { KubeObject } from '../kube/types.js';
 
+/**
+ * One object a restore must bring back, reduced to what makes it what it is: a hash of each part of
+ * its body (spec, data, rules, …), its labels as they are (Services, NetworkPolicies and PDBs select
+ * on them), and a hash of each annotation's value. Secret data is only ever hashed.
+ */
 export interface InventoryItem {
   kind: string; // group/Kind, e.g. apps/Deployment, /ConfigMap
   namespace: string;
   name: string;
-  specHash: string;
+  fields: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface ChangedItem {
+  key: string;
+  /** What differs, e.g. `spec`, `label app.kubernetes.io/name: "query" → absent`, `annotation team changed`. */
+  what: string[];
 }
 
 export interface InventoryDiff {
   missing: string[];
   extra: string[];
-  changed: string[];
+  changed: ChangedItem[];
 }
 
 // What a restore is not expected to bring back as it was: objects controllers make, and server noise.
@@ -24,20 +37,47 @@ const VOLATILE_SPEC = ['clusterIP', 'clusterIPs', 'healthCheckNodePort', 'volume
 const VOLATILE_TOP: Record<string, string[]> = { ServiceAccount: ['secrets'] };
 const CLUSTER_MANAGED = new Set(['/ConfigMap kube-root-ca.crt']);
 
-const key = (i: Pick<InventoryItem, 'kind' | 'namespace' | 'name'>): string => `${i.kind} ${i.namespace}/${i.name}`;
+/**
+ * Labels and annotations that the API server, controllers or Velero write on their own, so a
+ * restored object differs there without anything being lost. Everything else a user or a chart set
+ * is compared. Exact keys, then prefixes.
+ */
+export const IGNORED_LABELS = [
+  'velero.io/backup-name', // Velero marks every restored object (pkg/restore/restore.go)
+  'velero.io/restore-name',
+  'kubernetes.io/metadata.name', // the API server labels each Namespace with its name (1.21+)
+  'pod-template-hash', // Deployment controller
+  'controller-revision-hash', // StatefulSet and DaemonSet controllers
+  'statefulset.kubernetes.io/pod-name',
+  'controller-uid', // Job controller
+  'job-name',
+  'batch.kubernetes.io/controller-uid',
+  'batch.kubernetes.io/job-name',
+];
+export const IGNORED_ANNOTATIONS = [
+  'kubectl.kubernetes.io/last-applied-configuration', // written by kubectl apply, not part of the object's meaning
+  'deployment.kubernetes.io/revision', // Deployment controller
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'pv.kubernetes.io/bind-completed', // PV controller
+  'pv.kubernetes.io/bound-by-controller',
+  'pv.kubernetes.io/provisioned-by',
+  'pv.kubernetes.io/migrated-to',
+  'volume.kubernetes.io/selected-node', // scheduler
+  'volume.kubernetes.io/storage-provisioner',
+  'volume.beta.kubernetes.io/storage-provisioner',
+  'kubernetes.io/service-account.uid', // token controller
+  'endpoints.kubernetes.io/last-change-trigger-time',
+  'control-plane.alpha.kubernetes.io/leader',
+];
+const IGNORED_PREFIXES = ['velero.io/']; // restore and backup bookkeeping Velero adds
 
-/** A hash of what the object is meant to be: spec (or data), without fields the server assigns. */
-export function specHash(o: KubeObject, kind = o.kind ?? ''): string {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
-  const body = rest as Record<string, unknown>;
-  for (const f of VOLATILE_TOP[kind] ?? []) delete body[f];
-  if (body.spec && typeof body.spec === 'object') {
-    const spec = { ...(body.spec as Record<string, unknown>) };
-    for (const f of VOLATILE_SPEC) delete spec[f];
-    body.spec = spec;
-  }
-  return createHash('sha256').update(stableJson(body)).digest('hex').slice(0, 16);
-}
+const ignored = (list: string[], k: string): boolean => list.includes(k) || IGNORED_PREFIXES.some((p) => k.startsWith(p));
+
+const key = (i: Pick<InventoryItem, 'kind' | 'namespace' | 'name'>): string => `${i.kind} ${i.namespace}/${i.name}`;
+export const inventoryKey = key;
+
+const hash = (v: unknown): string => createHash('sha256').update(stableJson(v)).digest('hex').slice(0, 16);
 
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
@@ -45,7 +85,33 @@ function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Every object in the namespaces that a restore should bring back, with its spec hash. */
+/** What the object is meant to be, part by part, without what the server, controllers or Velero write. */
+export function fingerprint(o: KubeObject, kind = o.kind ?? ''): Pick<InventoryItem, 'fields' | 'labels' | 'annotations'> {
+  const { metadata, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
+  const body = rest as Record<string, unknown>;
+  for (const f of VOLATILE_TOP[kind] ?? []) delete body[f];
+  if (body.spec && typeof body.spec === 'object') {
+    const spec = { ...(body.spec as Record<string, unknown>) };
+    for (const f of VOLATILE_SPEC) delete spec[f];
+    body.spec = spec;
+  }
+  const fields: Record<string, string> = {};
+  for (const [f, v] of Object.entries(body)) if (v !== undefined) fields[f] = hash(v);
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata?.labels ?? {})) if (!ignored(IGNORED_LABELS, k)) labels[k] = v;
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata?.annotations ?? {})) if (!ignored(IGNORED_ANNOTATIONS, k)) annotations[k] = hash(v);
+  return { fields, labels, annotations };
+}
+
+/** Whether a listed object is one a restore should bring back (and so belongs in the inventory). */
+export function inventoried(o: KubeObject, group: string, kind: string): boolean {
+  if (o.metadata?.ownerReferences?.some((r) => r.controller)) return false;
+  if (kind === 'Secret' && o.type === 'kubernetes.io/service-account-token') return false;
+  return !CLUSTER_MANAGED.has(`${group}/${kind} ${o.metadata?.name ?? ''}`);
+}
+
+/** Every object in the namespaces that a restore should bring back, with its fingerprint. */
 export async function snapshotInventory(kube: KubeApi, namespaces: string[]): Promise<InventoryItem[]> {
   const out: InventoryItem[] = [];
   const types = (await kube.resources()).filter((r) => r.namespaced && !SKIP_KINDS.has(`${r.group}/${r.kind}`) && r.group !== 'velero.io');
@@ -58,22 +124,39 @@ export async function snapshotInventory(kube: KubeApi, namespaces: string[]): Pr
         continue; // a kind that cannot be listed here is not part of the inventory
       }
       for (const o of items) {
-        if (o.metadata?.ownerReferences?.some((r) => r.controller)) continue;
-        if (t.kind === 'Secret' && o.type === 'kubernetes.io/service-account-token') continue;
-        if (CLUSTER_MANAGED.has(`${t.group}/${t.kind} ${o.metadata?.name ?? ''}`)) continue;
-        out.push({ kind: `${t.group}/${t.kind}`, namespace: ns, name: o.metadata?.name ?? '', specHash: specHash(o, t.kind) });
+        if (!inventoried(o, t.group, t.kind)) continue;
+        out.push({ kind: `${t.group}/${t.kind}`, namespace: ns, name: o.metadata?.name ?? '', ...fingerprint(o, t.kind) });
       }
     }
   }
   return out.sort((a, b) => key(a).localeCompare(key(b)));
 }
 
+/** What differs between two fingerprints of one object, in words an operator can act on. */
+export function differences(a: InventoryItem, b: InventoryItem): string[] {
+  const out: string[] = [];
+  for (const f of new Set([...Object.keys(a.fields), ...Object.keys(b.fields)])) if (a.fields[f] !== b.fields[f]) out.push(f);
+  const shown = (v: string | undefined): string => (v === undefined ? 'absent' : JSON.stringify(v));
+  for (const k of new Set([...Object.keys(a.labels), ...Object.keys(b.labels)])) if (a.labels[k] !== b.labels[k]) out.push(`label ${k}: ${shown(a.labels[k])} → ${shown(b.labels[k])}`);
+  for (const k of new Set([...Object.keys(a.annotations), ...Object.keys(b.annotations)])) {
+    if (a.annotations[k] === b.annotations[k]) continue;
+    out.push(`annotation ${k} ${a.annotations[k] === undefined ? 'added' : b.annotations[k] === undefined ? 'missing' : 'changed'}`);
+  }
+  return out;
+}
+
 export function diffInventory(before: InventoryItem[], after: InventoryItem[], ignore: string[] = []): InventoryDiff {
-  const ignored = (i: InventoryItem): boolean => ignore.some((g) => g === i.kind.split('/')[1] || g === `${i.kind.split('/')[1]}/${i.name}`);
-  const a = new Map(before.filter((i) => !ignored(i)).map((i) => [key(i), i]));
-  const b = new Map(after.filter((i) => !ignored(i)).map((i) => [key(i), i]));
+  const skip = (i: InventoryItem): boolean => ignore.some((g) => g === i.kind.split('/')[1] || g === `${i.kind.split('/')[1]}/${i.name}`);
+  const a = new Map(before.filter((i) => !skip(i)).map((i) => [key(i), i]));
+  const b = new Map(after.filter((i) => !skip(i)).map((i) => [key(i), i]));
   const missing = [...a.keys()].filter((k) => !b.has(k));
   const extra = [...b.keys()].filter((k) => !a.has(k));
-  const changed = [...a.keys()].filter((k) => b.has(k) && b.get(k)!.specHash !== a.get(k)!.specHash);
+  const changed: ChangedItem[] = [];
+  for (const [k, x] of a) {
+    const y = b.get(k);
+    if (!y) continue;
+    const what = differences(x, y);
+    if (what.length) changed.push({ key: k, what });
+  }
   return { missing, extra, changed };
 }

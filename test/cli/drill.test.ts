@@ -68,8 +68,10 @@ describe('kdrill run --lab: drills end to end', () => {
     expect(retro).toMatch(/\| recover \| .* \| ok \|/);
     expect(retro).toContain('**Verdict: PASS**');
     const junit = await readFile(join(out, 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<testsuite name="namespace-loss" tests="7" failures="0"/);
-    expect((junit.match(/<testcase /g) ?? []).length).toBe(7);
+    // five phases, three objectives, two restores, four checks
+    expect(junit).toMatch(/<testsuite name="namespace-loss" tests="14" failures="0"/);
+    expect((junit.match(/<testcase /g) ?? []).length).toBe(14);
+    expect(junit).toContain('name="phase: recover"');
     const journal = (await readFile(join(out, 'journal.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { event: string });
     expect(journal[0]!.event).toBe('run-started');
     expect(journal[journal.length - 1]!.event).toBe('run-ended');

@@ -27,10 +27,34 @@ describe('history trend', () => {
     expect(rows[7]!.baselineRtoSeconds).toBe(100);
   });
 
+  it('never flags an RTO at or below the floor: sub-second lab noise is not a regression', () => {
+    const lab = withRegressions([rec('a', 0, 0.9), rec('a', 1, 1.0), rec('a', 2, 1.6), rec('a', 3, 29), rec('a', 4, 31)]);
+    // 1.6 s is +60% and 29 s is +2800%, but both are at most 30 s; 31 s is above both bars
+    expect(lab.map((r) => r.regression)).toEqual([false, false, false, false, true]);
+    expect(withRegressions([rec('a', 0, 1), rec('a', 1, 2)], { floorSeconds: 0 })[1]!.regression).toBe(true);
+    expect(withRegressions([rec('a', 0, 100), rec('a', 1, 200)], { floorSeconds: 300 })[1]!.regression).toBe(false);
+  });
+
+  it('never compares modes: a guided run is not a regression of automated runs, nor the other way round', () => {
+    const rows = withRegressions([rec('a', 0, 60), rec('a', 1, 61), rec('a', 2, 3300, 'pass', 'guide'), rec('a', 3, 62), rec('a', 4, 3400, 'pass', 'guide'), rec('a', 5, 200, 'pass', 'guide --yes')]);
+    expect(rows.map((r) => [r.mode, r.baselineRtoSeconds, r.regression])).toEqual([
+      ['run', null, false],
+      ['run', 60, false],
+      ['guide', null, false], // 55 min after 1 min runs: a different measurement, not a 5400% regression
+      ['run', 60.5, false],
+      ['guide', 3300, false],
+      ['guide --yes', null, false],
+    ]);
+    // a record from before modes were recorded counts as `run`
+    const old = { ...rec('a', 6, 300) };
+    delete old.mode;
+    expect(withRegressions([...rows, old]).at(-1)).toMatchObject({ baselineRtoSeconds: 61, regression: true });
+  });
+
   it('only looks five runs back', () => {
-    const rows = withRegressions([rec('a', 0, 1000), rec('a', 1, 1000), rec('a', 2, 1000), rec('a', 3, 10), rec('a', 4, 10), rec('a', 5, 10), rec('a', 6, 10), rec('a', 7, 10), rec('a', 8, 13)]);
-    // the three slow runs long ago are out of the window: median 10, 13 is +30%
-    expect(rows[8]!.baselineRtoSeconds).toBe(10);
+    const rows = withRegressions([rec('a', 0, 10000), rec('a', 1, 10000), rec('a', 2, 10000), rec('a', 3, 100), rec('a', 4, 100), rec('a', 5, 100), rec('a', 6, 100), rec('a', 7, 100), rec('a', 8, 130)]);
+    // the three slow runs long ago are out of the window: median 100, 130 is +30%
+    expect(rows[8]!.baselineRtoSeconds).toBe(100);
     expect(rows[8]!.regression).toBe(true);
   });
 
@@ -42,8 +66,8 @@ describe('history trend', () => {
 
   it('renders a table, one sparkline per scenario and the regression', () => {
     const out = renderHistory(withRegressions([rec('a', 0, 100), rec('a', 1, 100), rec('a', 2, 300)]), '/tmp/h');
-    expect(out).toMatch(/^STARTED \(UTC\)\s+SCENARIO\s+RUN\s+VERDICT\s+RTO\s+RPO\s+FINDINGS/);
-    expect(out).toMatch(/2026-11-03 02:00:00\s+a\s+r2\s+PASS\s+5m.*REGRESSION: RTO 200% above the median 1m40s/);
+    expect(out).toMatch(/^STARTED \(UTC\)\s+SCENARIO\s+MODE\s+RUN\s+VERDICT\s+RTO\s+RPO\s+FINDINGS/);
+    expect(out).toMatch(/2026-11-03 02:00:00\s+a\s+run\s+r2\s+PASS\s+5m.*REGRESSION: RTO 200% above the median 1m40s/);
     expect(out).toContain('a  RTO ▁▁█  3 run(s), last 5m, 1 regression(s)');
     expect(renderHistory([], '/tmp/h')).toBe('no drills recorded in /tmp/h yet\n');
   });

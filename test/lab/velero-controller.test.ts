@@ -68,7 +68,7 @@ describe('lab Velero controller', () => {
     refusing.delete = async (key: string) => {
       throw new Error(`AccessDenied: ${key} is locked`);
     };
-    const v2 = await startVelero(kube, { validationMs: 300, syncMs: 100_000, storeFor: async () => refusing });
+    const v2 = await startVelero(kube, { validationMs: 300, syncMs: 100_000, storeFor: async () => refusing, gate: 'none' });
     try {
       await kube.create({ ...V('DeleteBackupRequest'), metadata: { name: 'stuck-1', namespace: 'velero' }, spec: { backupName: 'stuck' } });
       const dbr = await eventually(async () => {
@@ -83,7 +83,7 @@ describe('lab Velero controller', () => {
   });
 
   it('marks the BSL Unavailable, with the reason, when a foreign top-level folder appears', async () => {
-    const v3 = await startVelero(kube, { validationMs: 200, syncMs: 100_000 });
+    const v3 = await startVelero(kube, { validationMs: 200, syncMs: 100_000, gate: 'none' });
     try {
       await store.put('not-velero/file.txt', 'x');
       const bsl = await eventually(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAwsCredentials, settingsFromBsl } from '../../src/backupstore/bsl.js';
-import { parseGoDuration } from '../../src/lab/velero/backup.js';
+import { parseGoDuration } from '../../src/time/go-duration.js';
 import { scheduledBackupName } from '../../src/lab/velero/cron.js';
 import { nextRun } from '../../src/time/cron.js';
 import { restoreOrder } from '../../src/lab/velero/layout.js';

@@ -78,17 +78,34 @@ describe.skipIf(skip !== undefined)(`report.html in headless Chromium${skip ? ` 
     for (const b of bars) expect(b.width, b.phase).toBeGreaterThan(0);
     // phases follow one another along the axis
     for (let i = 1; i < bars.length; i++) expect(bars[i]!.x).toBeGreaterThanOrEqual(bars[i - 1]!.x);
-    await expect.poll(() => chart.locator('line.rto').count()).toBe(1);
-    expect(await page.locator('text=RTO objective 4h').count()).toBe(1);
+    // a 4h RTO for a drill of seconds: an arrow off the chart, never a line that reads as a deadline among the bars
+    expect(await chart.locator('line.rto').count()).toBe(0);
+    await expect.poll(() => chart.locator('g.rto-beyond').count()).toBe(1);
+    expect(await page.locator('text=/RTO objective 4h is off this chart/').count()).toBe(1);
     const tables = await page.locator('table').allInnerTexts();
     expect(tables[0]).toMatch(/RTO \(recovery time\)\s+4h\s+[\d.]+s\s+met/);
     expect(tables[0]).toMatch(/RPO \(data lost\)\s+1d/);
     expect(await page.locator('h2', { hasText: `Findings (${result.findings.length})` }).count()).toBe(1);
+    expect(await page.locator('h2', { hasText: 'Action items (0)' }).count()).toBe(1);
+    expect(tables.find((t) => t.startsWith('Restore'))).toMatch(/namespace-loss-\w+-1\s+include networkpolicies\.networking\.k8s\.io\s+Completed\s+0\s+0/);
 
     const shot = await chart.screenshot();
     const px = await countColours(browser, shot, { bar: [0x2e, 0x7d, 0x32], rto: [0x15, 0x65, 0xc0] });
     // the bars and the objective line are really painted, not just present in the DOM
     expect(px.bar).toBeGreaterThan(500);
+    expect(px.rto).toBeGreaterThan(50);
+    await page.close();
+  });
+
+  it('draws an RTO that falls inside the drill as a dashed line on the axis', async () => {
+    const inject = result.timeline.find((t) => t.phase === 'inject')!;
+    const span = (Date.parse(result.endedAt) - Date.parse(inject.startedAt)) / 1000;
+    const tight: DrillResult = { ...result, objectives: { ...result.objectives, rto: { ...result.objectives.rto, objectiveSeconds: span / 2 } } };
+    const page = await browser.newPage();
+    await page.setContent(htmlReport(tight));
+    expect(await page.locator('svg#timeline line.rto').count()).toBe(1);
+    expect(await page.locator('svg#timeline g.rto-beyond').count()).toBe(0);
+    const px = await countColours(browser, await page.locator('svg#timeline').screenshot(), { rto: [0x15, 0x65, 0xc0] });
     expect(px.rto).toBeGreaterThan(50);
     await page.close();
   });

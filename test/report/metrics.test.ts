@@ -22,6 +22,7 @@ function result(verdict: 'pass' | 'fail', over: Partial<DrillResult> = {}): Dril
   return {
     runId: pass ? 'aaaa1111' : 'bbbb2222',
     scenario: 'namespace-loss',
+    mode: 'run',
     context: 'kdrill-lab',
     recoveryContext: 'kdrill-lab',
     verdict,
@@ -42,6 +43,8 @@ function result(verdict: 'pass' | 'fail', over: Partial<DrillResult> = {}): Dril
       { severity: 'P3', code: 'VELERO_REWRITES_METADATA', message: 'm', fix: 'f' },
       { severity: 'P3', code: 'VELERO_GC_BLOCKED_BY_LOCK', message: 'm', fix: 'f' },
     ],
+    actionItems: [],
+    interruptions: [],
     protection: {},
     drill: { goals: [], leader: '', observers: [], discovery: '', cause: '' },
     notes: [],

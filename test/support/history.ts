@@ -1,10 +1,11 @@
-import type { HistoryRecord } from '../../src/history/record.js';
+import type { HistoryRecord, RunMode } from '../../src/history/record.js';
 
 /** A history record of scenario `scenario`, run i, started on 2026-11-(1+i) 02:00 UTC. */
-export function rec(scenario: string, i: number, rto: number | null, verdict: 'pass' | 'fail' = 'pass'): HistoryRecord {
+export function rec(scenario: string, i: number, rto: number | null, verdict: 'pass' | 'fail' = 'pass', mode: RunMode = 'run'): HistoryRecord {
   return {
     v: 1,
     scenario,
+    mode,
     runId: `r${i}`,
     startedAt: new Date(Date.UTC(2026, 10, 1 + i, 2)).toISOString(),
     verdict,

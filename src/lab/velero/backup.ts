@@ -7,23 +7,10 @@ import { NEVER_BACKED_UP, isVeleroOwn, matchesFilter, resourceAliases } from './
 import { addResult, backupKeys, countResults, emptyResults, groupResource } from './layout.js';
 import { tarGz } from './tar.js';
 import { k8sTime } from '../../time/k8s-time.js';
+import { parseGoDuration } from '../../time/go-duration.js';
 
 const BACKUP = { apiVersion: 'velero.io/v1', kind: 'Backup' } as const;
 const ts = k8sTime;
-
-/** Velero's duration strings: "720h0m0s", "24h", "90m". */
-export function parseGoDuration(s: string | undefined, fallbackMs: number): number {
-  if (!s) return fallbackMs;
-  let ms = 0;
-  const re = /(\d+(?:\.\d+)?)(h|ms|m|s)/g;
-  let matched = false;
-  for (const m of s.matchAll(re)) {
-    matched = true;
-    const n = Number(m[1]);
-    ms += m[2] === 'h' ? n * 3600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
-  }
-  return matched ? ms : fallbackMs;
-}
 
 export interface BackupContext {
   kube: KubeApi;

@@ -10,17 +10,27 @@ import { scheduledBackupName } from './cron.js';
 import { ALLOWED_TOP_LEVEL, backupDir, backupKeys, restoreKeys } from './layout.js';
 import { runRestore } from './restore.js';
 import { k8sTime } from '../../time/k8s-time.js';
+import { parseGoDuration } from '../../time/go-duration.js';
 
 const V = (kind: string): TypeRef => ({ apiVersion: 'velero.io/v1', kind });
 const KINDS = ['BackupStorageLocation', 'Backup', 'Restore', 'Schedule', 'DownloadRequest', 'DeleteBackupRequest'] as const;
 const ts = k8sTime;
+/** The Deployment `velero install` creates for the server (pkg/install/deployment.go). */
+export const SERVER_DEPLOYMENT = 'velero';
 const TERMINAL_BACKUP = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation', 'Deleting']);
 
 export interface VeleroOptions {
   namespace?: string;
-  /** How often BSLs are validated and synced (Velero: 1 minute; the lab is quicker). */
+  /** How often a BSL without its own spec.validationFrequency is validated (Velero's server flag: 1 minute). */
   validationMs?: number;
+  /** How often BSLs are synced (Velero: 1 minute; the lab is quicker). */
   syncMs?: number;
+  /**
+   * 'deployment' (default): this stand-in works only while the Velero server Deployment (velero/velero)
+   * has a ready replica, as the real server only runs in its pod; scaled to 0, nothing is processed and
+   * no BSL is validated. 'none': always work (tests of the controller without a cluster to run pods).
+   */
+  gate?: 'deployment' | 'none';
   now?: () => Date;
   restoreItemDelayMs?: number;
   /** Builds the object store for a BSL; defaults to its S3 settings and credentials Secret. */
@@ -42,6 +52,9 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
   const now = opts.now ?? (() => new Date());
   const storeFor = opts.storeFor ?? (async (k: KubeApi, bsl: KubeObject) => new AwsObjectStore((await settingsFromCluster(k, ns, bsl.metadata?.name ?? '')).settings));
   const inf = Object.fromEntries(KINDS.map((k) => [k, new Informer(V(k))])) as Record<(typeof KINDS)[number], Informer>;
+  const deployments = new Informer({ apiVersion: 'apps/v1', kind: 'Deployment' });
+  // the server runs in the pod of its Deployment (pkg/install/deployment.go): no ready replica, no Velero
+  const serverUp = (): boolean => opts.gate === 'none' || Number(deployments.get(ns, SERVER_DEPLOYMENT)?.status?.readyReplicas ?? 0) > 0;
   const abort = new AbortController();
   const errors: string[] = [];
   const note = (m: string): void => {
@@ -69,12 +82,25 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
 
   let dirty = true;
   let running: Promise<void> | undefined;
-  let lastValidation = 0;
   let lastSync = 0;
+  const validatedSpec = new Map<string, string>();
+  /**
+   * Due when never validated, when its spec changed, or when its validation frequency has passed since
+   * lastValidationTime (0 switches periodic validation off), as Velero's IsReadyToValidate decides
+   * (internal/storage/storagelocation.go).
+   */
+  const dueForValidation = (bsl: KubeObject): boolean => {
+    const last = bsl.status?.lastValidationTime as string | undefined;
+    if (!last || validatedSpec.get(bsl.metadata?.name ?? '') !== JSON.stringify(bsl.spec)) return true;
+    const freq = parseGoDuration(bsl.spec?.validationFrequency as string | undefined, opts.validationMs ?? 60_000);
+    return freq > 0 && now().getTime() >= Date.parse(last) + freq;
+  };
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const validate = async (): Promise<void> => {
     for (const bsl of inf.BackupStorageLocation.list(ns)) {
+      if (!dueForValidation(bsl)) continue;
+      validatedSpec.set(bsl.metadata?.name ?? '', JSON.stringify(bsl.spec));
       let phase = 'Available';
       let message: string | undefined;
       try {
@@ -96,9 +122,9 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
         phase = 'Unavailable';
         message = `BackupStorageLocation "${bsl.metadata?.name}" is unavailable: ${(e as Error).message}`;
       }
-      if (bsl.status?.phase !== phase || bsl.status?.message !== message) {
-        await kube.patchStatus({ ...V('BackupStorageLocation'), namespace: ns, name: bsl.metadata?.name ?? '' }, { phase, message: message ?? null, lastValidationTime: ts(now()) });
-      }
+      // Velero writes lastValidationTime on every validation, whether or not anything changed
+      const patched = await kube.patchStatus({ ...V('BackupStorageLocation'), namespace: ns, name: bsl.metadata?.name ?? '' }, { phase, message: message ?? null, lastValidationTime: ts(now()) });
+      inf.BackupStorageLocation.remember(patched);
     }
   };
 
@@ -288,11 +314,9 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
           if (!abort.signal.aborted) note(`${what}: ${(e as Error).message}`);
         }
       };
+      if (!serverUp()) break; // the server is not running: nothing happens until its pod is back
       const t = Date.now();
-      if (t - lastValidation >= (opts.validationMs ?? 2000)) {
-        lastValidation = t;
-        await step('validate', validate);
-      }
+      await step('validate', validate);
       if (t - lastSync >= (opts.syncMs ?? 2000)) {
         lastSync = t;
         await step('sync', sync);
@@ -305,16 +329,16 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       // more work may be queued behind the one item just processed
       if (inf.Backup.list(ns).some((b) => !TERMINAL_BACKUP.has(String(b.status?.phase ?? '')) && !['InProgress', 'Finalizing'].includes(String(b.status?.phase)))) dirty = true;
     }
-    running = undefined;
   };
   const kick = (): void => {
     dirty = true;
-    if (!running && !abort.signal.aborted) running = reconcile();
+    // cleared when the loop ends, even when it ends before its first await (the server is down)
+    if (!running && !abort.signal.aborted) running = reconcile().finally(() => (running = undefined));
   };
-  await Promise.all(KINDS.map((k) => inf[k].start(kube, kick, abort.signal)));
+  await Promise.all([...KINDS.map((k) => inf[k].start(kube, kick, abort.signal)), ...(opts.gate === 'none' ? [] : [deployments.start(kube, kick, abort.signal)])]);
   const tick = (): void => {
     kick();
-    timer = setTimeout(tick, Math.min(opts.validationMs ?? 2000, opts.syncMs ?? 2000, 1000));
+    timer = setTimeout(tick, Math.min(opts.validationMs ?? 1000, opts.syncMs ?? 2000, 1000));
   };
   tick();
   return {

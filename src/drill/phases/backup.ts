@@ -1,0 +1,44 @@
+import { DrillError, ExitCode } from '../../errors.js';
+import { readBackupContents } from '../../velero/contents.js';
+import { BACKUP_TERMINAL, V, waitForPhase } from '../../velero/velero.js';
+import type { DrillContext, PhaseOutcome } from '../context.js';
+import { scopeGap } from './baseline.js';
+import { backupInfo, checkCoverage, targetContents } from './preflight.js';
+
+/**
+ * Backup (`backup.take: true`): a fresh Backup of the targets, waited for until terminal. It must end
+ * Completed (or PartiallyFailed when the scenario allows it) and, read back from the bucket, hold
+ * every target namespace; what it does not hold of the baseline is the scope gap. Exit 4 otherwise:
+ * nothing has been injected yet.
+ */
+export async function takeBackup(ctx: DrillContext): Promise<PhaseOutcome> {
+  const { deps, s, state } = ctx;
+  const { kube, clock, journal, signal } = deps;
+  const spec = s.spec;
+  const ns = spec.backup.veleroNamespace;
+  const name = state.takenBackup ?? `${s.metadata.name}-${state.runId}`;
+  if (!state.takenBackup) {
+    journal.append('backup-created', { name }, clock.now());
+    state.takenBackup = name;
+  }
+  // created before a crash: waited on, not created again
+  if (!(await kube.get({ ...V('Backup'), namespace: ns, name }))) {
+    await kube.create({ ...V('Backup'), metadata: { name, namespace: ns, labels: { 'kdrill.dev/run-id': state.runId, 'kdrill.dev/scenario': s.metadata.name } }, spec: { includedNamespaces: spec.target.namespaces, storageLocation: spec.backup.storageLocation, ttl: '720h0m0s' } });
+  }
+  const r = await waitForPhase(kube, 'Backup', ns, name, BACKUP_TERMINAL, { timeoutMs: spec.backup.timeout * 1000, clock, signal });
+  const info = backupInfo(r.object);
+  if (info.phase !== 'Completed' && !(info.phase === 'PartiallyFailed' && spec.backup.allowPartiallyFailed)) {
+    const why = r.object.status?.failureReason ?? (r.object.status?.validationErrors as string[] | undefined)?.join('; ') ?? (r.object.status?.errors ? `${r.object.status.errors} item error(s)` : '');
+    throw new DrillError('BACKUP_FAILED', `the drill's backup ${name} ended ${info.phase}${why ? `: ${why}` : ''}`, ExitCode.Precondition, { hint: `nothing was injected; see velero backup describe ${name} --details and velero backup logs ${name}` });
+  }
+  const bucket = await deps.storeFor(kube, ns, spec.backup.storageLocation);
+  const contents = await readBackupContents({ kube, veleroNamespace: ns, store: bucket, download: { clock, signal, fetch: deps.fetchUrl } }, name);
+  checkCoverage(contents, spec.target.namespaces);
+  const mine = targetContents(contents, spec.target.namespaces);
+  const gap = state.baseline ? scopeGap(state.baseline.inventory, mine) : [];
+  state.preflight!.backup = info;
+  state.preflight!.contents = mine;
+  if (state.baseline) state.baseline.scopeGap = gap;
+  journal.append('backup-done', { backup: info, contents: mine, scopeGap: gap }, clock.now());
+  return { ok: gap.length === 0, detail: `${name} ${info.phase}, holds ${mine.items.length} object(s)${gap.length ? `; ${gap.length} live object(s) not in it` : ''}` };
+}

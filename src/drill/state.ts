@@ -76,23 +76,26 @@ function openPhase(entries: JournalEntry[], upTo: number): Phase | undefined {
 }
 
 /**
- * Each time kdrill stopped before the run ended and was resumed: from its last record (an
- * `interrupted` record when it saw the signal, else whatever it wrote last before it died) to the
- * `resumed` record that took over.
+ * Each time kdrill stopped before the run ended and was resumed: from the `interrupted` record when
+ * it saw a signal (it then only reverted and wrote its reports), else from whatever it wrote last
+ * before it died, to the `resumed` record that took over.
  */
 export function interruptionsOf(entries: JournalEntry[]): Interruption[] {
   const out: Interruption[] = [];
+  let since = 0; // where the current stretch of running began
   entries.forEach((e, i) => {
     if (e.event !== 'resumed' || i === 0) return;
-    const last = entries[i - 1]!;
-    const killedAt = last.at;
+    const stretch = entries.slice(since, i);
+    const signal = stretch.findLast((x) => x.event === 'interrupted');
+    const stop = signal ?? entries[i - 1]!;
     out.push({
-      phase: (last.event === 'interrupted' ? (last.phase as Phase | undefined) : undefined) ?? openPhase(entries, i),
-      killedAt,
+      phase: (signal?.phase as Phase | undefined) ?? openPhase(entries, i),
+      killedAt: stop.at,
       resumedAt: e.at,
-      downSeconds: Math.max(0, Math.round(Date.parse(e.at) - Date.parse(killedAt)) / 1000),
-      how: last.event === 'interrupted' ? 'signal' : 'killed',
+      downSeconds: Math.max(0, Math.round(Date.parse(e.at) - Date.parse(stop.at)) / 1000),
+      how: signal ? 'signal' : 'killed',
     });
+    since = i;
   });
   return out;
 }

@@ -157,6 +157,14 @@ export const scenarioSchema = z.strictObject({
       })
       .optional()
       .meta({ description: 'How `kdrill run --lab` builds its ephemeral lab' }),
+  }).superRefine((spec, ctx) => {
+    // a namespace the disaster hits but the drill does not target would be neither restored nor verified
+    spec.disaster.forEach((d, i) => {
+      const hit = d.type === 'delete-namespace' ? d.namespaces : d.type === 'delete-workload' || d.type === 'delete-pvc' ? [d.namespace] : [];
+      for (const n of hit) {
+        if (!spec.target.namespaces.includes(n)) ctx.addIssue({ code: 'custom', path: ['disaster', i, d.type === 'delete-namespace' ? 'namespaces' : 'namespace'], message: `namespace "${n}" is not in target.namespaces: the drill would destroy it and never restore or verify it` });
+      }
+    });
   }),
 });
 

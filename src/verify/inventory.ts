@@ -33,9 +33,10 @@ const SKIP_KINDS = new Set(['/Pod', '/Event', 'events.k8s.io/Event', '/Endpoints
 // assigned by the server or a provisioner: a restored claim may well get a new volume
 const VOLATILE_SPEC = ['clusterIP', 'clusterIPs', 'healthCheckNodePort', 'volumeName'];
 // what the cluster itself keeps per namespace: the token controller (before 1.24) lists a ServiceAccount's
-// token Secrets, whose names are random, and every cluster publishes its own CA as kube-root-ca.crt
+// token Secrets, whose names are random; every namespace gets its `default` ServiceAccount and the
+// cluster's own CA as kube-root-ca.crt from kube-controller-manager, restore or not
 const VOLATILE_TOP: Record<string, string[]> = { ServiceAccount: ['secrets'] };
-const CLUSTER_MANAGED = new Set(['/ConfigMap kube-root-ca.crt']);
+const CLUSTER_MANAGED = new Set(['/ConfigMap kube-root-ca.crt', '/ServiceAccount default']);
 
 /**
  * Labels and annotations that the API server, controllers or Velero write on their own, so a

@@ -135,6 +135,14 @@ describe('kdrill run --lab: drills end to end', () => {
     const res = await readJson(join(out, 'result.json'));
     expect(res.verdict).toBe('pass');
     expect(res.restores.map((x) => x.phase)).toEqual(['Completed', 'Completed']);
+    // the interruption is evidence: when kdrill died, when it came back, and how much of the RTO that was
+    expect(res.interruptions).toEqual([{ phase: 'recover', killedAt: expect.any(String), resumedAt: expect.any(String), downSeconds: expect.any(Number), how: 'killed' }]);
+    expect(res.interruptions[0]!.downSeconds).toBeGreaterThan(0);
+    expect(res.objectives.rto.kdrillDowntimeSeconds).toBe(res.interruptions[0]!.downSeconds);
+    expect(res.objectives.rto.detail).toMatch(/of which kdrill was not running for/);
+    expect(r.stderr).toMatch(/resuming run \w+ of namespace-loss .*: it was killed during recover at .*s ago/);
+    expect(res.timeline.filter((t) => t.interrupted).map((t) => t.phase)).toEqual(['recover']);
+    expect(await readFile(join(out, 'retrospective.md'), 'utf8')).toMatch(/\| ⏸ kdrill not running \(in recover\) \|.*\| killed, then resumed \|/);
     const events = (await readFile(journal, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { event: string; name?: string });
     expect(events.some((e) => e.event === 'resumed')).toBe(true);
     const created = events.filter((e) => e.event === 'restore-creating').map((e) => e.name);
@@ -156,7 +164,9 @@ describe('kdrill run --lab: drills end to end', () => {
     expect((await readJson(join(out, 'result.json'))).exitCode).toBe(130);
     const r = await kdrill(['resume', out], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect((await readJson(join(out, 'result.json'))).verdict).toBe('pass');
+    const res = await readJson(join(out, 'result.json'));
+    expect(res.verdict).toBe('pass');
+    expect(res.interruptions).toMatchObject([{ phase: 'recover', how: 'signal' }]);
   });
 
   it('takes a fresh backup and checks a sentinel kept by a user command', async () => {

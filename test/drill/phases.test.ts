@@ -12,6 +12,7 @@ import type { RunDeps } from '../../src/drill/context.js';
 import { isDrillError } from '../../src/errors.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { DrillWorld, NS } from '../support/drill-world.js';
+import { FakeObjectStore } from '../support/fakes/fake-object-store.js';
 
 const V = (kind: string) => ({ apiVersion: 'velero.io/v1', kind });
 
@@ -306,5 +307,51 @@ describe('runDrill: the sequence, the journal and the cleanup stack', () => {
     const run = await runDrill(w.deps(), s, state);
     expect(run.error).toMatch(/Restore velero\/shop-loss-abcd1234-1 did not finish within 1s/);
     expect(state.timeline.map((t) => [t.phase, t.ok])).toEqual([['preflight', true], ['baseline', true], ['inject', true], ['recover', false]]);
+  });
+});
+
+describe('the must-not-pass cases that a unit test can hold: none passes', () => {
+  const run = async (w: DrillWorld, s: Scenario) => {
+    const state = w.state();
+    const r = await runDrill(w.deps(), s, state);
+    return buildResult(s, state, { context: 'drill-a', recoveryContext: 'drill-a', endedAt: w.clock.now(), ...r });
+  };
+  const cases: [string, (w: DrillWorld) => Promise<Scenario> | Scenario, string][] = [
+    ['an http probe with the wrong body', (w) => {
+      w.kube.onProxyGet = async () => ({ status: 200, body: 'starting up' });
+      return w.scenario({ verify: [{ type: 'http', service: { namespace: NS, name: 'web', port: 80, path: '/healthz' }, bodyRegex: '^ok$', timeout: '3s' }] });
+    }, 'VERIFY_HTTP'],
+    ['a sentinel mismatch', async (w) => {
+      await w.kube.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: NS, name: 'kdrill-sentinel' }, { data: { runId: 'after-the-backup' } });
+      return w.scenario({ disaster: [{ type: 'delete-workload', namespace: NS, selector: 'app=web' }], verify: [{ type: 'sentinel' }] });
+    }, 'VERIFY_SENTINEL'],
+    ['an RTO breached', (w) => {
+      w.restoreSeconds = 1900; // two restores of 31m40s against a 1h RTO
+      return w.scenario();
+    }, 'RTO_BREACHED'],
+    ['an RPO breached at the start', (w) => w.scenario({ objectives: { rto: '1h', rpo: '30m', retention: '7d' } }), 'RPO_BREACHED_AT_START'],
+  ];
+  for (const [what, setup, code] of cases) {
+    it(what, async () => {
+      const w = new DrillWorld();
+      await w.backup('nightly-1');
+      const res = await run(w, await setup(w));
+      expect(res.verdict).toBe('fail');
+      expect(res.exitCode).toBe(3);
+      expect(res.findings.map((f) => f.code)).toContain(code);
+    });
+  }
+
+  it('Object Lock not enforced', async () => {
+    const w = new DrillWorld();
+    await w.backup('nightly-1');
+    const unlocked = new FakeObjectStore({ objectLock: false, versioning: true });
+    for await (const o of w.store.list('')) await unlocked.put(o.key, (await w.store.get(o.key))!);
+    const s = w.scenario();
+    const state = w.state();
+    const r = await runDrill(w.deps({ storeFor: async () => ({ store: unlocked, prefix: '' }) }), s, state);
+    const res = buildResult(s, state, { context: 'drill-a', recoveryContext: 'drill-a', endedAt: w.clock.now(), ...r });
+    expect(res.verdict).toBe('fail');
+    expect(res.findings.filter((f) => f.severity === 'P1').map((f) => f.code)).toContain('BUCKET_NO_OBJECT_LOCK');
   });
 });

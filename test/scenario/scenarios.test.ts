@@ -45,6 +45,7 @@ const BROKEN: [string, string, number, RegExp][] = [
   ['from latest without schedule', GOOD.replace('{from: latest, schedule: nightly}', '{from: latest}'), 8, /needs the `schedule`/],
   ['no disaster', GOOD.replace('  disaster:\n    - type: delete-namespace\n      namespaces: [thanos]\n', '  disaster: []\n'), 9, /disaster/],
   ['no verify', GOOD.replace('  verify:\n    - type: workloads-ready\n', '  verify: []\n'), 12, /verify/],
+  ['a disaster outside the targets', GOOD.replace('type: delete-namespace\n      namespaces: [thanos]', 'type: delete-namespace\n      namespaces: [thanos, monitoring]'), 11, /namespace "monitoring" is not in target.namespaces: the drill would destroy it and never restore/],
   ['goals not a list', GOOD.replace('goals: [g]', 'goals: g'), 6, /goals/],
   ['http status as text', GOOD.replace('    - type: workloads-ready', '    - type: http\n      url: http://x/\n      expectStatus: ok'), 15, /expectStatus/],
   ['recovery mode unknown', GOOD.replace('  verify:', '  recovery: {mode: magic}\n  verify:'), 12, /"magic" is not allowed[\s\S]*velero/],

@@ -4,6 +4,7 @@ import type { KubeObject } from '../../kube/types.js';
 import { Informer } from './informer.js';
 
 export const KINDS = {
+  namespace: { apiVersion: 'v1', kind: 'Namespace' },
   node: { apiVersion: 'v1', kind: 'Node' },
   pod: { apiVersion: 'v1', kind: 'Pod' },
   pvc: { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },

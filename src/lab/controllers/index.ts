@@ -5,6 +5,7 @@ import { DEFAULT_LAYOUT, ensureNodes, type NodeLayout } from './nodes.js';
 import { PodNetwork, podIpAt, podNetworkIsLocal } from './pod-network.js';
 import { schedule } from './scheduler.js';
 import { reconcileVolumes } from './volumes.js';
+import { reconcileNamespaces } from './namespaces.js';
 import { reconcileWorkloads } from './workloads.js';
 
 export interface ControllerOptions {
@@ -57,6 +58,9 @@ export async function startControllers(kube: KubeApi, opts: ControllerOptions = 
     return ips.get(uid)!;
   };
 
+  const namespacesDone = new Set<string>();
+  // the lab's API server has no TLS of its own: the CA it publishes stands for the one a cluster would have
+  const caPem = '-----BEGIN CERTIFICATE-----\nkdrill-lab-cluster-ca\n-----END CERTIFICATE-----\n';
   let dirty = true;
   let running: Promise<void> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -66,6 +70,7 @@ export async function startControllers(kube: KubeApi, opts: ControllerOptions = 
     while (dirty && !abort.signal.aborted) {
       dirty = false;
       try {
+        if (workloads) await reconcileNamespaces(ctx, namespacesDone, caPem);
         if (workloads) await reconcileWorkloads(ctx);
         await reconcileVolumes(ctx, layout.zones, turn);
         await schedule(ctx);

@@ -6,6 +6,7 @@ import type { KubeObject, LabelSelector } from '../../kube/types.js';
 import { NEVER_BACKED_UP, isVeleroOwn, matchesFilter, resourceAliases } from './filters.js';
 import { addResult, backupKeys, countResults, emptyResults, groupResource } from './layout.js';
 import { tarGz } from './tar.js';
+import { FAULTS_CONFIGMAP, type LabFaults } from './faults.js';
 import { k8sTime } from '../../time/k8s-time.js';
 import { parseGoDuration } from '../../time/go-duration.js';
 
@@ -17,6 +18,7 @@ export interface BackupContext {
   store: ObjectStore;
   prefix: string;
   now: () => Date;
+  faults?: LabFaults;
 }
 
 interface Collected {
@@ -41,7 +43,7 @@ export async function runBackup(ctx: BackupContext, backup: KubeObject): Promise
   await ctx.kube.patchStatus(ref, { ...base, phase: 'InProgress' });
   let collected: Collected;
   try {
-    collected = await collect(ctx.kube, backup.spec ?? {});
+    collected = await collect(ctx.kube, backup.spec ?? {}, ctx.faults?.backupItemErrors ?? new Set());
   } catch (e) {
     await ctx.kube.patchStatus(ref, { ...base, phase: 'Failed', failureReason: `error collecting resources: ${(e as Error).message}`, completionTimestamp: ts(ctx.now()) });
     return;
@@ -88,7 +90,7 @@ interface BackupSpecFilters {
   labelSelector?: LabelSelector;
 }
 
-async function collect(kube: KubeApi, spec: BackupSpecFilters): Promise<Collected> {
+async function collect(kube: KubeApi, spec: BackupSpecFilters, failing: Set<string>): Promise<Collected> {
   const out: Collected = { entries: [], resourceList: {}, errors: emptyResults(), items: 0, log: [] };
   const served = (await kube.resources()).filter((r) => !NEVER_BACKED_UP.has(groupResource(r.group, r.resource)) && !isVeleroOwn(r));
   const selected = served.filter((r) => matchesFilter(groupResource(r.group, r.resource), spec.includedResources, spec.excludedResources, resourceAliases(r)));
@@ -104,6 +106,10 @@ async function collect(kube: KubeApi, spec: BackupSpecFilters): Promise<Collecte
     const gr = groupResource(r.group, r.resource);
     const ns = o.metadata?.namespace;
     const name = o.metadata?.name ?? '';
+    if (failing.has(gr)) {
+      addResult(out.errors, ns, `error backing up item ${gr}/${ns ? `${ns}/` : ''}${name}: kdrill lab fault: ${gr} are set to fail (ConfigMap ${FAULTS_CONFIGMAP})`);
+      return;
+    }
     const rel = ns ? `namespaces/${ns}/${name}.json` : `cluster/${name}.json`;
     const json = JSON.stringify({ apiVersion: r.apiVersion, kind: r.kind, ...o });
     const version = r.apiVersion.split('/').pop()!;

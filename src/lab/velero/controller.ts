@@ -9,6 +9,7 @@ import { nextRun } from '../../time/cron.js';
 import { scheduledBackupName } from './cron.js';
 import { ALLOWED_TOP_LEVEL, backupDir, backupKeys, restoreKeys } from './layout.js';
 import { runRestore } from './restore.js';
+import { readFaults } from './faults.js';
 import { k8sTime } from '../../time/k8s-time.js';
 import { parseGoDuration } from '../../time/go-duration.js';
 
@@ -199,7 +200,7 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       if (!b.metadata?.labels?.['velero.io/storage-location']) {
         await kube.patch(ref, { metadata: { labels: { 'velero.io/storage-location': bsl!.metadata?.name } }, spec: { storageLocation: bsl!.metadata?.name } });
       }
-      await runBackup({ kube, store: await store(bsl!), prefix: prefixOf(bsl!), now }, { ...b, spec: { ...b.spec, storageLocation: bsl!.metadata?.name } });
+      await runBackup({ kube, store: await store(bsl!), prefix: prefixOf(bsl!), now, faults: await readFaults(kube, ns) }, { ...b, spec: { ...b.spec, storageLocation: bsl!.metadata?.name } });
       return; // one at a time; the next reconcile takes the next
     }
   };
@@ -228,7 +229,7 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
         continue;
       }
       if (!r.spec?.backupName) await kube.patch(ref, { spec: { backupName } });
-      await runRestore({ kube, store: await store(bsl!), prefix: prefixOf(bsl!), now, itemDelayMs: opts.restoreItemDelayMs }, r, backup!);
+      await runRestore({ kube, store: await store(bsl!), prefix: prefixOf(bsl!), now, itemDelayMs: opts.restoreItemDelayMs, faults: await readFaults(kube, ns) }, r, backup!);
       return;
     }
   };

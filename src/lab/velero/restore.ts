@@ -7,6 +7,7 @@ import type { KubeObject, LabelSelector } from '../../kube/types.js';
 import { matchesFilter } from './filters.js';
 import { addResult, backupKeys, countResults, emptyResults, restoreKeys, restoreOrder } from './layout.js';
 import { TarError, untarGz } from './tar.js';
+import type { LabFaults } from './faults.js';
 import { k8sTime } from '../../time/k8s-time.js';
 
 const RESTORE = { apiVersion: 'velero.io/v1', kind: 'Restore' } as const;
@@ -19,6 +20,7 @@ export interface RestoreContext {
   store: ObjectStore;
   prefix: string;
   now: () => Date;
+  faults?: LabFaults;
 }
 
 interface Item {
@@ -146,7 +148,7 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
   const nErr = countResults(errors);
   const nWarn = countResults(warnings);
   try {
-    await ctx.store.put(keys.results, gzipSync(JSON.stringify({ warnings, errors })));
+    if (!ctx.faults?.restoreResultsMissing) await ctx.store.put(keys.results, gzipSync(JSON.stringify({ warnings, errors })));
     await ctx.store.put(keys.resourceList, gzipSync(JSON.stringify(resourceList)));
     await ctx.store.put(keys.logs, gzipSync(`level=info msg="restore completed" restore=${name} items=${restored}\n`));
   } catch (e) {

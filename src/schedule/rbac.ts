@@ -50,6 +50,8 @@ export function drillPermissions(s: Scenario, opts: { bslSecret: string }): Dril
   ];
   const velero: Grant[] = [
     { rule: { apiGroups: ['velero.io'], resources: ['backupstoragelocations', 'schedules'], verbs: ['get', 'list'] }, why: 'preflight: Velero is there and the BSL is Available' },
+    { rule: { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] }, why: 'preflight: the Velero server Deployment has a ready replica' },
+    { rule: { apiGroups: ['velero.io'], resources: ['downloadrequests'], verbs: ['create', 'get', 'list', 'watch'] }, why: "what a backup holds and a restore's results, through Velero, when the bucket cannot be read from here" },
     { rule: { apiGroups: ['velero.io'], resources: ['backups'], verbs: spec.backup.take ? ['create', 'get', 'list', 'watch'] : ['get', 'list', 'watch'] }, why: spec.backup.take ? 'choose the backup, and take a fresh one (backup.take)' : 'choose the backup' },
     { rule: { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'get', 'list', 'watch'] }, why: 'one Restore per phase, waited on by watch; no stale Restore of the same name' },
     { rule: { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [opts.bslSecret] }, why: "the BSL's S3 credentials: audit the backups and read restore results" },

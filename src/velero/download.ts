@@ -29,20 +29,17 @@ export interface DownloadOptions {
  * A file of Velero's, fetched the way the velero CLI does when it cannot read the bucket itself
  * (no credentials here, IRSA, another provider): a DownloadRequest, whose pre-signed URL Velero
  * fills in. Resolves with the content (gunzipped, except BackupContents), or undefined when Velero
- * processed the request without a URL or the URL finds nothing. The request is removed afterwards.
+ * processed the request without a URL or the URL finds nothing. As with the CLI, the request is left
+ * to Velero, which deletes it when it expires (10 minutes): kdrill needs no right to delete them.
  */
 export async function viaDownloadRequest(kube: KubeApi, namespace: string, target: { kind: DownloadKind; name: string }, o: DownloadOptions): Promise<Buffer | undefined> {
   const name = `${target.name.slice(0, 200)}-${randomBytes(4).toString('hex')}`;
   const ref = { ...V('DownloadRequest'), namespace, name };
   await kube.create({ ...ref, metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } }, spec: { target } });
-  try {
-    const done = await waitForPhase(kube, 'DownloadRequest', namespace, name, new Set(['Processed']), { timeoutMs: o.timeoutMs ?? 30_000, clock: o.clock, signal: o.signal });
-    const url = done.object.status?.downloadURL as string | undefined;
-    if (!url) return undefined;
-    const body = await (o.fetch ?? fetchUrl)(url, o.signal);
-    if (body === undefined) return undefined;
-    return target.kind === 'BackupContents' ? body : gunzipSync(body);
-  } finally {
-    await kube.delete(ref).catch(() => undefined);
-  }
+  const done = await waitForPhase(kube, 'DownloadRequest', namespace, name, new Set(['Processed']), { timeoutMs: o.timeoutMs ?? 30_000, clock: o.clock, signal: o.signal });
+  const url = done.object.status?.downloadURL as string | undefined;
+  if (!url) return undefined;
+  const body = await (o.fetch ?? fetchUrl)(url, o.signal);
+  if (body === undefined) return undefined;
+  return target.kind === 'BackupContents' ? body : gunzipSync(body);
 }

@@ -35,6 +35,8 @@ describe('kdrill schedule: least-privilege RBAC', () => {
     ]);
     expect(lines(p.velero)).toEqual([
       'velero.io/backupstoragelocations,schedules get,list',
+      'apps/deployments get,list',
+      'velero.io/downloadrequests create,get,list,watch',
       'velero.io/backups get,list,watch',
       'velero.io/restores create,get,list,watch',
       'core/secrets get [cloud-credentials]',

@@ -82,9 +82,9 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
     const c2 = ctx(w2, w2.scenario(), { fetchUrl: async () => w2.store.failGet ? (w2.store.failGet = undefined, w2.store.get('backups/nightly-1/nightly-1-resource-list.json.gz')) : undefined });
     await preflight(c2);
     expect(c2.state.preflight!.contents).toMatchObject({ source: 'download-request', namespaces: [NS] });
-    // kdrill's only writes: the DownloadRequest, and its removal (the fake Velero answered it in between)
+    // kdrill's only write: the DownloadRequest (the fake Velero answered it); Velero removes it when it expires
     const dr = w2.kube.calls.find((x) => x.verb === 'create')!.name;
-    expect(w2.writes()).toEqual([`create DownloadRequest velero/${dr}`, `patchStatus DownloadRequest velero/${dr}`, `delete DownloadRequest velero/${dr}`]);
+    expect(w2.writes()).toEqual([`create DownloadRequest velero/${dr}`, `patchStatus DownloadRequest velero/${dr}`]);
   });
 
   it('refuses a context that is not allow-listed, and a recovery cluster that already holds the target', async () => {

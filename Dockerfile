@@ -5,10 +5,12 @@
 FROM node:20-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json ./
+COPY packages/lab/package.json packages/lab/package.json
 COPY scripts/build.mjs scripts/build.mjs
 # no lifecycle scripts: `prepare` would build before the sources are copied
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src src
+COPY packages/lab/src packages/lab/src
 RUN node scripts/build.mjs
 
 # esbuild bundles every dependency into dist/: the runtime image needs no node_modules

@@ -26,8 +26,24 @@ export default tseslint.config(
     },
   },
   {
+    // the core never imports the lab: the CLI loads it lazily (await import) for --lab and `lab …`
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)packages/lab(/|$)', message: 'the core never imports the lab; the CLI loads it lazily (src/cli/lab-launcher.ts)' }] }] },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)packages/lab(/|$)', allowTypeImports: true, message: 'load the lab lazily: await import(…) inside the handler' }] }] },
+  },
+  {
+    // the lab reaches kdrill's core through one seam, packages/lab/src/core.ts
+    files: ['packages/lab/src/**/*.ts'],
+    ignores: ['packages/lab/src/core.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+src/', message: "import kdrill's core through packages/lab/src/core.ts" }] }] },
+  },
+  {
     // tests read raw JSON off the wire
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'packages/*/test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

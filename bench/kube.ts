@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { connectKube } from '../src/kube/client-node.js';
 import type { KubeApi } from '../src/kube/kube-api.js';
-import { LabApiServer } from '../src/lab/apiserver/server.js';
-import { labKubeconfig } from '../src/lab/kubeconfig.js';
+import { LabApiServer } from '../packages/lab/src/apiserver/server.js';
+import { labKubeconfig } from '../packages/lab/src/kubeconfig.js';
 import { fmt, percentile, report } from './stats.js';
 
 /** Write → watch callback latency through the real client-node adapter. */

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLab } from '../src/lab/lab.js';
+import { startLab } from '../packages/lab/src/lab.js';
 import { fmt, percentile, report } from './stats.js';
 
 /** Time for the lab Velero to back up the seeded Thanos namespace, Backup created → Completed. */

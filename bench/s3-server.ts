@@ -1,5 +1,5 @@
 import { createServer, request } from 'node:http';
-import { LabS3Server } from '../src/lab/s3/server.js';
+import { LabS3Server } from '../packages/lab/src/s3/server.js';
 
 // The embedded S3 in its own process for the benchmark, so server and client do not share one core.
 // BENCH_LATENCY_MS puts a delay in front of it, as the network between kdrill and a real store does.

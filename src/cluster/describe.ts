@@ -1,5 +1,5 @@
+import { ZONE_LABEL } from '../kube/types.js';
 import type { KubeApi } from '../kube/kube-api.js';
-import { ZONE_LABEL } from '../lab/controllers/nodes.js';
 
 export interface ClusterSummary {
   context: string;

@@ -1,6 +1,6 @@
 import { DrillError, ExitCode } from '../errors.js';
 import type { KubeApi } from '../kube/kube-api.js';
-import { setNodeReady } from '../lab/controllers/nodes.js';
+import { LAB_NODE_LABEL, setLabNodeReady } from './lab-nodes.js';
 import type { DisasterStep } from '../scenario/schema.js';
 import type { InjectContext, Injected, Revert } from './types.js';
 
@@ -31,7 +31,7 @@ async function stopNodes(ctx: InjectContext, nodes: string[], command?: string[]
   }
   const control = await ctx.nodeControl();
   if (control === 'lab') {
-    for (const n of nodes) await setNodeReady(ctx.kube, n, false);
+    for (const n of nodes) await setLabNodeReady(ctx.kube, n, false);
     return { detail: `stopped ${nodes.join(', ')} (lab nodes go NotReady)`, revert: { kind: 'start-nodes', nodes, via: 'lab' } };
   }
   if (control === 'kind') {
@@ -135,7 +135,7 @@ export async function revert(ctx: InjectContext, r: Revert): Promise<string> {
     return `ran ${r.argv.join(' ')}`;
   }
   for (const n of r.nodes) {
-    if (r.via === 'lab') await setNodeReady(ctx.kube, n, true);
+    if (r.via === 'lab') await setLabNodeReady(ctx.kube, n, true);
     else {
       const argv = r.via === 'kind' ? ['docker', 'start', n] : (r.command ?? []).map((a) => a.replaceAll('{node}', n));
       const res = await ctx.exec.run(argv, { timeoutMs: 600_000 });
@@ -148,7 +148,7 @@ export async function revert(ctx: InjectContext, r: Revert): Promise<string> {
 /** Whether these nodes can be stopped here: lab nodes by label, kind by context name. */
 export async function nodeControlFor(kube: KubeApi): Promise<'lab' | 'kind' | 'none'> {
   if (kube.context.startsWith('kind-')) return 'kind';
-  const labNodes = (await kube.list({ apiVersion: 'v1', kind: 'Node' }, { labelSelector: 'kdrill.dev/lab-node=true' })).items;
+  const labNodes = (await kube.list({ apiVersion: 'v1', kind: 'Node' }, { labelSelector: `${LAB_NODE_LABEL}=true` })).items;
   return labNodes.length ? 'lab' : 'none';
 }
 

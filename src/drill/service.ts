@@ -7,7 +7,7 @@ import { DrillError, ExitCode, isDrillError } from '../errors.js';
 import { execaRunner } from '../exec/execa-runner.js';
 import { connectKube } from '../kube/client-node.js';
 import type { KubeApi } from '../kube/kube-api.js';
-import { labDown, labStatus, labUp } from '../lab/control.js';
+import type { LabLauncher } from './lab-port.js';
 import { requireScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -32,6 +32,8 @@ export interface RunOptions {
   allowContexts: string[];
   lab: boolean;
   keepLab: boolean;
+  /** Starts and stops the ephemeral lab of `--lab` (and of a resumed `--lab` run). */
+  labLauncher?: LabLauncher;
   out?: string;
   reporter: Reporter;
   /** argv that starts this CLI again, for the background lab. */
@@ -77,17 +79,18 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
     info.labDir = join(dir, 'lab');
     o.reporter.info(`starting an ephemeral lab in ${info.labDir}${s.spec.lab?.hardened ? ' (hardened)' : ''}${s.spec.lab?.clusters === 2 ? ' with a recovery cluster' : ''}`);
     const extra = ['--clusters', String(s.spec.lab?.clusters ?? 1), '--start-delay', '100', ...(s.spec.lab?.objectLock === false ? ['--no-object-lock'] : [])];
-    const st = await labUp({ dir: info.labDir, hardened: s.spec.lab?.hardened, self: o.self, extraArgs: extra });
+    if (!o.labLauncher) throw new DrillError('LAB_UNAVAILABLE', 'this build has no lab', ExitCode.Usage, { hint: 'run without --lab, against a cluster' });
+    const st = await o.labLauncher.up({ dir: info.labDir, hardened: s.spec.lab?.hardened, self: o.self, extraArgs: extra });
     info.kubeconfig = st.kubeconfig;
     info.context = 'kdrill-lab';
   }
   const mode: RunMode = o.runbook ? (o.runbook.ui ? 'guide' : 'guide --yes') : 'run';
   journal.append('run-started', { runId, scenario: s.metadata.name, mode, ...info, runbook: o.runbook?.file, interactive: !!o.runbook?.ui }, started);
-  return execute(s, newState(runId, started, mode), info, dir, journal, o.allowContexts, o.reporter, clock, o.runbook, o.self);
+  return execute({ s, state: newState(runId, started, mode), info, dir, journal, allow: o.allowContexts, reporter: o.reporter, clock, runbook: o.runbook, self: o.self, lab: o.labLauncher });
 }
 
 /** `kdrill resume <dir>`: continues a run from its journal. A Restore already created is waited on. */
-export async function resumeRun(dirArg: string, o: { allowContexts: string[]; reporter: Reporter; clock?: Clock; ui?: GuideUi; self?: string[] }): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+export async function resumeRun(dirArg: string, o: { allowContexts: string[]; reporter: Reporter; clock?: Clock; ui?: GuideUi; self?: string[]; labLauncher?: LabLauncher }): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
   const dir = resolve(dirArg);
   const journal = new Journal(dir);
   const state = stateFromJournal(journal);
@@ -96,7 +99,7 @@ export async function resumeRun(dirArg: string, o: { allowContexts: string[]; re
   const start = journal.read().find((e) => e.event === 'run-started')!;
   const info = start as unknown as RunInfo;
   const s = await requireScenario(info.scenarioFile);
-  if (info.labDir && !(await labStatus(info.labDir)).running) {
+  if (info.labDir && !(await o.labLauncher?.running(info.labDir))) {
     throw new DrillError('RESUME_LAB_GONE', `the lab of this run (${info.labDir}) is no longer running`, ExitCode.Precondition, { hint: 'a --lab run can be resumed while its lab lives; start a new drill' });
   }
   const now = (o.clock ?? systemClock).now();
@@ -115,10 +118,30 @@ export async function resumeRun(dirArg: string, o: { allowContexts: string[]; re
     runbook = { file: rbFile, runbook: r.runbook, ui: (start as { interactive?: boolean }).interactive ? o.ui : undefined };
     // the session resumes from the journal: the drill must not think recovery already ended
   }
-  return execute(s, resumedState, info, dir, journal, o.allowContexts, o.reporter, o.clock ?? systemClock, runbook, o.self ?? []);
+  return execute({ s, state: resumedState, info, dir, journal, allow: o.allowContexts, reporter: o.reporter, clock: o.clock ?? systemClock, runbook, self: o.self ?? [], lab: o.labLauncher });
 }
 
-async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string, journal: Journal, allow: string[], reporter: Reporter, clock: Clock, runbook?: GuideRunbook, selfArgv: string[] = []): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+/** One run (new or resumed) of a scenario, with everything it needs. */
+interface Execution {
+  s: Scenario;
+  state: RunState;
+  info: RunInfo;
+  dir: string;
+  journal: Journal;
+  allow: string[];
+  reporter: Reporter;
+  clock: Clock;
+  runbook?: GuideRunbook;
+  self: string[];
+  lab?: LabLauncher;
+}
+
+async function execute(x: Execution): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+  const { s, state, info, dir, journal, allow, reporter, clock, runbook } = x;
+  const selfArgv = x.self;
+  const stopLab = async (): Promise<void> => {
+    if (info.labDir && !info.keepLab) await x.lab?.down(info.labDir);
+  };
   const kube: KubeApi = connectKube({ kubeconfig: info.kubeconfig, context: info.context });
   const recoveryKube: KubeApi = info.recoveryContext && info.recoveryContext !== kube.context ? connectKube({ kubeconfig: info.kubeconfig, context: info.recoveryContext }) : kube;
   const abort = new AbortController();
@@ -174,7 +197,7 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
     if (isDrillError(e) && e.exitCode === ExitCode.Precondition) {
       // nothing was touched: say why, keep the journal, write no verdict
       journal.append('run-ended', { verdict: 'precondition-failed', exitCode: ExitCode.Precondition, code: e.code, error: e.message }, clock.now());
-      await stopLab(info);
+      await stopLab();
     }
     throw e;
   } finally {
@@ -190,7 +213,7 @@ async function execute(s: Scenario, state: RunState, info: RunInfo, dir: string,
   reporter.phase('report', 'ok', files.map((f) => f.split('/').pop()).join(', '));
   if (!interrupted) {
     journal.append('run-ended', { verdict: result.verdict, exitCode: result.exitCode }, clock.now());
-    await stopLab(info);
+    await stopLab();
     if (info.publish) {
       const { publishRun } = await import('../history/publish.js');
       const done = await publishRun(result, info.publish, (m) => reporter.info(`warning: ${m}`));
@@ -206,8 +229,4 @@ async function kdrillShim(dir: string, self: string[]): Promise<string> {
   const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
   await writeFile(join(bin, 'kdrill'), `#!/bin/sh\nexec ${self.map(quote).join(' ')} "$@"\n`, { mode: 0o755 });
   return bin;
-}
-
-async function stopLab(info: RunInfo): Promise<void> {
-  if (info.labDir && !info.keepLab) await labDown(info.labDir);
 }

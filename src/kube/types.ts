@@ -11,6 +11,9 @@ export interface KubeObject {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
+/** The well-known label of a node's zone (and of the PVs bound to it). */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
 export interface OwnerReference {
   apiVersion: string;
   kind: string;

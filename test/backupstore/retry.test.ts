@@ -2,7 +2,7 @@ import { createServer, request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditBackups } from '../../src/backupstore/audit.js';
 import { AwsObjectStore } from '../../src/backupstore/aws-object-store.js';
-import { LabS3Server } from '../../src/lab/s3/server.js';
+import { LabS3Server } from '../../packages/lab/src/s3/server.js';
 
 /**
  * A proxy in front of the embedded S3 that answers every third request with 503 SlowDown or 500, as a

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsObjectStore } from '../../src/backupstore/aws-object-store.js';
 import { settingsFromBsl } from '../../src/backupstore/bsl.js';
-import { servingCert, type ServingCert } from '../../src/lab/admission/certs.js';
-import { LabS3Server } from '../../src/lab/s3/server.js';
+import { servingCert, type ServingCert } from '../../packages/lab/src/admission/certs.js';
+import { LabS3Server } from '../../packages/lab/src/s3/server.js';
 
 /** S3 over HTTPS with a private CA, as many on-premises stores are: the BSL's caCert must be honoured. */
 describe('S3 over TLS with a custom CA', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AwsObjectStore } from '../../src/backupstore/aws-object-store.js';
 import type { AuditReport } from '../../src/backupstore/audit.js';
-import { LabS3Server } from '../../src/lab/s3/server.js';
+import { LabS3Server } from '../../packages/lab/src/s3/server.js';
 import { expectCleanError, kdrill } from '../support/cli.js';
 
 describe('kdrill audit', () => {

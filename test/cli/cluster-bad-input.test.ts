@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabApiServer } from '../../src/lab/apiserver/server.js';
-import { labKubeconfig } from '../../src/lab/kubeconfig.js';
+import { LabApiServer } from '../../packages/lab/src/apiserver/server.js';
+import { labKubeconfig } from '../../packages/lab/src/kubeconfig.js';
 import { expectCleanError, kdrill } from '../support/cli.js';
 
 describe('kdrill cluster: bad kubeconfigs and unreachable servers', () => {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { AwsObjectStore } from '../../src/backupstore/aws-object-store.js';
 import { parseAwsCredentials } from '../../src/backupstore/bsl.js';
-import { LabS3Server } from '../../src/lab/s3/server.js';
+import { LabS3Server } from '../../packages/lab/src/s3/server.js';
 import { expectCleanError, kdrill } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClientNodeKubeApi, loadKubeConfig } from '../../src/kube/client-node.js';
 import { isKubeApiError } from '../../src/kube/errors.js';
 import type { RetryPolicy } from '../../src/kube/retry.js';
-import { labKubeconfig } from '../../src/lab/kubeconfig.js';
+import { labKubeconfig } from '../../packages/lab/src/kubeconfig.js';
 
 type Step = (req: IncomingMessage, res: ServerResponse) => void;
 

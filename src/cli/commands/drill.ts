@@ -87,8 +87,9 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
       const { checkPublishOptions } = await import('../../history/check.js');
       const publish = checkPublishOptions({ history: args.history, historyEndpoint: args.historyEndpoint, metricsFile: args.metricsFile, pushgateway: args.pushgateway });
       const { runScenario } = await import('../../drill/service.js');
+      const { labLauncher } = await import('../lab-launcher.js');
       const r = await withReporter(args.output, (reporter) =>
-        runScenario({ file: args.scenario, kubeconfig: args.kubeconfig, context: args.context, allowContexts: args.allowContext ?? [], lab: args.lab, keepLab: args.keepLab, out: args.out, reporter, self: selfArgv(), publish }),
+        runScenario({ file: args.scenario, kubeconfig: args.kubeconfig, context: args.context, allowContexts: args.allowContext ?? [], lab: args.lab, keepLab: args.keepLab, out: args.out, reporter, self: selfArgv(), publish, labLauncher }),
       );
       finish(r, args.output, setExit);
     },
@@ -101,7 +102,8 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
     async (a) => {
       const args = a as unknown as RunArgs & { dir: string };
       const { resumeRun } = await import('../../drill/service.js');
-      const r = await withReporter(args.output, (reporter) => resumeRun(args.dir, { allowContexts: args.allowContext ?? [], reporter }));
+      const { labLauncher } = await import('../lab-launcher.js');
+      const r = await withReporter(args.output, (reporter) => resumeRun(args.dir, { allowContexts: args.allowContext ?? [], reporter, labLauncher }));
       finish(r, args.output, setExit);
     },
   );

@@ -45,11 +45,12 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
       const { usageError } = await import('../../errors.js');
       if (args.resume) {
         const { resumeRun } = await import('../../drill/service.js');
+        const { labLauncher } = await import('../lab-launcher.js');
         const { plainReporter } = await import('../progress.js');
         const { terminalUi } = await import('../guide-ui.js');
         const t = await terminalUi();
         try {
-          const res = await resumeRun(args.resume, { allowContexts: args.allowContext ?? [], reporter: plainReporter(), ui: t.ui, self: selfArgv() });
+          const res = await resumeRun(args.resume, { allowContexts: args.allowContext ?? [], reporter: plainReporter(), ui: t.ui, self: selfArgv(), labLauncher });
           setExit(res.exitCode);
           if (res.result) process.stdout.write(`\n${res.result.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${res.result.scenario}; report: ${res.dir}/retrospective.md\n`);
         } finally {
@@ -71,6 +72,7 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
       }
       if (!args.scenario) throw usageError('a guided drill needs --scenario: the disaster to recover from and the checks that prove it', 'e.g. --scenario scenarios/namespace-loss.yaml --lab');
       const { runScenario } = await import('../../drill/service.js');
+      const { labLauncher } = await import('../lab-launcher.js');
       const { plainReporter } = await import('../progress.js');
       const t = args.yes ? undefined : await (await import('../guide-ui.js')).terminalUi();
       const res = await runScenario({
@@ -84,6 +86,7 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
         reporter: plainReporter(),
         self: selfArgv(),
         runbook: { file: args.runbook, runbook: r.runbook, ui: t?.ui },
+        labLauncher,
       }).finally(() => t?.close());
       setExit(res.exitCode);
       if (res.result) process.stdout.write(`${res.result.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${res.result.scenario} recovered by ${args.runbook}; report: ${res.dir}/retrospective.md\n`);

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import type { LabArgsLike } from '../../lab/options.js';
-import { DEFAULT_LAB_DIR } from '../../lab/state.js';
+import type { LabArgsLike } from '../../../packages/lab/src/options.js';
+import { DEFAULT_LAB_DIR } from '../lab-dir.js';
 import { selfArgv } from '../self-argv.js';
 
 interface LabArgs extends LabArgsLike {
@@ -53,9 +53,9 @@ export function registerLab(y: Argv, setExit: (code: number) => void): void {
             .example('$0 lab up --s3-endpoint http://127.0.0.1:7480 --s3-credentials-file rgw.ini', 'backups in a real Ceph RGW'),
         async (a) => {
           const args = a as unknown as LabArgs;
-          const { validateLabArgs } = await import('../../lab/options.js');
+          const { validateLabArgs } = await import('../../../packages/lab/src/options.js');
           await validateLabArgs(args);
-          const { labUp } = await import('../../lab/control.js');
+          const { labUp } = await import('../../../packages/lab/src/control.js');
           const s = await labUp({ dir: args.dir, port: args.port, hardened: args.hardened, self: selfArgv(), extraArgs: passThrough(args) });
           process.stdout.write(`lab up (pid ${s.pid}): contexts ${s.contexts.join(', ')}; S3 ${s.s3?.endpoint} bucket ${s.s3?.bucket}\n`);
           if (s.backups?.length) process.stdout.write(`  backups: ${s.backups.join(', ')}\n`);
@@ -68,7 +68,7 @@ export function registerLab(y: Argv, setExit: (code: number) => void): void {
         'Stop the lab started by `lab up` (its S3 data stays in --dir)',
         () => undefined,
         async (a) => {
-          const { labDown } = await import('../../lab/control.js');
+          const { labDown } = await import('../../../packages/lab/src/control.js');
           const s = await labDown((a as unknown as LabArgs).dir);
           process.stdout.write(s ? `lab down: stopped pid ${s.pid}\n` : 'lab down: no lab was running\n');
         },
@@ -78,7 +78,7 @@ export function registerLab(y: Argv, setExit: (code: number) => void): void {
         'Show whether the lab runs: contexts, S3 endpoint and bucket, file paths (never a secret)',
         (c) => c.option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'Output format' }),
         async (a) => {
-          const { labStatus } = await import('../../lab/control.js');
+          const { labStatus } = await import('../../../packages/lab/src/control.js');
           const args = a as unknown as LabArgs;
           const s = await labStatus(args.dir);
           if (args.output === 'json') process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
@@ -97,8 +97,8 @@ export function registerLab(y: Argv, setExit: (code: number) => void): void {
         builder: (c) => serveOptions(c),
         handler: async (a) => {
           const args = a as unknown as LabArgs;
-          const { labOptionsFromArgs } = await import('../../lab/options.js');
-          const { serveLab } = await import('../../lab/daemon.js');
+          const { labOptionsFromArgs } = await import('../../../packages/lab/src/options.js');
+          const { serveLab } = await import('../../../packages/lab/src/daemon.js');
           setExit(await serveLab({ ...(await labOptionsFromArgs(args)), logFile: `${args.dir}/lab.log` }));
         },
       })

@@ -9,7 +9,7 @@ import { AwsObjectStore } from '../../../src/backupstore/aws-object-store.js';
 import { parseAwsCredentials } from '../../../src/backupstore/bsl.js';
 import type { DrillResult } from '../../../src/drill/types.js';
 import { expectCleanError, kdrill } from '../../support/cli.js';
-import { POD_CIDR, podNetworkIsLocal } from '../../../src/lab/controllers/pod-network.js';
+import { POD_CIDR, podNetworkIsLocal } from '../../../packages/lab/src/controllers/pod-network.js';
 import type { KubeTarget } from './targets.js';
 
 const run = promisify(execFile);

@@ -6,11 +6,11 @@ import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { connectKube } from '../../../src/kube/client-node.js';
 import type { KubeApi } from '../../../src/kube/kube-api.js';
-import { startHardenedWebhook, type WebhookHandle } from '../../../src/lab/admission/webhook.js';
-import type { HardenedScope } from '../../../src/lab/admission/hardened.js';
-import { LabApiServer } from '../../../src/lab/apiserver/server.js';
-import { startControllers, type ControllersHandle } from '../../../src/lab/controllers/index.js';
-import { labKubeconfig, LAB_CONTEXT } from '../../../src/lab/kubeconfig.js';
+import { startHardenedWebhook, type WebhookHandle } from '../../../packages/lab/src/admission/webhook.js';
+import type { HardenedScope } from '../../../packages/lab/src/admission/hardened.js';
+import { LabApiServer } from '../../../packages/lab/src/apiserver/server.js';
+import { startControllers, type ControllersHandle } from '../../../packages/lab/src/controllers/index.js';
+import { labKubeconfig, LAB_CONTEXT } from '../../../packages/lab/src/kubeconfig.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
 const run = promisify(execFile);

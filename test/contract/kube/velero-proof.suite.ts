@@ -3,10 +3,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AwsObjectStore } from '../../../src/backupstore/aws-object-store.js';
 import type { KubeApi } from '../../../src/kube/kube-api.js';
 import type { KubeObject } from '../../../src/kube/types.js';
-import { LabS3Server } from '../../../src/lab/s3/server.js';
-import { startVelero, type VeleroHandle } from '../../../src/lab/velero/controller.js';
-import { installVelero, prepareBucket } from '../../../src/lab/velero/install.js';
-import { backupKeys, restoreKeys } from '../../../src/lab/velero/layout.js';
+import { LabS3Server } from '../../../packages/lab/src/s3/server.js';
+import { startVelero, type VeleroHandle } from '../../../packages/lab/src/velero/controller.js';
+import { installVelero, prepareBucket } from '../../../packages/lab/src/velero/install.js';
+import { backupKeys, restoreKeys } from '../../../packages/lab/src/velero/layout.js';
 import { eventually } from '../../support/eventually.js';
 import { HARDENED_LABEL, type KubeTarget } from './targets.js';
 

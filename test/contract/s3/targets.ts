@@ -1,6 +1,6 @@
 import { AwsObjectStore } from '../../../src/backupstore/aws-object-store.js';
 import type { S3Settings } from '../../../src/backupstore/object-store.js';
-import { LabS3Server } from '../../../src/lab/s3/server.js';
+import { LabS3Server } from '../../../packages/lab/src/s3/server.js';
 
 export interface S3Target {
   name: string;

@@ -5,9 +5,9 @@ import type { DeleteOptions, KubeApi, ListOptions, ListResult, ObjectRef, PatchK
 import { matchesRequirements, parseLabelSelector, SelectorSyntaxError } from '../../../src/kube/labels.js';
 import type { KubeObject, ObjectMeta } from '../../../src/kube/types.js';
 import { runWatch } from '../../../src/kube/watch-loop.js';
-import { matchesFields, parseFieldSelector } from '../../../src/lab/apiserver/fields.js';
-import { jsonPatch, mergePatch, strategicMergePatch } from '../../../src/lab/apiserver/patch.js';
-import { alreadyExists, ApiError, badRequest, conflict, forbidden, invalid, notFound } from '../../../src/lab/apiserver/status.js';
+import { matchesFields, parseFieldSelector } from '../../../packages/lab/src/apiserver/fields.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from '../../../packages/lab/src/apiserver/patch.js';
+import { alreadyExists, ApiError, badRequest, conflict, forbidden, invalid, notFound } from '../../../packages/lab/src/apiserver/status.js';
 import { systemClock, type Clock } from '../../../src/time/clock.js';
 import { k8sTime } from '../../../src/time/k8s-time.js';
 

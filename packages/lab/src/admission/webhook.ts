@@ -1,0 +1,99 @@
+import { createServer, type Server } from 'node:https';
+import type { KubeApi } from '../core.js';
+import type { KubeObject } from '../core.js';
+import { servingCert } from './certs.js';
+import { GUARDED, RULE_NAME, WEBHOOK_NAME, checkHardened, type HardenedScope } from './hardened.js';
+
+interface AdmissionRequest {
+  uid: string;
+  namespace?: string;
+  operation: string;
+  resource: { group: string; version: string; resource: string };
+  subResource?: string;
+  object?: KubeObject;
+  oldObject?: KubeObject;
+}
+
+export interface WebhookHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const VWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' } as const;
+export const WEBHOOK_CONFIG_NAME = 'kdrill-lab-hardened';
+
+/**
+ * The hardened rule for a real apiserver: an HTTPS validating webhook on 127.0.0.1, registered with
+ * a ValidatingWebhookConfiguration. It decides with the same pure rule as the lab API server.
+ */
+export async function startHardenedWebhook(kube: KubeApi, scope: HardenedScope, certDir: string): Promise<WebhookHandle> {
+  const cert = await servingCert(certDir);
+  const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        let review: { request?: AdmissionRequest };
+        try {
+          review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { request?: AdmissionRequest };
+        } catch {
+          res.writeHead(400).end();
+          return;
+        }
+        const request = review.request;
+        const response = request ? await decide(kube, scope, request) : { uid: '', allowed: true };
+        const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response });
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+      })();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const url = `https://127.0.0.1:${port}/validate`;
+  const config = {
+    ...VWC,
+    metadata: { name: WEBHOOK_CONFIG_NAME, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } },
+    webhooks: [
+      {
+        name: WEBHOOK_NAME,
+        clientConfig: { url, caBundle: Buffer.from(cert.caPem).toString('base64') },
+        rules: [
+          { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] },
+          { apiGroups: ['apps'], apiVersions: ['v1'], resources: GUARDED.filter((g) => g.group === 'apps').map((g) => g.resource), operations: ['CREATE', 'UPDATE'] },
+        ],
+        ...(scope.namespaceSelector ? { namespaceSelector: scope.namespaceSelector } : {}),
+        failurePolicy: 'Fail',
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+        timeoutSeconds: 5,
+      },
+    ],
+  };
+  const existing = await kube.get({ ...VWC, name: WEBHOOK_CONFIG_NAME });
+  if (existing) await kube.replace({ ...config, metadata: { ...config.metadata, resourceVersion: existing.metadata?.resourceVersion } });
+  else await kube.create(config);
+  return {
+    url,
+    stop: async () => {
+      // Unregister first: a registered webhook that no longer answers would block every pod write.
+      await kube.delete({ ...VWC, name: WEBHOOK_CONFIG_NAME }).catch(() => undefined);
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+async function decide(kube: KubeApi, scope: HardenedScope, req: AdmissionRequest): Promise<object> {
+  const allow = { uid: req.uid, allowed: true };
+  const ns = req.namespace ?? '';
+  if (req.subResource || scope.exemptNamespaces.includes(ns) || !req.object) return allow;
+  // Updates that leave the spec alone (labels, controller bookkeeping) are not re-judged.
+  if (req.operation === 'UPDATE' && JSON.stringify(req.oldObject?.spec) === JSON.stringify(req.object.spec)) return allow;
+  const obj = { ...req.object, metadata: { ...req.object.metadata, namespace: ns } };
+  const nps = await kube.list({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, { namespace: ns });
+  const reason = checkHardened(obj, nps.items);
+  if (!reason) return allow;
+  return { uid: req.uid, allowed: false, status: { code: 403, reason: 'Forbidden', message: reason, details: { causes: [{ reason: RULE_NAME, message: reason }] } } };
+}

@@ -1,0 +1,278 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { parseLabelSelector, SelectorSyntaxError, matchesRequirements } from '../core.js';
+import type { KubeObject } from '../core.js';
+import { listenLoopback } from '../listen.js';
+import { LabCluster, type LabClusterOptions } from './core.js';
+import { discovery } from './discovery.js';
+import { matchesFields, parseFieldSelector } from './fields.js';
+import { groupVersion, type ResourceType } from './resources.js';
+import { ApiError, badRequest, methodNotAllowed, notFound, unsupportedMediaType } from './status.js';
+import { decodeProtobuf } from './protobuf.js';
+import { toTable, wantsTable } from './tables.js';
+import { serveWatch } from './watch.js';
+
+export interface LabApiServerOptions extends LabClusterOptions {
+  port?: number;
+  /** Bearer token clients must send; undefined accepts any client (tests). */
+  token?: string;
+  bookmarkIntervalMs?: number;
+  maxBodyBytes?: number;
+}
+
+export const LAB_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0+kdrill-lab', platform: 'linux/amd64' };
+
+/** A Kubernetes REST API on 127.0.0.1, over node:http, in front of a LabCluster. See src/lab/SPEC.md. */
+export class LabApiServer {
+  readonly cluster: LabCluster;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly opts: LabApiServerOptions;
+
+  constructor(opts: LabApiServerOptions = {}) {
+    this.opts = opts;
+    this.cluster = new LabCluster(opts);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => this.fail(res, err));
+    });
+  }
+
+  async listen(port = this.opts.port ?? 0): Promise<string> {
+    await listenLoopback(this.server, port, this.sockets);
+    return this.url;
+  }
+
+  get url(): string {
+    const a = this.server.address();
+    if (!a || typeof a === 'string') throw new Error('lab API server is not listening');
+    return `http://127.0.0.1:${a.port}`;
+  }
+
+  /** Cuts every open connection, watches included: what a network blip does to clients. */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.cluster.lifecycle.stop();
+    this.dropConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.opts.token !== undefined && req.headers.authorization !== `Bearer ${this.opts.token}`) {
+      throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    }
+    const url = new URL(req.url ?? '/', 'http://lab');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+
+    if (path === '/healthz' || path === '/readyz' || path === '/livez') return text(res, 200, 'ok');
+    if (path === '/version') return json(res, 200, { ...LAB_VERSION, gitCommit: 'lab', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'node', compiler: 'node' });
+    const disc = discovery(this.cluster.registry, path);
+    if (disc !== undefined) {
+      if (disc === null) throw notFoundPath();
+      return json(res, 200, disc);
+    }
+
+    const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/(.+)$/.exec(path);
+    if (!m) throw notFoundPath();
+    const group = m[2] ?? '';
+    const version = m[1] ?? m[3]!;
+    const segs = m[4]!.split('/').map(decodeURIComponent);
+    let ns: string | undefined;
+    if (segs[0] === 'namespaces' && segs.length >= 3 && !(segs.length === 3 && (segs[2] === 'status' || segs[2] === 'finalize'))) {
+      ns = segs[1];
+      segs.splice(0, 2);
+    }
+    const [resource, name, sub, ...extra] = segs;
+    if (resource === 'services' && sub === 'proxy' && ns !== undefined && name !== undefined && method === 'GET') return this.serviceProxy(ns, name, res);
+    if (!resource || extra.length > 0) throw notFoundPath();
+    const t = this.cluster.registry.lookup(group, version, resource);
+    if (!t) throw notFoundPath();
+    if (t.namespaced !== (ns !== undefined) && name !== undefined) throw notFoundPath();
+    const q = url.searchParams;
+
+    if (name === undefined) return this.collection(t, ns, method, q, req, res);
+    if (sub !== undefined && !['status', 'binding', 'finalize'].includes(sub)) throw notFoundPath();
+    return this.item(t, ns, name, sub, method, q, req, res);
+  }
+
+  private async collection(t: ResourceType, ns: string | undefined, method: string, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const labels = parseSelector(q.get('labelSelector'));
+    const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
+    if (method === 'GET' && (q.get('watch') === 'true' || q.get('watch') === '1')) {
+      const timeoutS = Number(q.get('timeoutSeconds') ?? '1800');
+      serveWatch(
+        this.cluster,
+        {
+          type: t,
+          namespace: ns,
+          resourceVersion: q.get('resourceVersion') ?? undefined,
+          labels,
+          fields,
+          bookmarks: q.get('allowWatchBookmarks') === 'true',
+          timeoutMs: (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : 1800) * 1000,
+          bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 5000,
+        },
+        res,
+        (fn) => {
+          req.on('close', fn);
+          res.on('close', fn);
+        },
+      );
+      return;
+    }
+    if (method === 'GET') {
+      const all = this.cluster.list(t, ns).filter((o) => matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields));
+      const limit = Number(q.get('limit') ?? '0');
+      const start = decodeContinue(q.get('continue'));
+      const from = start ? all.findIndex((o) => itemKey(o) > start) : 0;
+      const page = from < 0 ? [] : limit > 0 ? all.slice(from, from + limit) : all.slice(from);
+      const more = from >= 0 && limit > 0 && from + limit < all.length;
+      if (wantsTable(req.headers.accept)) return json(res, 200, toTable(t, page, String(this.cluster.store.currentResourceVersion())));
+      return json(res, 200, {
+        kind: t.listKind,
+        apiVersion: groupVersion(t),
+        metadata: {
+          resourceVersion: String(this.cluster.store.currentResourceVersion()),
+          ...(more ? { continue: encodeContinue(itemKey(page[page.length - 1]!)), remainingItemCount: all.length - from - limit } : {}),
+        },
+        items: page,
+      });
+    }
+    if (method === 'POST') {
+      const created = this.cluster.create(t, ns, await readJson(req, this.opts.maxBodyBytes));
+      return json(res, 201, created);
+    }
+    if (method === 'DELETE') {
+      const items = this.cluster.list(t, ns).filter((o) => matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields));
+      const deleted = items.map((o) => this.cluster.delete(t, ns, o.metadata?.name ?? ''));
+      return json(res, 200, { kind: t.listKind, apiVersion: groupVersion(t), metadata: {}, items: deleted });
+    }
+    throw methodNotAllowed(`${method} is not supported on a collection`);
+  }
+
+  private async item(t: ResourceType, ns: string | undefined, name: string, sub: string | undefined, method: string, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (sub === 'binding') {
+      if (method !== 'POST' || t.resource !== 'pods' || t.group !== '') throw notFoundPath();
+      return json(res, 201, this.cluster.bind(ns!, name, await readJson(req, this.opts.maxBodyBytes)));
+    }
+    const status = sub === 'status' ? 'status' : undefined;
+    if (sub === 'status' && !t.statusSubresource) throw notFoundPath();
+    if (sub === 'finalize') {
+      if (t.resource !== 'namespaces' || method !== 'PUT') throw notFoundPath();
+      const body = await readJson(req, this.opts.maxBodyBytes);
+      const cur = this.cluster.get(t, undefined, name);
+      return json(res, 200, this.cluster.update(t, undefined, name, { ...cur, spec: { ...cur.spec, finalizers: body.spec?.finalizers ?? [] } }));
+    }
+    switch (method) {
+      case 'GET': {
+        const o = this.cluster.get(t, ns, name);
+        if (wantsTable(req.headers.accept)) return json(res, 200, toTable(t, [o], String(this.cluster.store.currentResourceVersion())));
+        return json(res, 200, o);
+      }
+      case 'PUT':
+        return json(res, 200, this.cluster.update(t, ns, name, await readJson(req, this.opts.maxBodyBytes), status));
+      case 'PATCH': {
+        const type = this.cluster.parsePatchType(req.headers['content-type']);
+        return json(res, 200, this.cluster.patch(t, ns, name, type, await readJson(req, this.opts.maxBodyBytes, true), status));
+      }
+      case 'DELETE': {
+        const body = (await readJson(req, this.opts.maxBodyBytes, true, true)) as { propagationPolicy?: string; preconditions?: object } | undefined;
+        const policy = (q.get('propagationPolicy') ?? body?.propagationPolicy) as 'Background' | 'Foreground' | 'Orphan' | undefined;
+        if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) throw badRequest(`invalid propagationPolicy "${policy}"`);
+        return json(res, 200, this.cluster.delete(t, ns, name, { propagationPolicy: policy, preconditions: body?.preconditions }));
+      }
+      default:
+        throw methodNotAllowed(`${method} is not supported`);
+    }
+  }
+
+  /**
+   * The service proxy of a real apiserver forwards to a pod of the Service. The lab has no processes, so
+   * it answers as a healthy app would while the Service has a Ready pod behind it, and 503 otherwise.
+   */
+  private serviceProxy(ns: string, nameAndPort: string, res: ServerResponse): void {
+    const name = nameAndPort.split(':')[0]!;
+    const svc = this.cluster.store.get('/services', ns, name);
+    if (!svc) throw notFound('', 'services', name);
+    const selector = (svc.spec?.selector ?? {}) as Record<string, string>;
+    const pods = this.cluster.store.list('/pods', ns).filter((p) => Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v));
+    const ready = pods.filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    if (ready.length === 0) {
+      res.writeHead(503, { 'Content-Type': 'text/plain' }).end(`kdrill lab: service ${ns}/${name} has no ready endpoints\n`);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`kdrill lab: ${ns}/${name} is ready (${ready.length}/${pods.length} endpoints)\n`);
+  }
+
+  private fail(res: ServerResponse, err: unknown): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof ApiError) return json(res, err.code, err.toStatus());
+    if (err instanceof SelectorSyntaxError) return json(res, 400, badRequest(err.message).toStatus());
+    const e = new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+    json(res, 500, e.toStatus());
+  }
+}
+
+const notFoundPath = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+
+function parseSelector(s: string | null): ReturnType<typeof parseLabelSelector> {
+  try {
+    return parseLabelSelector(s ?? undefined);
+  } catch (e) {
+    throw badRequest(`unable to parse requirement: ${(e as Error).message}`);
+  }
+}
+
+const itemKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+const encodeContinue = (k: string): string => Buffer.from(JSON.stringify({ start: k })).toString('base64url');
+function decodeContinue(token: string | null): string | undefined {
+  if (!token) return undefined;
+  try {
+    return (JSON.parse(Buffer.from(token, 'base64url').toString()) as { start: string }).start;
+  } catch {
+    throw badRequest('invalid continue token');
+  }
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+  res.end(data);
+}
+
+function text(res: ServerResponse, code: number, body: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain' });
+  res.end(body);
+}
+
+async function readJson(req: IncomingMessage, max = 3 * 1024 * 1024, allowAny = false, optional = false): Promise<KubeObject> {
+  const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
+  if (ct.includes('yaml')) throw unsupportedMediaType(ct);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > max) throw new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large');
+    chunks.push(c as Buffer);
+  }
+  if (ct === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(Buffer.concat(chunks));
+  const raw = Buffer.concat(chunks).toString('utf8');
+  if (!raw.trim()) {
+    if (optional) return undefined as unknown as KubeObject;
+    throw badRequest('the request body is empty');
+  }
+  try {
+    const v = JSON.parse(raw) as unknown;
+    if (!allowAny && (typeof v !== 'object' || v === null || Array.isArray(v))) throw badRequest('the request body must be a JSON object');
+    return v as KubeObject;
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw badRequest(`couldn't decode the request body as JSON: ${(e as Error).message}`);
+  }
+}

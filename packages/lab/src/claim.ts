@@ -1,0 +1,58 @@
+import { hostname } from 'node:os';
+import { isKubeApiError } from './core.js';
+import type { KubeApi } from './core.js';
+import type { KubeObject } from './core.js';
+
+const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'kube-system', name: 'kdrill-lab' } as const;
+const DURATION_S = 15;
+const RENEW_MS = 5000;
+
+/** Kubernetes MicroTime: RFC 3339 with microseconds. */
+const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+
+export class ClusterTakenError extends Error {}
+
+/**
+ * One lab per real cluster. Two labs attached to one cluster run two lab Velero controllers, and both
+ * process every Restore: a drill then measures the wrong thing (a refused Deployment is created by
+ * the second pass). A lab that lives holds a Lease in kube-system and renews it; a second lab is
+ * refused while the Lease is fresh, and takes it over once its holder has been gone for 15 s.
+ */
+export async function claimCluster(kube: KubeApi, dir: string, now: () => Date = () => new Date()): Promise<{ release(): Promise<void> }> {
+  const me = `${hostname()}:${process.pid}:${dir}`;
+  const body = (rv?: string): KubeObject => ({
+    apiVersion: LEASE.apiVersion,
+    kind: LEASE.kind,
+    metadata: { name: LEASE.name, namespace: LEASE.namespace, ...(rv ? { resourceVersion: rv } : {}), labels: { 'app.kubernetes.io/managed-by': 'kdrill' } },
+    spec: { holderIdentity: me, leaseDurationSeconds: DURATION_S, acquireTime: microTime(now()), renewTime: microTime(now()) },
+  });
+  const existing = await kube.get(LEASE);
+  if (existing) {
+    const holder = String(existing.spec?.holderIdentity ?? '');
+    const renewed = Date.parse(String(existing.spec?.renewTime ?? ''));
+    const fresh = holder && holder !== me && now().getTime() - renewed < Number(existing.spec?.leaseDurationSeconds ?? DURATION_S) * 1000;
+    if (fresh) {
+      const [host, pid, ...rest] = holder.split(':');
+      throw new ClusterTakenError(`another kdrill lab is attached to this cluster (host ${host}, pid ${pid}); stop it first: kdrill lab down --dir ${rest.join(':')}`);
+    }
+    await kube.replace(body(existing.metadata?.resourceVersion));
+  } else {
+    try {
+      await kube.create(body());
+    } catch (e) {
+      if (isKubeApiError(e, 409)) throw new ClusterTakenError('another kdrill lab attached to this cluster at the same moment');
+      throw e;
+    }
+  }
+  const timer = setInterval(() => {
+    kube.patch(LEASE, { spec: { renewTime: microTime(now()) } }, 'merge').catch(() => undefined);
+  }, RENEW_MS);
+  timer.unref();
+  return {
+    release: async () => {
+      clearInterval(timer);
+      const cur = await kube.get(LEASE).catch(() => undefined);
+      if (cur?.spec?.holderIdentity === me) await kube.delete(LEASE).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { AwsObjectStore } from './core.js';
+import { parseAwsCredentials } from './core.js';
+import type { S3Settings } from './core.js';
+import { connectKube } from './core.js';
+import type { KubeApi } from './core.js';
+import { DEFAULT_EXEMPT, type HardenedScope } from './admission/hardened.js';
+import { startHardenedWebhook, type WebhookHandle } from './admission/webhook.js';
+import { claimCluster } from './claim.js';
+import { LabApiServer } from './apiserver/server.js';
+import { startControllers, type ControllersHandle } from './controllers/index.js';
+import type { NodeLayout } from './controllers/nodes.js';
+import { LAB_CONTEXT, labKubeconfig } from './kubeconfig.js';
+import { LabS3Server } from './s3/server.js';
+import { seedApp, seedBackups } from './seed.js';
+import { startVelero, type VeleroHandle } from './velero/controller.js';
+import { installVelero, prepareBucket } from './velero/install.js';
+
+export const VELERO_NAMESPACE = 'velero';
+export const BACKUP_TTL = '720h0m0s';
+export const DEFAULT_BUCKET = 'kdrill-lab-backups';
+
+export interface LabOptions {
+  dir: string;
+  port?: number;
+  hardened?: boolean | HardenedScope;
+  layout?: NodeLayout;
+  startDelayMs?: number;
+  evictionDelayMs?: number;
+  bookmarkIntervalMs?: number;
+  /**
+   * 'real': attach to the kube-apiserver of `realKubeconfigs[i]` (scripts/kapi-start.sh) instead of the
+   * lab's own, for each cluster that has one; a recovery cluster without one is the lab's own.
+   */
+  k8s?: 'lab' | 'real';
+  realKubeconfigs?: string[];
+  /** 2 adds a recovery cluster (context kdrill-lab-2) whose Velero reads the same bucket. */
+  clusters?: 1 | 2;
+  /** A real S3 instead of the embedded one. */
+  s3?: { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string }; region?: string };
+  bucket?: string;
+  objectLock?: boolean;
+  /** Seed the app and backups; false for a bare cluster. */
+  seed?: false | { apps: string[]; withThanos: boolean; backups: number };
+  log?: (msg: string) => void;
+}
+
+export interface LabCluster {
+  context: string;
+  server: string;
+  kube: KubeApi;
+  controllers: ControllersHandle;
+  velero: VeleroHandle;
+  api?: LabApiServer;
+  webhook?: WebhookHandle;
+}
+
+export interface RunningLab {
+  dir: string;
+  kubeconfig: string;
+  contexts: string[];
+  clusters: LabCluster[];
+  s3: { endpoint: string; bucket: string; credentialsFile: string; embedded: boolean; objectLock: boolean };
+  backups: string[];
+  warnings: string[];
+  stop(): Promise<void>;
+}
+
+export function hardenedScope(h: LabOptions['hardened']): HardenedScope | undefined {
+  if (!h) return undefined;
+  return h === true ? { exemptNamespaces: DEFAULT_EXEMPT } : h;
+}
+
+/** The lab's S3 keys: made once per lab dir and kept in an AWS credentials file readable only by its owner. */
+async function labCredentials(file: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  try {
+    const c = parseAwsCredentials(await readFile(file, 'utf8'));
+    if (c) return c;
+  } catch {
+    // first start
+  }
+  const c = { accessKeyId: `KDRILL${randomBytes(7).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64url') };
+  await writeFile(file, `[default]\naws_access_key_id=${c.accessKeyId}\naws_secret_access_key=${c.secretAccessKey}\n`, { mode: 0o600 });
+  return c;
+}
+
+/**
+ * Starts a whole lab in this process: S3 (embedded, or a real one), one or two Kubernetes clusters
+ * (the lab's API server, or a real one) with the lab controllers and a lab Velero each, and seeds the
+ * application and its nightly backups. Everything binds to 127.0.0.1.
+ */
+export async function startLab(opts: LabOptions): Promise<RunningLab> {
+  const log = opts.log ?? (() => undefined);
+  await mkdir(opts.dir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    // first, before S3 or any cluster is touched: no other lab may drive these real clusters
+    for (const kc of opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : []) {
+      const claim = await claimCluster(connectKube({ kubeconfig: kc }), opts.dir);
+      stops.push(() => claim.release());
+    }
+    const credentialsFile = join(opts.dir, 's3-credentials');
+    let endpoint: string;
+    let credentials: { accessKeyId: string; secretAccessKey: string };
+    if (opts.s3) {
+      endpoint = opts.s3.endpoint;
+      credentials = opts.s3.credentials;
+      await writeFile(credentialsFile, `[default]\naws_access_key_id=${credentials.accessKeyId}\naws_secret_access_key=${credentials.secretAccessKey}\n`, { mode: 0o600 });
+    } else {
+      credentials = await labCredentials(credentialsFile);
+      const s3 = new LabS3Server({ credentials, dir: join(opts.dir, 's3') });
+      endpoint = await s3.listen(0);
+      stops.push(() => s3.close());
+    }
+    const objectLock = opts.objectLock ?? true;
+    const settings: S3Settings = { endpoint, region: opts.s3?.region ?? 'us-east-1', bucket: opts.bucket ?? DEFAULT_BUCKET, prefix: '', forcePathStyle: true, credentials };
+    await prepareBucket(new AwsObjectStore(settings), { objectLock, retentionDays: 31 });
+    log(`S3 ${endpoint}, bucket ${settings.bucket}${objectLock ? ' (Object Lock, GOVERNANCE 31 days)' : ' (no Object Lock)'}`);
+
+    const kubeconfigPath = join(opts.dir, 'kubeconfig');
+    const contexts: { name: string; cluster: { server: string; [k: string]: unknown }; user: Record<string, unknown> }[] = [];
+    const hardened = hardenedScope(opts.hardened);
+    const clusters: LabCluster[] = [];
+    const count = opts.clusters ?? 1;
+    for (let i = 0; i < count; i++) {
+      const context = i === 0 ? LAB_CONTEXT : `${LAB_CONTEXT}-${i + 1}`;
+      let api: LabApiServer | undefined;
+      const realKubeconfig = opts.k8s === 'real' ? opts.realKubeconfigs?.[i] : undefined;
+      if (realKubeconfig) {
+        const real = parse(await readFile(realKubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[]; users: { user: Record<string, unknown> }[] };
+        contexts.push({ name: context, cluster: real.clusters[0]!.cluster, user: real.users[0]!.user });
+      } else {
+        api = new LabApiServer({ hardened, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+        const server = await api.listen(i === 0 ? (opts.port ?? 0) : 0);
+        stops.push(() => api!.close());
+        const kc = parse(labKubeconfig(server, context)) as { clusters: { cluster: { server: string } }[] };
+        contexts.push({ name: context, cluster: kc.clusters[0]!.cluster, user: {} });
+      }
+      await writeKubeconfig(kubeconfigPath, contexts);
+      const kube = connectKube({ kubeconfig: kubeconfigPath, context });
+      const layout = i === 0 ? opts.layout : { zones: ['dc2-a', 'dc2-b', 'dc2-c'], perZone: opts.layout?.perZone ?? 2 };
+      const controllers = await startControllers(kube, { layout, startDelayMs: opts.startDelayMs, evictionDelayMs: opts.evictionDelayMs, workloads: 'auto', cluster: i });
+      stops.push(() => controllers.stop());
+      let webhook: WebhookHandle | undefined;
+      if (!api && hardened) {
+        webhook = await startHardenedWebhook(kube, hardened, join(opts.dir, 'webhook-certs'));
+        stops.push(() => webhook!.stop());
+      }
+      await installVelero(kube, { namespace: VELERO_NAMESPACE, bsl: 'default', settings, ttl: BACKUP_TTL, validationFrequency: '10s' });
+      if (i > 0) {
+        // the recovery cluster reads the backups and must not write to them
+        await kube.patch({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: VELERO_NAMESPACE, name: 'default' }, { spec: { accessMode: 'ReadOnly' } });
+      }
+      const velero = await startVelero(kube, { namespace: VELERO_NAMESPACE, validationMs: 1000, syncMs: 1000, restoreItemDelayMs: Number(process.env.KDRILL_LAB_RESTORE_ITEM_DELAY_MS ?? 0) || undefined });
+      stops.push(() => velero.stop());
+      clusters.push({ context, server: contexts[i]!.cluster.server, kube, controllers, velero, api, webhook });
+      log(`cluster ${context}: ${contexts[i]!.cluster.server}`);
+    }
+
+    const warnings: string[] = [];
+    let backups: string[] = [];
+    if (opts.seed !== false) {
+      const seed = opts.seed ?? { apps: [], withThanos: true, backups: 2 };
+      const primary = clusters[0]!.kube;
+      const app = await seedApp(primary, { apps: seed.apps, withThanos: seed.withThanos });
+      warnings.push(...app.warnings);
+      log(`app seeded in namespace ${app.namespace}`);
+      backups = await seedBackups(primary, { namespace: app.namespace, veleroNamespace: VELERO_NAMESPACE, ttl: BACKUP_TTL, count: seed.backups });
+      log(`backups: ${backups.join(', ')}`);
+    }
+    return {
+      dir: opts.dir,
+      kubeconfig: kubeconfigPath,
+      contexts: clusters.map((c) => c.context),
+      clusters,
+      s3: { endpoint, bucket: settings.bucket, credentialsFile, embedded: !opts.s3, objectLock },
+      backups,
+      warnings,
+      stop: stopAll,
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+async function writeKubeconfig(path: string, contexts: { name: string; cluster: Record<string, unknown>; user: Record<string, unknown> }[]): Promise<void> {
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: contexts.map((c) => ({ name: c.name, cluster: c.cluster })),
+    users: contexts.map((c) => ({ name: c.name, user: c.user })),
+    contexts: contexts.map((c) => ({ name: c.name, context: { cluster: c.name, user: c.name } })),
+    'current-context': contexts[0]!.name,
+  };
+  // it may hold a real cluster's client key: the owner only
+  await writeFile(path, stringify(doc), { mode: 0o600 });
+}

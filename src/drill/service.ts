@@ -205,6 +205,8 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
     process.off('SIGTERM', sigterm);
   }
   const { interrupted, revertFailures, error } = run;
+  // what discovery had to skip was not inventoried: say so in the evidence
+  for (const k of new Set([kube, recoveryKube])) for (const w of k.discoveryWarnings?.() ?? []) state.notes.push(`${k.context}: ${w}`);
   const result = buildResult(s, state, { context: kube.context, recoveryContext: recoveryKube.context, endedAt: clock.now(), revertFailures, interrupted, error });
   const cpu = process.cpuUsage(cpu0);
   result.resources = { cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - wall0) / 1000 };

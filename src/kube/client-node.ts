@@ -3,7 +3,7 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { DrillError, ExitCode } from '../errors.js';
 import { goJson } from './go-json.js';
-import { fromResponse, unreachable } from './errors.js';
+import { KubeApiError, fromResponse, unreachable } from './errors.js';
 import type { DeleteOptions, KubeApi, ListOptions, ListResult, ObjectRef, PatchKind, ServedResource, TypeRef, WatchHandle, WatchOptions } from './kube-api.js';
 import { defaultRetry, withRetry, type Attempt, type RetryPolicy } from './retry.js';
 import type { KubeObject } from './types.js';
@@ -13,7 +13,16 @@ export interface KubeConnectOptions {
   kubeconfig?: string;
   context?: string;
   retry?: RetryPolicy;
+  /** Where a discovery warning goes (an API group that does not answer); default: stderr, once per group. */
+  onWarning?: (message: string) => void;
 }
+
+const warnedOnce = new Set<string>();
+const stderrOnce = (m: string): void => {
+  if (warnedOnce.has(m)) return;
+  warnedOnce.add(m);
+  process.stderr.write(`warning: ${m}\n`);
+};
 
 interface Resolved {
   path: string; // collection path, with {ns} placeholder for namespaced kinds
@@ -71,7 +80,7 @@ export function loadKubeConfig(opts: KubeConnectOptions = {}): KubeConfig {
 }
 
 export function connectKube(opts: KubeConnectOptions = {}): KubeApi {
-  return new ClientNodeKubeApi(loadKubeConfig(opts), opts.retry ?? defaultRetry);
+  return new ClientNodeKubeApi(loadKubeConfig(opts), opts.retry ?? defaultRetry, opts.onWarning ?? stderrOnce);
 }
 
 /**
@@ -86,10 +95,13 @@ export class ClientNodeKubeApi implements KubeApi {
   private readonly kc: KubeConfig;
   private readonly retry: RetryPolicy;
   private readonly discovered = new Map<string, Map<string, Resolved>>(); // apiVersion -> kind -> info
+  private readonly onWarning: (message: string) => void;
+  private readonly skipped = new Map<string, string>(); // group-version -> why discovery skipped it
 
-  constructor(kc: KubeConfig, retry: RetryPolicy = defaultRetry) {
+  constructor(kc: KubeConfig, retry: RetryPolicy = defaultRetry, onWarning: (message: string) => void = stderrOnce) {
     this.kc = kc;
     this.retry = retry;
+    this.onWarning = onWarning;
     this.context = kc.getCurrentContext();
     this.server = kc.getCurrentCluster()!.server.replace(/\/+$/, '');
   }
@@ -98,23 +110,47 @@ export class ClientNodeKubeApi implements KubeApi {
     return JSON.parse(await this.call('GET', '/version', undefined, 'read the server version')) as { gitVersion: string; major: string; minor: string };
   }
 
+  /**
+   * Every listable kind, at each group's preferred version. An API group that does not answer (an
+   * aggregated API whose Service is down, as metrics-server often is) is skipped with one warning, as
+   * kubectl skips it: discovery of everything else must not fail for it.
+   */
   async resources(): Promise<ServedResource[]> {
     const out: ServedResource[] = [];
     const gvs = ['v1'];
     const groups = JSON.parse(await this.call('GET', '/apis', undefined, 'discover API groups')) as { groups?: { name: string; preferredVersion?: { groupVersion: string } }[] };
     for (const g of groups.groups ?? []) if (g.preferredVersion) gvs.push(g.preferredVersion.groupVersion);
-    for (const gv of gvs) {
-      const path = gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`;
-      const body = await this.call('GET', path, undefined, `discover ${gv}`, { allow404: true });
-      if (body === undefined) continue; // a group that went away between the two calls
-      const list = JSON.parse(body) as { resources?: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[] };
+    const lists = await Promise.all(gvs.map((gv) => this.groupVersionResources(gv)));
+    for (const [i, list] of lists.entries()) {
+      const gv = gvs[i]!;
       const group = gv.includes('/') ? gv.split('/')[0]! : '';
-      for (const r of list.resources ?? []) {
+      for (const r of list ?? []) {
         if (r.name.includes('/') || !(r.verbs ?? []).includes('list')) continue;
         out.push({ apiVersion: gv, group, kind: r.kind, resource: r.name, namespaced: r.namespaced, verbs: r.verbs ?? [] });
       }
     }
     return out;
+  }
+
+  /** Group-versions discovery had to skip, and why (the same words as its warning). */
+  discoveryWarnings(): string[] {
+    return [...this.skipped.values()];
+  }
+
+  private async groupVersionResources(gv: string): Promise<{ name: string; kind: string; namespaced: boolean; verbs?: string[] }[] | undefined> {
+    const path = gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`;
+    try {
+      // one try for an API group: a broken aggregated API answers 503 at once, and retrying it only delays the rest
+      const body = await this.call('GET', path, undefined, `discover ${gv}`, { allow404: true, once: gv !== 'v1' });
+      if (body === undefined) return undefined; // a group that went away between the two calls
+      return (JSON.parse(body) as { resources?: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[] }).resources ?? [];
+    } catch (e) {
+      if (gv === 'v1' || !(e instanceof KubeApiError)) throw e;
+      const why = `couldn't get the resource list for ${gv} (HTTP ${e.status}: ${e.message.replace(/^cannot discover [^:]+: /, '')}); kdrill goes on without it, as kubectl does`;
+      if (!this.skipped.has(gv)) this.onWarning(why);
+      this.skipped.set(gv, why);
+      return undefined;
+    }
   }
 
   async serves(type: TypeRef): Promise<boolean> {
@@ -239,8 +275,8 @@ export class ClientNodeKubeApi implements KubeApi {
     return m.get(type.kind);
   }
 
-  private async call(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string; raw?: boolean } = {}): Promise<string> {
-    const res = await withRetry(() => this.once(method, path, body, what, o), method !== 'POST', this.retry);
+  private async call(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string; raw?: boolean; once?: boolean } = {}): Promise<string> {
+    const res = await withRetry(() => this.once(method, path, body, what, o), method !== 'POST', o.once ? { ...this.retry, attempts: 1 } : this.retry);
     return res as string;
   }
 

@@ -78,8 +78,10 @@ export interface KubeApi {
   readonly context: string;
   readonly server: string;
   serverVersion(): Promise<{ gitVersion: string; major: string; minor: string }>;
-  /** Every listable kind the server serves, at each group's preferred version. */
+  /** Every listable kind the server serves, at each group's preferred version; a group that does not answer is skipped. */
   resources(): Promise<ServedResource[]>;
+  /** The API groups discovery had to skip, and why (an aggregated API that does not answer). */
+  discoveryWarnings?(): string[];
   /** Whether the server serves this kind (after discovery; CRDs may appear later). */
   serves(type: TypeRef): Promise<boolean>;
   get(ref: ObjectRef): Promise<KubeObject | undefined>;

@@ -81,6 +81,7 @@ export function builtinResources(): ResourceType[] {
     r('batch', 'v1', 'jobs', 'Job', true, { status: true, categories: ['all'] }),
     r('batch', 'v1', 'cronjobs', 'CronJob', true, { short: ['cj'], status: true, categories: ['all'] }),
     r('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+    r('apiregistration.k8s.io', 'v1', 'apiservices', 'APIService', false, { status: true }),
   ];
 }
 

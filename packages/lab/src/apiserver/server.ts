@@ -4,7 +4,7 @@ import { parseLabelSelector, SelectorSyntaxError, matchesRequirements } from '..
 import type { KubeObject } from '../core.js';
 import { listenLoopback } from '../listen.js';
 import { LabCluster, type LabClusterOptions } from './core.js';
-import { discovery } from './discovery.js';
+import { AggregatedUnavailable, discovery, type Aggregated } from './discovery.js';
 import { matchesFields, parseFieldSelector } from './fields.js';
 import { groupVersion, type ResourceType } from './resources.js';
 import { ApiError, badRequest, methodNotAllowed, notFound, unsupportedMediaType } from './status.js';
@@ -59,6 +59,13 @@ export class LabApiServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** APIServices served by another server: the lab has no aggregation proxy, so none of them answers. */
+  private aggregated(): Aggregated[] {
+    const t = this.cluster.registry.lookup('apiregistration.k8s.io', 'v1', 'apiservices');
+    if (!t) return [];
+    return this.cluster.list(t, undefined).filter((a) => a.spec?.service).map((a) => ({ group: String(a.spec.group ?? ''), version: String(a.spec.version ?? '') }));
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.opts.token !== undefined && req.headers.authorization !== `Bearer ${this.opts.token}`) {
       throw new ApiError(401, 'Unauthorized', 'Unauthorized');
@@ -69,7 +76,13 @@ export class LabApiServer {
 
     if (path === '/healthz' || path === '/readyz' || path === '/livez') return text(res, 200, 'ok');
     if (path === '/version') return json(res, 200, { ...LAB_VERSION, gitCommit: 'lab', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'node', compiler: 'node' });
-    const disc = discovery(this.cluster.registry, path);
+    let disc: object | null | undefined;
+    try {
+      disc = discovery(this.cluster.registry, path, this.aggregated());
+    } catch (e) {
+      if (!(e instanceof AggregatedUnavailable)) throw e;
+      throw new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+    }
     if (disc !== undefined) {
       if (disc === null) throw notFoundPath();
       return json(res, 200, disc);

@@ -4,6 +4,7 @@ import type { KubeApi } from '../kube/kube-api.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Clock } from '../time/clock.js';
 import type { UrlFetcher } from '../velero/download.js';
+import type { AllowList } from './allow.js';
 import type { Journal } from './journal.js';
 import type { RunState } from './state.js';
 import type { Phase } from './types.js';
@@ -24,7 +25,7 @@ export interface RunDeps {
   reporter: Reporter;
   signal: AbortSignal;
   journal: Journal;
-  allowed: { contexts: Set<string>; sources: string[] };
+  allowed: AllowList;
   /** How a DownloadRequest's pre-signed URL is fetched (tests give their own). */
   fetchUrl?: UrlFetcher;
   /** Recovery by something other than kdrill's Velero restores: a runbook (kdrill guide). */

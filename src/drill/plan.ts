@@ -64,7 +64,18 @@ function describeVerify(v: VerifyStep): string {
       return 'the sentinel written before the backup reads back';
     case 'inventory':
       return 'restored objects match the baseline inventory (missing, extra, changed)';
+    case 'network-policy-coverage':
+      return "every workload's pods are selected by a NetworkPolicy (what a hardened cluster requires)";
   }
+}
+
+/** A hardened target: the scenario says so, or its lab is hardened. */
+export const isHardened = (s: Scenario): boolean => s.spec.target.hardened ?? !!s.spec.lab?.hardened;
+
+/** The checks a drill runs: the scenario's, plus network-policy-coverage for a hardened target that does not list it. */
+export function verifySteps(s: Scenario): VerifyStep[] {
+  const listed = s.spec.verify.some((v) => v.type === 'network-policy-coverage');
+  return isHardened(s) && !listed ? [...s.spec.verify, { type: 'network-policy-coverage' }] : s.spec.verify;
 }
 
 /** The whole drill as a list, touching nothing: what `kdrill plan` prints. */
@@ -94,7 +105,7 @@ export function buildPlan(s: Scenario, runId = '<run id>'): Plan {
     destructive: s.spec.disaster.map(describeDisaster),
     backup,
     restores,
-    verify: s.spec.verify.map(describeVerify),
+    verify: verifySteps(s).map(describeVerify),
     reverts,
   };
 }

@@ -6,7 +6,7 @@ import { iso, type DrillContext, type PhaseOutcome, type RunDeps } from './conte
 import { takeBackup } from './phases/backup.js';
 import { baseline } from './phases/baseline.js';
 import { injectDisaster } from './phases/inject.js';
-import { preflight } from './phases/preflight.js';
+import { contextsAllowed, preflight } from './phases/preflight.js';
 import { recover } from './phases/recover.js';
 import { verify } from './phases/verify.js';
 import type { RunState } from './state.js';
@@ -58,6 +58,8 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
   const ctx: DrillContext = { deps, s, state };
   const { journal, clock } = deps;
   const run: DrillRun = { interrupted: false, revertFailures: [] };
+  // on every start, a resumed run too: a context is allow-listed now, or nothing is touched
+  contextsAllowed(deps);
   try {
     if (!state.preflight) {
       await phase(deps, state, 'preflight', () => preflight(ctx));

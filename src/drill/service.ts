@@ -194,7 +194,7 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
   try {
     run = await runDrill(deps, s, state);
   } catch (e) {
-    if (isDrillError(e) && e.exitCode === ExitCode.Precondition) {
+    if (isDrillError(e) && e.exitCode === ExitCode.Precondition && !state.injectStartedAt) {
       // nothing was touched: say why, keep the journal, write no verdict
       journal.append('run-ended', { verdict: 'precondition-failed', exitCode: ExitCode.Precondition, code: e.code, error: e.message }, clock.now());
       await stopLab();

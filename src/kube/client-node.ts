@@ -97,6 +97,7 @@ export class ClientNodeKubeApi implements KubeApi {
   private readonly discovered = new Map<string, Map<string, Resolved>>(); // apiVersion -> kind -> info
   private readonly onWarning: (message: string) => void;
   private readonly skipped = new Map<string, string>(); // group-version -> why discovery skipped it
+  private warnings: string[] = [];
 
   constructor(kc: KubeConfig, retry: RetryPolicy = defaultRetry, onWarning: (message: string) => void = stderrOnce) {
     this.kc = kc;
@@ -126,10 +127,16 @@ export class ClientNodeKubeApi implements KubeApi {
       const group = gv.includes('/') ? gv.split('/')[0]! : '';
       for (const r of list ?? []) {
         if (r.name.includes('/') || !(r.verbs ?? []).includes('list')) continue;
-        out.push({ apiVersion: gv, group, kind: r.kind, resource: r.name, namespaced: r.namespaced, verbs: r.verbs ?? [] });
+        out.push({ apiVersion: gv, group, kind: r.kind, resource: r.name, namespaced: r.namespaced, verbs: r.verbs ?? [], ...(r.singularName ? { singular: r.singularName } : {}), ...(r.shortNames?.length ? { shortNames: r.shortNames } : {}) });
       }
     }
     return out;
+  }
+
+  takeWarnings(): string[] {
+    const w = this.warnings;
+    this.warnings = [];
+    return w;
   }
 
   /** Group-versions discovery had to skip, and why (the same words as its warning). */
@@ -137,13 +144,13 @@ export class ClientNodeKubeApi implements KubeApi {
     return [...this.skipped.values()];
   }
 
-  private async groupVersionResources(gv: string): Promise<{ name: string; kind: string; namespaced: boolean; verbs?: string[] }[] | undefined> {
+  private async groupVersionResources(gv: string): Promise<DiscoveredResource[] | undefined> {
     const path = gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`;
     try {
       // one try for an API group: a broken aggregated API answers 503 at once, and retrying it only delays the rest
       const body = await this.call('GET', path, undefined, `discover ${gv}`, { allow404: true, once: gv !== 'v1' });
       if (body === undefined) return undefined; // a group that went away between the two calls
-      return (JSON.parse(body) as { resources?: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[] }).resources ?? [];
+      return (JSON.parse(body) as { resources?: DiscoveredResource[] }).resources ?? [];
     } catch (e) {
       if (gv === 'v1' || !(e instanceof KubeApiError)) throw e;
       const why = `couldn't get the resource list for ${gv} (HTTP ${e.status}: ${e.message.replace(/^cannot discover [^:]+: /, '')}); kdrill goes on without it, as kubectl does`;
@@ -302,6 +309,7 @@ export class ClientNodeKubeApi implements KubeApi {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
+          this.warnings.push(...warningsOf(res.headers.warning));
           // a proxied answer is the application's, whatever its status; only the apiserver's own errors retry
           if (o.raw && !(status === 503 && text.includes('"kind":"Status"'))) return resolve({ ok: true, value: JSON.stringify({ status, body: text }) });
           if (status >= 200 && status < 300) return resolve({ ok: true, value: text });
@@ -317,6 +325,22 @@ export class ClientNodeKubeApi implements KubeApi {
       req.end();
     });
   }
+}
+
+/** One entry of a discovery resource list (metav1.APIResource), as far as kdrill reads it. */
+interface DiscoveredResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+  verbs?: string[];
+  singularName?: string;
+  shortNames?: string[];
+}
+
+/** `Warning: 299 - "text"` headers (RFC 7234), as admission webhooks and deprecations send them. */
+function warningsOf(h: string | string[] | undefined): string[] {
+  const all = Array.isArray(h) ? h : h ? [h] : [];
+  return all.flatMap((v) => [...v.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\"/g, '"')));
 }
 
 function refOf(obj: KubeObject): ObjectRef {

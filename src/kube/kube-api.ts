@@ -26,6 +26,9 @@ export interface ServedResource {
   resource: string; // plural
   namespaced: boolean;
   verbs: string[];
+  /** As discovery names it, for resolving a name the way kubectl and Velero do (singular, short names). */
+  singular?: string;
+  shortNames?: string[];
 }
 
 export interface ListResult {
@@ -82,6 +85,8 @@ export interface KubeApi {
   resources(): Promise<ServedResource[]>;
   /** The API groups discovery had to skip, and why (an aggregated API that does not answer). */
   discoveryWarnings?(): string[];
+  /** The server's Warning headers since the last call (an admission webhook in warn mode), then forgets them. */
+  takeWarnings?(): string[];
   /** Whether the server serves this kind (after discovery; CRDs may appear later). */
   serves(type: TypeRef): Promise<boolean>;
   get(ref: ObjectRef): Promise<KubeObject | undefined>;

@@ -27,6 +27,7 @@ const drill = z.strictObject({
 const target = z.strictObject({
   context: z.string().optional().meta({ description: 'Kube context of the test cluster; it must also be allow-listed' }),
   namespaces: z.array(name).min(1),
+  hardened: z.boolean().optional().meta({ description: "The cluster refuses (or warns on) workloads no NetworkPolicy selects; adds the network-policy-coverage check. Default: the lab's hardened setting" }),
 });
 
 const backup = z
@@ -119,6 +120,7 @@ const verifyStep = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('command'), argv, expectExit: z.number().int().default(0), timeout: duration('the timeout').prefault('5m') }),
   z.strictObject({ type: z.literal('sentinel') }),
   z.strictObject({ type: z.literal('inventory'), ignore: z.array(z.string()).default([]).meta({ description: 'Kinds or kind/name to leave out of the diff' }) }),
+  z.strictObject({ type: z.literal('network-policy-coverage'), namespaces: z.array(name).optional().meta({ description: 'Default: the target namespaces' }) }).meta({ description: "Every restored workload's pods are selected by a NetworkPolicy (on by default for hardened targets)" }),
 ]);
 
 const sentinel = z.strictObject({
@@ -151,7 +153,7 @@ export const scenarioSchema = z.strictObject({
     sentinel: sentinel.optional(),
     lab: z
       .strictObject({
-        hardened: z.boolean().default(false).meta({ description: 'Run the --lab drill on a hardened lab (NetworkPolicy-first admission)' }),
+        hardened: z.union([z.boolean(), z.enum(['deny', 'warn'])]).default(false).meta({ description: 'Run the --lab drill on a hardened lab: true or deny refuses workloads no NetworkPolicy selects, warn admits them with a warning' }),
         clusters: z.union([z.literal(1), z.literal(2)]).default(1).meta({ description: '2 adds the recovery cluster kdrill-lab-2' }),
         objectLock: z.boolean().default(true),
       })

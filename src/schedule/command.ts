@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { allowedContexts } from '../drill/allow.js';
+import { allowedContexts, contextAllowed } from '../drill/allow.js';
 import { DrillError, ExitCode, usageError } from '../errors.js';
 import { checkPublishOptions } from '../history/check.js';
 import { connectKube } from '../kube/client-node.js';
@@ -31,9 +31,9 @@ export async function scheduleCommand(a: ScheduleCommandArgs): Promise<void> {
   let api: CronJobApi = a.cronjobApi ?? 'batch/v1';
   const kube = a.apply ? connectKube({ kubeconfig: a.kubeconfig, context: a.context }) : undefined;
   if (kube) {
-    const allow = allowedContexts(a.allowContext ?? []);
-    if (!allow.contexts.has(kube.context)) {
-      throw new DrillError('CONTEXT_NOT_ALLOWED', `context "${kube.context}" is not allow-listed: the CronJob will delete things there on schedule`, ExitCode.Precondition, { hint: `allow it with --allow-context ${kube.context} (or KDRILL_ALLOW_CONTEXTS), or print the manifests without --apply` });
+    const ok = contextAllowed(allowedContexts(a.allowContext ?? []), kube.context, kube.server);
+    if (!ok.ok) {
+      throw new DrillError('CONTEXT_NOT_ALLOWED', `${ok.why}: the CronJob will delete things there on schedule`, ExitCode.Precondition, { hint: `allow it with --allow-context ${kube.context} (or KDRILL_ALLOW_CONTEXTS), or print the manifests without --apply` });
     }
     const served = await cronJobApiOf(kube);
     if (!served) throw new DrillError('NO_CRONJOB_API', `context "${kube.context}" serves no CronJob API (batch/v1 or batch/v1beta1)`, ExitCode.Precondition, { hint: 'is this a Kubernetes API server?' });

@@ -92,6 +92,14 @@ export async function runProbe(ctx: ProbeContext, v: VerifyStep): Promise<ProbeO
       const passed = r.exitCode === v.expectExit;
       return { passed, detail: `${v.argv.join(' ')} exited ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}${passed ? '' : `, expected ${v.expectExit}: ${r.stderr.trim().slice(0, 200)}`}` };
     }
+    case 'network-policy-coverage': {
+      const { uncoveredWorkloads } = await import('./netpol-coverage.js');
+      const namespaces = v.namespaces ?? ctx.namespaces;
+      const r = await uncoveredWorkloads(ctx.kube, namespaces);
+      if (r.checked === 0) return { passed: false, detail: `no workload in ${namespaces.join(', ')}: nothing to check` };
+      if (!r.uncovered.length) return { passed: true, detail: `the pods of all ${r.checked} workload(s) in ${namespaces.join(', ')} are selected by a NetworkPolicy` };
+      return { passed: false, detail: `no NetworkPolicy selects the pods of ${r.uncovered.length} workload(s): ${r.uncovered.slice(0, 8).join(', ')}${r.uncovered.length > 8 ? `, and ${r.uncovered.length - 8} more` : ''} (a hardened cluster refuses them, or only warns)` };
+    }
     case 'sentinel':
     case 'inventory':
       throw new Error(`${v.type} is checked by the runner, which holds the baseline`);

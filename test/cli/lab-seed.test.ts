@@ -43,7 +43,8 @@ describe('kdrill lab up: the seeded lab', () => {
       expect(backups).toHaveLength(2);
       for (const line of backups) expect(line).toMatch(/^nightly-\d{14} Completed nightly$/);
       expect(s.backups).toEqual(backups.map((l) => l.split(' ')[0]));
-      expect(await k('-n', 'thanos', 'get', 'networkpolicies', '-o', 'name')).toMatch(/default-deny-ingress/);
+      // the sample app's own NetworkPolicies (the lab adds none of its own), so a hardened lab admits it
+      expect((await k('-n', 'thanos', 'get', 'networkpolicies', '-o', 'name')).trim().split('\n').sort()).toEqual(['networkpolicy.networking.k8s.io/allow-same-namespace', 'networkpolicy.networking.k8s.io/default-deny-ingress']);
       expect(await k('-n', 'thanos', 'get', 'configmap', 'kdrill-sentinel', '-o', 'jsonpath={.data.runId}')).toBe('seed');
       expect(await k('-n', 'velero', 'get', 'bsl', 'default', '-o', 'jsonpath={.status.phase}')).toBe('Available');
       // any S3 client sees the objects, each under GOVERNANCE retention that covers the 30-day TTL
@@ -76,18 +77,57 @@ describe('kdrill lab up: the seeded lab', () => {
     });
   });
 
-  it('loads your own manifests with --app, skipping kinds without a CRD', async () => {
+  it('loads your own manifests with --app as kubectl apply would: own namespaces, lists, CRDs first, names per kind, true reasons', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kdrill-app-'));
     await writeFile(
       join(dir, 'app.yaml'),
       [
+        // a custom resource before its CRD, in the same file: the CRD is applied first and waited for
+        'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}',
         'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}',
-        'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: elsewhere, namespace: other}\ndata: {a: "1"}',
+        // RBAC names are path segments, not DNS names
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: "system:aggregated-metrics-reader"}\nrules: [{apiGroups: [metrics.k8s.io], resources: [pods], verbs: [get]}]',
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleList\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: Role\n  metadata: {name: reader}\n  rules: []\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: Role\n  metadata: {name: writer}\n  rules: []',
+        'apiVersion: v1\nkind: ConfigMapList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: dash-1}, data: {a: "1"}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: dash-2}, data: {a: "2"}}',
+        'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: widgets, singular: widget, kind: Widget}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}',
+        'apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: web}\nspec: {}',
+        'apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: old}\nspec: {}',
+        'apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: old-cron}\nspec: {}',
       ].join('\n---\n'),
     );
-    await withLab(['--app', dir], async (s) => {
-      const out = await run('kubectl', ['--kubeconfig', s.kubeconfig, '-n', 'thanos', 'get', 'deployments', '-o', 'name']);
-      expect(out.stdout.trim()).toBe('deployment.apps/web');
+    const lab = await mkdtemp(join(tmpdir(), 'kdrill-applab-'));
+    const up = await kdrill(['lab', 'up', '--dir', lab, '--start-delay', '50', '--app', dir, '--app-namespace', 'shop'], { timeoutMs: 120_000 });
+    try {
+      expect(up.code, up.stderr + up.stdout).toBe(0);
+      expect(up.stdout).toMatch(/applied 1 apiextensions\.k8s\.io\/v1 CustomResourceDefinition/);
+      expect(up.stdout).toMatch(/applied 2 rbac\.authorization\.k8s\.io\/v1 Role\n/);
+      expect(up.stdout).toMatch(/applied 3 v1 ConfigMap/);
+      expect(up.stdout).toMatch(/skipped 1 monitoring\.coreos\.com\/v1 ServiceMonitor: no CRD for monitoring\.coreos\.com is installed/);
+      expect(up.stdout).toMatch(/skipped 1 policy\/v1beta1 PodSecurityPolicy: not served by this Kubernetes version/);
+      expect(up.stdout).toMatch(/skipped 1 batch\/v1beta1 CronJob: not served by this Kubernetes version \(v1\.30\.0\+kdrill-lab\) at batch\/v1beta1: it serves batch\/v1/);
+      const st = JSON.parse((await kdrill(['lab', 'status', '--dir', lab, '-o', 'json'])).stdout) as { kubeconfig: string; app: { applied: Record<string, number>; skipped: { kind: string }[]; namespaces: string[]; backupNamespaces: string[] } };
+      expect(st.app.applied).toMatchObject({ 'apps/v1 Deployment': 1, 'example.com/v1 Widget': 1, 'rbac.authorization.k8s.io/v1 ClusterRole': 1 });
+      expect(st.app.skipped.map((x) => x.kind).sort()).toEqual(['batch/v1beta1 CronJob', 'monitoring.coreos.com/v1 ServiceMonitor', 'policy/v1beta1 PodSecurityPolicy']);
+      expect(st.app.namespaces).toEqual(['other', 'shop']);
+      expect(st.app.backupNamespaces).toEqual(['other', 'shop']);
+      const k = (...a: string[]) => run('kubectl', ['--kubeconfig', st.kubeconfig, ...a]).then((r) => r.stdout.trim());
+      expect(await k('-n', 'shop', 'get', 'deployments', '-o', 'name')).toBe('deployment.apps/web');
+      expect(await k('-n', 'other', 'get', 'configmap', 'elsewhere', '-o', 'jsonpath={.data.a}')).toBe('1');
+      expect(await k('-n', 'shop', 'get', 'widgets.example.com', 'w1', '-o', 'jsonpath={.spec.size}')).toBe('3');
+      expect(await k('get', 'clusterrole', 'system:aggregated-metrics-reader', '-o', 'name')).toBe('clusterrole.rbac.authorization.k8s.io/system:aggregated-metrics-reader');
+      // the nightly Schedule and its backups cover the app's namespaces
+      expect(await k('-n', 'velero', 'get', 'schedules.velero.io', 'nightly', '-o', 'jsonpath={.spec.template.includedNamespaces}')).toBe('["other","shop"]');
+      expect(await k('-n', 'shop', 'get', 'configmap', 'kdrill-sentinel', '-o', 'jsonpath={.data.runId}')).toBe('seed');
+    } finally {
+      await kdrill(['lab', 'down', '--dir', lab]);
+    }
+  });
+
+  it('--backup-namespaces chooses what the nightly Schedule backs up', async () => {
+    await withLab(['--backup-namespaces', 'thanos', '--backup-namespaces', 'velero'], async (s) => {
+      const k = (...a: string[]) => run('kubectl', ['--kubeconfig', s.kubeconfig, ...a]).then((r) => r.stdout.trim());
+      expect(await k('-n', 'velero', 'get', 'schedules.velero.io', 'nightly', '-o', 'jsonpath={.spec.template.includedNamespaces}')).toBe('["thanos","velero"]');
     });
   });
 

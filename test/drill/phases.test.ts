@@ -90,7 +90,7 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
   it('refuses a context that is not allow-listed, and a recovery cluster that already holds the target', async () => {
     const w = new DrillWorld();
     await w.backup('nightly-1');
-    expect(await refusal(preflight(ctx(w, w.scenario(), { allowed: { contexts: new Set(), sources: ['none'] } })))).toMatchObject({ code: 'CONTEXT_NOT_ALLOWED', exitCode: 4 });
+    expect(await refusal(preflight(ctx(w, w.scenario(), { allowed: { contexts: new Set(), sources: ['none'], labServers: new Set() } })))).toMatchObject({ code: 'CONTEXT_NOT_ALLOWED', exitCode: 4 });
     const two = new DrillWorld({ twoClusters: true });
     await two.backup('nightly-1');
     two.recovery.seed([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'left-over', namespace: NS }, data: { a: '1' } }]);

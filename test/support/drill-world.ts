@@ -151,7 +151,7 @@ export class DrillWorld {
       reporter: this.reporter,
       signal: this.abort.signal,
       journal: this.journal,
-      allowed: { contexts: new Set(['drill-a', 'drill-b']), sources: ['test'] },
+      allowed: { contexts: new Set(['drill-a', 'drill-b']), sources: ['test'], labServers: new Set() },
       fetchUrl: async (url) => this.store.get(url.replace(/^fake:\/\/[^/]+\//, '')),
       ...o,
     };

@@ -1,13 +1,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DrillError, ExitCode } from './core.js';
-import { isKubeApiError } from './core.js';
-import type { KubeApi } from './core.js';
-import type { KubeObject } from './core.js';
+import { DrillError, ExitCode, isKubeApiError } from './core.js';
+import type { KubeApi, KubeObject, ServedResource } from './core.js';
 
-/** Reads every manifest in a file or a directory (*.yaml, *.yml, *.json), in name order. */
-export async function readManifests(path: string): Promise<{ file: string; obj: KubeObject }[]> {
+export interface Manifest {
+  file: string;
+  obj: KubeObject;
+}
+
+/** Reads every manifest in a file or a directory (*.yaml, *.yml, *.json), in name order; `*List` kinds are expanded. */
+export async function readManifests(path: string): Promise<Manifest[]> {
   let files: string[];
   try {
     files = (await stat(path)).isDirectory()
@@ -16,50 +19,158 @@ export async function readManifests(path: string): Promise<{ file: string; obj: 
   } catch (e) {
     throw new DrillError('APP_NOT_FOUND', `cannot read manifests at ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, ExitCode.Usage, { hint: '--app takes a YAML file or a directory of them' });
   }
-  const out: { file: string; obj: KubeObject }[] = [];
+  const out: Manifest[] = [];
   for (const file of files) {
     for (const doc of parseAllDocuments(await readFile(file, 'utf8'))) {
       if (doc.errors.length) throw new DrillError('APP_INVALID', `${file}: ${doc.errors[0]!.message}`, ExitCode.Usage, { hint: 'fix the YAML, or leave the file out' });
-      const obj = doc.toJSON() as KubeObject | null;
-      if (!obj) continue;
-      if (obj.kind === 'List' && Array.isArray(obj.items)) for (const it of obj.items as KubeObject[]) out.push({ file, obj: it });
-      else out.push({ file, obj });
+      const obj = doc.toJS({ maxAliasCount: 100 }) as KubeObject | null;
+      if (obj) out.push(...expand(file, obj));
     }
   }
   return out;
 }
 
-/**
- * Creates each object (or merges it into the one that exists) in `namespace`. Kinds the cluster does
- * not serve, such as ServiceMonitor without its CRD, are skipped and reported, as kubectl reports them.
- */
-export async function applyManifests(kube: KubeApi, manifests: { file: string; obj: KubeObject }[], namespace: string): Promise<{ applied: number; skipped: string[] }> {
-  const skipped: string[] = [];
-  const unserved = new Map<string, number>();
-  let applied = 0;
-  const served = new Map<string, { namespaced: boolean } | undefined>();
-  const resources = await kube.resources();
-  for (const { file, obj } of manifests) {
-    if (!obj.apiVersion || !obj.kind) {
-      skipped.push(`${file}: an object without apiVersion/kind`);
-      continue;
+/** `v1 List`, `RoleList`, `ConfigMapList`, …: kubectl applies their items one by one. */
+function expand(file: string, obj: KubeObject): Manifest[] {
+  if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) return (obj.items as KubeObject[]).flatMap((it) => expand(file, it));
+  return [{ file, obj }];
+}
+
+/** What applying a set of manifests did, per kind (`apps/v1 Deployment`). */
+export interface ApplyReport {
+  applied: Record<string, number>;
+  /** Kinds the cluster does not serve, with the true reason. */
+  skipped: { kind: string; count: number; reason: string }[];
+  /** Objects the cluster refused at admission (a hardened cluster: no NetworkPolicy selects their pods). */
+  refused: { object: string; reason: string }[];
+  /** Admission warnings (a hardened cluster in warn mode): admitted, and told. */
+  warnings: { object: string; warning: string }[];
+  /** The namespaces the objects live in. */
+  namespaces: string[];
+}
+
+// API groups that Kubernetes itself serves: an unknown kind there is a version matter, not a missing CRD
+const BUILT_IN = /^(|apps|batch|policy|autoscaling|extensions|[a-z.]*\.k8s\.io)$/;
+
+function whyUnserved(apiVersion: string, kind: string, served: ServedResource[], serverVersion: string): string {
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+  const same = served.filter((r) => r.group === group && r.kind === kind);
+  if (same.length) return `not served by this Kubernetes version (${serverVersion}) at ${apiVersion}: it serves ${[...new Set(same.map((r) => r.apiVersion))].join(', ')}`;
+  if (BUILT_IN.test(group)) return `not served by this Kubernetes version (${serverVersion})`;
+  if (served.some((r) => r.group === group)) return `the CRDs of ${group} that are installed do not define ${kind} at ${apiVersion}`;
+  return `no CRD for ${group} is installed (add its CustomResourceDefinition to --app, or install it first)`;
+}
+
+const kindKey = (o: KubeObject): string => `${o.apiVersion} ${o.kind}`;
+const describe = (o: KubeObject, ns: string | undefined): string => `${o.kind} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? ''}`;
+
+/** Waits until each CRD is Established and its kind is served: its custom resources come next. */
+async function established(kube: KubeApi, crds: KubeObject[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const crd of crds) {
+    const name = crd.metadata?.name ?? '';
+    const group = String(crd.spec?.group ?? '');
+    const version = String(((crd.spec?.versions as { name: string; served?: boolean }[] | undefined) ?? []).find((v) => v.served !== false)?.name ?? '');
+    const kind = String(crd.spec?.names?.kind ?? '');
+    for (;;) {
+      const cur = await kube.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
+      const ok = ((cur?.status?.conditions as { type: string; status: string }[] | undefined) ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+      if (ok && (await kube.serves({ apiVersion: `${group}/${version}`, kind }))) break;
+      if (Date.now() > deadline) throw new DrillError('APP_CRD_NOT_ESTABLISHED', `CustomResourceDefinition ${name} was not Established within ${Math.round(timeoutMs / 1000)}s`, ExitCode.Precondition, { hint: `kubectl get crd ${name} -o yaml shows its conditions` });
+      await new Promise((r) => setTimeout(r, 100));
     }
-    const key = `${obj.apiVersion}/${obj.kind}`;
-    if (!served.has(key)) served.set(key, (await kube.serves({ apiVersion: obj.apiVersion, kind: obj.kind })) ? { namespaced: resources.find((r) => r.kind === obj.kind && r.apiVersion === obj.apiVersion)?.namespaced ?? true } : undefined);
-    const info = served.get(key);
-    if (!info) {
-      unserved.set(key, (unserved.get(key) ?? 0) + 1);
-      continue;
-    }
-    const body: KubeObject = { ...obj, metadata: { ...obj.metadata, ...(info.namespaced ? { namespace } : {}) } };
-    try {
-      await kube.create(body);
-    } catch (e) {
-      if (!isKubeApiError(e, 409)) throw e;
-      await kube.patch({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: info.namespaced ? namespace : undefined, name: obj.metadata?.name ?? '' }, { metadata: { labels: obj.metadata?.labels }, spec: obj.spec, data: obj.data });
-    }
-    applied++;
   }
-  for (const [key, n] of unserved) skipped.push(`${n} ${key.split('/').pop()} object${n > 1 ? 's' : ''}: the cluster does not serve ${key} (is its CRD installed?)`);
-  return { applied, skipped };
+}
+
+/**
+ * Applies manifests as `kubectl apply -n <defaultNamespace>` would: each object in its own namespace
+ * (created when missing), namespace-less ones in `defaultNamespace`; Namespaces first, then CRDs,
+ * waited for until Established, then everything else in file order. An existing object is merged
+ * into. A kind the cluster does not serve is skipped with the reason; an admission refusal is
+ * reported with the object's name, as the cluster would refuse it. Any other refusal fails.
+ * `labels` go on every object (the lab's own label, so `lab gc` finds what it made).
+ */
+export async function applyManifests(kube: KubeApi, manifests: Manifest[], o: { defaultNamespace: string; crdTimeoutMs?: number; labels?: Record<string, string> }): Promise<ApplyReport> {
+  const report: ApplyReport = { applied: {}, skipped: [], refused: [], warnings: [], namespaces: [] };
+  const failures: string[] = [];
+  const rank = (m: Manifest): number => (m.obj.kind === 'Namespace' ? 0 : m.obj.kind === 'CustomResourceDefinition' ? 1 : 2);
+  const ordered = [...manifests].sort((a, b) => rank(a) - rank(b)); // stable: file order within each rank
+  const unserved = new Map<string, { count: number; reason: string }>();
+  const namespaces = new Set<string>();
+  let served = await kube.resources();
+  const version = (await kube.serverVersion()).gitVersion;
+  let crdsPending: KubeObject[] = [];
+  for (const { file, obj } of ordered) {
+    if (!obj.apiVersion || !obj.kind || !obj.metadata?.name) {
+      failures.push(`${file}: an object without apiVersion, kind or metadata.name`);
+      continue;
+    }
+    if (rank({ file, obj }) === 2 && crdsPending.length) {
+      await established(kube, crdsPending, o.crdTimeoutMs ?? 60_000);
+      crdsPending = [];
+      served = await kube.resources();
+    }
+    const type = served.find((r) => r.apiVersion === obj.apiVersion && r.kind === obj.kind);
+    if (!type) {
+      const u = unserved.get(kindKey(obj)) ?? { count: 0, reason: whyUnserved(obj.apiVersion, obj.kind, served, version) };
+      u.count++;
+      unserved.set(kindKey(obj), u);
+      continue;
+    }
+    const ns = type.namespaced ? (obj.metadata.namespace ?? o.defaultNamespace) : undefined;
+    if (ns) {
+      namespaces.add(ns);
+      await ensureNamespace(kube, ns, o.labels);
+    }
+    const { status: _s, ...rest } = obj;
+    const body: KubeObject = { ...rest, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : { namespace: undefined }), ...(o.labels ? { labels: { ...obj.metadata.labels, ...o.labels } } : {}) } };
+    if (!ns) delete body.metadata!.namespace;
+    const what = describe(obj, ns);
+    try {
+      await createOrMerge(kube, body);
+      report.applied[kindKey(obj)] = (report.applied[kindKey(obj)] ?? 0) + 1;
+      for (const w of kube.takeWarnings?.() ?? []) report.warnings.push({ object: what, warning: w });
+      if (obj.kind === 'CustomResourceDefinition') crdsPending.push(body);
+    } catch (e) {
+      if (isKubeApiError(e, 403) && /admission webhook|denied the request/.test((e as Error).message)) report.refused.push({ object: what, reason: (e as Error).message.replace(/^cannot create [^:]+: /, '') });
+      else failures.push(`${file}: ${what}: ${(e as Error).message}`);
+    }
+  }
+  if (crdsPending.length) await established(kube, crdsPending, o.crdTimeoutMs ?? 60_000);
+  for (const [kind, u] of unserved) report.skipped.push({ kind, count: u.count, reason: u.reason });
+  report.namespaces = [...namespaces].sort();
+  if (failures.length) {
+    throw new DrillError('APP_APPLY_FAILED', `${failures.length} object(s) of the app could not be applied: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? `; and ${failures.length - 3} more` : ''}`, ExitCode.Precondition, { hint: 'the cluster refused them as a real one would; fix the manifests, or leave those files out' });
+  }
+  return report;
+}
+
+/** A namespace the manifests use but do not create: made as needed, as `kubectl create namespace` would. */
+async function ensureNamespace(kube: KubeApi, ns: string, labels?: Record<string, string>): Promise<void> {
+  if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) return;
+  try {
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, ...(labels ? { labels } : {}) } });
+  } catch (e) {
+    if (!isKubeApiError(e, 409)) throw e;
+  }
+}
+
+async function createOrMerge(kube: KubeApi, body: KubeObject): Promise<void> {
+  try {
+    await kube.create(body);
+  } catch (e) {
+    if (!isKubeApiError(e, 409)) throw e;
+    // as kubectl apply: the manifest's fields win, the rest of the live object stays
+    const { apiVersion, kind, metadata, ...fields } = body;
+    await kube.patch({ apiVersion: apiVersion!, kind: kind!, namespace: metadata?.namespace, name: metadata?.name ?? '' }, { metadata: { labels: metadata?.labels, annotations: metadata?.annotations }, ...fields });
+  }
+}
+
+/** The summary a person reads after `lab up --app`: per kind, what was applied and what was skipped, and why. */
+export function summarize(r: ApplyReport): string[] {
+  const lines = Object.entries(r.applied).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `applied ${n} ${k}`);
+  for (const s of r.skipped) lines.push(`skipped ${s.count} ${s.kind}: ${s.reason}`);
+  for (const x of r.refused) lines.push(`refused ${x.object}: ${x.reason}`);
+  for (const x of r.warnings) lines.push(`warning for ${x.object}: ${x.warning}`);
+  return lines;
 }

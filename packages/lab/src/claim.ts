@@ -3,7 +3,7 @@ import { isKubeApiError } from './core.js';
 import type { KubeApi } from './core.js';
 import type { KubeObject } from './core.js';
 
-const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'kube-system', name: 'kdrill-lab' } as const;
+export const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'kube-system', name: 'kdrill-lab' } as const;
 const DURATION_S = 15;
 const RENEW_MS = 5000;
 
@@ -23,7 +23,7 @@ export async function claimCluster(kube: KubeApi, dir: string, now: () => Date =
   const body = (rv?: string): KubeObject => ({
     apiVersion: LEASE.apiVersion,
     kind: LEASE.kind,
-    metadata: { name: LEASE.name, namespace: LEASE.namespace, ...(rv ? { resourceVersion: rv } : {}), labels: { 'app.kubernetes.io/managed-by': 'kdrill' } },
+    metadata: { name: LEASE.name, namespace: LEASE.namespace, ...(rv ? { resourceVersion: rv } : {}), labels: { 'app.kubernetes.io/managed-by': 'kdrill', 'kdrill.dev/lab': 'true' } },
     spec: { holderIdentity: me, leaseDurationSeconds: DURATION_S, acquireTime: microTime(now()), renewTime: microTime(now()) },
   });
   const existing = await kube.get(LEASE);

@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DrillError, ExitCode } from './core.js';
+import { DrillError, ExitCode, connectKube } from './core.js';
+import { labGc } from './gc.js';
 import { alive, clearLabState, readLabState, type LabState } from './state.js';
 
 export interface UpOptions {
   dir: string;
   port?: number;
-  hardened?: boolean;
+  hardened?: boolean | 'deny' | 'warn';
   /** argv that starts this CLI again (node + script), for the background process. */
   self: string[];
   /** More flags for `lab serve` (node layout, delays). */
@@ -30,7 +31,7 @@ export async function labUp(o: UpOptions): Promise<LabState> {
   await mkdir(dir, { recursive: true });
   const log = join(dir, 'lab.log');
   const out = await open(log, 'a');
-  const args = [...o.self, 'lab', 'serve', '--dir', dir, ...(o.port ? ['--port', String(o.port)] : []), ...(o.hardened ? ['--hardened'] : []), ...(o.extraArgs ?? [])];
+  const args = [...o.self, 'lab', 'serve', '--dir', dir, ...(o.port ? ['--port', String(o.port)] : []), ...(o.hardened ? ['--hardened', o.hardened === 'warn' ? 'warn' : 'deny'] : []), ...(o.extraArgs ?? [])];
   const child = spawn(args[0]!, args.slice(1), { detached: true, stdio: ['ignore', out.fd, out.fd] });
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));
@@ -50,21 +51,34 @@ export async function labUp(o: UpOptions): Promise<LabState> {
   throw new DrillError('LAB_START_TIMEOUT', 'the lab did not become ready in time', ExitCode.Precondition, { hint: `see ${log}` });
 }
 
-/** `kdrill lab down`: stop the background process by its PID. Returns false when none was running. */
-export async function labDown(dirArg: string, timeoutMs = 15_000): Promise<LabState | undefined> {
+/** What `lab down` did: the process it stopped (if it still ran), and what it removed from real clusters. */
+export interface DownResult {
+  state?: LabState;
+  wasRunning: boolean;
+  removed: { kubeconfig: string; objects: string[] }[];
+}
+
+/**
+ * `kdrill lab down`: stops the background process by its PID, then removes what the lab left on the
+ * real clusters it was attached to, also when its process was already gone (killed, a crashed test).
+ */
+export async function labDown(dirArg: string, timeoutMs = 15_000): Promise<DownResult> {
   const dir = resolve(dirArg);
   const s = await readLabState(dir);
-  if (!s) return undefined;
-  if (!alive(s.pid)) {
-    await clearLabState(dir);
-    return undefined;
+  if (!s) return { wasRunning: false, removed: [] };
+  const wasRunning = alive(s.pid);
+  if (wasRunning) {
+    process.kill(s.pid, 'SIGTERM');
+    const deadline = Date.now() + timeoutMs;
+    while (alive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
   }
-  process.kill(s.pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (alive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
+  const removed: DownResult['removed'] = [];
+  for (const kubeconfig of (s.options.realKubeconfigs as string[] | undefined) ?? []) {
+    removed.push({ kubeconfig, objects: await labGc(connectKube({ kubeconfig })) });
+  }
   await clearLabState(dir);
-  return s;
+  return { state: s, wasRunning, removed };
 }
 
 export async function labStatus(dirArg: string): Promise<(LabState & { running: true }) | { running: false; dir: string }> {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { startLab, type LabOptions } from './lab.js';
 import { clearLabState, writeLabState } from './state.js';
+import { registerLab } from './core.js';
 
 /**
  * The body of the background process `kdrill lab up` starts (`kdrill lab serve`): runs the lab until
@@ -8,7 +9,7 @@ import { clearLabState, writeLabState } from './state.js';
  */
 export async function serveLab(opts: LabOptions & { logFile: string }): Promise<number> {
   const dir = resolve(opts.dir);
-  const base = { pid: process.pid, dir, startedAt: new Date().toISOString(), log: opts.logFile, contexts: [] as string[], options: { hardened: !!opts.hardened, port: opts.port ?? 0, k8s: opts.k8s ?? 'lab', clusters: opts.clusters ?? 1 } };
+  const base = { pid: process.pid, dir, startedAt: new Date().toISOString(), log: opts.logFile, contexts: [] as string[], options: { hardened: opts.hardened ? (typeof opts.hardened === 'object' ? opts.hardened.action : opts.hardened === 'warn' ? 'warn' : 'deny') : false, port: opts.port ?? 0, k8s: opts.k8s ?? 'lab', clusters: opts.clusters ?? 1, veleroVersion: opts.veleroVersion ?? '1.14', realKubeconfigs: opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : [] } };
   let lab;
   try {
     lab = await startLab({ ...opts, dir, log: (m) => process.stdout.write(`lab: ${m}\n`) });
@@ -20,13 +21,16 @@ export async function serveLab(opts: LabOptions & { logFile: string }): Promise<
     return 4;
   }
   for (const w of lab.warnings) process.stdout.write(`lab: warning: ${w}\n`);
-  await writeLabState({ ...base, ready: true, apiServer: lab.clusters[0]!.server, kubeconfig: lab.kubeconfig, contexts: lab.contexts, s3: lab.s3, backups: lab.backups, warnings: lab.warnings });
+  await writeLabState({ ...base, ready: true, apiServer: lab.clusters[0]!.server, kubeconfig: lab.kubeconfig, contexts: lab.contexts, s3: lab.s3, backups: lab.backups, app: lab.app, warnings: lab.warnings });
+  // the drill allows the lab's contexts only while this process lives and serves them there
+  const unregister = registerLab({ pid: process.pid, dir, contexts: lab.clusters.map((c) => ({ name: c.context, server: c.server })) });
   process.stdout.write(`lab: ready; kubeconfig ${lab.kubeconfig}\n`);
   await new Promise<void>((done) => {
     const stop = (): void => done();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  unregister();
   await lab.stop();
   await clearLabState(dir);
   process.stdout.write('lab: stopped\n');

@@ -2,20 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { DrillError, ExitCode } from './core.js';
 import { AwsObjectStore } from './core.js';
 import { parseAwsCredentials } from './core.js';
 import type { S3Settings } from './core.js';
 import { connectKube } from './core.js';
 import type { KubeApi } from './core.js';
-import { DEFAULT_EXEMPT, type HardenedScope } from './admission/hardened.js';
+import { DEFAULT_EXEMPT, type HardenedAction, type HardenedScope } from './admission/hardened.js';
+import type { ApplyReport } from './apply.js';
 import { startHardenedWebhook, type WebhookHandle } from './admission/webhook.js';
 import { claimCluster } from './claim.js';
+import { markAsLab, staleWebhook } from './gc.js';
 import { LabApiServer } from './apiserver/server.js';
 import { startControllers, type ControllersHandle } from './controllers/index.js';
 import type { NodeLayout } from './controllers/nodes.js';
 import { LAB_CONTEXT, labKubeconfig } from './kubeconfig.js';
 import { LabS3Server } from './s3/server.js';
 import { seedApp, seedBackups } from './seed.js';
+import { summarize } from './apply.js';
 import { startVelero, type VeleroHandle } from './velero/controller.js';
 import { installVelero, prepareBucket } from './velero/install.js';
 
@@ -26,7 +30,10 @@ export const DEFAULT_BUCKET = 'kdrill-lab-backups';
 export interface LabOptions {
   dir: string;
   port?: number;
-  hardened?: boolean | HardenedScope;
+  /** true or 'deny': refuse workloads no NetworkPolicy selects; 'warn': admit them with a warning (Gatekeeper's warn action). */
+  hardened?: boolean | HardenedAction | HardenedScope;
+  /** The Velero version the lab Velero behaves as. */
+  veleroVersion?: '1.14' | '1.18';
   layout?: NodeLayout;
   startDelayMs?: number;
   evictionDelayMs?: number;
@@ -43,8 +50,12 @@ export interface LabOptions {
   s3?: { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string }; region?: string };
   bucket?: string;
   objectLock?: boolean;
-  /** Seed the app and backups; false for a bare cluster. */
-  seed?: false | { apps: string[]; withThanos: boolean; backups: number };
+  /**
+   * Seed the app and backups; false for a bare cluster. `defaultNamespace` is where objects without a
+   * namespace go (`kubectl apply -n`); `backupNamespaces` what the nightly Schedule backs up (default:
+   * the app's namespaces).
+   */
+  seed?: false | { apps: string[]; withThanos: boolean; backups: number; defaultNamespace?: string; backupNamespaces?: string[] };
   log?: (msg: string) => void;
 }
 
@@ -65,13 +76,18 @@ export interface RunningLab {
   clusters: LabCluster[];
   s3: { endpoint: string; bucket: string; credentialsFile: string; embedded: boolean; objectLock: boolean };
   backups: string[];
+  /** What the nightly Schedule backs up. */
+  backupNamespaces: string[];
+  /** What loading the app applied, skipped and had refused, per kind. */
+  app?: ApplyReport & { backupNamespaces: string[] };
   warnings: string[];
   stop(): Promise<void>;
 }
 
 export function hardenedScope(h: LabOptions['hardened']): HardenedScope | undefined {
   if (!h) return undefined;
-  return h === true ? { exemptNamespaces: DEFAULT_EXEMPT } : h;
+  if (h === true || h === 'deny' || h === 'warn') return { exemptNamespaces: DEFAULT_EXEMPT, action: h === 'warn' ? 'warn' : 'deny' };
+  return h;
 }
 
 /** The lab's S3 keys: made once per lab dir and kept in an AWS credentials file readable only by its owner. */
@@ -102,7 +118,11 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
   try {
     // first, before S3 or any cluster is touched: no other lab may drive these real clusters
     for (const kc of opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : []) {
-      const claim = await claimCluster(connectKube({ kubeconfig: kc }), opts.dir);
+      const real = connectKube({ kubeconfig: kc });
+      if (await staleWebhook(real)) {
+        throw new DrillError('LAB_STALE_WEBHOOK', `a kdrill lab that is gone left its admission webhook on ${real.server}: the cluster refuses every guarded Pod create while nothing answers it`, ExitCode.Precondition, { hint: `remove what it left first: kdrill lab gc --kubeconfig ${kc}` });
+      }
+      const claim = await claimCluster(real, opts.dir);
       stops.push(() => claim.release());
     }
     const credentialsFile = join(opts.dir, 's3-credentials');
@@ -153,6 +173,9 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
         stops.push(() => webhook!.stop());
       }
       await installVelero(kube, { namespace: VELERO_NAMESPACE, bsl: 'default', settings, ttl: BACKUP_TTL, validationFrequency: '10s' });
+      // what `lab gc` must find again on a real cluster, whatever becomes of this process
+      const crds = (await kube.list({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' })).items.filter((c) => c.spec?.group === 'velero.io');
+      await markAsLab(kube, [{ apiVersion: 'v1', kind: 'Namespace', name: VELERO_NAMESPACE }, ...crds.map((c) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: c.metadata?.name ?? '' }))]);
       if (i > 0) {
         // the recovery cluster reads the backups and must not write to them
         await kube.patch({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: VELERO_NAMESPACE, name: 'default' }, { spec: { accessMode: 'ReadOnly' } });
@@ -165,13 +188,19 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
 
     const warnings: string[] = [];
     let backups: string[] = [];
+    let backupNamespaces: string[] = [];
+    let app: RunningLab['app'];
     if (opts.seed !== false) {
       const seed = opts.seed ?? { apps: [], withThanos: true, backups: 2 };
       const primary = clusters[0]!.kube;
-      const app = await seedApp(primary, { apps: seed.apps, withThanos: seed.withThanos });
-      warnings.push(...app.warnings);
-      log(`app seeded in namespace ${app.namespace}`);
-      backups = await seedBackups(primary, { namespace: app.namespace, veleroNamespace: VELERO_NAMESPACE, ttl: BACKUP_TTL, count: seed.backups });
+      const seeded = await seedApp(primary, { apps: seed.apps, withThanos: seed.withThanos, defaultNamespace: seed.defaultNamespace });
+      for (const line of summarize(seeded.report)) log(line);
+      for (const r of seeded.report.refused) warnings.push(`refused ${r.object}: ${r.reason}`);
+      for (const sk of seeded.report.skipped) warnings.push(`skipped ${sk.count} ${sk.kind}: ${sk.reason}`);
+      backupNamespaces = seed.backupNamespaces?.length ? seed.backupNamespaces : seeded.namespaces;
+      app = { ...seeded.report, backupNamespaces };
+      log(`app seeded in ${seeded.namespaces.join(', ') || 'no namespace'}; the nightly Schedule backs up ${backupNamespaces.join(', ')}`);
+      backups = await seedBackups(primary, { namespaces: backupNamespaces, veleroNamespace: VELERO_NAMESPACE, ttl: BACKUP_TTL, count: seed.backups });
       log(`backups: ${backups.join(', ')}`);
     }
     return {
@@ -181,6 +210,8 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       clusters,
       s3: { endpoint, bucket: settings.bucket, credentialsFile, embedded: !opts.s3, objectLock },
       backups,
+      backupNamespaces,
+      app,
       warnings,
       stop: stopAll,
     };

@@ -9,7 +9,10 @@ import type { LabOptions } from './lab.js';
 export interface LabArgsLike {
   dir: string;
   port?: number;
-  hardened?: boolean;
+  hardened?: 'deny' | 'warn';
+  appNamespace?: string;
+  backupNamespaces?: string[];
+  veleroVersion?: '1.14' | '1.18';
   zones: string;
   nodesPerZone: number;
   startDelay: number;
@@ -35,6 +38,10 @@ export async function validateLabArgs(a: LabArgsLike): Promise<void> {
   const zones = a.zones.split(',').map((z) => z.trim()).filter(Boolean);
   if (zones.length === 0 || !(a.nodesPerZone >= 1)) throw usageError('the lab needs at least one zone and one node per zone', 'e.g. --zones zone-a,zone-b --nodes-per-zone 2');
   for (const app of a.app ?? []) if (!existsSync(app)) throw usageError(`--app ${app}: no such file or directory`, 'give a manifest file or a directory of them');
+  const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+  for (const ns of [...(a.appNamespace ? [a.appNamespace] : []), ...(a.backupNamespaces ?? [])]) {
+    if (!label.test(ns) || ns.length > 63) throw usageError(`"${ns}" is not a namespace name (a lowercase DNS label)`, 'e.g. --app-namespace argocd --backup-namespaces argocd');
+  }
   if (a.s3Endpoint && !/^https?:\/\//.test(a.s3Endpoint)) throw usageError(`--s3-endpoint ${a.s3Endpoint} is not an http(s) URL`, 'e.g. --s3-endpoint http://127.0.0.1:7480');
   if (a.s3Endpoint) await s3Credentials(a);
   if (a.k8s === 'real') {
@@ -78,6 +85,7 @@ export async function labOptionsFromArgs(a: LabArgsLike): Promise<LabOptions> {
     s3: a.s3Endpoint ? { endpoint: a.s3Endpoint, credentials: await s3Credentials(a) } : undefined,
     bucket: a.bucket,
     objectLock: a.objectLock,
-    seed: a.seed ? { apps: a.app ?? [], withThanos: a.thanos || !(a.app?.length), backups: 2 } : false,
+    seed: a.seed ? { apps: a.app ?? [], withThanos: a.thanos || !(a.app?.length), backups: 2, defaultNamespace: a.appNamespace, backupNamespaces: a.backupNamespaces } : false,
+    veleroVersion: a.veleroVersion,
   };
 }

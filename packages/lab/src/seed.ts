@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import { assetsDir } from './core.js';
-import type { KubeApi } from './core.js';
-import type { KubeObject } from './core.js';
-import { applyManifests, readManifests } from './apply.js';
+import type { KubeApi, KubeObject } from './core.js';
+import { applyManifests, readManifests, type ApplyReport } from './apply.js';
 import { backupFromSchedule } from './velero/controller.js';
+import { labLabels } from './gc.js';
 
 export const SEED_NAMESPACE = 'thanos';
 export const SCHEDULE = 'nightly';
 export const SENTINEL = 'kdrill-sentinel';
+/** Namespaces the cluster and the lab keep for themselves: never an app's backup scope by default. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'velero'];
 
 const wait = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
@@ -17,60 +19,57 @@ const wait = async (what: string, check: () => Promise<boolean>, timeoutMs: numb
   }
 };
 
-/** NetworkPolicies that select every pod of the namespace, so a hardened cluster admits the app. */
-function networkPolicies(ns: string): KubeObject[] {
-  return [
-    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny-ingress', namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
-    {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: { name: 'allow-same-namespace', namespace: ns },
-      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] },
-    },
-  ];
-}
-
 export interface SeedAppOptions {
   /** Manifest files or dirs; the Thanos example when empty. */
   apps: string[];
   withThanos: boolean;
-  namespace?: string;
+  /** Where objects without a namespace go, as `kubectl apply -n`. */
+  defaultNamespace?: string;
 }
 
-/** The application a drill targets, with its NetworkPolicies and sentinel data; waits until it runs. */
-export async function seedApp(kube: KubeApi, o: SeedAppOptions): Promise<{ namespace: string; warnings: string[] }> {
-  const ns = o.namespace ?? SEED_NAMESPACE;
-  const warnings: string[] = [];
-  if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns }))) {
-    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'app.kubernetes.io/part-of': 'kdrill-lab' } } });
-  }
-  for (const np of networkPolicies(ns)) await applyManifests(kube, [{ file: 'seed', obj: np }], ns);
+export interface SeededApp {
+  report: ApplyReport;
+  /** The namespaces the app lives in (without the cluster's own). */
+  namespaces: string[];
+}
+
+const ready = (o: KubeObject): boolean => (o.status?.readyReplicas ?? 0) >= (o.spec?.replicas ?? 1);
+
+/**
+ * The application a drill targets, applied as `kubectl apply` would, with a sentinel ConfigMap in each
+ * of its namespaces; waits until its workloads run. The app brings its own NetworkPolicies, or none:
+ * a hardened lab then refuses its workloads, as the user's hardened cluster would.
+ */
+export async function seedApp(kube: KubeApi, o: SeedAppOptions): Promise<SeededApp> {
   const sources = [...(o.withThanos || o.apps.length === 0 ? [join(assetsDir(), 'apps', 'thanos')] : []), ...o.apps];
-  for (const src of sources) {
-    const { skipped } = await applyManifests(kube, await readManifests(src), ns);
-    for (const s of skipped) warnings.push(`skipped ${s}`);
+  const manifests = (await Promise.all(sources.map(readManifests))).flat();
+  const dflt = o.defaultNamespace ?? 'default';
+  const report = await applyManifests(kube, manifests, { defaultNamespace: dflt, labels: labLabels });
+  const namespaces = report.namespaces.filter((n) => !SYSTEM_NAMESPACES.includes(n) || n === dflt);
+  for (const ns of namespaces) {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SENTINEL, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } }, data: { seededAt: new Date().toISOString(), runId: 'seed' } };
+    await applyManifests(kube, [{ file: 'seed', obj: cm }], { defaultNamespace: ns, labels: labLabels });
   }
-  await applyManifests(kube, [{ file: 'seed', obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SENTINEL, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } }, data: { seededAt: new Date().toISOString(), runId: 'seed' } } }], ns);
   await wait(
-    `the workloads in ${ns} to be ready`,
+    `the workloads of the app to be ready (${namespaces.join(', ')})`,
     async () => {
-      const ok = async (kind: string, ready: (o: KubeObject) => boolean): Promise<boolean> => (await kube.list({ apiVersion: 'apps/v1', kind }, { namespace: ns })).items.every(ready);
-      return (await ok('Deployment', (d) => (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1))) && (await ok('StatefulSet', (s) => (s.status?.readyReplicas ?? 0) >= (s.spec?.replicas ?? 1)));
+      for (const ns of report.namespaces) {
+        for (const kind of ['Deployment', 'StatefulSet']) if (!(await kube.list({ apiVersion: 'apps/v1', kind }, { namespace: ns })).items.every(ready)) return false;
+      }
+      return true;
     },
     120_000,
   );
-  return { namespace: ns, warnings };
+  return { report, namespaces };
 }
 
-/** The nightly Schedule and `count` Completed backups taken from it, one second apart. */
-export async function seedBackups(kube: KubeApi, o: { namespace: string; veleroNamespace: string; ttl: string; count: number }): Promise<string[]> {
+/** The nightly Schedule of `namespaces` and `count` Completed backups taken from it, one second apart. */
+export async function seedBackups(kube: KubeApi, o: { namespaces: string[]; veleroNamespace: string; ttl: string; count: number }): Promise<string[]> {
   const ref = { apiVersion: 'velero.io/v1', kind: 'Schedule', namespace: o.veleroNamespace, name: SCHEDULE };
+  const template = { includedNamespaces: o.namespaces, ttl: o.ttl, storageLocation: 'default' };
   let schedule = await kube.get(ref);
-  schedule ??= await kube.create({
-    ...ref,
-    metadata: { name: SCHEDULE, namespace: o.veleroNamespace },
-    spec: { schedule: '0 2 * * *', template: { includedNamespaces: [o.namespace], ttl: o.ttl, storageLocation: 'default' } },
-  });
+  if (schedule) schedule = await kube.patch(ref, { spec: { template } });
+  else schedule = await kube.create({ ...ref, metadata: { name: SCHEDULE, namespace: o.veleroNamespace, labels: labLabels }, spec: { schedule: '0 2 * * *', template } });
   await wait('the BackupStorageLocation to be Available', async () => (await kube.get({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: o.veleroNamespace, name: 'default' }))?.status?.phase === 'Available', 60_000);
   const names: string[] = [];
   for (let i = 0; i < o.count; i++) {

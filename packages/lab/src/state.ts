@@ -1,5 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { ApplyReport } from './apply.js';
+import { processAlive } from './core.js';
 
 /** What a running `kdrill lab up` leaves in its dir, for status and down. No secrets in here. */
 export interface LabState {
@@ -13,6 +15,8 @@ export interface LabState {
   /** The S3 endpoint and bucket, and the path of an AWS-style credentials file (never the secret). */
   s3?: { endpoint: string; bucket: string; credentialsFile: string; embedded: boolean; objectLock: boolean };
   backups?: string[];
+  /** What loading the app applied, skipped and had refused, and what the nightly Schedule backs up. */
+  app?: ApplyReport & { backupNamespaces: string[] };
   warnings?: string[];
   log: string;
   options: Record<string, unknown>;
@@ -41,11 +45,5 @@ export async function clearLabState(dir: string): Promise<void> {
   await rm(stateFile(dir), { force: true });
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether the lab's process runs (a zombie does not). */
+export const alive = processAlive;

@@ -3,6 +3,7 @@ import { auditBackups } from '../../backupstore/audit.js';
 import { AwsObjectStore } from '../../backupstore/aws-object-store.js';
 import { parseAwsCredentials } from '../../backupstore/bsl.js';
 import { DrillError, ExitCode } from '../../errors.js';
+import { contextAllowed } from '../allow.js';
 import type { KubeApi } from '../../kube/kube-api.js';
 import type { KubeObject } from '../../kube/types.js';
 import type { Scenario } from '../../scenario/schema.js';
@@ -33,12 +34,13 @@ export function namespacesTouched(s: Scenario): string[] {
   return [...out];
 }
 
-function contextsAllowed(ctx: DrillContext): void {
-  const { kube, recoveryKube, allowed } = ctx.deps;
-  for (const c of new Set([kube.context, recoveryKube.context])) {
-    if (allowed.contexts.has(c)) continue;
-    throw new DrillError('CONTEXT_NOT_ALLOWED', `context "${c}" is not allow-listed for destructive drills`, ExitCode.Precondition, {
-      hint: `allow it with --allow-context ${c}, KDRILL_ALLOW_CONTEXTS, or allowContexts in .kdrill.yaml (now from: ${allowed.sources.join(', ')})`,
+/** Every context the drill touches must be allow-listed: the same check on run and on resume. */
+export function contextsAllowed(deps: Pick<DrillContext['deps'], 'kube' | 'recoveryKube' | 'allowed'>): void {
+  for (const k of new Set([deps.kube, deps.recoveryKube])) {
+    const r = contextAllowed(deps.allowed, k.context, k.server);
+    if (r.ok) continue;
+    throw new DrillError('CONTEXT_NOT_ALLOWED', r.why, ExitCode.Precondition, {
+      hint: `allow it with --allow-context ${k.context}, KDRILL_ALLOW_CONTEXTS, or allowContexts in .kdrill.yaml (now from: ${deps.allowed.sources.join(', ')})`,
     });
   }
 }
@@ -112,7 +114,7 @@ export async function preflight(ctx: DrillContext): Promise<PhaseOutcome> {
   const { kube, recoveryKube, clock } = deps;
   const spec = s.spec;
   const veleroNs = spec.backup.veleroNamespace;
-  contextsAllowed(ctx);
+  contextsAllowed(deps);
   const velero: VeleroSeen[] = [];
   for (const k of recoveryKube === kube ? [kube] : [kube, recoveryKube]) {
     const h = await veleroRunning(k, veleroNs, spec.backup.storageLocation, clock.now());

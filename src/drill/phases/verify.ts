@@ -3,6 +3,7 @@ import type { VerifyStep } from '../../scenario/schema.js';
 import { diffInventory, inventoryKey, snapshotInventory } from '../../verify/inventory.js';
 import { runProbe, type ProbeOutcome } from '../../verify/probes.js';
 import { iso, type DrillContext, type PhaseOutcome } from '../context.js';
+import { verifySteps } from '../plan.js';
 import type { VerifyRecord } from '../types.js';
 
 const SHOWN = 6;
@@ -70,7 +71,7 @@ async function check(ctx: DrillContext, v: VerifyStep): Promise<ProbeOutcome> {
 export async function verify(ctx: DrillContext): Promise<PhaseOutcome> {
   const { deps, s, state } = ctx;
   const records: VerifyRecord[] = [];
-  for (const v of s.spec.verify) {
+  for (const v of verifySteps(s)) {
     deps.signal.throwIfAborted();
     const r = await check(ctx, v);
     records.push({ type: v.type, passed: r.passed, detail: r.detail, at: iso(deps.clock.now()) });

@@ -17,7 +17,7 @@ const run = promisify(execFile);
 
 /** The hardened rule applies in contract tests only to namespaces with this label, on both targets. */
 export const HARDENED_LABEL = 'kdrill.dev/hardened';
-export const HARDENED_SCOPE: HardenedScope = { exemptNamespaces: ['kube-system'], namespaceSelector: { matchLabels: { [HARDENED_LABEL]: 'true' } } };
+export const HARDENED_SCOPE: HardenedScope = { exemptNamespaces: ['kube-system'], namespaceSelector: { matchLabels: { [HARDENED_LABEL]: 'true' } }, action: 'deny' };
 
 export interface KubeTarget {
   name: string;

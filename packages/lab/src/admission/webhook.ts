@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:https';
 import type { KubeApi } from '../core.js';
-import type { KubeObject } from '../core.js';
+import type { KubeObject, LabelSelector } from '../core.js';
 import { servingCert } from './certs.js';
 import { GUARDED, RULE_NAME, WEBHOOK_NAME, checkHardened, type HardenedScope } from './hardened.js';
 
@@ -55,16 +55,20 @@ export async function startHardenedWebhook(kube: KubeApi, scope: HardenedScope, 
   const url = `https://127.0.0.1:${port}/validate`;
   const config = {
     ...VWC,
-    metadata: { name: WEBHOOK_CONFIG_NAME, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } },
+    metadata: { name: WEBHOOK_CONFIG_NAME, labels: { 'app.kubernetes.io/managed-by': 'kdrill', 'kdrill.dev/lab': 'true' } },
     webhooks: [
       {
         name: WEBHOOK_NAME,
         clientConfig: { url, caBundle: Buffer.from(cert.caPem).toString('base64') },
-        rules: [
-          { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] },
-          { apiGroups: ['apps'], apiVersions: ['v1'], resources: GUARDED.filter((g) => g.group === 'apps').map((g) => g.resource), operations: ['CREATE', 'UPDATE'] },
-        ],
-        ...(scope.namespaceSelector ? { namespaceSelector: scope.namespaceSelector } : {}),
+        rules: [...new Set(GUARDED.map((g) => g.group))].map((group) => ({
+          apiGroups: [group],
+          // CronJobs are batch/v1beta1 before Kubernetes 1.21
+          apiVersions: group === 'batch' ? ['v1', 'v1beta1'] : ['v1'],
+          resources: GUARDED.filter((g) => g.group === group).map((g) => g.resource),
+          operations: ['CREATE', 'UPDATE'],
+        })),
+        // never kube-system nor the lab's own namespaces, even when this process is gone (failurePolicy Fail)
+        namespaceSelector: exemptSelector(scope),
         failurePolicy: 'Fail',
         sideEffects: 'None',
         admissionReviewVersions: ['v1'],
@@ -72,6 +76,7 @@ export async function startHardenedWebhook(kube: KubeApi, scope: HardenedScope, 
       },
     ],
   };
+  await labelExempt(kube, scope);
   const existing = await kube.get({ ...VWC, name: WEBHOOK_CONFIG_NAME });
   if (existing) await kube.replace({ ...config, metadata: { ...config.metadata, resourceVersion: existing.metadata?.resourceVersion } });
   else await kube.create(config);
@@ -85,6 +90,31 @@ export async function startHardenedWebhook(kube: KubeApi, scope: HardenedScope, 
   };
 }
 
+/** Label that exempts a namespace on servers before 1.21, which do not label namespaces with their name. */
+export const EXEMPT_LABEL = 'kdrill.dev/hardened-exempt';
+
+/**
+ * The webhook's namespaceSelector: the scope's own selector, and never an exempt namespace, by the
+ * kubernetes.io/metadata.name label (1.21+) or, before 1.21, by EXEMPT_LABEL put on them.
+ */
+export function exemptSelector(scope: HardenedScope): LabelSelector {
+  return {
+    ...(scope.namespaceSelector?.matchLabels ? { matchLabels: scope.namespaceSelector.matchLabels } : {}),
+    matchExpressions: [
+      ...(scope.namespaceSelector?.matchExpressions ?? []),
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...scope.exemptNamespaces].sort() },
+      { key: EXEMPT_LABEL, operator: 'DoesNotExist' },
+    ],
+  };
+}
+
+async function labelExempt(kube: KubeApi, scope: HardenedScope): Promise<void> {
+  if ((Number.parseInt((await kube.serverVersion()).minor, 10) || 99) >= 21) return;
+  for (const ns of scope.exemptNamespaces) {
+    if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) await kube.patch({ apiVersion: 'v1', kind: 'Namespace', name: ns }, { metadata: { labels: { [EXEMPT_LABEL]: 'true' } } });
+  }
+}
+
 async function decide(kube: KubeApi, scope: HardenedScope, req: AdmissionRequest): Promise<object> {
   const allow = { uid: req.uid, allowed: true };
   const ns = req.namespace ?? '';
@@ -95,5 +125,7 @@ async function decide(kube: KubeApi, scope: HardenedScope, req: AdmissionRequest
   const nps = await kube.list({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, { namespace: ns });
   const reason = checkHardened(obj, nps.items);
   if (!reason) return allow;
+  // Gatekeeper's warn action: admitted, and the client is told (kubectl prints it as "Warning: …")
+  if (scope.action === 'warn') return { ...allow, warnings: [reason] };
   return { uid: req.uid, allowed: false, status: { code: 403, reason: 'Forbidden', message: reason, details: { causes: [{ reason: RULE_NAME, message: reason }] } } };
 }

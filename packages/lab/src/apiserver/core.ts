@@ -1,3 +1,4 @@
+import { nameProblem } from './names.js';
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../core.js';
 import { checkHardened, denialMessage, isGuarded, namespaceInScope, type HardenedScope } from '../admission/hardened.js';
@@ -26,7 +27,6 @@ export interface DeleteOptions {
 }
 
 const now = (): string => k8sTime();
-const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * The lab cluster's API semantics, independent of HTTP: what a real apiserver does on create, update,
@@ -37,6 +37,7 @@ export class LabCluster {
   readonly store: ObjectStore;
   readonly lifecycle: Lifecycle;
   hardened: HardenedScope | undefined;
+  private warnings: string[] = [];
 
   constructor(opts: LabClusterOptions = {}) {
     this.store = new ObjectStore({ historyCapacity: opts.historyCapacity });
@@ -75,9 +76,8 @@ export class LabCluster {
       if (!meta.generateName) throw invalid(t.kind, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
       meta.name = `${meta.generateName}${randomUUID().replace(/-/g, '').slice(0, 5)}`;
     }
-    if (!DNS1123.test(meta.name) || meta.name.length > 253) {
-      throw invalid(t.kind, meta.name, [{ field: 'metadata.name', message: `Invalid value: "${meta.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character` }]);
-    }
+    const problem = nameProblem(t, meta.name, obj);
+    if (problem) throw invalid(t.kind, meta.name, [{ field: 'metadata.name', message: `Invalid value: "${meta.name}": ${problem}` }]);
     if (t.namespaced) this.requireLiveNamespace(ns!);
     if (this.store.get(storageKey(t), t.namespaced ? ns : undefined, meta.name)) throw alreadyExists(t.group, t.resource, meta.name);
     delete meta.resourceVersion;
@@ -212,7 +212,16 @@ export class LabCluster {
     const nsObj = this.store.get('/namespaces', undefined, ns);
     if (!namespaceInScope(this.hardened, ns, nsObj?.metadata?.labels ?? {})) return;
     const reason = checkHardened(obj, this.store.list('networking.k8s.io/networkpolicies', ns));
-    if (reason) throw forbidden(denialMessage(reason));
+    if (!reason) return;
+    if (this.hardened.action === 'warn') this.warnings.push(reason);
+    else throw forbidden(denialMessage(reason));
+  }
+
+  /** Admission warnings of the last write (the server sends them as Warning headers), then forgets them. */
+  takeWarnings(): string[] {
+    const w = this.warnings;
+    this.warnings = [];
+    return w;
   }
 
   private createCrd(t: ResourceType, crd: KubeObject): KubeObject {

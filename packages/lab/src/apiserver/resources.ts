@@ -82,6 +82,19 @@ export function builtinResources(): ResourceType[] {
     r('batch', 'v1', 'cronjobs', 'CronJob', true, { short: ['cj'], status: true, categories: ['all'] }),
     r('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
     r('apiregistration.k8s.io', 'v1', 'apiservices', 'APIService', false, { status: true }),
+    // what a v1.30 API server also serves and applications ship: stored as they are, no controller behind them
+    r('', 'v1', 'replicationcontrollers', 'ReplicationController', true, { short: ['rc'], status: true, categories: ['all'] }),
+    r('', 'v1', 'limitranges', 'LimitRange', true, { short: ['limits'] }),
+    r('', 'v1', 'resourcequotas', 'ResourceQuota', true, { short: ['quota'], status: true }),
+    r('', 'v1', 'podtemplates', 'PodTemplate', true),
+    r('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true, { short: ['ing'], status: true }),
+    r('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
+    r('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false, { short: ['sc'] }),
+    r('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false, { short: ['pc'] }),
+    r('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, { short: ['hpa'], status: true }),
+    r('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false),
+    r('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
+    r('node.k8s.io', 'v1', 'runtimeclasses', 'RuntimeClass', false),
   ];
 }
 

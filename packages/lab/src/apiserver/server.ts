@@ -59,6 +59,13 @@ export class LabApiServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** A write's answer, with the admission warnings it raised as Warning headers (RFC 7234 code 299, as kube-apiserver sends them). */
+  private written(res: ServerResponse, code: number, body: unknown): void {
+    const warnings = this.cluster.takeWarnings();
+    if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`));
+    json(res, code, body);
+  }
+
   /** APIServices served by another server: the lab has no aggregation proxy, so none of them answers. */
   private aggregated(): Aggregated[] {
     const t = this.cluster.registry.lookup('apiregistration.k8s.io', 'v1', 'apiservices');
@@ -155,8 +162,8 @@ export class LabApiServer {
       });
     }
     if (method === 'POST') {
-      const created = this.cluster.create(t, ns, await readJson(req, this.opts.maxBodyBytes));
-      return json(res, 201, created);
+      const body = await readJson(req, this.opts.maxBodyBytes);
+      return this.written(res, 201, this.cluster.create(t, ns, body));
     }
     if (method === 'DELETE') {
       const items = this.cluster.list(t, ns).filter((o) => matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields));
@@ -185,11 +192,14 @@ export class LabApiServer {
         if (wantsTable(req.headers.accept)) return json(res, 200, toTable(t, [o], String(this.cluster.store.currentResourceVersion())));
         return json(res, 200, o);
       }
-      case 'PUT':
-        return json(res, 200, this.cluster.update(t, ns, name, await readJson(req, this.opts.maxBodyBytes), status));
+      case 'PUT': {
+        const body = await readJson(req, this.opts.maxBodyBytes);
+        return this.written(res, 200, this.cluster.update(t, ns, name, body, status));
+      }
       case 'PATCH': {
         const type = this.cluster.parsePatchType(req.headers['content-type']);
-        return json(res, 200, this.cluster.patch(t, ns, name, type, await readJson(req, this.opts.maxBodyBytes, true), status));
+        const body = await readJson(req, this.opts.maxBodyBytes, true);
+        return this.written(res, 200, this.cluster.patch(t, ns, name, type, body, status));
       }
       case 'DELETE': {
         const body = (await readJson(req, this.opts.maxBodyBytes, true, true)) as { propagationPolicy?: string; preconditions?: object } | undefined;

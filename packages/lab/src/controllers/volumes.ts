@@ -19,7 +19,8 @@ export async function reconcileVolumes(ctx: ControllerContext, zones: string[], 
       const zone = pickZone(pvs.list(), name, zones, turn);
       volumeName = `pvc-${pvc.metadata?.uid ?? name}`;
       pv = await ctx.create('pv', {
-        metadata: { name: volumeName, labels: { [ZONE_LABEL]: zone }, annotations: { 'pv.kubernetes.io/provisioned-by': 'lab.kdrill.dev' } },
+        // the lab's label: `lab gc` removes the volumes it provisioned on a real cluster
+        metadata: { name: volumeName, labels: { [ZONE_LABEL]: zone, 'kdrill.dev/lab': 'true' }, annotations: { 'pv.kubernetes.io/provisioned-by': 'lab.kdrill.dev' } },
         spec: {
           capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
           accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],

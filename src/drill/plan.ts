@@ -4,9 +4,20 @@ import type { DisasterStep, RestorePhase, Scenario, VerifyStep } from '../scenar
 
 export const NETPOL = 'networkpolicies.networking.k8s.io';
 
-/** Default restore phases: NetworkPolicies first (hardened clusters refuse pods without one), then the rest. */
+/** What a fresh recovery cluster lacks that the namespaces need: the CRDs of their custom resources, the RBAC that binds their ServiceAccounts. */
+export const CLUSTER_SCOPED_NEEDS = ['customresourcedefinitions.apiextensions.k8s.io', 'clusterroles.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io'];
+
+/**
+ * Default restore phases: NetworkPolicies first (hardened clusters refuse pods without one), then the
+ * rest. Into another cluster, a `cluster` phase comes first: Velero restores no cluster-scoped item when
+ * the namespaces are filtered (pkg/restore/restore.go), so the CRDs and ClusterRoles/Bindings the backup
+ * holds for the namespaces (Velero backs them up with the CRs and ServiceAccounts) are restored on their own.
+ */
 export function restorePhases(s: Scenario): RestorePhase[] {
-  return s.spec.recovery.phases ?? [
+  if (s.spec.recovery.phases) return s.spec.recovery.phases;
+  const intoAnotherCluster = !!s.spec.recovery.context && s.spec.recovery.context !== s.spec.target.context;
+  return [
+    ...(intoAnotherCluster ? [{ name: 'cluster', include: CLUSTER_SCOPED_NEEDS, includeClusterResources: true }] : []),
     { name: 'networkpolicies', include: [NETPOL] },
     { name: 'everything-else', exclude: [NETPOL] },
   ];
@@ -21,7 +32,7 @@ export interface Plan {
   checks: string[];
   destructive: string[];
   backup: string;
-  restores: { phase: number; name: string; includedResources: string[]; excludedResources: string[]; namespaces: string[] }[];
+  restores: { phase: number; name: string; includedResources: string[]; excludedResources: string[]; namespaces: string[]; includeClusterResources?: boolean }[];
   verify: string[];
   reverts: string[];
   blastRadius?: BlastRadius;
@@ -85,7 +96,7 @@ export function buildPlan(s: Scenario, runId = '<run id>'): Plan {
   const ns = s.spec.target.namespaces;
   const restores =
     s.spec.recovery.mode === 'velero'
-      ? restorePhases(s).map((p, i) => ({ phase: i + 1, name: `${s.metadata.name}-${runId}-${i + 1}`, includedResources: p.include ?? [], excludedResources: p.exclude ?? [], namespaces: ns }))
+      ? restorePhases(s).map((p, i) => ({ phase: i + 1, name: `${s.metadata.name}-${runId}-${i + 1}`, includedResources: p.include ?? [], excludedResources: p.exclude ?? [], namespaces: ns, ...(p.includeClusterResources !== undefined ? { includeClusterResources: p.includeClusterResources } : {}) }))
       : [];
   const reverts = s.spec.disaster.flatMap((d) => (d.type === 'stop-nodes' || d.type === 'lose-zone' ? [`start the nodes stopped by: ${describeDisaster(d)}`] : d.type === 'command' && d.revert ? [`run ${d.revert.join(' ')}`] : []));
   return {

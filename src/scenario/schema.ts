@@ -94,6 +94,7 @@ const restorePhase = z.strictObject({
   name: z.string().optional(),
   include: z.array(z.string()).optional().meta({ description: 'includedResources, e.g. networkpolicies.networking.k8s.io' }),
   exclude: z.array(z.string()).optional().meta({ description: 'excludedResources' }),
+  includeClusterResources: z.boolean().optional().meta({ description: "Velero's includeClusterResources: with namespaces filtered, Velero restores cluster-scoped items only when true" }),
 });
 
 const recovery = z.strictObject({

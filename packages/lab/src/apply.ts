@@ -85,7 +85,7 @@ async function established(kube: KubeApi, crds: KubeObject[], timeoutMs: number)
 /**
  * Applies manifests as `kubectl apply -n <defaultNamespace>` would: each object in its own namespace
  * (created when missing), namespace-less ones in `defaultNamespace`; Namespaces first, then CRDs,
- * waited for until Established, then everything else in file order. An existing object is merged
+ * waited for until Established, then NetworkPolicies, then everything else in file order. An existing object is merged
  * into. A kind the cluster does not serve is skipped with the reason; an admission refusal is
  * reported with the object's name, as the cluster would refuse it. Any other refusal fails.
  * `labels` go on every object (the lab's own label, so `lab gc` finds what it made).
@@ -93,7 +93,9 @@ async function established(kube: KubeApi, crds: KubeObject[], timeoutMs: number)
 export async function applyManifests(kube: KubeApi, manifests: Manifest[], o: { defaultNamespace: string; crdTimeoutMs?: number; labels?: Record<string, string> }): Promise<ApplyReport> {
   const report: ApplyReport = { applied: {}, skipped: [], refused: [], warnings: [], namespaces: [] };
   const failures: string[] = [];
-  const rank = (m: Manifest): number => (m.obj.kind === 'Namespace' ? 0 : m.obj.kind === 'CustomResourceDefinition' ? 1 : 2);
+  // Namespaces, CRDs, then NetworkPolicies before any workload (Helm's install order does the same), so that a
+  // hardened cluster refuses exactly the workloads no policy of the app selects, not those listed before it
+  const rank = (m: Manifest): number => (m.obj.kind === 'Namespace' ? 0 : m.obj.kind === 'CustomResourceDefinition' ? 1 : m.obj.kind === 'NetworkPolicy' ? 2 : 3);
   const ordered = [...manifests].sort((a, b) => rank(a) - rank(b)); // stable: file order within each rank
   const unserved = new Map<string, { count: number; reason: string }>();
   const namespaces = new Set<string>();
@@ -105,7 +107,7 @@ export async function applyManifests(kube: KubeApi, manifests: Manifest[], o: { 
       failures.push(`${file}: an object without apiVersion, kind or metadata.name`);
       continue;
     }
-    if (rank({ file, obj }) === 2 && crdsPending.length) {
+    if (rank({ file, obj }) >= 2 && crdsPending.length) {
       await established(kube, crdsPending, o.crdTimeoutMs ?? 60_000);
       crdsPending = [];
       served = await kube.resources();

@@ -34,6 +34,7 @@ async function createRestore(ctx: DrillContext, kube: KubeApi, index: number, p:
       includedNamespaces: spec.target.namespaces,
       ...(p.include ? { includedResources: p.include } : {}),
       ...(p.exclude ? { excludedResources: p.exclude } : {}),
+      ...(p.includeClusterResources !== undefined ? { includeClusterResources: p.includeClusterResources } : {}),
       existingResourcePolicy: spec.recovery.existingResourcePolicy,
       restorePVs: true,
     },

@@ -8,6 +8,7 @@ import { ZONE_LABEL, setNodeReady } from '../../../packages/lab/src/controllers/
 import { installVeleroCrds } from '../../../packages/lab/src/velero/crds.js';
 import { eventually } from '../../support/eventually.js';
 import { HARDENED_LABEL, TARGETS, type KubeTarget } from './targets.js';
+import { conformanceSuite } from './conformance.suite.js';
 import { realLabSuite } from './real-lab.suite.js';
 import { veleroProofSuite } from './velero-proof.suite.js';
 
@@ -301,6 +302,14 @@ for (const spec of TARGETS) {
             await t.stop();
           });
           realLabSuite(() => t);
+          // then each real app on the real control plane, one lab at a time (a Lease allows one per cluster)
+          describe('conformance on real apps: the real kube-apiserver', () =>
+            conformanceSuite(() => ({
+              name: 'the real kube-apiserver v1.20',
+              labArgs: ['--k8s', 'real', '--real-kubeconfig', t.kubeconfig],
+              unserved: { 'policy/v1 PodDisruptionBudget': /not served by this Kubernetes version \(v1\.20\.\d+\) at policy\/v1: it serves policy\/v1beta1/ },
+            })),
+          );
         },
       );
     }

@@ -9,6 +9,8 @@ import { installVeleroCrds } from '../../../packages/lab/src/velero/crds.js';
 import { eventually } from '../../support/eventually.js';
 import { HARDENED_LABEL, TARGETS, type KubeTarget } from './targets.js';
 import { conformanceSuite } from './conformance.suite.js';
+import { snapshotInventory } from '../../../src/verify/inventory.js';
+import { connectKube } from '../../../src/kube/client-node.js';
 import { realLabSuite } from './real-lab.suite.js';
 import { veleroProofSuite } from './velero-proof.suite.js';
 
@@ -69,6 +71,30 @@ for (const spec of TARGETS) {
       expect(await kube.delete({ ...CM, namespace: n, name: 'a' })).toBe(true);
       expect(await kube.get({ ...CM, namespace: n, name: 'a' })).toBeUndefined();
       expect(await kube.delete({ ...CM, namespace: n, name: 'a' })).toBe(false);
+    });
+
+    it('discovers everything else when an aggregated API does not answer (an APIService whose Service is absent)', async () => {
+      const warnings: string[] = [];
+      const k = connectKube({ kubeconfig: t.kubeconfig, onWarning: (m) => warnings.push(m) });
+      const api = { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', name: 'v1beta1.metrics.k8s.io' };
+      await k.create({ ...api, metadata: { name: api.name }, spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'kdrill-absent-metrics-server' }, insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100 } });
+      try {
+        const n = await ns();
+        await k.create({ ...CM, metadata: { name: 'kept', namespace: n }, data: { a: '1' } });
+        // the aggregator may take a moment to mark it unavailable: until then its discovery is not asked for
+        let served: Awaited<ReturnType<KubeApi['resources']>> = [];
+        for (let i = 0; i < 50; i++) {
+          served = await k.resources();
+          if (warnings.length) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(served.some((r) => r.group === 'metrics.k8s.io')).toBe(false);
+        expect(served.some((r) => r.kind === 'ConfigMap')).toBe(true);
+        expect(warnings[0]).toMatch(/^couldn't get the resource list for metrics\.k8s\.io\/v1beta1 \(HTTP 503: .*\); kdrill goes on without it, as kubectl does$/);
+        expect((await snapshotInventory(k, [n])).map((i) => i.name)).toEqual(['kept']);
+      } finally {
+        await k.delete(api);
+      }
     });
 
     it('refuses a stale update with 409 Conflict and a duplicate create with 409 AlreadyExists', async () => {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { isKubeApiError } from './core.js';
+import { isKubeApiError, processAlive } from './core.js';
 import type { KubeApi } from './core.js';
 import type { KubeObject } from './core.js';
 
@@ -30,7 +30,10 @@ export async function claimCluster(kube: KubeApi, dir: string, now: () => Date =
   if (existing) {
     const holder = String(existing.spec?.holderIdentity ?? '');
     const renewed = Date.parse(String(existing.spec?.renewTime ?? ''));
-    const fresh = holder && holder !== me && now().getTime() - renewed < Number(existing.spec?.leaseDurationSeconds ?? DURATION_S) * 1000;
+    const [holderHost, holderPid] = holder.split(':');
+    // a holder on this machine whose process is gone (killed) holds nothing, however fresh its last renewal
+    const dead = holderHost === hostname() && !!holderPid && !processAlive(Number(holderPid));
+    const fresh = holder && holder !== me && !dead && now().getTime() - renewed < Number(existing.spec?.leaseDurationSeconds ?? DURATION_S) * 1000;
     if (fresh) {
       const [host, pid, ...rest] = holder.split(':');
       throw new ClusterTakenError(`another kdrill lab is attached to this cluster (host ${host}, pid ${pid}); stop it first: kdrill lab down --dir ${rest.join(':')}`);

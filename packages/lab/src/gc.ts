@@ -1,4 +1,5 @@
-import { isKubeApiError, LAB_NODE_LABEL } from './core.js';
+import { hostname } from 'node:os';
+import { isKubeApiError, LAB_NODE_LABEL, processAlive } from './core.js';
 import type { KubeApi, KubeObject, ServedResource } from './core.js';
 import { EXEMPT_LABEL, WEBHOOK_CONFIG_NAME } from './admission/webhook.js';
 import { LEASE } from './claim.js';
@@ -24,8 +25,12 @@ export async function markAsLab(kube: KubeApi, refs: { apiVersion: string; kind:
 export async function staleWebhook(kube: KubeApi, now = new Date()): Promise<boolean> {
   if (!(await kube.get({ ...VWC, name: WEBHOOK_CONFIG_NAME }).catch(() => undefined))) return false;
   const lease = await kube.get(LEASE).catch(() => undefined);
-  const renewed = Date.parse(String(lease?.spec?.renewTime ?? ''));
-  return !(lease && now.getTime() - renewed < Number(lease.spec?.leaseDurationSeconds ?? 15) * 1000);
+  if (!lease) return true;
+  // a holder on this machine whose process is gone holds nothing, however fresh its last renewal
+  const [host, pid] = String(lease.spec?.holderIdentity ?? '').split(':');
+  if (host === hostname() && pid && !processAlive(Number(pid))) return true;
+  const renewed = Date.parse(String(lease.spec?.renewTime ?? ''));
+  return !(now.getTime() - renewed < Number(lease.spec?.leaseDurationSeconds ?? 15) * 1000);
 }
 
 /**

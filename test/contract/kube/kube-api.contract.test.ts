@@ -12,6 +12,7 @@ import { conformanceSuite } from './conformance.suite.js';
 import { snapshotInventory } from '../../../src/verify/inventory.js';
 import { connectKube } from '../../../src/kube/client-node.js';
 import { realLabSuite } from './real-lab.suite.js';
+import { realHygieneSuite } from './real-hygiene.suite.js';
 import { veleroProofSuite } from './velero-proof.suite.js';
 
 const run = promisify(execFile);
@@ -328,6 +329,7 @@ for (const spec of TARGETS) {
             await t.stop();
           });
           realLabSuite(() => t);
+          describe('lab hygiene on the real kube-apiserver', () => realHygieneSuite(() => t));
           // then each real app on the real control plane, one lab at a time (a Lease allows one per cluster)
           describe('conformance on real apps: the real kube-apiserver', () =>
             conformanceSuite(() => ({

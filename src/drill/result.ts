@@ -48,7 +48,9 @@ export function buildResult(s: Scenario, st: RunState, o: { context: string; rec
   const verifyOk = !!st.verify && st.verify.records.length > 0 && st.verify.records.every((r) => r.passed);
   const serious = findings.some((f) => f.severity !== 'P3');
   const pass = !o.interrupted && !o.error && verifyOk && rto.met && rpo.met && retention.met && !serious;
-  const exitCode = o.interrupted ? ExitCode.Interrupted : o.revertFailures.length ? ExitCode.CleanupIncomplete : pass ? ExitCode.Ok : ExitCode.ObjectivesBreached;
+  // a disaster that was injected and not verified as recovered leaves the cluster degraded: exit 5, resumable
+  const unrecovered = !!st.injectStartedAt && !st.verify;
+  const exitCode = o.interrupted ? ExitCode.Interrupted : o.revertFailures.length || unrecovered ? ExitCode.CleanupIncomplete : pass ? ExitCode.Ok : ExitCode.ObjectivesBreached;
   const contents = st.preflight?.contents;
   return {
     runId: st.runId,

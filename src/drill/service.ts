@@ -90,12 +90,20 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
 }
 
 /** `kdrill resume <dir>`: continues a run from its journal. A Restore already created is waited on. */
-export async function resumeRun(dirArg: string, o: { allowContexts: string[]; reporter: Reporter; clock?: Clock; ui?: GuideUi; self?: string[]; labLauncher?: LabLauncher }): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+export async function resumeRun(dirArg: string, o: { allowContexts: string[]; reporter: Reporter; clock?: Clock; ui?: GuideUi; self?: string[]; labLauncher?: LabLauncher; force?: boolean }): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
   const dir = resolve(dirArg);
   const journal = new Journal(dir);
+  const check = journal.check();
+  if (check.chainBrokenAt !== undefined && !o.force) {
+    throw new DrillError('JOURNAL_CHAIN_BROKEN', `${journal.file} was changed after it was written: record ${check.chainBrokenAt} does not follow from the one before it`, ExitCode.Usage, { hint: 'resuming from an edited journal could repeat a disaster; if you know what changed and why, resume with --force' });
+  }
+  if (check.torn) o.reporter.info(`the journal's last line was cut by a crash (line ${check.torn.line}, ${check.torn.bytes} bytes): dropped; everything before it stands`);
+  journal.repair();
   const state = stateFromJournal(journal);
   if (!state) throw new DrillError('RESUME_NO_JOURNAL', `${dir} has no journal.jsonl with a started run`, ExitCode.Usage, { hint: 'pass the report directory of a run (drill-reports/<scenario>-<time>/)' });
-  if (state.ended) throw new DrillError('RESUME_FINISHED', `the run in ${dir} already ended (${state.ended.verdict}, exit ${state.ended.exitCode})`, ExitCode.Usage, { hint: 'start a new one with `kdrill run`' });
+  // a verified recovery is never repeated; a broken one is what resume is for
+  if (state.verify) throw new DrillError('RESUME_FINISHED', `the run in ${dir} already verified its recovery (${state.ended?.verdict ?? 'verified'}, exit ${state.ended?.exitCode ?? '-'})`, ExitCode.Usage, { hint: 'start a new one with `kdrill run`' });
+  if (state.ended?.verdict === 'precondition-failed') throw new DrillError('RESUME_FINISHED', `the run in ${dir} stopped before anything was touched (exit ${state.ended.exitCode})`, ExitCode.Usage, { hint: 'fix what it said and start a new one with `kdrill run`' });
   const start = journal.read().find((e) => e.event === 'run-started')!;
   const info = start as unknown as RunInfo;
   const s = await requireScenario(info.scenarioFile);
@@ -215,7 +223,9 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
   reporter.phase('report', 'ok', files.map((f) => f.split('/').pop()).join(', '));
   if (!interrupted) {
     journal.append('run-ended', { verdict: result.verdict, exitCode: result.exitCode }, clock.now());
-    await stopLab();
+    // an unfinished recovery keeps its lab: `kdrill resume` continues against it
+    if (result.exitCode === ExitCode.CleanupIncomplete && !state.verify) reporter.info(`the recovery did not finish; the cluster may still be degraded. Continue it: kdrill resume ${dir}`);
+    else await stopLab();
     if (info.publish) {
       const { publishRun } = await import('../history/publish.js');
       const done = await publishRun(result, info.publish, (m) => reporter.info(`warning: ${m}`));

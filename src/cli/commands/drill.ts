@@ -97,13 +97,16 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
 
   y.command(
     'resume <dir>',
-    'Finish an interrupted drill from its journal (a Restore already created is waited on, not created again)',
-    (c) => runOptions(c).positional('dir', { type: 'string', demandOption: true }),
+    'Finish an interrupted drill, or one whose recovery did not finish (exit 5), from its journal: a Restore already created is waited on, not created again; a verified recovery is never repeated',
+    (c) =>
+      runOptions(c)
+        .positional('dir', { type: 'string', demandOption: true })
+        .option('force', { type: 'boolean', default: false, describe: "Resume although the journal's hash chain is broken (it was edited): only when you know what changed" }),
     async (a) => {
-      const args = a as unknown as RunArgs & { dir: string };
+      const args = a as unknown as RunArgs & { dir: string; force: boolean };
       const { resumeRun } = await import('../../drill/service.js');
       const { labLauncher } = await import('../lab-launcher.js');
-      const r = await withReporter(args.output, (reporter) => resumeRun(args.dir, { allowContexts: args.allowContext ?? [], reporter, labLauncher }));
+      const r = await withReporter(args.output, (reporter) => resumeRun(args.dir, { allowContexts: args.allowContext ?? [], reporter, labLauncher, force: args.force }));
       finish(r, args.output, setExit);
     },
   );

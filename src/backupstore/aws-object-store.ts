@@ -33,9 +33,13 @@ export class AwsObjectStore implements ObjectStore {
   readonly settings: Readonly<Omit<S3Settings, 'credentials'>>;
   private readonly s3: S3Client;
 
-  constructor(s: S3Settings, opts: { maxAttempts?: number; maxSockets?: number } = {}) {
+  private readonly timeoutMs: number;
+
+  constructor(s: S3Settings, opts: { maxAttempts?: number; maxSockets?: number; timeoutMs?: number } = {}) {
     const { credentials, ...rest } = s;
     this.settings = rest;
+    const fromEnv = Number(process.env.KDRILL_REQUEST_TIMEOUT);
+    this.timeoutMs = opts.timeoutMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : 30_000);
     const maxSockets = opts.maxSockets ?? 64;
     this.s3 = new S3Client({
       endpoint: s.endpoint,
@@ -50,9 +54,14 @@ export class AwsObjectStore implements ObjectStore {
         httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
         httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets, ca: s.caCert, rejectUnauthorized: !s.insecureSkipTLSVerify }),
         connectionTimeout: 5000,
-        requestTimeout: 30_000,
+        requestTimeout: this.timeoutMs,
       }),
     });
+  }
+
+  /** One deadline per operation, its retries included: a server that accepts and never answers is given up on once. */
+  private deadline(): { abortSignal: AbortSignal } {
+    return { abortSignal: AbortSignal.timeout(this.timeoutMs) };
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -65,7 +74,7 @@ export class AwsObjectStore implements ObjectStore {
 
   async checkAccess(): Promise<void> {
     // a GET, not a HEAD: only a body says whether the keys or the permissions are wrong
-    const r = await this.call('reach the bucket', () => this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, MaxKeys: 1 })));
+    const r = await this.call('reach the bucket', () => this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, MaxKeys: 1 }), this.deadline()));
     // a web page answers 200 too; only S3 names the bucket in a ListBucketResult
     if (r.Name !== this.settings.bucket) {
       throw new DrillError('S3_NOT_S3', `the endpoint ${this.settings.endpoint ?? ''} answered HTTP ${r.$metadata.httpStatusCode ?? '?'} but does not speak S3`, ExitCode.Precondition, { hint: 'check the URL: it should be the S3 API endpoint, not a console or web UI' });
@@ -73,7 +82,7 @@ export class AwsObjectStore implements ObjectStore {
   }
 
   async createBucket(opts: { objectLock: boolean }): Promise<void> {
-    await this.call('create the bucket', () => this.s3.send(new CreateBucketCommand({ Bucket: this.settings.bucket, ObjectLockEnabledForBucket: opts.objectLock })));
+    await this.call('create the bucket', () => this.s3.send(new CreateBucketCommand({ Bucket: this.settings.bucket, ObjectLockEnabledForBucket: opts.objectLock }), this.deadline()));
   }
 
   async setDefaultRetention(mode: LockMode, days: number): Promise<void> {
@@ -83,16 +92,17 @@ export class AwsObjectStore implements ObjectStore {
           Bucket: this.settings.bucket,
           ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: mode, Days: days } } },
         }),
+        this.deadline(),
       ),
     );
   }
 
   async protection(): Promise<BucketProtection> {
-    const v = await this.call('read versioning', () => this.s3.send(new GetBucketVersioningCommand({ Bucket: this.settings.bucket })));
+    const v = await this.call('read versioning', () => this.s3.send(new GetBucketVersioningCommand({ Bucket: this.settings.bucket }), this.deadline()));
     let lock: BucketProtection['defaultRetention'];
     let objectLock = false;
     try {
-      const c = await this.s3.send(new GetObjectLockConfigurationCommand({ Bucket: this.settings.bucket }));
+      const c = await this.s3.send(new GetObjectLockConfigurationCommand({ Bucket: this.settings.bucket }), this.deadline());
       objectLock = c.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
       const r = c.ObjectLockConfiguration?.Rule?.DefaultRetention;
       if (r?.Mode) lock = { mode: r.Mode, days: r.Days, years: r.Years };
@@ -105,7 +115,7 @@ export class AwsObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<StoredObject> {
     let token: string | undefined;
     do {
-      const r = await this.call('list objects', () => this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token })));
+      const r = await this.call('list objects', () => this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token }), this.deadline()));
       for (const o of r.Contents ?? []) yield { key: o.Key ?? '', size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified ?? new Date(0) };
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
@@ -116,7 +126,7 @@ export class AwsObjectStore implements ObjectStore {
     let versionMarker: string | undefined;
     for (;;) {
       const r = await this.call('list object versions', () =>
-        this.s3.send(new ListObjectVersionsCommand({ Bucket: this.settings.bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionMarker })),
+        this.s3.send(new ListObjectVersionsCommand({ Bucket: this.settings.bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionMarker }), this.deadline()),
       );
       const page: ObjectVersion[] = [
         ...(r.Versions ?? []).map((v) => ({ key: v.Key ?? '', versionId: v.VersionId ?? 'null', isLatest: !!v.IsLatest, deleteMarker: false, size: v.Size ?? 0, etag: v.ETag ?? '', lastModified: v.LastModified ?? new Date(0) })),
@@ -132,13 +142,13 @@ export class AwsObjectStore implements ObjectStore {
   }
 
   async lockOf(key: string, versionId: string): Promise<ObjectLock> {
-    const h = await this.call(`read the lock of ${key}`, () => this.s3.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId })));
+    const h = await this.call(`read the lock of ${key}`, () => this.s3.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }), this.deadline()));
     return { mode: h.ObjectLockMode, retainUntil: h.ObjectLockRetainUntilDate, legalHold: h.ObjectLockLegalHoldStatus === 'ON' };
   }
 
   async get(key: string, versionId?: string): Promise<Buffer | undefined> {
     try {
-      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }));
+      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }), this.deadline());
       return Buffer.from(await r.Body!.transformToByteArray());
     } catch (e) {
       if (name(e) === 'NoSuchKey' || name(e) === 'NoSuchVersion') return undefined;
@@ -161,18 +171,19 @@ export class AwsObjectStore implements ObjectStore {
           ObjectLockRetainUntilDate: opts.retention?.until,
           ObjectLockLegalHoldStatus: opts.legalHold === undefined ? undefined : opts.legalHold ? 'ON' : 'OFF',
         }),
+        this.deadline(),
       ),
     );
     return { versionId: r.VersionId, etag: r.ETag ?? '' };
   }
 
   async delete(key: string): Promise<void> {
-    await this.call(`delete ${key}`, () => this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key })));
+    await this.call(`delete ${key}`, () => this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key }), this.deadline()));
   }
 
   async deleteVersion(key: string, versionId: string, opts: { bypassGovernance?: boolean } = {}): Promise<'deleted' | 'refused'> {
     try {
-      await this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId, BypassGovernanceRetention: opts.bypassGovernance }));
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId, BypassGovernanceRetention: opts.bypassGovernance }), this.deadline());
       return 'deleted';
     } catch (e) {
       if (name(e) === 'AccessDenied') return 'refused';

@@ -23,7 +23,10 @@ export function s3Error(err: unknown, s: Pick<S3Settings, 'endpoint' | 'bucket'>
   if (/CERT|SELF_SIGNED|SSL|TLS|UNABLE_TO_VERIFY/.test(errno)) {
     return mk('S3_TLS', `the TLS certificate of ${s.endpoint ?? 'S3'} is not trusted (${errno})`, 'give the CA in the BSL (spec.objectStorage.caCert), or set insecureSkipTLSVerify: "true" in its config for a test store');
   }
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(errno) || code === 'TimeoutError') {
+  if (code === 'TimeoutError' || code === 'AbortError' || errno === 'ABORT_ERR') {
+    return mk('S3_TIMEOUT', `S3 at ${s.endpoint ?? 'AWS'} did not answer in time while trying to ${what} (${where(s)})`, 'is the endpoint hung, or a proxy in front of it? Raise the deadline with --request-timeout if it is only slow');
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(errno)) {
     return mk('S3_UNREACHABLE', `cannot reach S3 at ${s.endpoint ?? 'AWS'} (${errno || code})`, 'is the endpoint up and the URL right (s3Url in the BSL config)?');
   }
   if (status !== undefined && !code.match(/^[A-Z][A-Za-z]+$/)) {

@@ -3,9 +3,9 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { DrillError, ExitCode } from '../errors.js';
 import { goJson } from './go-json.js';
-import { KubeApiError, fromResponse, unreachable } from './errors.js';
+import { KubeApiError, fromResponse, isKubeApiError, silent, unreachable } from './errors.js';
 import type { DeleteOptions, KubeApi, ListOptions, ListResult, ObjectRef, PatchKind, ServedResource, TypeRef, WatchHandle, WatchOptions } from './kube-api.js';
-import { defaultRetry, withRetry, type Attempt, type RetryPolicy } from './retry.js';
+import { defaultRetry, withRetry, type Attempt, type RetryMode, type RetryPolicy } from './retry.js';
 import type { KubeObject } from './types.js';
 import { runWatch } from './watch-loop.js';
 
@@ -15,7 +15,13 @@ export interface KubeConnectOptions {
   retry?: RetryPolicy;
   /** Where a discovery warning goes (an API group that does not answer); default: stderr, once per group. */
   onWarning?: (message: string) => void;
+  /** How long one request may go unanswered (kubectl's --request-timeout); default 30 s. */
+  requestTimeoutMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** The label of every object a drill run creates: a retried create that meets its own object has succeeded. */
+export const RUN_LABEL = 'kdrill.dev/run-id';
 
 const warnedOnce = new Set<string>();
 const stderrOnce = (m: string): void => {
@@ -80,7 +86,13 @@ export function loadKubeConfig(opts: KubeConnectOptions = {}): KubeConfig {
 }
 
 export function connectKube(opts: KubeConnectOptions = {}): KubeApi {
-  return new ClientNodeKubeApi(loadKubeConfig(opts), opts.retry ?? defaultRetry, opts.onWarning ?? stderrOnce);
+  return new ClientNodeKubeApi(loadKubeConfig(opts), opts.retry ?? defaultRetry, opts.onWarning ?? stderrOnce, opts.requestTimeoutMs ?? envTimeout() ?? DEFAULT_REQUEST_TIMEOUT_MS);
+}
+
+/** KDRILL_REQUEST_TIMEOUT (seconds), which --request-timeout sets for the whole process (labs and runbooks included). */
+function envTimeout(): number | undefined {
+  const v = Number(process.env.KDRILL_REQUEST_TIMEOUT);
+  return Number.isFinite(v) && v > 0 ? v * 1000 : undefined;
 }
 
 /**
@@ -99,10 +111,13 @@ export class ClientNodeKubeApi implements KubeApi {
   private readonly skipped = new Map<string, string>(); // group-version -> why discovery skipped it
   private warnings: string[] = [];
 
-  constructor(kc: KubeConfig, retry: RetryPolicy = defaultRetry, onWarning: (message: string) => void = stderrOnce) {
+  private readonly timeoutMs: number;
+
+  constructor(kc: KubeConfig, retry: RetryPolicy = defaultRetry, onWarning: (message: string) => void = stderrOnce, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS) {
     this.kc = kc;
     this.retry = retry;
     this.onWarning = onWarning;
+    this.timeoutMs = timeoutMs;
     this.context = kc.getCurrentContext();
     this.server = kc.getCurrentCluster()!.server.replace(/\/+$/, '');
   }
@@ -192,10 +207,24 @@ export class ClientNodeKubeApi implements KubeApi {
     return { items, resourceVersion };
   }
 
+  /**
+   * POST, retried like any other request when the answer was lost: a retry that meets 409
+   * AlreadyExists on an object with this run's label (kdrill.dev/run-id) found its own earlier
+   * attempt, which succeeded. Objects without that label get the 409 as it is.
+   */
   async create(obj: KubeObject): Promise<KubeObject> {
     const ref = refOf(obj);
     const url = await this.collectionPath(ref, ref.namespace);
-    return JSON.parse(await this.call('POST', url, goJson(obj), `create ${describe(ref)}`)) as KubeObject;
+    const runId = obj.metadata?.labels?.[RUN_LABEL];
+    const safe = runId !== undefined && !!ref.name;
+    try {
+      return JSON.parse(await this.call('POST', url, goJson(obj), `create ${describe(ref)}`, { mode: safe ? 'create' : 'once' })) as KubeObject;
+    } catch (e) {
+      if (!safe || !isKubeApiError(e, 409)) throw e;
+      const existing = await this.get(ref);
+      if (existing?.metadata?.labels?.[RUN_LABEL] === runId) return existing;
+      throw e;
+    }
   }
 
   async replace(obj: KubeObject): Promise<KubeObject> {
@@ -242,8 +271,21 @@ export class ClientNodeKubeApi implements KubeApi {
         list: () => this.list(type, opts),
         stream: async (resourceVersion, onEvent, done) => {
           const path = await this.collectionPath(type, opts.namespace, true);
-          const ctl = await watcher.watch(path, { ...params, resourceVersion }, (phase, obj) => onEvent(phase, obj as KubeObject), done);
-          return () => ctl.abort();
+          // the stream's headers must come within the request deadline, as any other answer
+          const opening = watcher.watch(path, { ...params, resourceVersion }, (phase, obj) => onEvent(phase, obj as KubeObject), done);
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(silent(this.server, this.context, this.timeoutMs, `watch ${type.kind}`)), this.timeoutMs);
+          });
+          try {
+            const ctl = await Promise.race([opening, late]);
+            return () => ctl.abort();
+          } catch (e) {
+            void opening.then((ctl) => ctl.abort(), () => undefined);
+            throw e;
+          } finally {
+            clearTimeout(timer);
+          }
         },
       },
       opts,
@@ -282,8 +324,8 @@ export class ClientNodeKubeApi implements KubeApi {
     return m.get(type.kind);
   }
 
-  private async call(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string; raw?: boolean; once?: boolean } = {}): Promise<string> {
-    const res = await withRetry(() => this.once(method, path, body, what, o), method !== 'POST', o.once ? { ...this.retry, attempts: 1 } : this.retry);
+  private async call(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string; raw?: boolean; once?: boolean; mode?: RetryMode } = {}): Promise<string> {
+    const res = await withRetry(() => this.once(method, path, body, what, o), o.mode ?? (method === 'POST' ? 'once' : 'idempotent'), o.once ? { ...this.retry, attempts: 1 } : this.retry);
     return res as string;
   }
 
@@ -317,9 +359,12 @@ export class ClientNodeKubeApi implements KubeApi {
           resolve({ ok: false, status, retryAfter: res.headers['retry-after'], error: fromResponse(status, text, `cannot ${what}`, this.context) });
         });
       });
-      req.setTimeout(60_000, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      // a server that accepts the connection and never answers: one clear error, never a retry
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })), this.timeoutMs);
+      req.on('close', () => clearTimeout(timer));
       req.on('error', (error: NodeJS.ErrnoException) => {
-        resolve({ ok: false, errno: error.code, error: unreachable(this.server, this.context, error) });
+        const err = error.code === 'ETIMEDOUT' ? silent(this.server, this.context, this.timeoutMs, what) : unreachable(this.server, this.context, error);
+        resolve({ ok: false, errno: error.code, error: err });
       });
       if (body !== undefined) req.write(body);
       req.end();

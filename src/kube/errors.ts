@@ -39,3 +39,10 @@ export function unreachable(server: string, context: string, cause: unknown): Dr
     cause,
   });
 }
+
+/** A server that accepted the request and said nothing within the deadline. */
+export function silent(server: string, context: string, timeoutMs: number, what: string): DrillError {
+  return new DrillError('KUBE_TIMEOUT', `the Kubernetes API at ${server} (context "${context}") accepted the connection but did not answer within ${timeoutMs >= 10_000 ? Math.round(timeoutMs / 1000) : (timeoutMs / 1000).toFixed(1)}s (${what})`, ExitCode.Precondition, {
+    hint: 'is the API server (or a proxy in front of it) hung? Raise the deadline with --request-timeout if it is only slow',
+  });
+}

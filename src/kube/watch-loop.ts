@@ -10,10 +10,25 @@ export interface WatchTransport {
 
 const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
+/** Whether a watch failure may pass: the server said 429 or 5xx, or the connection broke; 4xx is an answer. */
+function transient(err: unknown): boolean {
+  const status = (err as { statusCode?: number; status?: number } | null)?.statusCode ?? (err as { status?: number } | null)?.status;
+  // no status: the network breaking is transient; a server that said nothing for the whole deadline, or a usage error, is not
+  if (status === undefined) return !['KUBE_TIMEOUT', 'USAGE'].includes(String((err as { code?: string } | null)?.code ?? ''));
+  return status === 429 || status >= 500;
+}
+
+/** Attempts the first list and stream get before the watch gives up (with backoff, about 20 s). */
+const FIRST_ATTEMPTS = 8;
+/** After this many failed streams in a row, each retry also lists: the watch keeps delivering by polling. */
+const POLL_AFTER = 2;
+
 /**
  * List, then watch from the list's resourceVersion. After a 410 Gone (an ERROR event or an HTTP 410)
  * it lists again and reports what changed in the gap as synthetic events; after a dropped stream it
- * reconnects from the last version it saw, so no event is lost either way.
+ * reconnects from the last version it saw, so no event is lost either way. A transient failure of the
+ * first list or stream (429, 5xx, a reset) is retried too; when streams keep failing, every retry
+ * lists, so the watcher still sees each change within the backoff (at most 2 s apart).
  */
 export function runWatch(t: WatchTransport, opts: WatchOptions, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): WatchHandle {
   const known = new Map<string, KubeObject>();
@@ -106,16 +121,18 @@ export function runWatch(t: WatchTransport, opts: WatchOptions, sleep: (ms: numb
         else if (!stopped) {
           reconnects++;
           failures++;
+          if (failures >= POLL_AFTER) needList = true;
           await sleep(Math.min(2000, 20 * 2 ** Math.min(failures, 7)));
         }
       } catch (err) {
-        if (!isReady) {
+        failures++;
+        if (!isReady && (!transient(err) || failures >= FIRST_ATTEMPTS)) {
           stopped = true;
           readyReject(err);
           return;
         }
-        failures++;
-        await sleep(Math.min(5000, 50 * 2 ** Math.min(failures, 7)));
+        if (failures >= POLL_AFTER) needList = true;
+        await sleep(Math.min(2000, 50 * 2 ** Math.min(failures, 7)));
       }
     }
   };

@@ -2,10 +2,11 @@ import { revert } from '../disaster/injectors.js';
 import type { InjectContext } from '../disaster/types.js';
 import { ExitCode, isDrillError } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
+import { abortable } from '../kube/abortable.js';
 import { iso, type DrillContext, type PhaseOutcome, type RunDeps } from './context.js';
 import { takeBackup } from './phases/backup.js';
 import { baseline } from './phases/baseline.js';
-import { injectDisaster } from './phases/inject.js';
+import { injectDisaster, reverted } from './phases/inject.js';
 import { contextsAllowed, preflight } from './phases/preflight.js';
 import { recover } from './phases/recover.js';
 import { verify } from './phases/verify.js';
@@ -25,6 +26,7 @@ export interface DrillRun {
 /** Runs one phase: journaled before it acts, stamped on the timeline, shown ✔ or ✖ by what it returns. */
 async function phase(deps: RunDeps, state: RunState, name: Phase, fn: () => Promise<PhaseOutcome>): Promise<PhaseOutcome> {
   const { journal, clock, reporter } = deps;
+  deps.signal.throwIfAborted();
   journal.append('phase-started', { phase: name }, clock.now());
   const entry = { phase: name, startedAt: iso(clock.now()) } as RunState['timeline'][number];
   state.timeline.push(entry);
@@ -55,7 +57,10 @@ async function phase(deps: RunDeps, state: RunState, name: Phase, fn: () => Prom
  * drill's error, and the reverts still run.
  */
 export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Promise<DrillRun> {
-  const ctx: DrillContext = { deps, s, state };
+  // the phases stop at the first call after Ctrl-C; the reverts (on `deps`) must still reach the cluster
+  const kube = abortable(deps.kube, deps.signal);
+  const phaseDeps: RunDeps = { ...deps, kube, recoveryKube: deps.recoveryKube === deps.kube ? kube : abortable(deps.recoveryKube, deps.signal) };
+  const ctx: DrillContext = { deps: phaseDeps, s, state };
   const { journal, clock } = deps;
   const run: DrillRun = { interrupted: false, revertFailures: [] };
   // on every start, a resumed run too: a context is allow-listed now, or nothing is touched
@@ -70,7 +75,7 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
       journal.append('baseline-done', { baseline: state.baseline }, clock.now());
     }
     if (s.spec.backup.take && !state.preflight!.contents) await phase(deps, state, 'backup', () => takeBackup(ctx));
-    if (!state.injectDone) await phase(deps, state, 'inject', () => injectDisaster(ctx));
+    if (!state.injectDone || reverted(state).length) await phase(deps, state, 'inject', () => injectDisaster(ctx));
     if (!state.recoverDone) await phase(deps, state, 'recover', () => recover(ctx));
     if (!state.verify) await phase(deps, state, 'verify', () => verify(ctx));
   } catch (e) {

@@ -21,6 +21,7 @@ import { allowedContexts } from './allow.js';
 import { Journal } from './journal.js';
 import { buildResult } from './result.js';
 import type { Reporter } from './context.js';
+import { handleInterrupts } from './interrupts.js';
 import { runDrill, type DrillRun } from './runner.js';
 import { newState, stateFromJournal, type RunState } from './state.js';
 import type { DrillResult, RunMode } from './types.js';
@@ -155,16 +156,7 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
   const abort = new AbortController();
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
-  const onSignal = (sig: string): void => {
-    reporter.info(`${sig}: stopping; reverts run, the journal is kept (kdrill resume ${dir})`);
-    const open = [...state.timeline].reverse().find((t) => !t.endedAt);
-    journal.append('interrupted', { signal: sig, ...(open ? { phase: open.phase } : {}) }, clock.now());
-    abort.abort(new DrillError('INTERRUPTED', `interrupted by ${sig}`, ExitCode.Interrupted));
-  };
-  const sigint = (): void => onSignal('SIGINT');
-  const sigterm = (): void => onSignal('SIGTERM');
-  process.once('SIGINT', sigint);
-  process.once('SIGTERM', sigterm);
+  const interrupts = handleInterrupts({ abort, journal, clock, reporter, dir, openPhase: () => [...state.timeline].reverse().find((t) => !t.endedAt)?.phase });
   const deps = {
     kube,
     recoveryKube,
@@ -202,15 +194,13 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
   try {
     run = await runDrill(deps, s, state);
   } catch (e) {
+    interrupts.dispose();
     if (isDrillError(e) && e.exitCode === ExitCode.Precondition && !state.injectStartedAt) {
       // nothing was touched: say why, keep the journal, write no verdict
       journal.append('run-ended', { verdict: 'precondition-failed', exitCode: ExitCode.Precondition, code: e.code, error: e.message }, clock.now());
       await stopLab();
     }
     throw e;
-  } finally {
-    process.off('SIGINT', sigint);
-    process.off('SIGTERM', sigterm);
   }
   const { interrupted, revertFailures, error } = run;
   // what discovery had to skip was not inventoried: say so in the evidence
@@ -232,6 +222,7 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
       if (done.length) reporter.info(`recorded: ${done.join('; ')}`);
     }
   }
+  interrupts.dispose();
   return { exitCode: result.exitCode, result, dir };
 }
 

@@ -141,6 +141,11 @@ export function stateFromJournal(j: Journal): RunState | undefined {
       case 'inject-started':
         s.injectStartedAt ??= e.at;
         break;
+      case 'inject-step-reinjecting':
+        s.injected = s.injected.filter((x) => x.index !== e.index);
+        s.reverted = s.reverted.filter((x) => x !== e.index);
+        s.notes.push(`disaster step ${(e.index as number) + 1} (${String(e.type)}) was undone when kdrill was interrupted; it was injected again on resume`);
+        break;
       case 'inject-step-done':
         s.injected.push({ index: e.index as number, type: e.type as string, detail: e.detail as string, at: e.at, revert: e.revert as Revert | undefined });
         break;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, positiveDuration } from './duration.js';
+import { positiveDuration, timeout } from './duration.js';
 
 /**
  * The scenario format, kdrill.dev/v1alpha1 (DESIGN §3). This schema is the truth: types, the JSON
@@ -39,7 +39,7 @@ const backup = z
     name: z.string().optional().meta({ description: 'Restore from this backup' }),
     take: z.boolean().default(false).meta({ description: 'Take a fresh backup of the target before the disaster' }),
     allowPartiallyFailed: z.boolean().default(false),
-    timeout: duration('the backup timeout').prefault('10m'),
+    timeout: timeout('the backup timeout').prefault('10m'),
   })
   .superRefine((b, ctx) => {
     const ways = [b.from === 'latest' || b.schedule !== undefined, b.name !== undefined, b.take].filter(Boolean).length;
@@ -86,7 +86,7 @@ const disasterStep = z.discriminatedUnion('type', [
     argv: argv.optional(),
     script: z.string().optional().meta({ description: 'A zx script to run' }),
     revert: argv.optional(),
-    timeout: duration('the command timeout').prefault('10m'),
+    timeout: timeout('the command timeout').prefault('10m'),
   }),
 ]);
 
@@ -105,20 +105,20 @@ const recovery = z.strictObject({
   allowExisting: z.boolean().default(false).meta({ description: 'Recovery into another cluster may find the target namespaces there already (they are accounted for in the inventory); by default that is refused' }),
   command: argv.optional(),
   runbook: z.string().optional(),
-  timeout: duration('the recovery timeout').prefault('30m'),
+  timeout: timeout('the recovery timeout').prefault('30m'),
 });
 
 const verifyStep = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('workloads-ready'), timeout: duration('the timeout').prefault('15m'), namespaces: z.array(name).optional() }),
+  z.strictObject({ type: z.literal('workloads-ready'), timeout: timeout('the timeout').prefault('15m'), namespaces: z.array(name).optional() }),
   z.strictObject({
     type: z.literal('http'),
     url: z.string().url().optional(),
-    service: z.strictObject({ namespace: name, name, port: z.union([z.number().int(), z.string()]), path: z.string().default('/') }).optional().meta({ description: 'Probe a Service through the API server proxy' }),
-    expectStatus: z.number().int().default(200),
+    service: z.strictObject({ namespace: name, name, port: z.union([z.number().int().min(1, 'a port is 1 to 65535').max(65535, 'a port is 1 to 65535'), z.string().min(1)]), path: z.string().default('/') }).optional().meta({ description: 'Probe a Service through the API server proxy' }),
+    expectStatus: z.number().int().min(100, 'an HTTP status is 100 to 599').max(599, 'an HTTP status is 100 to 599').default(200),
     bodyRegex: z.string().optional(),
-    timeout: duration('the timeout').prefault('5m'),
+    timeout: timeout('the timeout').prefault('5m'),
   }),
-  z.strictObject({ type: z.literal('command'), argv, expectExit: z.number().int().default(0), timeout: duration('the timeout').prefault('5m') }),
+  z.strictObject({ type: z.literal('command'), argv, expectExit: z.number().int().min(0, 'an exit code is 0 to 255').max(255, 'an exit code is 0 to 255').default(0), timeout: timeout('the timeout').prefault('5m') }),
   z.strictObject({ type: z.literal('sentinel') }),
   z.strictObject({ type: z.literal('inventory'), ignore: z.array(z.string()).default([]).meta({ description: 'Kinds or kind/name to leave out of the diff' }) }),
   z.strictObject({ type: z.literal('network-policy-coverage'), namespaces: z.array(name).optional().meta({ description: 'Default: the target namespaces' }) }).meta({ description: "Every restored workload's pods are selected by a NetworkPolicy (on by default for hardened targets)" }),

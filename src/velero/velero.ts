@@ -4,6 +4,7 @@ import { DrillError, ExitCode } from '../errors.js';
 import type { KubeApi } from '../kube/kube-api.js';
 import type { KubeObject } from '../kube/types.js';
 import type { Clock } from '../time/clock.js';
+import { setLongTimeout } from '../time/long-timeout.js';
 import type { FailedItem } from '../drill/types.js';
 
 export const V = (kind: string) => ({ apiVersion: 'velero.io/v1', kind });
@@ -16,12 +17,14 @@ export const BACKUP_TERMINAL = new Set(['Completed', 'PartiallyFailed', 'Failed'
  * until the object reaches a terminal phase. Resolves with the object and when it was seen.
  */
 export function waitForPhase(kube: KubeApi, kind: string, namespace: string, name: string, terminal: Set<string>, o: { timeoutMs: number; clock: Clock; signal?: AbortSignal }): Promise<{ object: KubeObject; seenAt: Date }> {
+  // a signal that already fired never fires its listener again: refuse at once
+  if (o.signal?.aborted) return Promise.reject(o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted'));
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (fn: () => void): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      timer.clear();
       handle.stop();
       o.signal?.removeEventListener('abort', onAbort);
       fn();
@@ -31,7 +34,7 @@ export function waitForPhase(kube: KubeApi, kind: string, namespace: string, nam
       if (terminal.has(String(obj.status?.phase ?? ''))) finish(() => resolve({ object: obj, seenAt: o.clock.now() }));
     };
     const handle = kube.watch(V(kind), { namespace, fieldSelector: `metadata.name=${name}`, onEvent: (e) => e.type !== 'DELETED' && check(e.object), signal: o.signal });
-    const timer = setTimeout(() => finish(() => reject(new DrillError('VELERO_TIMEOUT', `${kind} ${namespace}/${name} did not finish within ${Math.round(o.timeoutMs / 1000)}s`, ExitCode.ObjectivesBreached, { hint: `kubectl -n ${namespace} get ${kind.toLowerCase()}s.velero.io ${name} -o yaml` }))), o.timeoutMs);
+    const timer = setLongTimeout(() => finish(() => reject(new DrillError('VELERO_TIMEOUT', `${kind} ${namespace}/${name} did not finish within ${Math.round(o.timeoutMs / 1000)}s`, ExitCode.ObjectivesBreached, { hint: `kubectl -n ${namespace} get ${kind.toLowerCase()}s.velero.io ${name} -o yaml` }))), o.timeoutMs);
     const onAbort = (): void => finish(() => reject(o.signal!.reason instanceof Error ? o.signal!.reason : new Error('aborted')));
     o.signal?.addEventListener('abort', onAbort, { once: true });
     handle.ready.catch((e: unknown) => finish(() => reject(e instanceof Error ? e : new Error('watch failed'))));

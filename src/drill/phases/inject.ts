@@ -2,10 +2,14 @@ import { inject, nodeControlFor } from '../../disaster/injectors.js';
 import type { InjectContext } from '../../disaster/types.js';
 import { iso, type DrillContext, type PhaseOutcome } from '../context.js';
 
+/** Steps injected and then undone by a revert (an interrupted run): the disaster is no longer there. */
+export const reverted = (state: DrillContext['state']): DrillContext['state']['injected'] => (state.verify ? [] : state.injected.filter((i) => i.revert && state.reverted.includes(i.index)));
+
 /**
  * Inject: each disaster step, in order, asserted to have really happened (the namespace is gone, the
  * nodes are NotReady, …); its revert is journaled with it, onto the cleanup stack. A step already
- * journaled as done is never run again on resume.
+ * journaled as done is never run again on resume; one that an interrupted run reverted is injected
+ * again, and the report says so, for the drill must measure recovery from the disaster, not from its undoing.
  */
 export async function injectDisaster(ctx: DrillContext): Promise<PhaseOutcome> {
   const { deps, s, state } = ctx;
@@ -16,8 +20,15 @@ export async function injectDisaster(ctx: DrillContext): Promise<PhaseOutcome> {
   }
   let control: Promise<'lab' | 'kind' | 'none'> | undefined;
   const ictx: InjectContext = { kube, clock, exec: deps.exec, signal, nodeControl: () => (control ??= nodeControlFor(kube)) };
+  const again = new Set(reverted(state).map((i) => i.index));
   for (const [index, step] of s.spec.disaster.entries()) {
-    if (state.injected.some((x) => x.index === index)) continue;
+    if (state.injected.some((x) => x.index === index) && !again.has(index)) continue;
+    if (again.has(index)) {
+      state.injected = state.injected.filter((x) => x.index !== index);
+      state.reverted = state.reverted.filter((x) => x !== index);
+      state.notes.push(`disaster step ${index + 1} (${step.type}) was undone when kdrill was interrupted; it was injected again on resume`);
+      journal.append('inject-step-reinjecting', { index, type: step.type }, clock.now());
+    }
     signal.throwIfAborted();
     journal.append('inject-step-started', { index, type: step.type }, clock.now());
     const r = await inject(ictx, step);

@@ -50,7 +50,7 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
     })
     // one setting for this process and everything it starts (the lab, a runbook's kdrill commands)
     .middleware((a) => {
-      const v = a.requestTimeout as string | undefined;
+      const v = a.requestTimeout;
       if (v === undefined) return;
       // kubectl reads it as a Go duration (30s, 1m30s) or a number of seconds
       const seconds = /^\d+(\.\d+)?$/.test(v) ? Number(v) : /^(\d+(\.\d+)?(h|m|s|ms))+$/.test(v) ? parseGoDuration(v, 0) / 1000 : undefined;

@@ -4,6 +4,7 @@ import type { KubeApi } from '../kube/kube-api.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Clock } from '../time/clock.js';
 import type { UrlFetcher } from '../velero/download.js';
+import type { HistoryLocation } from '../history/store.js';
 import type { AllowList } from './allow.js';
 import type { Journal } from './journal.js';
 import type { RunState } from './state.js';
@@ -28,6 +29,8 @@ export interface RunDeps {
   allowed: AllowList;
   /** How a DownloadRequest's pre-signed URL is fetched (tests give their own). */
   fetchUrl?: UrlFetcher;
+  /** Where the run will be recorded: it must never sit inside the BSL's prefix, where Velero would trip over it. */
+  history?: HistoryLocation;
   /** Recovery by something other than kdrill's Velero restores: a runbook (kdrill guide). */
   recoverWith?: () => Promise<{ ok: boolean; detail: string }>;
 }

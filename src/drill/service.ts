@@ -13,6 +13,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { writeReports } from '../report/write.js';
 import type { PublishOptions } from '../history/publish.js';
+import { parseHistoryLocation } from '../history/store.js';
 import { onPath } from '../guide/check.js';
 import { runStepsNonInteractive } from '../guide/run-steps.js';
 import { runGuidedSession, stepsFromJournal, type GuideUi } from '../guide/session.js';
@@ -170,6 +171,7 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
     signal: abort.signal,
     journal,
     allowed: allowedContexts(allow),
+    history: typeof info.publish?.history === 'string' ? parseHistoryLocation(info.publish.history) : undefined,
     recoverWith: runbook
       ? async () => {
           // runbooks call `kdrill …`: the same kdrill, first on PATH

@@ -57,7 +57,12 @@ export function parseRunbook(text: string): { runbook?: Runbook; problems: Runbo
     const end = lines.findIndex((l, k) => k > 0 && l.trim() === '---');
     if (end < 0) return { problems: [{ line: 1, message: 'front matter is not closed', hint: 'end it with a line of three dashes (---)' }] };
     try {
-      frontMatter = (parse(lines.slice(1, end).join('\n')) as Runbook['frontMatter'] | null) ?? {};
+      const fm = parse(lines.slice(1, end).join('\n'), { maxAliasCount: 50 }) as unknown;
+      if (fm !== null && (typeof fm !== 'object' || Array.isArray(fm))) problems.push({ line: 2, message: 'the front matter must be a YAML mapping (scenario, rto, escalation, external)', hint: 'write keys: values between the two --- lines' });
+      else {
+        frontMatter = (fm as Runbook['frontMatter'] | null) ?? {};
+        problems.push(...frontMatterProblems(frontMatter as Record<string, unknown>));
+      }
     } catch (e) {
       problems.push({ line: 2, message: `front matter is not valid YAML: ${(e as Error).message.split('\n')[0]}` });
     }
@@ -137,4 +142,17 @@ export function commandsOf(script: string): string[] {
     if (cmd && /^[A-Za-z0-9_./][A-Za-z0-9_./-]*$/.test(cmd) && !KEYWORDS.has(cmd)) out.add(cmd);
   }
   return [...out];
+}
+
+/** Each front matter key with the type it must have: wrong types would break the session later, far from their line. */
+function frontMatterProblems(fm: Record<string, unknown>): { line: number; message: string; hint?: string }[] {
+  const out: { line: number; message: string; hint?: string }[] = [];
+  const str = (v: unknown): boolean => typeof v === 'string';
+  for (const k of ['scenario', 'rto'] as const) if (fm[k] !== undefined && !str(fm[k])) out.push({ line: 2, message: `front matter "${k}" must be a string`, hint: k === 'rto' ? 'e.g. rto: 4h' : 'e.g. scenario: scenarios/namespace-loss.yaml' });
+  const esc = fm.escalation;
+  if (esc !== undefined && (typeof esc !== 'object' || esc === null || Array.isArray(esc) || Object.values(esc).some((v) => !str(v)))) out.push({ line: 2, message: 'front matter "escalation" must be a mapping of strings (contact, rule)', hint: 'e.g. escalation: {contact: on-call lead, rule: "after 30 minutes"}' });
+  const ext = fm.external;
+  if (ext !== undefined && !(Array.isArray(ext) && ext.every(str))) out.push({ line: 2, message: 'front matter "external" must be a list of command names', hint: 'e.g. external: [aws, gcloud]' });
+  for (const k of Object.keys(fm)) if (!['scenario', 'rto', 'escalation', 'external'].includes(k)) out.push({ line: 2, message: `unknown front matter key "${k}"`, hint: 'the keys are scenario, rto, escalation, external' });
+  return out;
 }

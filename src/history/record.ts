@@ -58,7 +58,13 @@ export function parseRecord(text: string): HistoryRecord | undefined {
     const o = JSON.parse(text) as Partial<HistoryRecord>;
     if (o.v !== 1 || typeof o.scenario !== 'string' || typeof o.runId !== 'string' || typeof o.startedAt !== 'string') return undefined;
     if (o.mode !== undefined && !RUN_MODES.includes(o.mode)) return undefined;
-    if (o.rtoSeconds !== null && typeof o.rtoSeconds !== 'number') return undefined;
+    // a record a person or another tool wrote may have any shape: only a true one counts
+    const num = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+    if (o.rtoSeconds !== null && !num(o.rtoSeconds)) return undefined;
+    if (o.rpoSeconds !== null && o.rpoSeconds !== undefined && !num(o.rpoSeconds)) return undefined;
+    if (o.verdict !== 'pass' && o.verdict !== 'fail') return undefined;
+    if (!num(o.exitCode) || (o.findings !== undefined && !num(o.findings))) return undefined;
+    if (Number.isNaN(Date.parse(o.startedAt))) return undefined;
     return o as HistoryRecord;
   } catch {
     return undefined;

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStore } from '../backupstore/object-store.js';
@@ -18,9 +19,20 @@ export type HistoryLocation = { kind: 'dir'; dir: string } | { kind: 's3'; bucke
 // where Velero's sync or garbage collection would trip over it
 const VELERO_FOLDERS = new Set(['backups', 'restores', 'kopia', 'restic', 'metadata', 'plugins']);
 
+/** A directory history must be a directory, holding history.jsonl as a file if it holds one at all. */
+function checkDir(spec: string): void {
+  const st = statSync(spec, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw usageError(`--history ${spec} is a file, not a directory`, 'give the directory the runs are recorded in (default drill-reports/history), or s3://bucket/prefix');
+  const file = statSync(join(spec, 'history.jsonl'), { throwIfNoEntry: false });
+  if (file && !file.isFile()) throw usageError(`--history ${spec} holds a history.jsonl that is not a file`, 'that is not a kdrill history: give another directory');
+}
+
 /** `s3://bucket/prefix` or a directory. */
 export function parseHistoryLocation(spec: string): HistoryLocation {
-  if (!spec.startsWith('s3://')) return { kind: 'dir', dir: spec };
+  if (!spec.startsWith('s3://')) {
+    checkDir(spec);
+    return { kind: 'dir', dir: spec };
+  }
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(spec);
   if (!m) throw usageError(`--history ${spec} is not s3://bucket/prefix`, 'e.g. --history s3://drill-history/kdrill (a bucket name is 3-63 lowercase letters, digits, dots and dashes)');
   const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
@@ -28,6 +40,17 @@ export function parseHistoryLocation(spec: string): HistoryLocation {
   const clash = prefix.split('/').find((seg) => VELERO_FOLDERS.has(seg));
   if (clash) throw usageError(`--history ${spec} is inside Velero's "${clash}/" folder`, 'use a prefix outside Velero\'s folders (backups/, restores/, kopia/, restic/, metadata/, plugins/), e.g. s3://bucket/kdrill-history');
   return { kind: 's3', bucket: m[1]!, prefix: `${prefix}/` };
+}
+
+/**
+ * Whether an s3:// history sits where a BackupStorageLocation's Velero would see it as a top-level
+ * directory of its own (it then marks the BSL Unavailable: "Backup store contains invalid top-level
+ * directories"). Velero owns the whole BSL prefix: history belongs in another bucket, or outside the prefix.
+ */
+export function historyInsideBsl(loc: HistoryLocation, bsl: { bucket: string; prefix: string }): boolean {
+  if (loc.kind !== 's3' || loc.bucket !== bsl.bucket) return false;
+  const p = bsl.prefix.replace(/^\/+|\/+$/g, '');
+  return p === '' || loc.prefix === `${p}/` || loc.prefix.startsWith(`${p}/`);
 }
 
 /** A JSON line per drill in `<dir>/history.jsonl`: appends are atomic for lines this short. */

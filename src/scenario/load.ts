@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, isScalar, type Node, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar, visit, type Node, type Document } from 'yaml';
 import type { z } from 'zod';
 import { DrillError, ExitCode } from '../errors.js';
 import { scenarioSchema, type Scenario } from './schema.js';
@@ -49,7 +49,13 @@ export function parseScenario(text: string, file = '<scenario>'): LoadResult {
     problems.push({ file, line: pos.line, col: pos.col, path: '', message: dup ? 'duplicate key: a key may appear only once in a mapping' : `YAML: ${e.message.split('\n')[0]}`, hint: dup ? 'remove one of the two' : 'fix the YAML here: brackets, quotes, and indentation with spaces (not tabs)' });
   }
   if (problems.length) return { ok: false, file, problems };
-  const data = doc.toJSON() as unknown;
+  let data: unknown;
+  try {
+    // a small alias budget: a scenario has no reason to expand an alias thousands of times (a "billion laughs" file)
+    data = doc.toJS({ maxAliasCount: 50 });
+  } catch (e) {
+    return { ok: false, file, problems: [aliasProblem(e, doc, lc, file)] };
+  }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return { ok: false, file, problems: [{ file, line: 1, col: 1, path: '', message: 'a scenario is a YAML mapping (apiVersion, kind, metadata, spec)', hint: 'start from one of scenarios/*.yaml' }] };
   }
@@ -58,6 +64,23 @@ export function parseScenario(text: string, file = '<scenario>'): LoadResult {
   for (const issue of r.error.issues) problems.push(...toProblems(issue, doc, lc, file, data));
   problems.sort((a, b) => a.line - b.line || a.col - b.col);
   return { ok: false, file, problems };
+}
+
+/** Where an alias problem is: the first alias that names an unknown anchor, or the first alias at all. */
+function aliasProblem(e: unknown, doc: Document, lc: LineCounter, file: string): ScenarioProblem {
+  const msg = (e as Error).message;
+  const unresolved = /^Unresolved alias[^:]*: (.*)$/.exec(msg);
+  let at: { line: number; col: number } = { line: 1, col: 1 };
+  visit(doc, {
+    Alias(_k, node) {
+      if (unresolved && node.source !== unresolved[1]) return undefined;
+      if (node.range) at = lc.linePos(node.range[0]);
+      return visit.BREAK;
+    },
+  });
+  return unresolved
+    ? { file, ...at, path: '', message: `YAML: the alias *${unresolved[1]} names no anchor defined before it`, hint: 'define the anchor (&name) before its alias, or write the value out' }
+    : { file, ...at, path: '', message: 'YAML: the aliases expand too far (a resource-exhaustion pattern): a scenario is refused beyond 50 alias uses', hint: 'write the values out instead of nesting aliases' };
 }
 
 function toProblems(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file: string, data: unknown): ScenarioProblem[] {

@@ -103,6 +103,15 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
     expect(c.state.preflight!.recoveryBefore!.map((i) => i.name)).toEqual(['left-over']);
   });
 
+  it("refuses a history inside the BSL's prefix: Velero would mark the BSL Unavailable", async () => {
+    const w = new DrillWorld();
+    await w.backup('nightly-1');
+    const r = await refusal(preflight(ctx(w, w.scenario(), { history: { kind: 's3', bucket: 'fake', prefix: 'kdrill-history/' } })));
+    expect(r).toMatchObject({ code: 'HISTORY_IN_BSL', exitCode: 4 });
+    expect(r.message).toMatch(/Velero would see it as an invalid top-level directory/);
+    await preflight(ctx(w, w.scenario(), { history: { kind: 's3', bucket: 'drill-history', prefix: 'kdrill/' } }));
+  });
+
   it('refuses a Velero that does not run in the recovery cluster either', async () => {
     const w = new DrillWorld({ twoClusters: true });
     await w.backup('nightly-1');

@@ -32,6 +32,11 @@ describe('runbook format', () => {
       ['broken anchor', `## A\nsee [b](#nowhere)\n`, 2, /#nowhere does not resolve/],
       ['front matter not closed', '---\nscenario: x\n## A\n', 1, /not closed/],
       ['block before any step', `${F}sh run\nls\n${F}\n## A\n`, 1, /before the first step/],
+      ['front matter that is a list', '---\n- a\n- b\n---\n## A\n', 2, /front matter must be a YAML mapping/],
+      ['front matter rto that is not a string', '---\nrto: [4h]\n---\n## A\n', 2, /"rto" must be a string/],
+      ['front matter external that is not a list', '---\nexternal: aws\n---\n## A\n', 2, /"external" must be a list/],
+      ['front matter with an unknown key', '---\nscenaro: x\n---\n## A\n', 2, /unknown front matter key "scenaro"/],
+      ['front matter alias bomb', '---\na: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b]\n---\n## A\n', 2, /not valid YAML/],
     ];
     for (const [what, text, line, pattern] of cases) {
       const { runbook, problems } = parseRunbook(text);

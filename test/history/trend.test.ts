@@ -3,6 +3,36 @@ import { renderHistory } from '../../src/history/render.js';
 import { median, sparkline, withRegressions } from '../../src/history/trend.js';
 import { rec } from '../support/history.js';
 
+describe('history records and locations', () => {
+  it('keeps only records of the right shape: a person or another tool may have written any', async () => {
+    const { parseRecord } = await import('../../src/history/record.js');
+    const good = rec('a', 0, 42);
+    expect(parseRecord(JSON.stringify(good))).toEqual(good);
+    for (const bad of [{ verdict: 'maybe' }, { exitCode: '0' }, { rtoSeconds: 'fast' }, { startedAt: 'yesterday' }, { findings: [] }, { mode: 'auto' }]) {
+      expect(parseRecord(JSON.stringify({ ...good, ...bad })), JSON.stringify(bad)).toBeUndefined();
+    }
+  });
+
+  it('refuses a --history that is a file, or a directory that is not a history (exit 2)', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { parseHistoryLocation, historyInsideBsl } = await import('../../src/history/store.js');
+    const d = mkdtempSync(join(tmpdir(), 'kdrill-hloc-'));
+    writeFileSync(join(d, 'file'), 'x');
+    expect(() => parseHistoryLocation(join(d, 'file'))).toThrow(/is a file, not a directory/);
+    mkdirSync(join(d, 'odd', 'history.jsonl'), { recursive: true });
+    expect(() => parseHistoryLocation(join(d, 'odd'))).toThrow(/history\.jsonl that is not a file/);
+    expect(parseHistoryLocation(join(d, 'new'))).toEqual({ kind: 'dir', dir: join(d, 'new') });
+    // s3: never inside a BSL's prefix, where Velero would see an unknown top-level folder
+    const loc = parseHistoryLocation('s3://backups/kdrill-history');
+    expect(historyInsideBsl(loc, { bucket: 'backups', prefix: '' })).toBe(true);
+    expect(historyInsideBsl(loc, { bucket: 'backups', prefix: 'velero/' })).toBe(false);
+    expect(historyInsideBsl(parseHistoryLocation('s3://backups/velero/kdrill'), { bucket: 'backups', prefix: 'velero/' })).toBe(true);
+    expect(historyInsideBsl(loc, { bucket: 'other', prefix: '' })).toBe(false);
+  });
+});
+
 describe('history trend', () => {
   it('medians', () => {
     expect(median([])).toBeNull();

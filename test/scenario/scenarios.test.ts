@@ -50,6 +50,8 @@ const BROKEN: [string, string, number, RegExp][] = [
   ['port 0', GOOD.replace('    - type: workloads-ready', '    - type: http\n      service: {namespace: thanos, name: q, port: 0}'), 14, /a port is 1 to 65535/],
   ['port 65536', GOOD.replace('    - type: workloads-ready', '    - type: http\n      service: {namespace: thanos, name: q, port: 65536}'), 14, /a port is 1 to 65535/],
   ['port -1', GOOD.replace('    - type: workloads-ready', '    - type: http\n      service: {namespace: thanos, name: q, port: -1}'), 14, /a port is 1 to 65535/],
+  ['an alias bomb', 'a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b]\n', 2, /aliases expand too far/],
+  ['an unresolved alias', GOOD.replace('metadata: {name: t}', 'metadata: {name: *nope}'), 3, /the alias \*nope names no anchor defined before it/],
   ['a disaster outside the targets', GOOD.replace('type: delete-namespace\n      namespaces: [thanos]', 'type: delete-namespace\n      namespaces: [thanos, monitoring]'), 11, /namespace "monitoring" is not in target.namespaces: the drill would destroy it and never restore/],
   ['goals not a list', GOOD.replace('goals: [g]', 'goals: g'), 6, /goals/],
   ['http status as text', GOOD.replace('    - type: workloads-ready', '    - type: http\n      url: http://x/\n      expectStatus: ok'), 15, /expectStatus/],

@@ -80,7 +80,7 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
         .option('metrics-file', { type: 'string', describe: "Write the run's Prometheus metrics here (node_exporter textfile collector: a .prom file in its directory)" })
         .option('pushgateway', { type: 'string', describe: 'Push the same metrics to this Prometheus Pushgateway URL' })
         .example('$0 run scenarios/namespace-loss.yaml --lab', 'a full drill in the lab')
-        .example('$0 run drill.yaml --history s3://drills/kdrill-history --metrics-file /var/lib/node_exporter/kdrill.prom', 'remember the run in S3 and expose it to Prometheus')
+        .example('$0 run drill.yaml --history s3://drill-history/kdrill --metrics-file /var/lib/node_exporter/kdrill.prom', 'remember the run in S3 and expose it to Prometheus')
         .example('$0 run drill.yaml --context kind-drill --allow-context kind-drill', 'against kind'),
     async (a) => {
       const args = a as unknown as RunArgs & PublishOptions;

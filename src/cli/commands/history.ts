@@ -23,7 +23,7 @@ export function registerHistory(y: Argv, setExit: (code: number) => void): void 
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'json: the records with their regression flags' })
         .option('regression-floor', { type: 'number', default: DEFAULT_REGRESSION_FLOOR_SECONDS, describe: 'Seconds: an RTO at or below this is never a regression (sub-second lab noise is not one)' })
         .example('$0 history --scenario namespace-loss', 'the local history of one scenario')
-        .example('$0 history --history s3://drills/kdrill-history -o json', 'the shared history, for a dashboard or a script'),
+        .example('$0 history --history s3://drill-history/kdrill -o json', 'the shared history, for a dashboard or a script'),
     async (a) => {
       const args = a as unknown as HistoryArgs;
       if (!Number.isFinite(args.regressionFloor) || args.regressionFloor < 0) throw usageError(`--regression-floor ${args.regressionFloor} is not a number of seconds`, 'e.g. --regression-floor 30');

@@ -24,7 +24,7 @@ export function registerSchedule(y: Argv): void {
         .option('apply', { type: 'boolean', default: false, describe: 'Create or update the objects in the cluster (the context must be allow-listed)' })
         .option('allow-context', { type: 'string', array: true, describe: 'With --apply: allow this context (also KDRILL_ALLOW_CONTEXTS, .kdrill.yaml)' })
         .example('$0 schedule scenarios/namespace-loss.yaml --cron "0 2 * * *" > drill.yaml', 'review, then kubectl apply -f drill.yaml')
-        .example('$0 schedule drill.yaml --cron "0 2 * * *" --history s3://drills/kdrill-history --apply --context staging --allow-context staging', 'install it'),
+        .example('$0 schedule drill.yaml --cron "0 2 * * *" --history s3://drill-history/kdrill --apply --context staging --allow-context staging', 'install it'),
     async (a) => {
       const args = a as unknown as ScheduleCommandArgs;
       const { scheduleCommand } = await import('../../schedule/command.js');

@@ -4,6 +4,7 @@ import { AwsObjectStore } from '../../backupstore/aws-object-store.js';
 import { parseAwsCredentials } from '../../backupstore/bsl.js';
 import { DrillError, ExitCode } from '../../errors.js';
 import { contextAllowed } from '../allow.js';
+import { historyInsideBsl } from '../../history/store.js';
 import type { KubeApi } from '../../kube/kube-api.js';
 import type { KubeObject } from '../../kube/types.js';
 import type { Scenario } from '../../scenario/schema.js';
@@ -128,6 +129,11 @@ export async function preflight(ctx: DrillContext): Promise<PhaseOutcome> {
   let chosen: BackupInfo;
   let all: BackupInfo[];
   const bucket = await deps.storeFor(kube, veleroNs, spec.backup.storageLocation);
+  if (deps.history && historyInsideBsl(deps.history, { bucket: bucket.store.settings.bucket, prefix: bucket.prefix })) {
+    throw new DrillError('HISTORY_IN_BSL', `the history s3://${bucket.store.settings.bucket}/${deps.history.kind === 's3' ? deps.history.prefix : ''} is inside the BackupStorageLocation's ${bucket.prefix ? `prefix ${bucket.prefix}` : 'bucket root'}: Velero would see it as an invalid top-level directory and mark the BSL Unavailable`, ExitCode.Precondition, {
+      hint: 'record the history in another bucket (e.g. s3://drill-history/kdrill), or outside the BSL prefix',
+    });
+  }
   let contents: BackupContents | undefined;
   if (spec.backup.take) {
     chosen = { name: '(taken during the drill)', phase: 'New', startTimestamp: '' };

@@ -61,7 +61,7 @@ export function parseRunbook(text: string): { runbook?: Runbook; problems: Runbo
       if (fm !== null && (typeof fm !== 'object' || Array.isArray(fm))) problems.push({ line: 2, message: 'the front matter must be a YAML mapping (scenario, rto, escalation, external)', hint: 'write keys: values between the two --- lines' });
       else {
         frontMatter = (fm as Runbook['frontMatter'] | null) ?? {};
-        problems.push(...frontMatterProblems(frontMatter as Record<string, unknown>));
+        problems.push(...frontMatterProblems(frontMatter));
       }
     } catch (e) {
       problems.push({ line: 2, message: `front matter is not valid YAML: ${(e as Error).message.split('\n')[0]}` });

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderHistory } from '../../src/history/render.js';
 import { median, sparkline, withRegressions } from '../../src/history/trend.js';
@@ -14,9 +17,6 @@ describe('history records and locations', () => {
   });
 
   it('refuses a --history that is a file, or a directory that is not a history (exit 2)', async () => {
-    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const { parseHistoryLocation, historyInsideBsl } = await import('../../src/history/store.js');
     const d = mkdtempSync(join(tmpdir(), 'kdrill-hloc-'));
     writeFileSync(join(d, 'file'), 'x');

@@ -3,9 +3,15 @@ import { parseAwsCredentials, settingsFromBsl } from '../../../src/backupstore/b
 import { parseGoDuration } from '../../../src/time/go-duration.js';
 import { scheduledBackupName } from '../src/velero/cron.js';
 import { nextRun } from '../../../src/time/cron.js';
-import { restoreOrder } from '../src/velero/layout.js';
+import { orderedResources } from '../src/velero/restore-order.js';
+import { VELERO_VERSIONS } from '../src/velero/versions.js';
 import { TarballError, readTarEntry, tarballPaths } from '../../../src/backupstore/tarball.js';
 import { tarGz } from '../src/velero/tar.js';
+import { backupNamespaces } from '../src/velero/backup-scope.js';
+import { transformCrds } from '../src/velero/crd-transforms.js';
+import { validateIncludesExcludes } from '../src/velero/filters.js';
+import { validLabelValue } from '../src/velero/labels.js';
+import { mergePatch } from '../src/velero/restore-existing.js';
 
 describe('lab Velero building blocks', () => {
   it('writes tarballs the streaming reader reads back, long paths included; the reader stops at the entry it needs', async () => {
@@ -19,9 +25,13 @@ describe('lab Velero building blocks', () => {
     await expect(tarballPaths(gz.subarray(0, gz.length - 20))).rejects.toThrow(TarballError);
   });
 
+  // pkg/restore/restore.go getOrderedResources: High as written, the rest byte-wise, then Low
   it("orders a restore as Velero does: NetworkPolicies after Deployments, namespaces and PVCs first", () => {
-    const order = restoreOrder(['statefulsets.apps', 'networkpolicies.networking.k8s.io', 'deployments.apps', 'persistentvolumeclaims', 'namespaces', 'services', 'configmaps', 'resourcequotas']);
-    expect(order).toEqual(['namespaces', 'persistentvolumeclaims', 'configmaps', 'services', 'deployments.apps', 'networkpolicies.networking.k8s.io', 'resourcequotas', 'statefulsets.apps']);
+    const inBackup = ['statefulsets.apps', 'networkpolicies.networking.k8s.io', 'deployments.apps', 'persistentvolumeclaims', 'namespaces', 'services', 'configmaps', 'resourcequotas', 'roles.rbac.authorization.k8s.io'];
+    const order = orderedResources(VELERO_VERSIONS['1.14'].restorePriorities, inBackup).filter((r) => inBackup.includes(r));
+    expect(order).toEqual(['namespaces', 'persistentvolumeclaims', 'configmaps', 'services', 'deployments.apps', 'networkpolicies.networking.k8s.io', 'resourcequotas', 'roles.rbac.authorization.k8s.io', 'statefulsets.apps']);
+    // the unresolved names come first, as written: discovery decides later what each one means
+    expect(orderedResources(VELERO_VERSIONS['1.18'].restorePriorities, inBackup).slice(9, 11)).toEqual(['clusterroles', 'roles']);
   });
 
   it('parses Go durations and schedules', () => {
@@ -50,5 +60,43 @@ describe('lab Velero building blocks', () => {
     expect(s).toEqual({ endpoint: 'https://rgw:7480', region: 'us-east-1', bucket: 'backups', prefix: 'cluster-a/', forcePathStyle: true, insecureSkipTLSVerify: true, caCert: 'PEM', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } });
     expect(settingsFromBsl({ spec: { objectStorage: { bucket: 'b' }, config: { region: 'eu-north-1' } } }).endpoint).toBeUndefined();
     expect(() => settingsFromBsl({ spec: { objectStorage: { bucket: 'b' } } }, '[default]\nnothing=1\n')).toThrow(/aws_access_key_id/);
+  });
+
+  // pkg/label/label.go GetValidName
+  it('shortens label values as Velero does: 57 characters and 6 hex digits of the SHA-256', () => {
+    expect(validLabelValue('x'.repeat(63))).toBe('x'.repeat(63));
+    const long = `nightly-${'a'.repeat(70)}`;
+    expect(validLabelValue(long)).toMatch(new RegExp(`^${long.slice(0, 57)}[0-9a-f]{6}$`));
+    expect(validLabelValue(long)).toHaveLength(63);
+  });
+
+  // pkg/util/collections/includes_excludes.go ValidateIncludesExcludes, IncludeEverything; NamespaceIncludesExcludes and
+  // pkg/util/wildcard/expand.go (v1.18.1)
+  it('judges include/exclude lists as Velero does, v1.18 expanding backup namespace wildcards', () => {
+    expect(validateIncludesExcludes(['*', 'a'], ['*', 'a'])).toEqual([
+      "includes list must either contain '*' only, or a non-empty list of items",
+      "excludes list cannot contain '*'",
+      'excludes list cannot contain an item in the includes list: *',
+      'excludes list cannot contain an item in the includes list: a',
+    ]);
+    const active = ['app', 'default', 'velero'];
+    const [v14, v18] = [VELERO_VERSIONS['1.14'], VELERO_VERSIONS['1.18']];
+    expect([backupNamespaces(v14, ['*'], [], active).coversAll, backupNamespaces(v14, [], ['x'], active).coversAll, backupNamespaces(v14, active, [], active).coversAll]).toEqual([true, false, false]);
+    expect([backupNamespaces(v18, active, [], active).coversAll, backupNamespaces(v18, ['a*'], [], active).includes]).toEqual([true, ['app']]);
+    // a wildcard that matches nothing: no namespace, yet "everything" to the cluster-scope check
+    expect(backupNamespaces(v18, ['none-*'], [], active)).toMatchObject({ includes: [], none: true, coversAll: true });
+  });
+
+  // config/crd/v1/bases at v1.14.1 and v1.18.1
+  it('refuses a CRD transform that no longer applies, rather than invent a CRD', () => {
+    const crd = { metadata: { name: 'backups.velero.io' }, spec: { versions: [{ name: 'v1', schema: { openAPIV3Schema: { properties: { status: { properties: { phase: { enum: ['New'] } } } } } } }] } };
+    expect(() => transformCrds([crd], [{ op: 'drop-enum-values', crd: 'backups.velero.io', path: ['status', 'phase'], values: ['Queued'] }])).toThrow(/out of date/);
+    expect(() => transformCrds([crd], [{ op: 'drop-property', crd: 'backups.velero.io', path: ['spec', 'x'] }])).toThrow(/no spec/);
+    expect(transformCrds([crd], [{ op: 'drop-enum-values', crd: 'backups.velero.io', path: ['status', 'phase'], values: ['New'] }])[0]!.spec.versions[0].schema.openAPIV3Schema.properties.status.properties.phase.enum).toEqual([]);
+  });
+
+  // pkg/restore/merge_service_account.go generatePatch (a JSON merge patch)
+  it('computes the merge patch Velero applies to an existing object', () => {
+    expect(mergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { a: 1, b: { c: 5 }, e: [2], f: 'x' })).toEqual({ b: { c: 5, d: null }, e: [2], f: 'x' });
   });
 });

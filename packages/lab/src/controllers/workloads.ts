@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { matchesLabelSelector } from '../core.js';
-import type { KubeObject } from '../core.js';
+import type { KubeObject, LabelSelector } from '../core.js';
 import type { ControllerContext } from './context.js';
 import { isNodeReady } from './nodes.js';
 import { isPodActive, isPodReady, ownerRef, podFromTemplate, stamp } from './pods.js';
@@ -21,6 +21,23 @@ const uid = (o: KubeObject): string => o.metadata?.uid ?? '';
 
 function podsOf(ctx: ControllerContext, owner: KubeObject): KubeObject[] {
   return ctx.of('pod').ownedBy(uid(owner));
+}
+
+/**
+ * What Kubernetes' ControllerRefManager does before a controller counts what it owns
+ * (pkg/controller/controller_ref_manager.go): orphans in the owner's namespace that its selector
+ * matches, and that are not being deleted, get the owner as their controller. Velero restores Pods and
+ * ReplicaSets without owner references: adopted, they are not made twice.
+ */
+async function adoptOrphans(ctx: ControllerContext, kind: 'replicaset' | 'pod', owner: KubeObject, member: (o: KubeObject) => boolean = () => true): Promise<void> {
+  const selector = owner.spec?.selector as LabelSelector | undefined;
+  // an empty selector selects nothing for a controller
+  if (owner.metadata?.deletionTimestamp || !selector || (!Object.keys(selector.matchLabels ?? {}).length && !selector.matchExpressions?.length)) return;
+  for (const o of ctx.of(kind).list(owner.metadata?.namespace)) {
+    if (o.metadata?.deletionTimestamp || o.metadata?.ownerReferences?.some((r) => r.controller)) continue;
+    if (!matchesLabelSelector(o.metadata?.labels ?? {}, selector) || !member(o)) continue;
+    await ctx.patch(kind, o, { metadata: { ownerReferences: [...(o.metadata?.ownerReferences ?? []), ownerRef(owner)] } });
+  }
 }
 
 async function writeStatus(ctx: ControllerContext, kind: 'deployment' | 'replicaset' | 'statefulset' | 'daemonset', o: KubeObject, status: Record<string, unknown>): Promise<void> {
@@ -47,6 +64,7 @@ async function deployment(ctx: ControllerContext, d: KubeObject): Promise<void> 
   if (d.metadata?.deletionTimestamp) return;
   const hash = templateHash(d);
   const desired = (d.spec?.replicas as number | undefined) ?? 1;
+  await adoptOrphans(ctx, 'replicaset', d);
   const owned = ctx.of('replicaset').ownedBy(uid(d));
   let current = owned.find((rs) => rs.metadata?.labels?.['pod-template-hash'] === hash);
   if (!current) {
@@ -95,6 +113,8 @@ function availabilityIfChanged(o: KubeObject, ready: number, desired: number, ki
 async function replicaSet(ctx: ControllerContext, rs: KubeObject): Promise<void> {
   if (rs.metadata?.deletionTimestamp) return;
   const desired = (rs.spec?.replicas as number | undefined) ?? 1;
+  // a ReplicaSet claims only active pods (FilterActivePods)
+  await adoptOrphans(ctx, 'pod', rs, isPodActive);
   const pods = podsOf(ctx, rs).filter(isPodActive);
   for (let i = pods.length; i < desired; i++) {
     const created = await ctx.create('pod', podFromTemplate(rs, { generateName: `${rs.metadata?.name}-` }));
@@ -124,6 +144,8 @@ async function statefulSet(ctx: ControllerContext, s: KubeObject): Promise<void>
   const desired = (s.spec?.replicas as number | undefined) ?? 1;
   const ordered = (s.spec?.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
   const templates = (s.spec?.volumeClaimTemplates as KubeObject[] | undefined) ?? [];
+  // a StatefulSet claims only pods named as its own (isMemberOf: <set>-<ordinal>)
+  await adoptOrphans(ctx, 'pod', s, (p) => /^(.*)-\d+$/.exec(p.metadata?.name ?? '')?.[1] === name);
   const pods = podsOf(ctx, s);
   for (let i = 0; i < desired; i++) {
     const podName = `${name}-${i}`;
@@ -169,6 +191,7 @@ async function daemonSet(ctx: ControllerContext, ds: KubeObject): Promise<void> 
   if (ds.metadata?.deletionTimestamp) return;
   const nodeSelector = (ds.spec?.template?.spec?.nodeSelector as Record<string, string> | undefined) ?? {};
   const nodes = ctx.of('node').list().filter((n) => matchesLabelSelector(n.metadata?.labels ?? {}, { matchLabels: nodeSelector }));
+  await adoptOrphans(ctx, 'pod', ds);
   const pods = podsOf(ctx, ds).filter(isPodActive);
   for (const n of nodes) {
     const node = n.metadata?.name ?? '';

@@ -3,7 +3,10 @@ import type { ObjectStore } from '../core.js';
 import type { KubeApi, ServedResource } from '../core.js';
 import { selectorToString } from '../core.js';
 import type { KubeObject, LabelSelector } from '../core.js';
-import { NEVER_BACKED_UP, isVeleroOwn, matchesFilter, resourceAliases } from './filters.js';
+import { additionalExcluded, backupNamespaces, namespaceIncluded, typeIncluded } from './backup-scope.js';
+import { Discovery } from './discovery.js';
+import { NEVER_BACKED_UP, isVeleroOwn, resourceIncludesExcludes } from './filters.js';
+import { veleroRelease, type VeleroRelease } from './versions.js';
 import { addResult, backupKeys, countResults, emptyResults, groupResource } from './layout.js';
 import { tarGz } from './tar.js';
 import { FAULTS_CONFIGMAP, type LabFaults } from './faults.js';
@@ -19,6 +22,7 @@ export interface BackupContext {
   prefix: string;
   now: () => Date;
   faults?: LabFaults;
+  release?: VeleroRelease;
 }
 
 interface Collected {
@@ -41,17 +45,26 @@ export async function runBackup(ctx: BackupContext, backup: KubeObject): Promise
   const ttlMs = parseGoDuration(backup.spec?.ttl as string | undefined, 720 * 3600_000);
   const base = { version: 1, formatVersion: '1.1.0', startTimestamp: ts(start), expiration: ts(new Date(start.getTime() + ttlMs)) };
   await ctx.kube.patchStatus(ref, { ...base, phase: 'InProgress' });
+  const keys = backupKeys(ctx.prefix, name);
+  const exists = await ctx.store.get(keys.metadata).then(
+    (b) => (b ? 'backup already exists in object storage' : undefined),
+    (e: Error) => `error checking if backup already exists in object storage: ${e.message}`,
+  );
+  if (exists) {
+    await ctx.kube.patchStatus(ref, { ...base, phase: 'Failed', failureReason: exists, completionTimestamp: ts(ctx.now()) });
+    return;
+  }
   let collected: Collected;
   try {
-    collected = await collect(ctx.kube, backup.spec ?? {}, ctx.faults?.backupItemErrors ?? new Set());
+    collected = await collect(ctx.kube, backup.spec ?? {}, ctx.faults?.backupItemErrors ?? new Set(), ctx.release ?? veleroRelease());
   } catch (e) {
     await ctx.kube.patchStatus(ref, { ...base, phase: 'Failed', failureReason: `error collecting resources: ${(e as Error).message}`, completionTimestamp: ts(ctx.now()) });
     return;
   }
-  const keys = backupKeys(ctx.prefix, name);
   const errors = countResults(collected.errors);
   const progress = { totalItems: collected.items, itemsBackedUp: collected.items };
-  const finalizing: KubeObject = { ...strip(backup), status: { ...base, phase: 'Finalizing', progress, errors: errors || undefined } };
+  // the first velero-backup.json is written in this phase, before the Backup says it (backup_controller.go runBackup)
+  const finalizing: KubeObject = { ...strip(backup), status: { ...base, phase: errors > 0 ? 'FinalizingPartiallyFailed' : 'Finalizing', progress, errors: errors || undefined } };
   try {
     collected.log.push(`level=info msg="Backed up a total of ${collected.items} items" backup=${ctx.prefix}${name}`);
     await ctx.store.put(keys.logs, gzipSync(collected.log.join('\n') + '\n')).catch(() => undefined); // best effort, as Velero
@@ -90,24 +103,39 @@ interface BackupSpecFilters {
   labelSelector?: LabelSelector;
 }
 
-async function collect(kube: KubeApi, spec: BackupSpecFilters, failing: Set<string>): Promise<Collected> {
+const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
+const CRBS = 'clusterrolebindings.rbac.authorization.k8s.io';
+const CLUSTER_ROLES = 'clusterroles.rbac.authorization.k8s.io';
+
+/**
+ * What a backup collects (pkg/backup/item_collector.go, backup.go, item_backupper.go): each served type
+ * the filters include (backup-scope.ts: cluster-scoped types come along only when the namespace filter
+ * covers everything, or includeClusterResources says so), then what the items bring: the volume of a
+ * Bound claim (backup_pv_action.go), the ClusterRoleBindings (and ClusterRoles) that bind a ServiceAccount
+ * backed up (service_account_action.go), and the CRD of each custom resource backed up, unless excluded.
+ * Items being deleted, or labelled velero.io/exclude-from-backup=true, are left out.
+ */
+async function collect(kube: KubeApi, spec: BackupSpecFilters, failing: Set<string>, release: VeleroRelease): Promise<Collected> {
   const out: Collected = { entries: [], resourceList: {}, errors: emptyResults(), items: 0, log: [] };
+  const discovery = await Discovery.load(kube);
   const served = (await kube.resources()).filter((r) => !NEVER_BACKED_UP.has(groupResource(r.group, r.resource)) && !isVeleroOwn(r));
-  const selected = served.filter((r) => matchesFilter(groupResource(r.group, r.resource), spec.includedResources, spec.excludedResources, resourceAliases(r)));
+  const resources = resourceIncludesExcludes((n) => discovery.groupResource(n), spec.includedResources, spec.excludedResources);
   const labelSelector = spec.labelSelector ? selectorToString(spec.labelSelector) : undefined;
   const allNs = (await kube.list({ apiVersion: 'v1', kind: 'Namespace' })).items;
-  const namespaces = allNs.filter((n) => matchesFilter(n.metadata?.name ?? '', spec.includedNamespaces, spec.excludedNamespaces));
-  const nsNames = new Set(namespaces.map((n) => n.metadata?.name ?? ''));
-  const everyNamespace = !spec.includedNamespaces || spec.includedNamespaces.length === 0 || spec.includedNamespaces.includes('*');
-  const clusterMode = spec.includeClusterResources;
-  const boundPvs = new Set<string>();
+  const nsFilter = backupNamespaces(release, spec.includedNamespaces, spec.excludedNamespaces, allNs.map((n) => n.metadata?.name ?? ''));
+  const cluster = spec.includeClusterResources;
+  const done = new Set<string>();
+  const backedUpTypes = new Set<string>();
 
   const add = (r: ServedResource, o: KubeObject): void => {
     const gr = groupResource(r.group, r.resource);
     const ns = o.metadata?.namespace;
     const name = o.metadata?.name ?? '';
+    const id = `${gr}/${ns ? `${ns}/` : ''}${name}`;
+    if (done.has(id) || o.metadata?.deletionTimestamp || o.metadata?.labels?.['velero.io/exclude-from-backup'] === 'true') return;
+    done.add(id);
     if (failing.has(gr)) {
-      addResult(out.errors, ns, `error backing up item ${gr}/${ns ? `${ns}/` : ''}${name}: kdrill lab fault: ${gr} are set to fail (ConfigMap ${FAULTS_CONFIGMAP})`);
+      addResult(out.errors, ns, `error backing up item ${id}: kdrill lab fault: ${gr} are set to fail (ConfigMap ${FAULTS_CONFIGMAP})`);
       return;
     }
     const rel = ns ? `namespaces/${ns}/${name}.json` : `cluster/${name}.json`;
@@ -117,37 +145,53 @@ async function collect(kube: KubeApi, spec: BackupSpecFilters, failing: Set<stri
     const key = `${r.apiVersion}/${r.kind}`;
     (out.resourceList[key] ??= []).push(ns ? `${ns}/${name}` : name);
     out.items++;
+    backedUpTypes.add(gr);
+  };
+  const addNamed = async (gr: string, name: string): Promise<void> => {
+    const r = served.find((x) => groupResource(x.group, x.resource) === gr);
+    if (!r || additionalExcluded(gr, r.namespaced, resources, cluster)) return;
+    const o = await kube.get({ apiVersion: r.apiVersion, kind: r.kind, name }).catch(() => undefined);
+    if (o) add(r, o);
   };
 
-  for (const r of selected.filter((x) => x.namespaced)) {
+  const volumes: string[] = [];
+  for (const r of served) {
+    const gr = groupResource(r.group, r.resource);
+    if (!typeIncluded(gr, r.namespaced, resources, cluster, nsFilter)) continue;
     try {
-      const items = (await kube.list({ apiVersion: r.apiVersion, kind: r.kind }, { labelSelector })).items.filter((o) => nsNames.has(o.metadata?.namespace ?? ''));
+      let items: KubeObject[];
+      if (gr === 'namespaces') items = allNs.filter((n) => namespaceIncluded(nsFilter, n.metadata?.name ?? ''));
+      else {
+        items = (await kube.list({ apiVersion: r.apiVersion, kind: r.kind }, { labelSelector })).items;
+        if (r.namespaced) items = items.filter((o) => namespaceIncluded(nsFilter, o.metadata?.namespace ?? ''));
+      }
       for (const o of items) {
         add(r, o);
-        if (r.resource === 'persistentvolumeclaims' && !r.group && o.spec?.volumeName) boundPvs.add(o.spec.volumeName as string);
+        if (gr === 'persistentvolumeclaims' && o.status?.phase === 'Bound' && o.spec?.volumeName) volumes.push(o.spec.volumeName as string);
       }
-      out.log.push(`level=info msg="Listed ${items.length} items" resource=${groupResource(r.group, r.resource)}`);
-    } catch (e) {
-      addResult(out.errors, undefined, `error listing ${groupResource(r.group, r.resource)}: ${(e as Error).message}`);
-    }
-  }
-  // Cluster-scoped items: the namespaces themselves, the PVs behind backed-up claims, or all with
-  // includeClusterResources: true (and none with false, as Velero does).
-  for (const r of served.filter((x) => !x.namespaced)) {
-    const gr = groupResource(r.group, r.resource);
-    const isNs = gr === 'namespaces';
-    const isPv = gr === 'persistentvolumes';
-    if (clusterMode === false && !isNs) continue;
-    if (clusterMode !== true && !isNs && !isPv) continue;
-    if (clusterMode === undefined && !everyNamespace && !isNs && !isPv) continue;
-    if (!isNs && !matchesFilter(gr, spec.includedResources, spec.excludedResources, resourceAliases(r))) continue;
-    if (isNs && spec.excludedResources?.includes('namespaces')) continue;
-    try {
-      const items = isNs ? namespaces : (await kube.list({ apiVersion: r.apiVersion, kind: r.kind })).items;
-      for (const o of items) if (!isPv || clusterMode === true || boundPvs.has(o.metadata?.name ?? '')) add(r, o);
+      out.log.push(`level=info msg="Listed ${items.length} items" resource=${gr}`);
     } catch (e) {
       addResult(out.errors, undefined, `error listing ${gr}: ${(e as Error).message}`);
     }
+  }
+  for (const v of volumes) await addNamed('persistentvolumes', v);
+  // each ServiceAccount brings the ClusterRoleBindings that name it and their ClusterRoles
+  // (pkg/backup/actions/service_account_action.go)
+  const accounts = out.resourceList['v1/ServiceAccount'] ?? [];
+  if (accounts.length) {
+    const crb = served.find((x) => groupResource(x.group, x.resource) === CRBS);
+    for (const b of crb ? (await kube.list({ apiVersion: crb.apiVersion, kind: crb.kind }).catch(() => ({ items: [] as KubeObject[] }))).items : []) {
+      const subjects = (b.subjects as { kind?: string; name?: string; namespace?: string }[] | undefined) ?? [];
+      if (!subjects.some((x) => x.kind === 'ServiceAccount' && accounts.includes(`${x.namespace ?? ''}/${x.name ?? ''}`))) continue;
+      await addNamed(CRBS, b.metadata?.name ?? '');
+      const ref = b.roleRef as { kind?: string; name?: string } | undefined;
+      if (ref?.kind === 'ClusterRole') await addNamed(CLUSTER_ROLES, ref.name ?? '');
+    }
+  }
+  // the CRDs of the custom resources backed up, when the filter neither takes nor refuses CRDs itself
+  const crd = served.find((x) => groupResource(x.group, x.resource) === CRDS);
+  if (crd && !additionalExcluded(CRDS, false, resources, cluster) && !typeIncluded(CRDS, false, resources, cluster, nsFilter)) {
+    for (const gr of [...backedUpTypes]) if (served.some((x) => x.group && groupResource(x.group, x.resource) === gr)) await addNamed(CRDS, gr);
   }
   for (const k of Object.keys(out.resourceList)) out.resourceList[k]!.sort();
   return out;

@@ -8,7 +8,10 @@ import { runBackup } from './backup.js';
 import { nextRun } from '../core.js';
 import { scheduledBackupName } from './cron.js';
 import { ALLOWED_TOP_LEVEL, backupDir, backupKeys, restoreKeys } from './layout.js';
-import { runRestore } from './restore.js';
+import { LAB_RESOURCE_TIMEOUT_MS, runRestore } from './restore.js';
+import { validateRestore } from './restore-validate.js';
+import { advanceBackupQueue } from './backup-queue.js';
+import { veleroRelease, type VeleroVersion } from './versions.js';
 import { readFaults } from './faults.js';
 import { k8sTime } from '../core.js';
 import { parseGoDuration } from '../core.js';
@@ -18,7 +21,6 @@ const KINDS = ['BackupStorageLocation', 'Backup', 'Restore', 'Schedule', 'Downlo
 const ts = k8sTime;
 /** The Deployment `velero install` creates for the server (pkg/install/deployment.go). */
 export const SERVER_DEPLOYMENT = 'velero';
-const TERMINAL_BACKUP = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation', 'Deleting']);
 
 export interface VeleroOptions {
   namespace?: string;
@@ -34,6 +36,15 @@ export interface VeleroOptions {
   gate?: 'deployment' | 'none';
   now?: () => Date;
   restoreItemDelayMs?: number;
+  /** The release to behave as (versions.ts); the nightly pin, 1.14, by default. */
+  version?: VeleroVersion;
+  /**
+   * Velero's --resource-timeout: how long a restore waits for a restored CRD to be ready, and (as
+   * --terminating-resource-timeout) for a terminating namespace to go. Velero: 10 minutes; the lab: 1.
+   */
+  resourceTimeoutMs?: number;
+  /** How often a restore looks again at a CRD it waits for, or a terminating namespace (Velero: every second). */
+  pollMs?: number;
   /** Builds the object store for a BSL; defaults to its S3 settings and credentials Secret. */
   storeFor?: (kube: KubeApi, bsl: KubeObject) => Promise<ObjectStore>;
 }
@@ -50,6 +61,7 @@ export interface VeleroHandle {
  */
 export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Promise<VeleroHandle> {
   const ns = opts.namespace ?? 'velero';
+  const release = veleroRelease(opts.version);
   const now = opts.now ?? (() => new Date());
   const storeFor = opts.storeFor ?? (async (k: KubeApi, bsl: KubeObject) => new AwsObjectStore((await settingsFromCluster(k, ns, bsl.metadata?.name ?? '')).settings));
   const inf = Object.fromEntries(KINDS.map((k) => [k, new Informer(V(k))])) as Record<(typeof KINDS)[number], Informer>;
@@ -151,7 +163,7 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
         }
         const phase = b.status?.phase as string | undefined;
         const expired = b.status?.expiration && Date.parse(b.status.expiration as string) < now().getTime();
-        if ((phase === 'Finalizing' || phase?.startsWith('WaitingForPluginOperations')) && !expired) continue;
+        if ((phase?.startsWith('Finalizing') || phase?.startsWith('WaitingForPluginOperations')) && !expired) continue;
         const labels = { ...(b.metadata?.labels ?? {}), 'velero.io/storage-location': bsl.metadata?.name ?? 'default' };
         const created = await kube
           .create({ ...V('Backup'), metadata: { name, namespace: ns, labels, annotations: b.metadata?.annotations }, spec: { ...b.spec, storageLocation: bsl.metadata?.name }, status: { ...b.status, ...(expired && phase !== 'Completed' ? { phase: 'PartiallyFailed' } : {}) } })
@@ -183,10 +195,17 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
     }
   };
 
-  const backups = async (): Promise<void> => {
+  /** Takes the next backup one step; true when it did something (there may be more to do). */
+  const backups = async (): Promise<boolean> => {
+    let moved = false;
+    if (release.backupQueue) {
+      for (const b of await advanceBackupQueue(kube, ns, inf.Backup.list(ns))) inf.Backup.remember(b);
+      moved = true;
+    }
+    const ready = release.backupQueue ? ['ReadyToStart'] : ['', 'New'];
     for (const b of inf.Backup.list(ns)) {
       const phase = (b.status?.phase as string | undefined) ?? '';
-      if (phase !== '' && phase !== 'New') continue;
+      if (!ready.includes(phase)) continue;
       const ref = { ...V('Backup'), namespace: ns, name: b.metadata?.name ?? '' };
       const bsl = bslFor(b.spec?.storageLocation as string | undefined);
       const problems: string[] = [];
@@ -194,15 +213,16 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       else if (bsl.spec?.accessMode === 'ReadOnly') problems.push(`backup can't be created because backup storage location ${bsl.metadata?.name} is currently in read-only mode`);
       else if (bsl.status?.phase !== 'Available') problems.push(`backup storage location ${bsl.metadata?.name} is unavailable`);
       if (problems.length) {
-        await kube.patchStatus(ref, { phase: 'FailedValidation', validationErrors: problems });
-        continue;
+        inf.Backup.remember(await kube.patchStatus(ref, { phase: 'FailedValidation', validationErrors: problems }));
+        return true;
       }
       if (!b.metadata?.labels?.['velero.io/storage-location']) {
         await kube.patch(ref, { metadata: { labels: { 'velero.io/storage-location': bsl!.metadata?.name } }, spec: { storageLocation: bsl!.metadata?.name } });
       }
-      await runBackup({ kube, store: await store(bsl!), prefix: prefixOf(bsl!), now, faults: await readFaults(kube, ns) }, { ...b, spec: { ...b.spec, storageLocation: bsl!.metadata?.name } });
-      return; // one at a time; the next reconcile takes the next
+      await runBackup({ kube, store: await store(bsl!), prefix: prefixOf(bsl!), now, faults: await readFaults(kube, ns), release }, { ...b, spec: { ...b.spec, storageLocation: bsl!.metadata?.name } });
+      return true; // one at a time; the next reconcile takes the next
     }
+    return moved && inf.Backup.list(ns).some((b) => ready.includes(String(b.status?.phase ?? '')));
   };
 
   const restores = async (): Promise<void> => {
@@ -210,26 +230,25 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       const phase = (r.status?.phase as string | undefined) ?? '';
       if (phase !== '' && phase !== 'New') continue;
       const ref = { ...V('Restore'), namespace: ns, name: r.metadata?.name ?? '' };
-      let backupName = r.spec?.backupName as string | undefined;
-      if (!backupName && r.spec?.scheduleName) {
-        const done = inf.Backup.list(ns)
-          .filter((b) => b.metadata?.labels?.['velero.io/schedule-name'] === r.spec.scheduleName && b.status?.phase === 'Completed')
-          .sort((a, b) => String(b.status?.startTimestamp).localeCompare(String(a.status?.startTimestamp)));
-        backupName = done[0]?.metadata?.name;
-      }
-      const backup = backupName ? (inf.Backup.get(ns, backupName) ?? (await kube.get({ ...V('Backup'), namespace: ns, name: backupName }))) : undefined;
-      const bsl = backup ? bslFor(backup.spec?.storageLocation as string | undefined) : undefined;
-      const problems: string[] = [];
-      if (!backupName) problems.push('Either a backup or schedule must be specified as a source for the restore, but not both');
-      else if (!backup) problems.push(`Error retrieving backup: backups.velero.io "${backupName}" not found`);
-      else if (!['Completed', 'PartiallyFailed'].includes(String(backup.status?.phase))) problems.push(`Backup ${backupName} is not in a completed state (phase ${backup.status?.phase ?? 'New'})`);
-      else if (!bsl || bsl.status?.phase !== 'Available') problems.push(`backup storage location ${backup.spec?.storageLocation} is unavailable`);
-      if (problems.length) {
-        await kube.patchStatus(ref, { phase: 'FailedValidation', validationErrors: problems });
-        continue;
-      }
-      if (!r.spec?.backupName) await kube.patch(ref, { spec: { backupName } });
-      await runRestore({ kube, store: await store(bsl!), prefix: prefixOf(bsl!), now, itemDelayMs: opts.restoreItemDelayMs, faults: await readFaults(kube, ns) }, r, backup!);
+      const v = await validateRestore(r, {
+        release,
+        namespace: ns,
+        backups: () => inf.Backup.list(ns),
+        backup: async (name) => inf.Backup.get(ns, name) ?? (await kube.get({ ...V('Backup'), namespace: ns, name })),
+        bsl: (name) => inf.BackupStorageLocation.get(ns, name),
+        configMap: (namespace, name) => kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name }),
+      });
+      const spec = { ...v.spec, itemOperationTimeout: v.spec.itemOperationTimeout || '4h0m0s' };
+      // the completed spec and the phase in one write, as Velero patches them
+      const status = v.errors.length ? { phase: 'FailedValidation', validationErrors: v.errors } : { phase: 'InProgress', startTimestamp: ts(now()) };
+      const patched = await kube.patch(ref, { spec, status }, 'merge');
+      inf.Restore.remember(patched);
+      if (v.errors.length) continue;
+      await runRestore(
+        { kube, store: await store(v.bsl!), prefix: prefixOf(v.bsl!), now, itemDelayMs: opts.restoreItemDelayMs, faults: await readFaults(kube, ns), release, resourceTimeoutMs: opts.resourceTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS, terminatingTimeoutMs: opts.resourceTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS, pollMs: opts.pollMs },
+        patched,
+        v.backup!,
+      );
       return;
     }
   };
@@ -323,12 +342,13 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
         await step('sync', sync);
       }
       await step('schedules', schedules);
-      await step('backups', backups);
+      let more = false;
+      await step('backups', async () => void (more = await backups()));
       await step('restores', restores);
       await step('downloads', downloads);
       await step('deletions', deletions);
       // more work may be queued behind the one item just processed
-      if (inf.Backup.list(ns).some((b) => !TERMINAL_BACKUP.has(String(b.status?.phase ?? '')) && !['InProgress', 'Finalizing'].includes(String(b.status?.phase)))) dirty = true;
+      if (more) dirty = true;
     }
   };
   const kick = (): void => {

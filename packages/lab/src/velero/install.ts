@@ -2,20 +2,37 @@ import type { ObjectStore, S3Settings } from '../core.js';
 import type { KubeApi } from '../core.js';
 import type { KubeObject } from '../core.js';
 import { installVeleroCrds } from './crds.js';
+import { veleroRelease, type VeleroVersion } from './versions.js';
 
 export interface VeleroInstall {
   namespace: string;
   bsl: string;
   settings: S3Settings;
   ttl: string;
-  /** The image of the server Deployment (what `velero install --image` would set). */
+  /** The release installed (versions.ts): its CRDs, its image, its AWS plugin. The nightly pin, 1.14, by default. */
+  version?: VeleroVersion;
+  /** The image of the server Deployment (what `velero install --image` would set); the release's by default. */
   image?: string;
   /** spec.validationFrequency of the BSL; Velero's default is 1m, the lab validates sooner. */
   validationFrequency?: string;
 }
 
-/** The server Deployment as `velero install` writes it (pkg/install/deployment.go): the lab Velero runs while it is ready. */
-export function serverDeployment(namespace: string, image: string): KubeObject {
+/**
+ * The server Deployment as `velero install --plugins <aws plugin>` writes it (pkg/install/deployment.go):
+ * the lab Velero runs while it is ready. Each plugin is an init container named after its image
+ * without registry and tag (builder.ForPluginContainer) that copies itself into the plugins volume.
+ */
+function pluginContainerName(image: string): string {
+  const slash = image.indexOf('/');
+  const slashes = slash >= 0 ? image.slice(slash).split('/').length - 1 : 0;
+  const start = slashes > 1 || slash === 0 ? slash + 1 : 0; // past the registry, when there is one
+  const at = image.lastIndexOf('@');
+  const colon = image.lastIndexOf(':');
+  const end = at > 0 ? at : colon > 0 ? colon : image.length;
+  return image.slice(start, end).replace(/[/_.]/g, '-');
+}
+
+export function serverDeployment(namespace: string, image: string, plugins: string[] = []): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -25,7 +42,12 @@ export function serverDeployment(namespace: string, image: string): KubeObject {
       selector: { matchLabels: { deploy: 'velero' } },
       template: {
         metadata: { labels: { component: 'velero', deploy: 'velero' } },
-        spec: { serviceAccountName: 'velero', containers: [{ name: 'velero', image, command: ['/velero'], args: ['server'], ports: [{ name: 'metrics', containerPort: 8085 }] }] },
+        spec: {
+          serviceAccountName: 'velero',
+          ...(plugins.length ? { initContainers: plugins.map((p) => ({ name: pluginContainerName(p), image: p, volumeMounts: [{ name: 'plugins', mountPath: '/target' }] })) } : {}),
+          containers: [{ name: 'velero', image, command: ['/velero'], args: ['server'], ports: [{ name: 'metrics', containerPort: 8085 }], volumeMounts: [{ name: 'plugins', mountPath: '/plugins' }] }],
+          volumes: [{ name: 'plugins', emptyDir: {} }],
+        },
       },
     },
   };
@@ -36,7 +58,8 @@ export function serverDeployment(namespace: string, image: string): KubeObject {
  * the credentials Secret (an AWS credentials file) and a default BackupStorageLocation.
  */
 export async function installVelero(kube: KubeApi, v: VeleroInstall): Promise<void> {
-  await installVeleroCrds(kube);
+  const release = veleroRelease(v.version);
+  await installVeleroCrds(kube, release.version);
   // create, or bring an existing object (a previous lab's) in line with these settings
   const create = async (o: KubeObject): Promise<void> => {
     const ref = { apiVersion: o.apiVersion!, kind: o.kind!, namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' };
@@ -47,7 +70,7 @@ export async function installVelero(kube: KubeApi, v: VeleroInstall): Promise<vo
   const ini = `[default]\naws_access_key_id=${v.settings.credentials?.accessKeyId ?? ''}\naws_secret_access_key=${v.settings.credentials?.secretAccessKey ?? ''}\n`;
   await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cloud-credentials', namespace: v.namespace }, type: 'Opaque', data: { cloud: Buffer.from(ini).toString('base64') } });
   await create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'velero', namespace: v.namespace, labels: { component: 'velero' } } });
-  await create(serverDeployment(v.namespace, v.image ?? 'velero/velero:v1.14.1'));
+  await create(serverDeployment(v.namespace, v.image ?? release.image, [release.awsPlugin.image]));
   await create({
     apiVersion: 'velero.io/v1',
     kind: 'BackupStorageLocation',

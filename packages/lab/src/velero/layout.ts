@@ -38,50 +38,10 @@ export function addResult(r: ResultSet, ns: string | undefined, msg: string): vo
   else (r.namespaces[ns] ??= []).push(msg);
 }
 
-/** Velero's default restore priorities (v1.17.2+): High, then everything else by name, then Low. */
-export const RESTORE_PRIORITY_HIGH = [
-  'customresourcedefinitions',
-  'namespaces',
-  'storageclasses',
-  'volumesnapshotclass.snapshot.storage.k8s.io',
-  'volumesnapshotcontents.snapshot.storage.k8s.io',
-  'volumesnapshots.snapshot.storage.k8s.io',
-  'datauploads.velero.io',
-  'persistentvolumes',
-  'persistentvolumeclaims',
-  'clusterroles',
-  'roles',
-  'serviceaccounts',
-  'clusterrolebindings',
-  'rolebindings',
-  'secrets',
-  'configmaps',
-  'limitranges',
-  'priorityclasses',
-  'pods',
-  'replicasets.apps',
-  'clusterclasses.cluster.x-k8s.io',
-  'endpoints',
-  'services',
-];
-
-export const RESTORE_PRIORITY_LOW = [
-  'clusterbootstraps.run.tanzu.vmware.com',
-  'clusters.cluster.x-k8s.io',
-  'clusterresourcesets.addons.cluster.x-k8s.io',
-  'apps.kappctrl.k14s.io',
-  'packageinstalls.packaging.carvel.dev',
-];
-
-/** Orders group-resources the way Velero's getOrderedResources does. */
-export function restoreOrder(groupResources: string[]): string[] {
-  const set = new Set(groupResources);
-  const high = RESTORE_PRIORITY_HIGH.filter((g) => set.has(g));
-  const low = RESTORE_PRIORITY_LOW.filter((g) => set.has(g));
-  const middle = groupResources.filter((g) => !RESTORE_PRIORITY_HIGH.includes(g) && !RESTORE_PRIORITY_LOW.includes(g));
-  // byte-wise, as Go's sort.Strings does
-  middle.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return [...high, ...[...new Set(middle)], ...low];
+export function mergeResults(into: ResultSet, from: ResultSet): void {
+  into.velero.push(...from.velero);
+  into.cluster.push(...from.cluster);
+  for (const [ns, l] of Object.entries(from.namespaces)) (into.namespaces[ns] ??= []).push(...l);
 }
 
 export const groupResource = (group: string, resource: string): string => (group ? `${resource}.${group}` : resource);

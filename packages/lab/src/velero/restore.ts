@@ -1,14 +1,20 @@
 import { gzipSync } from 'node:zlib';
 import type { ObjectStore } from '../core.js';
-import { isKubeApiError } from '../core.js';
 import type { KubeApi } from '../core.js';
-import { matchesLabelSelector } from '../core.js';
-import type { KubeObject, LabelSelector } from '../core.js';
-import { matchesFilter } from './filters.js';
-import { addResult, backupKeys, countResults, emptyResults, restoreKeys, restoreOrder } from './layout.js';
+import type { KubeObject } from '../core.js';
 import { TarballError, walkTarball } from '../core.js';
-import type { LabFaults } from './faults.js';
 import { k8sTime } from '../core.js';
+import { Discovery } from './discovery.js';
+import type { LabFaults } from './faults.js';
+import { resourceIncludesExcludes } from './filters.js';
+import { addResult, backupKeys, countResults, restoreKeys } from './layout.js';
+import { parseArchive } from './restore-archive.js';
+import { ItemRestorer } from './restore-item.js';
+import { selectResources, type SelectOptions, type SelectedItem } from './restore-select.js';
+import { veleroRelease, type VeleroRelease } from './versions.js';
+
+// JSON of many shapes, as the core types spec and status; the code narrows what it reads
+type Json = Record<string, KubeObject['spec']>;
 
 const RESTORE = { apiVersion: 'velero.io/v1', kind: 'Restore' } as const;
 const ts = k8sTime;
@@ -21,190 +27,113 @@ export interface RestoreContext {
   prefix: string;
   now: () => Date;
   faults?: LabFaults;
+  release?: VeleroRelease;
+  /** Velero's --resource-timeout (10 minutes): how long a restored CRD may take to be ready. */
+  resourceTimeoutMs?: number;
+  /** Velero's --terminating-resource-timeout (10 minutes): how long a terminating namespace is waited for. */
+  terminatingTimeoutMs?: number;
+  /** How often those are polled (Velero: every second). */
+  pollMs?: number;
 }
 
-interface Item {
-  gr: string;
-  ns?: string;
-  obj: KubeObject;
-}
+/** The lab's default for both timeouts: a lab cluster answers in seconds, and a drill should not hang 10 minutes. */
+export const LAB_RESOURCE_TIMEOUT_MS = 60_000;
 
 /**
- * Runs one Restore the way Velero does: items in Velero's default priority order (so NetworkPolicies
- * come after Deployments), namespaces created first, server-set fields and ownerReferences stripped,
- * the backup and restore names added as labels, existing objects skipped with a warning, and every
- * refusal (an admission webhook, for one) recorded as an error: the Restore then ends PartiallyFailed.
- * Results and the resource list go to `restores/<r>/`.
+ * Runs a validated Restore, already InProgress, the way Velero does (pkg/restore/restore.go execute):
+ * the tarball downloaded (a missing one fails the restore), CRDs restored first and waited for,
+ * discovery read again, then everything else in the release's priority order, each item through
+ * restoreItem (restore-item.ts). Log, results and resource list go to `restores/<r>/`; then
+ * Finalizing[PartiallyFailed], then Completed or PartiallyFailed.
  */
 export async function runRestore(ctx: RestoreContext, restore: KubeObject, backup: KubeObject): Promise<void> {
+  const release = ctx.release ?? veleroRelease();
   const name = restore.metadata?.name ?? '';
   const ref = { ...RESTORE, namespace: restore.metadata?.namespace, name };
-  const start = ts(ctx.now());
-  await ctx.kube.patchStatus(ref, { phase: 'InProgress', startTimestamp: start });
+  const start = (restore.status?.startTimestamp as string | undefined) ?? ts(ctx.now());
   const backupName = backup.metadata?.name ?? '';
-  let files: Map<string, Buffer>;
+  const fail = async (reason: string): Promise<void> => void (await ctx.kube.patchStatus(ref, { phase: 'Failed', failureReason: reason, startTimestamp: start, completionTimestamp: ts(ctx.now()) }));
+  const key = backupKeys(ctx.prefix, backupName).tarball;
+  let gz: Buffer | undefined;
   try {
-    const gz = await ctx.store.get(backupKeys(ctx.prefix, backupName).tarball);
-    if (!gz) throw new TarballError(`${backupKeys(ctx.prefix, backupName).tarball} is missing from the bucket`);
-    const read = new Map<string, Buffer>();
-    await walkTarball(gz, async (path, body) => void read.set(path, await body()));
-    files = read;
+    gz = await ctx.store.get(key);
   } catch (e) {
-    const reason = e instanceof TarballError ? `error reading backup ${backupName}: ${e.message}` : `error downloading backup ${backupName}: ${(e as Error).message}`;
-    await ctx.kube.patchStatus(ref, { phase: 'Failed', failureReason: reason, startTimestamp: start, completionTimestamp: ts(ctx.now()) });
-    return;
+    return fail(`error downloading backup: ${pluginError(key, (e as Error).message)}`);
   }
-  const spec = restore.spec ?? {};
-  const mapping = (spec.namespaceMapping ?? {}) as Record<string, string>;
-  const items: Item[] = [];
-  for (const [path, data] of files) {
-    // resources/<gr>/namespaces/<ns>/<name>.json or resources/<gr>/cluster/<name>.json (not the preferredversion copies)
-    const m = /^resources\/([^/]+)\/(?:namespaces\/([^/]+)|cluster)\/[^/]+\.json$/.exec(path);
-    if (!m) continue;
-    let obj: KubeObject;
-    try {
-      obj = JSON.parse(data.toString('utf8')) as KubeObject;
-    } catch {
-      continue;
-    }
-    items.push({ gr: m[1]!, ns: m[2], obj });
+  // what velero-plugin-for-aws answers for a key that is not there, through the plugin's gRPC
+  if (!gz) return fail(`error downloading backup: ${pluginError(key, 'operation error S3: GetObject, https response error StatusCode: 404, api error NoSuchKey: The specified key does not exist.')}`);
+  const files = new Map<string, Buffer>();
+  try {
+    await walkTarball(gz, async (path, body) => void files.set(path, await body()));
+  } catch (e) {
+    return fail(e instanceof TarballError ? `error reading backup ${backupName}: ${e.message}` : (e as Error).message);
   }
-  const warnings = emptyResults();
-  const errors = emptyResults();
-  const resourceList: Record<string, string[]> = {};
-  const record = (o: KubeObject, ns: string | undefined, outcome: 'created' | 'updated' | 'failed' | 'skipped'): void => {
-    const key = `${o.apiVersion}/${o.kind}`;
-    (resourceList[key] ??= []).push(`${ns ? `${ns}/` : ''}${o.metadata?.name ?? ''}(${outcome})`);
-  };
-  const selector = spec.labelSelector as LabelSelector | undefined;
-  const selected = items.filter((it) => {
-    if (it.gr === 'namespaces') return matchesFilter(it.obj.metadata?.name ?? '', spec.includedNamespaces, spec.excludedNamespaces);
-    if (it.ns !== undefined && !matchesFilter(it.ns, spec.includedNamespaces, spec.excludedNamespaces)) return false;
-    if (it.ns === undefined && spec.includeClusterResources === false) return false;
-    if (!matchesFilter(it.gr, spec.includedResources, spec.excludedResources, [it.gr, it.gr.split('.')[0]!, String(it.obj.kind).toLowerCase()])) return false;
-    return !selector || matchesLabelSelector(it.obj.metadata?.labels ?? {}, selector);
+  const spec = (restore.spec ?? {}) as Json;
+  const archive = parseArchive(files);
+  const discovery = await Discovery.load(ctx.kube);
+  const resources = resourceIncludesExcludes((n) => discovery.groupResource(n), spec.includedResources, spec.excludedResources);
+  const namespaces = { includes: (spec.includedNamespaces ?? []) as string[], excludes: (spec.excludedNamespaces ?? []) as string[] };
+  const restorer = new ItemRestorer({
+    kube: ctx.kube,
+    release,
+    archive,
+    restore,
+    backupName,
+    resources,
+    namespaces,
+    extractDir: `/tmp/${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`,
+    resourceTimeoutMs: ctx.resourceTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS,
+    terminatingTimeoutMs: ctx.terminatingTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS,
+    pollMs: ctx.pollMs ?? 1000,
+    itemDelayMs: ctx.itemDelayMs,
   });
-  const ensured = new Set<string>();
-  const ensureNamespace = async (ns: string, source?: KubeObject): Promise<void> => {
-    if (ensured.has(ns)) return;
-    ensured.add(ns);
-    if (await ctx.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) return;
-    const labels = { ...(source?.metadata?.labels ?? {}), 'velero.io/backup-name': backupName, 'velero.io/restore-name': name };
-    await ctx.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels, annotations: source?.metadata?.annotations } });
-  };
-  // PVs that come back as they were; a claim of any other keeps no volumeName and is provisioned anew
-  const restoredPvs = new Set(items.filter((i) => i.gr === 'persistentvolumes' && i.obj.spec?.persistentVolumeReclaimPolicy !== 'Delete').map((i) => i.obj.metadata?.name ?? ''));
-  let restored = 0;
-  for (const gr of restoreOrder([...new Set(selected.map((i) => i.gr))])) {
-    for (const it of selected.filter((i) => i.gr === gr)) {
-      const ns = it.ns !== undefined ? (mapping[it.ns] ?? it.ns) : undefined;
-      if (gr === 'namespaces') {
-        const target = mapping[it.obj.metadata?.name ?? ''] ?? it.obj.metadata?.name ?? '';
-        await ensureNamespace(target, it.obj).catch((e: Error) => addResult(errors, undefined, `error restoring namespaces/${target}: ${e.message}`));
-        record(it.obj, undefined, 'created');
-        continue;
+  const select: SelectOptions = { archive, discovery, spec, resources, namespaces, isMustHave: (gr) => restorer.isMustHave(gr), errors: restorer.errors };
+  const existingNamespaces = new Set<string>();
+  const processed = new Set<string>();
+  const restoreAll = async (items: SelectedItem[]): Promise<void> => {
+    for (const it of items) {
+      // processSelectedResource: the item's namespace first, from its backed-up Namespace, whatever the filters
+      const original = it.gr === 'namespaces' ? (it.obj.metadata?.name ?? '') : it.ns;
+      const target = it.gr === 'namespaces' ? (spec.namespaceMapping?.[original] ?? original) : it.target;
+      if (original && !existingNamespaces.has(target)) {
+        if (!(await restorer.ensureNamespace(original, target))) continue;
+        existingNamespaces.add(target);
       }
-      if (gr === 'persistentvolumes' && it.obj.spec?.persistentVolumeReclaimPolicy === 'Delete') {
-        // no snapshot to restore its data from, and Delete policy: Velero leaves the volume to dynamic provisioning
-        record(it.obj, undefined, 'skipped');
-        continue;
-      }
-      if (isControllerOwned(it.obj)) {
-        // the restored controller recreates these; Velero's own restore leaves them to adoption
-        record(it.obj, ns, 'skipped');
-        continue;
-      }
-      if (ns) {
-        try {
-          // a phase that excludes namespaces still creates them with their backed-up labels
-          await ensureNamespace(ns, items.find((i) => i.gr === 'namespaces' && i.obj.metadata?.name === it.ns)?.obj);
-        } catch (e) {
-          addResult(errors, ns, `error creating namespace ${ns}: ${(e as Error).message}`);
-          record(it.obj, ns, 'failed');
-          continue;
-        }
-      }
-      if (ctx.itemDelayMs) await new Promise((r) => setTimeout(r, ctx.itemDelayMs));
-      const body = prepare(it.obj, ns, backupName, name, restoredPvs);
-      try {
-        await ctx.kube.create(body);
-        restored++;
-        record(it.obj, ns, 'created');
-      } catch (e) {
-        const who = `${gr}/${ns ? `${ns}/` : ''}${it.obj.metadata?.name}`;
-        if (isKubeApiError(e, 409)) {
-          const existing = await ctx.kube.get({ apiVersion: body.apiVersion!, kind: body.kind!, namespace: ns, name: body.metadata?.name ?? '' }).catch(() => undefined);
-          if (existing && JSON.stringify(existing.spec) !== JSON.stringify(body.spec)) {
-            addResult(warnings, ns, `could not restore, ${who} already exists. Warning: the in-cluster version is different than the backed-up version`);
-          }
-          record(it.obj, ns, 'skipped');
-        } else {
-          addResult(errors, ns, `error restoring ${who}: ${(e as Error).message.replace(/^cannot create [^:]+: /, '')}`);
-          record(it.obj, ns, 'failed');
-        }
-      }
+      if (it.gr !== 'namespaces') await restorer.restoreItem(it.obj, it.gr, it.target);
     }
+  };
+  await restoreAll(selectResources(select, { high: ['customresourcedefinitions'], low: [] }, false, processed));
+  if (restorer.changedAnything()) {
+    await discovery.refresh().catch((e: Error) => addResult(restorer.warnings, '', `refresh discovery after restoring CRDs: ${e.message}`));
   }
-  for (const k of Object.keys(resourceList)) resourceList[k]!.sort();
+  await restoreAll(selectResources(select, release.restorePriorities, true, processed));
+
+  const { warnings, errors } = restorer;
+  const resourceList: Record<string, string[]> = {};
+  for (const [k, v] of restorer.items) {
+    const [resource, ns, item] = k.split('|') as [string, string, string];
+    (resourceList[resource] ??= []).push(`${ns ? `${ns}/` : ''}${item}(${v.action ?? 'skipped'})`);
+  }
+  for (const l of Object.values(resourceList)) l.sort();
   const keys = restoreKeys(ctx.prefix, name);
+  const created = [...restorer.items.values()].filter((i) => i.action === 'created').length;
+  try {
+    await ctx.store.put(keys.logs, gzipSync(`level=info msg="restore completed" restore=${ref.namespace}/${name} items=${created}\n`));
+  } catch (e) {
+    errors.velero.push(`error uploading log file to backup storage: ${(e as Error).message}`);
+  }
   const nErr = countResults(errors);
   const nWarn = countResults(warnings);
-  try {
-    if (!ctx.faults?.restoreResultsMissing) await ctx.store.put(keys.results, gzipSync(JSON.stringify({ warnings, errors })));
-    await ctx.store.put(keys.resourceList, gzipSync(JSON.stringify(resourceList)));
-    await ctx.store.put(keys.logs, gzipSync(`level=info msg="restore completed" restore=${name} items=${restored}\n`));
-  } catch (e) {
-    addResult(errors, undefined, `error uploading restore results: ${(e as Error).message}`);
-  }
-  const progress = { totalItems: selected.length, itemsRestored: restored };
-  await ctx.kube.patchStatus(ref, { phase: 'Finalizing', startTimestamp: start, progress });
-  await ctx.kube.patchStatus(ref, {
-    phase: nErr > 0 ? 'PartiallyFailed' : 'Completed',
-    startTimestamp: start,
-    completionTimestamp: ts(ctx.now()),
-    progress,
-    errors: nErr || undefined,
-    warnings: nWarn || undefined,
-  });
+  // a failed upload of the results or the resource list is only logged, as Velero does
+  if (!ctx.faults?.restoreResultsMissing) await ctx.store.put(keys.results, gzipSync(JSON.stringify({ errors, warnings }))).catch(() => undefined);
+  await ctx.store.put(keys.resourceList, gzipSync(JSON.stringify(resourceList))).catch(() => undefined);
+  const progress = { totalItems: restorer.items.size, itemsRestored: restorer.items.size };
+  const counts = { errors: nErr || undefined, warnings: nWarn || undefined };
+  await ctx.kube.patchStatus(ref, { phase: nErr > 0 ? 'FinalizingPartiallyFailed' : 'Finalizing', startTimestamp: start, progress, ...counts });
+  await ctx.kube.patchStatus(ref, { phase: nErr > 0 ? 'PartiallyFailed' : 'Completed', startTimestamp: start, completionTimestamp: ts(ctx.now()), progress, ...counts });
 }
 
-function isControllerOwned(o: KubeObject): boolean {
-  const kind = o.kind ?? '';
-  return (kind === 'Pod' || kind === 'ReplicaSet') && (o.metadata?.ownerReferences ?? []).some((r) => r.controller);
-}
-
-/** What Velero changes on an item before it creates it. */
-export function prepare(o: KubeObject, ns: string | undefined, backup: string, restore: string, restoredPvs: Set<string> = new Set()): KubeObject {
-  const m = o.metadata ?? {};
-  const metadata: KubeObject['metadata'] = {
-    name: m.name,
-    ...(ns ? { namespace: ns } : {}),
-    labels: { ...(m.labels ?? {}), 'velero.io/backup-name': backup, 'velero.io/restore-name': restore },
-    ...(m.annotations ? { annotations: m.annotations } : {}),
-    ...(m.finalizers ? { finalizers: m.finalizers } : {}),
-  };
-  const { status: _s, ...rest } = o;
-  const out: KubeObject = { ...rest, metadata };
-  if (o.kind === 'Service' && out.spec) {
-    const { clusterIP: _c, clusterIPs: _cs, ...spec } = out.spec as Record<string, unknown>;
-    out.spec = spec;
-  }
-  if (o.kind === 'PersistentVolume' && out.spec?.claimRef) {
-    const { uid: _u, resourceVersion: _r, ...claimRef } = out.spec.claimRef as Record<string, unknown>;
-    out.spec = { ...out.spec, claimRef };
-  }
-  if (o.kind === 'PersistentVolumeClaim' && out.spec?.volumeName && !restoredPvs.has(out.spec.volumeName as string)) {
-    // its PV is not restored (see above): the claim is provisioned anew, as Velero resets it
-    const { volumeName: _v, ...spec } = out.spec as Record<string, unknown>;
-    out.spec = spec;
-    const annotations = { ...(metadata.annotations ?? {}) };
-    delete annotations['pv.kubernetes.io/bind-completed'];
-    delete annotations['pv.kubernetes.io/bound-by-controller'];
-    metadata.annotations = annotations;
-  }
-  if (o.kind === 'Pod' && out.spec) {
-    const { nodeName: _n, ...spec } = out.spec as Record<string, unknown>;
-    out.spec = spec;
-  }
-  return out;
+/** An error of velero-plugin-for-aws's GetObject as the Velero server sees it, through gRPC. */
+function pluginError(key: string, message: string): string {
+  return `rpc error: code = Unknown desc = error getting object ${key}: ${message}`;
 }

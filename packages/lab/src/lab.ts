@@ -10,6 +10,7 @@ import { connectKube } from './core.js';
 import type { KubeApi } from './core.js';
 import { DEFAULT_EXEMPT, type HardenedAction, type HardenedScope } from './admission/hardened.js';
 import type { ApplyReport } from './apply.js';
+import type { VeleroVersion } from './velero/versions.js';
 import { startHardenedWebhook, type WebhookHandle } from './admission/webhook.js';
 import { claimCluster } from './claim.js';
 import { markAsLab, staleWebhook } from './gc.js';
@@ -33,7 +34,7 @@ export interface LabOptions {
   /** true or 'deny': refuse workloads no NetworkPolicy selects; 'warn': admit them with a warning (Gatekeeper's warn action). */
   hardened?: boolean | HardenedAction | HardenedScope;
   /** The Velero version the lab Velero behaves as. */
-  veleroVersion?: '1.14' | '1.18';
+  veleroVersion?: VeleroVersion;
   layout?: NodeLayout;
   startDelayMs?: number;
   evictionDelayMs?: number;
@@ -172,7 +173,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
         webhook = await startHardenedWebhook(kube, hardened, join(opts.dir, 'webhook-certs'));
         stops.push(() => webhook!.stop());
       }
-      await installVelero(kube, { namespace: VELERO_NAMESPACE, bsl: 'default', settings, ttl: BACKUP_TTL, validationFrequency: '10s' });
+      await installVelero(kube, { namespace: VELERO_NAMESPACE, bsl: 'default', settings, ttl: BACKUP_TTL, validationFrequency: '10s', version: opts.veleroVersion });
       // what `lab gc` must find again on a real cluster, whatever becomes of this process
       const crds = (await kube.list({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' })).items.filter((c) => c.spec?.group === 'velero.io');
       await markAsLab(kube, [{ apiVersion: 'v1', kind: 'Namespace', name: VELERO_NAMESPACE }, ...crds.map((c) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: c.metadata?.name ?? '' }))]);
@@ -180,7 +181,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
         // the recovery cluster reads the backups and must not write to them
         await kube.patch({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: VELERO_NAMESPACE, name: 'default' }, { spec: { accessMode: 'ReadOnly' } });
       }
-      const velero = await startVelero(kube, { namespace: VELERO_NAMESPACE, validationMs: 1000, syncMs: 1000, restoreItemDelayMs: Number(process.env.KDRILL_LAB_RESTORE_ITEM_DELAY_MS ?? 0) || undefined });
+      const velero = await startVelero(kube, { namespace: VELERO_NAMESPACE, version: opts.veleroVersion, validationMs: 1000, syncMs: 1000, restoreItemDelayMs: Number(process.env.KDRILL_LAB_RESTORE_ITEM_DELAY_MS ?? 0) || undefined });
       stops.push(() => velero.stop());
       clusters.push({ context, server: contexts[i]!.cluster.server, kube, controllers, velero, api, webhook });
       log(`cluster ${context}: ${contexts[i]!.cluster.server}`);

@@ -41,7 +41,9 @@ export function applySchema(root: Schema, obj: Record<string, unknown>): { value
   delete props.apiVersion;
   delete props.kind;
   delete props.metadata;
-  const body = walk({ ...root, properties: props }, rest, '', causes) as Record<string, unknown>;
+  // they are always there, whatever `required` says (Argo CD's CRDs require metadata): not the schema's to check
+  const required = root.required?.filter((r) => !['apiVersion', 'kind', 'metadata'].includes(r));
+  const body = walk({ ...root, properties: props, required }, rest, '', causes) as Record<string, unknown>;
   return { value: { apiVersion, kind, metadata, ...body }, causes };
 }
 

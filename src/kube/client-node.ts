@@ -20,6 +20,8 @@ export interface KubeConnectOptions {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** How long a group that failed discovery is skipped before it is asked again. */
+const SKIP_FOR_MS = 60_000;
 /** The label of every object a drill run creates: a retried create that meets its own object has succeeded. */
 export const RUN_LABEL = 'kdrill.dev/run-id';
 
@@ -110,6 +112,7 @@ export class ClientNodeKubeApi implements KubeApi {
   private readonly onWarning: (message: string) => void;
   private readonly skipped = new Map<string, string>(); // group-version -> why discovery skipped it
   private warnings: string[] = [];
+  private readonly skippedAt = new Map<string, number>();
 
   private readonly timeoutMs: number;
 
@@ -161,9 +164,13 @@ export class ClientNodeKubeApi implements KubeApi {
 
   private async groupVersionResources(gv: string): Promise<DiscoveredResource[] | undefined> {
     const path = gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`;
+    // a group found broken a moment ago is skipped at once; a fresh failure is retried as any read
+    // (a transient 500 must not drop a whole group from an inventory), so a broken one costs the backoff once
+    const since = this.skippedAt.get(gv);
+    if (since !== undefined && Date.now() - since < SKIP_FOR_MS) return undefined;
     try {
-      // one try for an API group: a broken aggregated API answers 503 at once, and retrying it only delays the rest
-      const body = await this.call('GET', path, undefined, `discover ${gv}`, { allow404: true, once: gv !== 'v1' });
+      const body = await this.call('GET', path, undefined, `discover ${gv}`, { allow404: true });
+      this.skippedAt.delete(gv);
       if (body === undefined) return undefined; // a group that went away between the two calls
       return (JSON.parse(body) as { resources?: DiscoveredResource[] }).resources ?? [];
     } catch (e) {
@@ -171,6 +178,7 @@ export class ClientNodeKubeApi implements KubeApi {
       const why = `couldn't get the resource list for ${gv} (HTTP ${e.status}: ${e.message.replace(/^cannot discover [^:]+: /, '')}); kdrill goes on without it, as kubectl does`;
       if (!this.skipped.has(gv)) this.onWarning(why);
       this.skipped.set(gv, why);
+      this.skippedAt.set(gv, Date.now());
       return undefined;
     }
   }

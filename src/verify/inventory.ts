@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isKubeApiError } from '../kube/errors.js';
 import type { KubeApi } from '../kube/kube-api.js';
 import type { KubeObject } from '../kube/types.js';
 
@@ -121,8 +122,11 @@ export async function snapshotInventory(kube: KubeApi, namespaces: string[]): Pr
       let items: KubeObject[];
       try {
         items = (await kube.list({ apiVersion: t.apiVersion, kind: t.kind }, { namespace: ns })).items;
-      } catch {
-        continue; // a kind that cannot be listed here is not part of the inventory
+      } catch (e) {
+        // a kind kdrill may not read (a scheduled drill's RBAC leaves Secrets out) or that went away is not part of
+        // the inventory; any other failure means the inventory cannot be trusted, and says so
+        if (isKubeApiError(e, 403) || isKubeApiError(e, 404) || isKubeApiError(e, 405)) continue;
+        throw e;
       }
       for (const o of items) {
         if (!inventoried(o, t.group, t.kind)) continue;

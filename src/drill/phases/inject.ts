@@ -20,7 +20,8 @@ export async function injectDisaster(ctx: DrillContext): Promise<PhaseOutcome> {
   }
   let control: Promise<'lab' | 'kind' | 'none'> | undefined;
   const ictx: InjectContext = { kube, clock, exec: deps.exec, signal, nodeControl: () => (control ??= nodeControlFor(kube)) };
-  const again = new Set(reverted(state).map((i) => i.index));
+  const undone = new Map(reverted(state).map((i) => [i.index, i]));
+  const again = new Set(undone.keys());
   for (const [index, step] of s.spec.disaster.entries()) {
     if (state.injected.some((x) => x.index === index) && !again.has(index)) continue;
     if (again.has(index)) {
@@ -31,7 +32,10 @@ export async function injectDisaster(ctx: DrillContext): Promise<PhaseOutcome> {
     }
     signal.throwIfAborted();
     journal.append('inject-step-started', { index, type: step.type }, clock.now());
-    const r = await inject(ictx, step);
+    // the same nodes again: the selector that found them may find none now (their namespace is gone)
+    const prev = undone.get(index)?.revert;
+    const target = prev?.kind === 'start-nodes' && (step.type === 'stop-nodes' || step.type === 'lose-zone') ? { ...step, type: 'stop-nodes' as const, nodes: prev.nodes, hosting: undefined } : step;
+    const r = await inject(ictx, target);
     const at = iso(clock.now());
     state.injected.push({ index, type: step.type, detail: r.detail, at, revert: r.revert });
     journal.append('inject-step-done', { index, type: step.type, detail: r.detail, revert: r.revert }, clock.now());

@@ -14,7 +14,12 @@ async function inventoryCheck(ctx: DrillContext, kube: KubeApi, ignore: string[]
   const { state, s } = ctx;
   const gap = new Set(state.baseline!.scopeGap ?? []);
   const expected = state.baseline!.inventory.filter((i) => !gap.has(inventoryKey(i)));
-  const after = await snapshotInventory(kube, s.spec.target.namespaces);
+  let after;
+  try {
+    after = await snapshotInventory(kube, s.spec.target.namespaces);
+  } catch (e) {
+    return { passed: false, detail: `the inventory could not be read: ${(e as Error).message.split('\n')[0]}` };
+  }
   const d = diffInventory(expected, after, ignore);
   const before = new Set((state.preflight?.recoveryBefore ?? []).map(inventoryKey));
   const preexisting = expected.filter((i) => before.has(inventoryKey(i))).length;

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { AwsObjectStore } from '../../../src/backupstore/aws-object-store.js';
 import { parseAwsCredentials } from '../../../src/backupstore/bsl.js';
 import type { DrillResult } from '../../../src/drill/types.js';
 import { expectCleanError, kdrill } from '../../support/cli.js';
-import { POD_CIDR, podNetworkIsLocal } from '../../../packages/lab/src/controllers/pod-network.js';
+import { POD_NETNS_ENV, findPodNetwork, hostAddressesIn } from '../../../packages/lab/src/controllers/pod-network.js';
 import type { KubeTarget } from './targets.js';
 
 const run = promisify(execFile);
@@ -21,14 +22,26 @@ const SECOND_ENV = 'KDRILL_TEST_KUBECONFIG_2';
  * `lab up --k8s real --hardened --clusters 2 --s3-endpoint <RGW>`: the lab's controllers, webhook and
  * Velero on real kube-apiservers, backups in Ceph RGW. Then the five shipped scenarios run on it one
  * after another, each as stated: four pass, hardened-one-phase fails with exit 3. Their http checks go
- * through the real apiserver's service proxy to the pods' addresses (PodNetwork), so the pod network
- * must be local: `ip addr add 10.244.0.0/16 dev lo`, as .ci/run does.
+ * through the real apiserver's service proxy to the pods' addresses (PodNetwork), which live in a network
+ * namespace: .ci/run makes it (scripts/podnet-up.sh) and sets KDRILL_POD_NETNS; run by hand without it,
+ * the suite makes one for itself (as root) and removes it after.
  */
 export function realLabSuite(target: () => KubeTarget): void {
   let dir: string;
   let kubeconfig: string;
+  let setNetns = false;
+  let ownPodNetwork = false;
   beforeAll(async () => {
-    expect(podNetworkIsLocal(), `${POD_CIDR} is not an address of this machine: run ip addr add ${POD_CIDR} dev lo (as .ci/run does)`).toBe(true);
+    expect(await host10(), 'a host interface carries a 10.x address before the lab starts').toEqual([]);
+    if (!process.env[POD_NETNS_ENV]) {
+      // the lab process inherits it from here (kdrill() passes process.env on)
+      process.env[POD_NETNS_ENV] = 'kdrill-pods';
+      setNetns = true;
+      ownPodNetwork = !existsSync('/run/netns/kdrill-pods');
+      await run('bash', ['scripts/podnet-up.sh']);
+    }
+    const net = await findPodNetwork();
+    expect('netns' in net ? undefined : net.reason, 'the pods need a network the real apiserver reaches: scripts/podnet-up.sh, as .ci/run runs it').toBeUndefined();
     for (const kc of [target().kubeconfig, process.env[SECOND_ENV]].filter((x): x is string => !!x)) await resetRealCluster(kc);
     dir = await mkdtemp(join(tmpdir(), 'kdrill-real-lab-'));
     kubeconfig = join(dir, 'lab', 'kubeconfig');
@@ -42,7 +55,12 @@ export function realLabSuite(target: () => KubeTarget): void {
     expect(up.code, up.stderr + up.stdout).toBe(0);
   }, 300_000);
   afterAll(async () => {
-    await kdrill(['lab', 'down', '--dir', join(dir, 'lab')]);
+    // the lab first: its forwarders run inside the namespace
+    if (dir) await kdrill(['lab', 'down', '--dir', join(dir, 'lab')]);
+    if (ownPodNetwork) await run('bash', ['scripts/podnet-down.sh']);
+    if (setNetns) delete process.env[POD_NETNS_ENV];
+    expect(hostAddressesIn('10.0.0.0/8'), 'the pod network must stay inside its namespace').toEqual([]);
+    expect(await host10()).toEqual([]);
   });
 
   const k = (...a: string[]) => run('kubectl', ['--kubeconfig', kubeconfig, ...a]).then((r) => r.stdout);
@@ -113,6 +131,12 @@ export function realLabSuite(target: () => KubeTarget): void {
 
   // last: it leaves the app half restored
   it('hardened-one-phase behaves as stated (exit 3)', () => drill('hardened-one-phase', 3), 300_000);
+}
+
+/** Every 10.x address on the host's interfaces (`ip -4 addr` outside any namespace): there must be none. */
+async function host10(): Promise<string[]> {
+  const { stdout } = await run('ip', ['-4', '-o', 'addr', 'show']);
+  return [...stdout.matchAll(/^\d+:\s+(\S+)\s+inet (10\.\S+)/gm)].map((m) => `${m[1]} ${m[2]}`);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { KubeApi } from '../core.js';
 import { ControllerContext } from './context.js';
 import { runKubelet } from './kubelet.js';
 import { DEFAULT_LAYOUT, ensureNodes, type NodeLayout } from './nodes.js';
-import { PodNetwork, podIpAt, podNetworkIsLocal } from './pod-network.js';
+import { PodNetwork, findPodNetwork, podIpAt } from './pod-network.js';
 import { schedule } from './scheduler.js';
 import { reconcileVolumes } from './volumes.js';
 import { reconcileNamespaces } from './namespaces.js';
@@ -20,8 +20,8 @@ export interface ControllerOptions {
   /** Which cluster of a two-cluster lab this is (0 or 1), so pod IPs do not collide between them. */
   cluster?: number;
   /**
-   * Serve the Ready pods' container ports on their pod IPs (see PodNetwork). 'auto': only on a real
-   * apiserver, and only when the pod network is an address of this machine.
+   * Serve the Ready pods' container ports on their pod IPs (see PodNetwork), inside the network namespace
+   * named by KDRILL_POD_NETNS. 'auto': only on a real apiserver, and only when that namespace is set up.
    */
   podNetwork?: boolean | 'auto';
 }
@@ -44,8 +44,11 @@ export async function startControllers(kube: KubeApi, opts: ControllerOptions = 
   const isLab = (await kube.serverVersion()).gitVersion.includes('kdrill-lab');
   const workloads = opts.workloads === 'auto' || opts.workloads === undefined ? isLab : opts.workloads;
   const ctx = new ControllerContext(kube);
-  const serve = opts.podNetwork === 'auto' || opts.podNetwork === undefined ? !isLab && podNetworkIsLocal() : opts.podNetwork;
-  const net = serve ? new PodNetwork((m) => ctx.note(m)) : undefined;
+  const auto = opts.podNetwork === 'auto' || opts.podNetwork === undefined;
+  const setup = (auto ? !isLab : opts.podNetwork) ? await findPodNetwork() : undefined;
+  // without a pod network the http checks through the proxy fail honestly; say why when one was meant
+  if (setup && 'reason' in setup && (!auto || setup.misconfigured)) ctx.note(`pod network: ${setup.reason}`);
+  const net = setup && 'netns' in setup ? new PodNetwork(setup.netns, (m) => ctx.note(m)) : undefined;
   const abort = new AbortController();
   await ensureNodes(kube, layout);
 

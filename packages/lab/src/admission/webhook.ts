@@ -85,7 +85,10 @@ export async function startHardenedWebhook(kube: KubeApi, scope: HardenedScope, 
     stop: async () => {
       // Unregister first: a registered webhook that no longer answers would block every pod write.
       await kube.delete({ ...VWC, name: WEBHOOK_CONFIG_NAME }).catch(() => undefined);
-      await new Promise<void>((r) => server.close(() => r()));
+      // the API server keeps its connections to a webhook alive; close() alone would wait for them forever
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

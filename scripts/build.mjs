@@ -1,13 +1,17 @@
 // Bundles the CLI with esbuild: split ESM chunks so each command loads only what it needs.
 import { build } from 'esbuild';
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 
-await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const dist = new URL('../dist/', import.meta.url);
+// Built beside dist, then swapped in only when it differs: a second test run (or a drill still running
+// from dist) must never see a half-written or missing bundle.
+const fresh = new URL(`../dist.build-${process.pid}/`, import.meta.url);
+await rm(fresh, { recursive: true, force: true });
 await build({
   entryPoints: { cli: 'src/cli/main.ts' },
-  outdir: 'dist',
+  outdir: fresh.pathname,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -24,3 +28,23 @@ await build({
     js: "import { createRequire as __kdrillCreateRequire } from 'node:module'; const require = __kdrillCreateRequire(import.meta.url);",
   },
 });
+
+async function files(dir) {
+  const names = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => undefined);
+  if (!names) return undefined;
+  const out = new Map();
+  for (const e of names) if (e.isFile()) {
+    const path = `${e.parentPath ?? e.path}/${e.name}`;
+    out.set(path.slice(new URL(dir).pathname.length), await readFile(path));
+  }
+  return out;
+}
+const [before, after] = await Promise.all([files(dist), files(fresh)]);
+const same = before && before.size === after.size && [...after].every(([k, v]) => before.get(k)?.equals(v));
+if (same) await rm(fresh, { recursive: true, force: true });
+else {
+  const old = new URL(`../dist.old-${process.pid}/`, import.meta.url);
+  await rename(dist, old).catch(() => undefined);
+  await rename(fresh, dist);
+  await rm(old, { recursive: true, force: true });
+}

@@ -4,6 +4,7 @@ import { formatDuration } from '../scenario/duration.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { RunState } from './state.js';
 import { actionItems, drillFindings } from './findings.js';
+import { stillMissing } from './missing.js';
 import type { DrillResult, Objective, RetentionObjective } from './types.js';
 
 // to the millisecond: RTO and RPO are compared exactly
@@ -77,6 +78,7 @@ export function buildResult(s: Scenario, st: RunState, o: { context: string; rec
     drill: { ...s.spec.drill },
     notes: st.notes,
     runbook: st.runbook,
+    ...(exitCode === ExitCode.CleanupIncomplete ? { stillMissing: stillMissing(st, o) } : {}),
   };
 }
 

@@ -103,8 +103,10 @@ export async function resumeRun(dirArg: string, o: { allowContexts: string[]; re
   journal.repair();
   const state = stateFromJournal(journal);
   if (!state) throw new DrillError('RESUME_NO_JOURNAL', `${dir} has no journal.jsonl with a started run`, ExitCode.Usage, { hint: 'pass the report directory of a run (drill-reports/<scenario>-<time>/)' });
-  // a verified recovery is never repeated; a broken one is what resume is for
-  if (state.verify) throw new DrillError('RESUME_FINISHED', `the run in ${dir} already verified its recovery (${state.ended?.verdict ?? 'verified'}, exit ${state.ended?.exitCode ?? '-'})`, ExitCode.Usage, { hint: 'start a new one with `kdrill run`' });
+  // a verified recovery is never repeated; a broken one is what resume is for. Killed after verifying
+  // but before its reports: resume only writes them (every phase is journaled as done, nothing is touched)
+  const pendingReverts = state.injected.some((i) => i.revert && !state.reverted.includes(i.index));
+  if (state.verify && state.ended && !pendingReverts) throw new DrillError('RESUME_FINISHED', `the run in ${dir} already verified its recovery and ended (${state.ended.verdict}, exit ${state.ended.exitCode})`, ExitCode.Usage, { hint: 'start a new one with `kdrill run`' });
   if (state.ended?.verdict === 'precondition-failed') throw new DrillError('RESUME_FINISHED', `the run in ${dir} stopped before anything was touched (exit ${state.ended.exitCode})`, ExitCode.Usage, { hint: 'fix what it said and start a new one with `kdrill run`' });
   const start = journal.read().find((e) => e.event === 'run-started')!;
   const info = start as unknown as RunInfo;
@@ -215,9 +217,11 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
   reporter.phase('report', 'ok', files.map((f) => f.split('/').pop()).join(', '));
   if (!interrupted) {
     journal.append('run-ended', { verdict: result.verdict, exitCode: result.exitCode }, clock.now());
-    // an unfinished recovery keeps its lab: `kdrill resume` continues against it
-    if (result.exitCode === ExitCode.CleanupIncomplete && !state.verify) reporter.info(`the recovery did not finish; the cluster may still be degraded. Continue it: kdrill resume ${dir}`);
-    else await stopLab();
+    if (result.exitCode === ExitCode.CleanupIncomplete) {
+      reporter.info(['the cluster may still be degraded. Still missing:', ...(result.stillMissing ?? []).map((m) => `  - ${m}`), `Continue it (waits on existing Restores, creates the missing ones, re-runs failed reverts): kdrill resume ${dir}`].join('\n'));
+    }
+    // an unfinished recovery keeps its lab for that
+    if (!(result.exitCode === ExitCode.CleanupIncomplete && !state.verify)) await stopLab();
     if (info.publish) {
       const { publishRun } = await import('../history/publish.js');
       const done = await publishRun(result, info.publish, (m) => reporter.info(`warning: ${m}`));

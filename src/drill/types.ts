@@ -135,6 +135,8 @@ export interface DrillResult {
   notes: string[];
   /** kdrill's own CPU time during this run (from run start to report), against its wall time. */
   resources?: { cpuSeconds: number; wallSeconds: number };
+  /** Exit 5 only: what is still undone (disaster steps in force, Restores unfinished, no verification). */
+  stillMissing?: string[];
   /** A guided recovery: each runbook step, its commands and outcome. */
   runbook?: { file: string; steps: { title: string; anchor: string; startedAt: string; endedAt: string; status: string; reason?: string; commands: { exitCode: number; outputDigest: string }[] }[] };
 }

@@ -75,6 +75,7 @@ export function retrospective(r: DrillResult): string {
   if (r.description) L.push(r.description, '');
   L.push(`**Verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}** (exit ${r.exitCode}) · mode \`${r.mode}\` · run \`${r.runId}\` · context \`${r.context}\`${r.recoveryContext !== r.context ? ` → recovered into \`${r.recoveryContext}\`` : ''} · ${r.startedAt} – ${r.endedAt}`, '');
   if (r.interruptions.length) L.push(`> This run was interrupted ${r.interruptions.length} time(s) and resumed; kdrill was not running for ${formatDuration(r.interruptions.reduce((n, i) => n + i.downSeconds, 0))} in all (see the timeline).`, '');
+  if (r.stillMissing?.length) L.push('> **The cluster may still be degraded.** Still missing:', ...r.stillMissing.map((m) => `> - ${m}`), '> ', '> Continue with `kdrill resume <this report directory>`.', '');
   L.push('## The drill', '');
   L.push(`- **Goals:** ${r.drill.goals.join('; ')}`);
   L.push(`- **Leader:** ${r.drill.leader}`);

@@ -16,6 +16,8 @@ export interface FaultPlan {
   cutStreamsMs?: [number, number];
   /** Accept and never answer at all. */
   silent?: boolean;
+  /** Forward the client's Host header unchanged: S3 signs it (SigV4), so rewriting it breaks every signature. */
+  preserveHost?: boolean;
 }
 
 export interface FaultProxy {
@@ -73,7 +75,7 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed = 1)
       res.writeHead(503, { 'Content-Type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
       return;
     }
-    const fwd = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (answer) => {
+    const fwd = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: plan.preserveHost ? req.headers : { ...req.headers, host: up.host } }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
       if (isStream(req) && plan.cutStreamsMs) {

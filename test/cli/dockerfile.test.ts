@@ -33,10 +33,16 @@ describe('Dockerfile (it cannot be built here: no Docker engine)', async () => {
   const ins = instructions(text);
   const last = Math.max(...ins.map((i) => i.stage));
   const final = ins.filter((i) => i.stage === last);
-  const ignored = (await readFile('.dockerignore', 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+  const ignored = (await readFile('.dockerignore', 'utf8'))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
   it('builds on node:20-slim and runs as a non-root, numeric user', () => {
-    expect(ins.filter((i) => i.op === 'FROM').map((i) => i.args.split(' ')[0])).toEqual(['node:20-slim', 'node:20-slim']);
+    expect(ins.filter((i) => i.op === 'FROM').map((i) => i.args.split(' ')[0])).toEqual([
+      'node:20-slim',
+      'node:20-slim',
+    ]);
     const user = final.filter((i) => i.op === 'USER').pop()?.args ?? 'root';
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
   });
@@ -56,8 +62,13 @@ describe('Dockerfile (it cannot be built here: no Docker engine)', async () => {
   it('copies the bundle the build stage makes with scripts/build.mjs', async () => {
     const build = ins.filter((i) => i.stage === 0);
     expect(build.some((i) => i.op === 'RUN' && i.args.includes('scripts/build.mjs'))).toBe(true);
-    expect(final.find((i) => i.op === 'COPY' && i.args.startsWith('--from=build'))?.args).toBe('--from=build /src/dist dist');
-    expect(await readFile('scripts/build.mjs', 'utf8')).toMatch(/outdir: 'dist'/);
+    expect(final.find((i) => i.op === 'COPY' && i.args.startsWith('--from=build'))?.args).toBe(
+      '--from=build /src/dist dist',
+    );
+    // the build writes beside dist and swaps the result in as dist
+    const script = await readFile('scripts/build.mjs', 'utf8');
+    expect(script).toMatch(/const dist = new URL\('\.\.\/dist\/'/);
+    expect(script).toMatch(/await rename\(fresh, dist\)/);
   });
 
   it("its entrypoint runs the bundle: the final stage's files alone, without node_modules, run kdrill", async () => {
@@ -67,7 +78,8 @@ describe('Dockerfile (it cannot be built here: no Docker engine)', async () => {
     for (const c of final.filter((i) => i.op === 'COPY')) {
       const parts = c.args.replace(/^--from=build\s+\/src\//, '').split(/\s+/);
       const dest = parts.pop()!;
-      for (const src of parts) await cp(src, join(app, dest.endsWith('/') || dest === './' ? src : dest), { recursive: true });
+      for (const src of parts)
+        await cp(src, join(app, dest.endsWith('/') || dest === './' ? src : dest), { recursive: true });
     }
     expect(existsSync(join(app, 'node_modules'))).toBe(false);
     const entry = JSON.parse(final.find((i) => i.op === 'ENTRYPOINT')!.args) as string[];
@@ -77,7 +89,9 @@ describe('Dockerfile (it cannot be built here: no Docker engine)', async () => {
     const help = await run(process.execPath, [...argv, ...cmd], { cwd: app });
     expect(help.stdout).toMatch(/kdrill: Kubernetes disaster-recovery drills, measured/);
     const version = await run(process.execPath, [...argv, '--version'], { cwd: app });
-    expect(version.stdout.trim()).toBe((JSON.parse(await readFile('package.json', 'utf8')) as { version: string }).version);
+    expect(version.stdout.trim()).toBe(
+      (JSON.parse(await readFile('package.json', 'utf8')) as { version: string }).version,
+    );
     // the shipped scenarios are in the image, and the bundle's schema reads them
     const v = await run(process.execPath, [...argv, 'validate', 'scenarios/namespace-loss.yaml'], { cwd: app });
     expect(v.stdout).toContain('ok (namespace-loss)');

@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -7,7 +8,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs', 'bin/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs', 'bin/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       // an unawaited revert or write is a real bug in a tool that destroys things on purpose
@@ -29,17 +33,47 @@ export default tseslint.config(
     // the core never imports the lab: the CLI loads it lazily (await import) for --lab and `lab …`
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)packages/lab(/|$)', message: 'the core never imports the lab; the CLI loads it lazily (src/cli/lab-launcher.ts)' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)packages/lab(/|$)',
+              message: 'the core never imports the lab; the CLI loads it lazily (src/cli/lab-launcher.ts)',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/cli/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)packages/lab(/|$)', allowTypeImports: true, message: 'load the lab lazily: await import(…) inside the handler' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)packages/lab(/|$)',
+              allowTypeImports: true,
+              message: 'load the lab lazily: await import(…) inside the handler',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // the lab reaches kdrill's core through one seam, packages/lab/src/core.ts
     files: ['packages/lab/src/**/*.ts'],
     ignores: ['packages/lab/src/core.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+src/', message: "import kdrill's core through packages/lab/src/core.ts" }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+src/', message: "import kdrill's core through packages/lab/src/core.ts" }] },
+      ],
+    },
   },
   {
     // tests read raw JSON off the wire
@@ -51,4 +85,6 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { process: 'readonly', URL: 'readonly', console: 'readonly' } },
   },
+  // formatting is Prettier's (npm run format); no eslint rule may fight it
+  prettier,
 );

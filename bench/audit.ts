@@ -26,9 +26,23 @@ async function fill(store: ObjectStore): Promise<void> {
 
 async function run(store: ObjectStore, concurrency: number): Promise<{ seconds: number; versions: number }> {
   const now = new Date();
-  const backups = Array.from({ length: N / PER_BACKUP }, (_, k) => ({ name: `b${k}`, phase: 'Completed', startTimestamp: now.toISOString(), expiration: new Date(now.getTime() + 30 * 86400_000).toISOString() }));
+  const backups = Array.from({ length: N / PER_BACKUP }, (_, k) => ({
+    name: `b${k}`,
+    phase: 'Completed',
+    startTimestamp: now.toISOString(),
+    expiration: new Date(now.getTime() + 30 * 86400_000).toISOString(),
+  }));
   const t0 = performance.now();
-  const r = await auditBackups({ store, prefix: '', backups, policy: { required: true, minMode: 'GOVERNANCE', coverTtl: true, canary: false }, marginSeconds: 86400, canary: { enabled: false, key: '', retentionSeconds: 0 }, concurrency, now });
+  const r = await auditBackups({
+    store,
+    prefix: '',
+    backups,
+    policy: { required: true, minMode: 'GOVERNANCE', coverTtl: true, canary: false },
+    marginSeconds: 86400,
+    canary: { enabled: false, key: '', retentionSeconds: 0 },
+    concurrency,
+    now,
+  });
   return { seconds: (performance.now() - t0) / 1000, versions: r.stats.versions };
 }
 
@@ -36,12 +50,39 @@ async function run(store: ObjectStore, concurrency: number): Promise<{ seconds: 
 function auditRss(endpoint: string, bucket: string, creds: { accessKeyId: string; secretAccessKey: string }): number {
   const dir = mkdtempSync(join(tmpdir(), 'kdrill-bench-rss-'));
   const ini = join(dir, 'creds');
-  writeFileSync(ini, `[default]\naws_access_key_id=${creds.accessKeyId}\naws_secret_access_key=${creds.secretAccessKey}\n`);
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/kdrill.mjs', 'audit', '--s3-endpoint', endpoint, '--bucket', bucket, '--s3-credentials-file', ini, '--no-canary', '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  writeFileSync(
+    ini,
+    `[default]\naws_access_key_id=${creds.accessKeyId}\naws_secret_access_key=${creds.secretAccessKey}\n`,
+  );
+  const r = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%M',
+      process.execPath,
+      'bin/kdrill.mjs',
+      'audit',
+      '--s3-endpoint',
+      endpoint,
+      '--bucket',
+      bucket,
+      '--s3-credentials-file',
+      ini,
+      '--no-canary',
+      '-o',
+      'json',
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 28 },
+  );
   return Number(r.stderr.trim().split('\n').pop()) / 1024;
 }
 
-async function side(name: string, store: AwsObjectStore, creds: { accessKeyId: string; secretAccessKey: string }, fillIt = true): Promise<void> {
+async function side(
+  name: string,
+  store: AwsObjectStore,
+  creds: { accessKeyId: string; secretAccessKey: string },
+  fillIt = true,
+): Promise<void> {
   if (fillIt) await fill(store);
   const seq = await run(store, 1);
   const par = await run(store, 32);
@@ -57,18 +98,50 @@ async function side(name: string, store: AwsObjectStore, creds: { accessKeyId: s
 export async function benchAudit(): Promise<void> {
   const credentials = { accessKeyId: 'BENCH', secretAccessKey: 'bench-secret' };
   for (const latency of [0, 20]) {
-    const child = spawn(process.execPath, [...process.execArgv, 'bench/s3-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_LATENCY_MS: String(latency) } });
-    const endpoint = await new Promise<string>((res) => child.stdout.once('data', (d: Buffer) => res(d.toString().trim())));
+    const child = spawn(process.execPath, [...process.execArgv, 'bench/s3-server.ts'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_LATENCY_MS: String(latency) },
+    });
+    const endpoint = await new Promise<string>((res) =>
+      child.stdout.once('data', (d: Buffer) => res(d.toString().trim())),
+    );
     try {
-      const label = latency ? `embedded S3 behind ${latency} ms of simulated network latency` : 'embedded S3 on loopback (CPU-bound: the SDK client is the limit)';
-      await side(label, new AwsObjectStore({ endpoint, region: 'us-east-1', bucket: `audit-${Date.now()}`, prefix: '', forcePathStyle: true, credentials }), credentials);
+      const label = latency
+        ? `embedded S3 behind ${latency} ms of simulated network latency`
+        : 'embedded S3 on loopback (CPU-bound: the SDK client is the limit)';
+      await side(
+        label,
+        new AwsObjectStore({
+          endpoint,
+          region: 'us-east-1',
+          bucket: `audit-${Date.now()}`,
+          prefix: '',
+          forcePathStyle: true,
+          credentials,
+        }),
+        credentials,
+      );
     } finally {
       child.kill('SIGTERM');
     }
   }
   const rgw = process.env.KDRILL_TEST_S3_ENDPOINT;
   if (rgw) {
-    const c = { accessKeyId: process.env.KDRILL_TEST_S3_ACCESS_KEY ?? 'TESTACCESSKEY0000001', secretAccessKey: process.env.KDRILL_TEST_S3_SECRET_KEY ?? 'testsecretkey0000000000000000000000000001' };
-    await side('Ceph RGW on loopback', new AwsObjectStore({ endpoint: rgw, region: 'us-east-1', bucket: `audit-${Date.now()}`, prefix: '', forcePathStyle: true, credentials: c }), c);
+    const c = {
+      accessKeyId: process.env.KDRILL_TEST_S3_ACCESS_KEY ?? 'TESTACCESSKEY0000001',
+      secretAccessKey: process.env.KDRILL_TEST_S3_SECRET_KEY ?? 'testsecretkey0000000000000000000000000001',
+    };
+    await side(
+      'Ceph RGW on loopback',
+      new AwsObjectStore({
+        endpoint: rgw,
+        region: 'us-east-1',
+        bucket: `audit-${Date.now()}`,
+        prefix: '',
+        forcePathStyle: true,
+        credentials: c,
+      }),
+      c,
+    );
   } else report('Audit on Ceph RGW', [['skipped', 'KDRILL_TEST_S3_ENDPOINT is not set']]);
 }

@@ -26,7 +26,10 @@ async function detection(): Promise<void> {
   for (let i = 0; i < N; i++) {
     const name = `r-${i}`;
     await kube.create({ ...V('Restore'), metadata: { name, namespace: 'velero' }, spec: { backupName: 'b' } });
-    const watching = waitForPhase(kube, 'Restore', 'velero', name, RESTORE_TERMINAL, { timeoutMs: 10_000, clock: systemClock });
+    const watching = waitForPhase(kube, 'Restore', 'velero', name, RESTORE_TERMINAL, {
+      timeoutMs: 10_000,
+      clock: systemClock,
+    });
     // the polling loop a script would write: GET every second until terminal
     const polling = (async () => {
       for (;;) {
@@ -55,19 +58,45 @@ async function detection(): Promise<void> {
 function cpuShare(): void {
   const out = execFileSync('mktemp', ['-d']).toString().trim();
   const t0 = Date.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, 'bin/kdrill.mjs', 'run', 'scenarios/namespace-loss.yaml', '--lab', '--out', join(out, 'r')], { encoding: 'utf8' });
+  const r = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%U %S',
+      process.execPath,
+      'bin/kdrill.mjs',
+      'run',
+      'scenarios/namespace-loss.yaml',
+      '--lab',
+      '--out',
+      join(out, 'r'),
+    ],
+    { encoding: 'utf8' },
+  );
   const wall = (Date.now() - t0) / 1000;
   const [user, sys] = (r.stderr.trim().split('\n').pop() ?? '0 0').split(' ').map(Number);
   const cpu = (user ?? 0) + (sys ?? 0);
-  const res = JSON.parse(readFileSync(join(out, 'r', 'result.json'), 'utf8')) as { resources?: { cpuSeconds: number; wallSeconds: number }; timeline: { phase: string; startedAt: string; endedAt?: string; cpuSeconds?: number }[] };
+  const res = JSON.parse(readFileSync(join(out, 'r', 'result.json'), 'utf8')) as {
+    resources?: { cpuSeconds: number; wallSeconds: number };
+    timeline: { phase: string; startedAt: string; endedAt?: string; cpuSeconds?: number }[];
+  };
   const inRun = res.resources ?? { cpuSeconds: NaN, wallSeconds: NaN };
   report('Orchestrator CPU during a lab drill (namespace-loss)', [
     ['exit code', String(r.status)],
-    ['whole process: CPU / wall', `${cpu.toFixed(2)} s / ${wall.toFixed(2)} s = ${((cpu / wall) * 100).toFixed(1)}%  (includes Node start-up, module loading and lab start)`],
-    ['the drill itself (run start → report)', `${inRun.cpuSeconds.toFixed(2)} s / ${inRun.wallSeconds.toFixed(2)} s = ${((inRun.cpuSeconds / inRun.wallSeconds) * 100).toFixed(1)}%  (goal: < 5%)`],
+    [
+      'whole process: CPU / wall',
+      `${cpu.toFixed(2)} s / ${wall.toFixed(2)} s = ${((cpu / wall) * 100).toFixed(1)}%  (includes Node start-up, module loading and lab start)`,
+    ],
+    [
+      'the drill itself (run start → report)',
+      `${inRun.cpuSeconds.toFixed(2)} s / ${inRun.wallSeconds.toFixed(2)} s = ${((inRun.cpuSeconds / inRun.wallSeconds) * 100).toFixed(1)}%  (goal: < 5%)`,
+    ],
     // where it goes: kdrill's CPU is roughly fixed per drill (S3 audit, two inventories, the restores' watches),
     // so its share falls as recovery takes longer; the lab recovers in about a second
-    ...res.timeline.map((t): [string, string] => [`  ${t.phase}: CPU / wall`, `${(t.cpuSeconds ?? NaN).toFixed(3)} s / ${((Date.parse(t.endedAt ?? t.startedAt) - Date.parse(t.startedAt)) / 1000).toFixed(2)} s`]),
+    ...res.timeline.map((t): [string, string] => [
+      `  ${t.phase}: CPU / wall`,
+      `${(t.cpuSeconds ?? NaN).toFixed(3)} s / ${((Date.parse(t.endedAt ?? t.startedAt) - Date.parse(t.startedAt)) / 1000).toFixed(2)} s`,
+    ]),
   ]);
 }
 

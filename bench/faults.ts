@@ -17,14 +17,19 @@ async function drillsUnderFaults(): Promise<void> {
     process.stderr.write(`\r  fault drills: ${results.length}/${n}`);
   }
   process.stderr.write('\n');
-  const ok = results.filter((r) => r.code === 0 && r.result?.verdict === 'pass' && new Set(r.restoresCreated).size === r.restoresCreated.length);
+  const ok = results.filter(
+    (r) => r.code === 0 && r.result?.verdict === 'pass' && new Set(r.restoresCreated).size === r.restoresCreated.length,
+  );
   const bad = results.map((r, i) => ({ seed: i + 1, r })).filter(({ r }) => !ok.includes(r));
   const secs = results.map((r) => r.seconds);
   const sum = (k: 'e500' | 'e429' | 'cuts') => results.reduce((a, r) => a + r.stats[k], 0);
   report(`Lab drills under API faults (${n} drills; 10% 500, 10% 429 Retry-After 1, watch cuts every 2-5 s)`, [
     ['correct (pass, one Restore per phase)', `${ok.length} / ${n}  (goal: >= 49 / 50)`],
     ['not correct: seed, exit', bad.length ? bad.map(({ seed, r }) => `${seed}: exit ${r.code}`).join(', ') : 'none'],
-    ['exit codes of the others', bad.every(({ r }) => r.code === 5) ? 'all 5 (recovery unfinished, resumable) or none' : 'some not 5: a bug'],
+    [
+      'exit codes of the others',
+      bad.every(({ r }) => r.code === 5) ? 'all 5 (recovery unfinished, resumable) or none' : 'some not 5: a bug',
+    ],
     ['faults injected: 500 / 429 / cuts', `${sum('e500')} / ${sum('e429')} / ${sum('cuts')}`],
     ['drill wall time: median / max', `${percentile(secs, 50).toFixed(1)} s / ${Math.max(...secs).toFixed(1)} s`],
   ]);
@@ -70,7 +75,16 @@ async function silentServer(): Promise<void> {
   };
   const [cluster, run, audit] = await Promise.all([
     timed(['cluster', '--kubeconfig', kubeconfig]),
-    timed(['run', 'scenarios/namespace-loss.yaml', '--kubeconfig', kubeconfig, '--allow-context', 'hung', '--out', join(dir, 'r')]),
+    timed([
+      'run',
+      'scenarios/namespace-loss.yaml',
+      '--kubeconfig',
+      kubeconfig,
+      '--allow-context',
+      'hung',
+      '--out',
+      join(dir, 'r'),
+    ]),
     timed(['audit', '--s3-endpoint', url, '--bucket', 'b'], { AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' }),
   ]);
   for (const s of sockets) s.destroy();

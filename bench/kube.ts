@@ -17,21 +17,29 @@ async function watchLatency(kube: KubeApi, n: number): Promise<number[]> {
   const lat: number[] = [];
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
-  const w = kube.watch({ apiVersion: 'v1', kind: 'ConfigMap' }, {
-    namespace: ns,
-    onEvent: (e) => {
-      const t0 = started.get(e.object.metadata?.name ?? '');
-      if (e.type === 'ADDED' && t0 !== undefined) {
-        lat.push(performance.now() - t0);
-        if (lat.length === n) resolveDone();
-      }
+  const w = kube.watch(
+    { apiVersion: 'v1', kind: 'ConfigMap' },
+    {
+      namespace: ns,
+      onEvent: (e) => {
+        const t0 = started.get(e.object.metadata?.name ?? '');
+        if (e.type === 'ADDED' && t0 !== undefined) {
+          lat.push(performance.now() - t0);
+          if (lat.length === n) resolveDone();
+        }
+      },
     },
-  });
+  );
   await w.ready;
   for (let i = 0; i < n; i++) {
     const name = `cm-${i}`;
     started.set(name, performance.now());
-    await kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { i: String(i) } });
+    await kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: ns },
+      data: { i: String(i) },
+    });
   }
   await done;
   w.stop();
@@ -44,7 +52,13 @@ function rssOf(pid: number): Promise<number> {
 }
 
 /** Creates through keep-alive HTTP with `concurrency` requests in flight. */
-async function createMany(server: string, ns: string, from: number, count: number, concurrency: number): Promise<number> {
+async function createMany(
+  server: string,
+  ns: string,
+  from: number,
+  count: number,
+  concurrency: number,
+): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const url = new URL(`${server}/api/v1/namespaces/${ns}/configmaps`);
   let next = from;
@@ -52,12 +66,25 @@ async function createMany(server: string, ns: string, from: number, count: numbe
   const worker = async (): Promise<void> => {
     while (next < from + count) {
       const i = next++;
-      const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c-${i}`, labels: { bench: 'rss' } }, data: { payload: 'x'.repeat(200), i: String(i) } });
+      const body = JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `c-${i}`, labels: { bench: 'rss' } },
+        data: { payload: 'x'.repeat(200), i: String(i) },
+      });
       await new Promise<void>((res, rej) => {
-        const r = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (resp) => {
-          resp.resume();
-          resp.on('end', () => (resp.statusCode === 201 ? res() : rej(new Error(`HTTP ${resp.statusCode}`))));
-        });
+        const r = request(
+          url,
+          {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (resp) => {
+            resp.resume();
+            resp.on('end', () => (resp.statusCode === 201 ? res() : rej(new Error(`HTTP ${resp.statusCode}`))));
+          },
+        );
         r.on('error', rej);
         r.end(body);
       });
@@ -77,7 +104,12 @@ export async function benchKube(): Promise<void> {
   await watchLatency(connectKube({ kubeconfig: kc }), 30); // warm-up
   const lab = await watchLatency(connectKube({ kubeconfig: kc }), N);
   await api.close();
-  const rows: [string, string][] = [[`lab: median / p99 (${N} writes)`, `${fmt(percentile(lab, 50))} / ${fmt(percentile(lab, 99))}  (goal: median < 10 ms)`]];
+  const rows: [string, string][] = [
+    [
+      `lab: median / p99 (${N} writes)`,
+      `${fmt(percentile(lab, 50))} / ${fmt(percentile(lab, 99))}  (goal: median < 10 ms)`,
+    ],
+  ];
   const real = process.env.KDRILL_TEST_KUBECONFIG;
   if (real) {
     const r = await watchLatency(connectKube({ kubeconfig: real }), N);

@@ -24,7 +24,8 @@ export class RawS3 {
   }
 
   get(path: string, query: Record<string, string>): Promise<string> {
-    const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    const enc = (s: string): string =>
+      encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
     const qs = Object.entries(query)
       .map(([k, v]) => [enc(k), enc(v)] as const)
       .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -32,8 +33,18 @@ export class RawS3 {
       .join('&');
     const amzDate = `${this.date}T000000Z`;
     const payload = 'UNSIGNED-PAYLOAD';
-    const canonicalPath = path.split('/').map((s) => enc(s)).join('/');
-    const canonical = ['GET', canonicalPath, qs, `host:${this.host}\nx-amz-content-sha256:${payload}\nx-amz-date:${amzDate}\n`, 'host;x-amz-content-sha256;x-amz-date', payload].join('\n');
+    const canonicalPath = path
+      .split('/')
+      .map((s) => enc(s))
+      .join('/');
+    const canonical = [
+      'GET',
+      canonicalPath,
+      qs,
+      `host:${this.host}\nx-amz-content-sha256:${payload}\nx-amz-date:${amzDate}\n`,
+      'host;x-amz-content-sha256;x-amz-date',
+      payload,
+    ].join('\n');
     const scope = `${this.date}/us-east-1/s3/aws4_request`;
     const sts = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
     const sig = createHmac('sha256', this.key).update(sts).digest('hex');
@@ -44,12 +55,24 @@ export class RawS3 {
       authorization: `AWS4-HMAC-SHA256 Credential=${this.creds.accessKeyId}/${scope}, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${sig}`,
     };
     return new Promise((res, rej) => {
-      const r = request({ host: '127.0.0.1', port: this.port, path: `${canonicalPath}?${qs}`, method: 'GET', headers, agent: this.agent }, (resp) => {
-        let body = '';
-        resp.setEncoding('utf8');
-        resp.on('data', (d: string) => (body += d));
-        resp.on('end', () => (resp.statusCode === 200 ? res(body) : rej(new Error(`HTTP ${resp.statusCode}: ${body.slice(0, 200)}`))));
-      });
+      const r = request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          path: `${canonicalPath}?${qs}`,
+          method: 'GET',
+          headers,
+          agent: this.agent,
+        },
+        (resp) => {
+          let body = '';
+          resp.setEncoding('utf8');
+          resp.on('data', (d: string) => (body += d));
+          resp.on('end', () =>
+            resp.statusCode === 200 ? res(body) : rej(new Error(`HTTP ${resp.statusCode}: ${body.slice(0, 200)}`)),
+          );
+        },
+      );
       r.on('error', rej);
       r.end();
     });

@@ -10,7 +10,14 @@ import { benchS3 } from './s3.js';
  * (KDRILL_BENCH_FAULT_DRILLS, default 50, and KDRILL_BENCH_FAULT_AUDITS, default 20, size the last).
  * Real servers are measured too when KDRILL_TEST_KUBECONFIG / KDRILL_TEST_S3_ENDPOINT are set.
  */
-const sections: Record<string, () => Promise<void>> = { kube: benchKube, s3: benchS3, backup: benchLabBackup, drill: benchDrill, audit: benchAudit, faults: benchFaults };
+const sections: Record<string, () => Promise<void>> = {
+  kube: benchKube,
+  s3: benchS3,
+  backup: benchLabBackup,
+  drill: benchDrill,
+  audit: benchAudit,
+  faults: benchFaults,
+};
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted.length ? wanted : Object.keys(sections)) {
   const run = sections[name];

@@ -10,10 +10,13 @@ if (!latency) process.stdout.write(`${direct.origin}\n`);
 else {
   const proxy = createServer((req, res) => {
     setTimeout(() => {
-      const up = request({ host: direct.hostname, port: direct.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const up = request(
+        { host: direct.hostname, port: direct.port, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       req.pipe(up);
     }, latency);
   });

@@ -9,7 +9,11 @@ import { report } from './stats.js';
 const N = 10_000;
 
 /** ListObjectVersions (all pages) then GetObjectRetention for every version, with `concurrency` in flight. */
-async function audit(client: S3Client, bucket: string, concurrency: number): Promise<{ rps: number; requests: number }> {
+async function audit(
+  client: S3Client,
+  bucket: string,
+  concurrency: number,
+): Promise<{ rps: number; requests: number }> {
   const t0 = performance.now();
   const versions: { key: string; id: string }[] = [];
   let requests = 0;
@@ -50,11 +54,23 @@ async function fill(store: AwsObjectStore): Promise<void> {
 
 export async function benchS3(): Promise<void> {
   const credentials = { accessKeyId: 'BENCH', secretAccessKey: 'bench-secret' };
-  const child = spawn(process.execPath, [...process.execArgv, 'bench/s3-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const endpoint = await new Promise<string>((res) => child.stdout.once('data', (d: Buffer) => res(d.toString().trim())));
+  const child = spawn(process.execPath, [...process.execArgv, 'bench/s3-server.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const endpoint = await new Promise<string>((res) =>
+    child.stdout.once('data', (d: Buffer) => res(d.toString().trim())),
+  );
   const bucket = `bench-${Date.now()}`;
-  await fill(new AwsObjectStore({ endpoint, region: 'us-east-1', bucket, prefix: '', forcePathStyle: true, credentials }));
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }) });
+  await fill(
+    new AwsObjectStore({ endpoint, region: 'us-east-1', bucket, prefix: '', forcePathStyle: true, credentials }),
+  );
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials,
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
+  });
   const cpu = async (): Promise<number> => {
     const f = (await import('node:fs/promises')).readFile(`/proc/${child.pid}/stat`, 'utf8');
     const parts = (await f).split(') ')[1]!.split(' ');
@@ -75,9 +91,13 @@ export async function benchS3(): Promise<void> {
     let km = '';
     let vm = '';
     for (;;) {
-      const xml = await raw.get(`/${bucket}`, { versions: '', ...(km ? { 'key-marker': km, 'version-id-marker': vm } : {}) });
+      const xml = await raw.get(`/${bucket}`, {
+        versions: '',
+        ...(km ? { 'key-marker': km, 'version-id-marker': vm } : {}),
+      });
       requests++;
-      for (const m of xml.matchAll(/<Version><Key>([^<]+)<\/Key><VersionId>([^<]+)<\/VersionId>/g)) versions.push({ key: m[1]!, id: m[2]! });
+      for (const m of xml.matchAll(/<Version><Key>([^<]+)<\/Key><VersionId>([^<]+)<\/VersionId>/g))
+        versions.push({ key: m[1]!, id: m[2]! });
       if (!xml.includes('<IsTruncated>true</IsTruncated>')) break;
       km = /<NextKeyMarker>([^<]+)</.exec(xml)![1]!;
       vm = /<NextVersionIdMarker>([^<]+)</.exec(xml)![1]!;
@@ -97,12 +117,18 @@ export async function benchS3(): Promise<void> {
   const r1 = await rawAudit(1);
   const r32 = await rawAudit(32);
   child.kill('SIGTERM');
-  report(`Embedded S3 via the AWS SDK: ListObjectVersions + GetObjectRetention over ${N} versions (${c32.requests} requests)`, [
-    ['concurrency 1', `${c1.rps.toFixed(0)} req/s`],
-    ['concurrency 32', `${c32.rps.toFixed(0)} req/s`],
-    ['32 / 1', `${(c32.rps / c1.rps).toFixed(1)}x`],
-    ['server CPU during the SDK concurrency-32 run', `${((serverShare / wall) * 100).toFixed(0)}% of one core (the rest is the SDK client)`],
-  ]);
+  report(
+    `Embedded S3 via the AWS SDK: ListObjectVersions + GetObjectRetention over ${N} versions (${c32.requests} requests)`,
+    [
+      ['concurrency 1', `${c1.rps.toFixed(0)} req/s`],
+      ['concurrency 32', `${c32.rps.toFixed(0)} req/s`],
+      ['32 / 1', `${(c32.rps / c1.rps).toFixed(1)}x`],
+      [
+        'server CPU during the SDK concurrency-32 run',
+        `${((serverShare / wall) * 100).toFixed(0)}% of one core (the rest is the SDK client)`,
+      ],
+    ],
+  );
   report('Embedded S3, the same audit through a bare SigV4 client (server-bound)', [
     ['concurrency 1', `${r1.toFixed(0)} req/s`],
     ['concurrency 32', `${r32.toFixed(0)} req/s  (goal: >= 2000)`],

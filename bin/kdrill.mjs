@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const bundle = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 if (!existsSync(bundle)) {
-  process.stderr.write('kdrill: the CLI is not built (dist/cli.js is missing).\n  hint: run `npm ci` (it builds) or `npm run build`.\n');
+  process.stderr.write(
+    'kdrill: the CLI is not built (dist/cli.js is missing).\n  hint: run `npm ci` (it builds) or `npm run build`.\n',
+  );
   process.exitCode = 1;
 } else {
   // kdrill pins Node 20 on purpose; the AWS SDK's notice that it will want Node 22 is noise at 2 AM

@@ -33,10 +33,11 @@ async function files(dir) {
   const names = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => undefined);
   if (!names) return undefined;
   const out = new Map();
-  for (const e of names) if (e.isFile()) {
-    const path = `${e.parentPath ?? e.path}/${e.name}`;
-    out.set(path.slice(new URL(dir).pathname.length), await readFile(path));
-  }
+  for (const e of names)
+    if (e.isFile()) {
+      const path = `${e.parentPath ?? e.path}/${e.name}`;
+      out.set(path.slice(new URL(dir).pathname.length), await readFile(path));
+    }
   return out;
 }
 const [before, after] = await Promise.all([files(dist), files(fresh)]);

@@ -22,7 +22,12 @@ export class DrillError extends Error {
   readonly hint?: string;
   readonly runbook?: string;
 
-  constructor(code: string, message: string, exitCode: ExitCode, opts: { hint?: string; runbook?: string; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    exitCode: ExitCode,
+    opts: { hint?: string; runbook?: string; cause?: unknown } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'DrillError';
     this.code = code;

@@ -14,7 +14,8 @@ export interface LiveLab {
   contexts: { name: string; server: string }[];
 }
 
-export const labRegistryDir = (env = process.env): string => env.KDRILL_LAB_REGISTRY ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'kdrill', 'labs');
+export const labRegistryDir = (env = process.env): string =>
+  env.KDRILL_LAB_REGISTRY ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'kdrill', 'labs');
 
 /** Whether a process runs: it exists and is not a zombie (a killed lab whose parent never reaped it). */
 export function processAlive(pid: number): boolean {

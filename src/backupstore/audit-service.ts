@@ -39,10 +39,17 @@ async function credentials(file: string | undefined, what: string): Promise<S3Se
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw usageError(`${what}: cannot read ${file}`, 'an AWS credentials file: [default] aws_access_key_id=… aws_secret_access_key=…');
+    throw usageError(
+      `${what}: cannot read ${file}`,
+      'an AWS credentials file: [default] aws_access_key_id=… aws_secret_access_key=…',
+    );
   }
   const c = parseAwsCredentials(text);
-  if (!c) throw usageError(`${what}: ${file} has no [default] aws_access_key_id and aws_secret_access_key`, 'an AWS credentials file: [default] aws_access_key_id=… aws_secret_access_key=…');
+  if (!c)
+    throw usageError(
+      `${what}: ${file} has no [default] aws_access_key_id and aws_secret_access_key`,
+      'an AWS credentials file: [default] aws_access_key_id=… aws_secret_access_key=…',
+    );
   return c;
 }
 
@@ -67,7 +74,12 @@ async function backupsFromBucket(store: ObjectStore, prefix: string): Promise<Au
     } catch {
       // an unreadable metadata file is itself worth auditing: keep the backup, without times
     }
-    out.push({ name, phase: status.phase ?? 'Unknown', startTimestamp: status.startTimestamp, expiration: status.expiration });
+    out.push({
+      name,
+      phase: status.phase ?? 'Unknown',
+      startTimestamp: status.startTimestamp,
+      expiration: status.expiration,
+    });
   }
   return out;
 }
@@ -77,28 +89,64 @@ export async function runAudit(a: AuditArgs, now = new Date()): Promise<{ report
   let settings: S3Settings;
   let backups: AuditBackup[] | undefined;
   if (a.s3Endpoint || a.bucket) {
-    if (!a.bucket) throw usageError('--s3-endpoint needs --bucket', 'e.g. --s3-endpoint http://127.0.0.1:7480 --bucket velero');
-    settings = { endpoint: a.s3Endpoint, region: a.region, bucket: a.bucket, prefix: normPrefix(a.prefix), forcePathStyle: !!a.s3Endpoint, credentials: await credentials(a.s3CredentialsFile, '--s3-credentials-file') };
+    if (!a.bucket)
+      throw usageError('--s3-endpoint needs --bucket', 'e.g. --s3-endpoint http://127.0.0.1:7480 --bucket velero');
+    settings = {
+      endpoint: a.s3Endpoint,
+      region: a.region,
+      bucket: a.bucket,
+      prefix: normPrefix(a.prefix),
+      forcePathStyle: !!a.s3Endpoint,
+      credentials: await credentials(a.s3CredentialsFile, '--s3-credentials-file'),
+    };
   } else {
     const kube = connectKube({ kubeconfig: a.kubeconfig, context: a.context });
     settings = (await settingsFromCluster(kube, a.veleroNamespace, a.bsl)).settings;
-    const items = (await kube.list({ apiVersion: 'velero.io/v1', kind: 'Backup' }, { namespace: a.veleroNamespace })).items.filter((b) => (b.spec?.storageLocation ?? a.bsl) === a.bsl);
-    backups = items.map((b) => ({ name: b.metadata?.name ?? '', phase: String(b.status?.phase ?? 'New'), startTimestamp: b.status?.startTimestamp as string | undefined, expiration: b.status?.expiration as string | undefined }));
+    const items = (
+      await kube.list({ apiVersion: 'velero.io/v1', kind: 'Backup' }, { namespace: a.veleroNamespace })
+    ).items.filter((b) => (b.spec?.storageLocation ?? a.bsl) === a.bsl);
+    backups = items.map((b) => ({
+      name: b.metadata?.name ?? '',
+      phase: String(b.status?.phase ?? 'New'),
+      startTimestamp: b.status?.startTimestamp as string | undefined,
+      expiration: b.status?.expiration as string | undefined,
+    }));
   }
   const store = new AwsObjectStore(settings, { maxSockets: Math.max(8, a.concurrency) });
   await store.checkAccess();
   backups ??= await backupsFromBucket(store, settings.prefix);
   if (a.backup) {
     const one = backups.find((b) => b.name === a.backup);
-    if (!one) throw new DrillError('BACKUP_MISSING', `backup ${a.backup} not found (seen: ${backups.map((b) => b.name).join(', ') || 'none'})`, ExitCode.Precondition, { hint: 'drop --backup to audit them all' });
+    if (!one)
+      throw new DrillError(
+        'BACKUP_MISSING',
+        `backup ${a.backup} not found (seen: ${backups.map((b) => b.name).join(', ') || 'none'})`,
+        ExitCode.Precondition,
+        { hint: 'drop --backup to audit them all' },
+      );
     backups = [one];
   }
   if (backups.length === 0) {
-    throw new DrillError('AUDIT_NOTHING', `nothing to audit: no backups under ${settings.prefix || '/'}backups/ in bucket "${settings.bucket}"`, ExitCode.Precondition, { hint: 'check --prefix (the BSL objectStorage.prefix) and the bucket name' });
+    throw new DrillError(
+      'AUDIT_NOTHING',
+      `nothing to audit: no backups under ${settings.prefix || '/'}backups/ in bucket "${settings.bucket}"`,
+      ExitCode.Precondition,
+      { hint: 'check --prefix (the BSL objectStorage.prefix) and the bucket name' },
+    );
   }
   let replica: { store: ObjectStore; prefix: string } | undefined;
   if (a.replicaBucket) {
-    replica = { store: new AwsObjectStore({ endpoint: a.replicaEndpoint, region: a.region, bucket: a.replicaBucket, prefix: normPrefix(a.replicaPrefix), forcePathStyle: !!a.replicaEndpoint, credentials: await credentials(a.replicaCredentialsFile, '--replica-credentials-file') }), prefix: normPrefix(a.replicaPrefix) };
+    replica = {
+      store: new AwsObjectStore({
+        endpoint: a.replicaEndpoint,
+        region: a.region,
+        bucket: a.replicaBucket,
+        prefix: normPrefix(a.replicaPrefix),
+        forcePathStyle: !!a.replicaEndpoint,
+        credentials: await credentials(a.replicaCredentialsFile, '--replica-credentials-file'),
+      }),
+      prefix: normPrefix(a.replicaPrefix),
+    };
     await replica.store.checkAccess();
   }
   // a file, not a folder, and outside the BSL prefix: Velero marks a BSL with foreign top-level folders Unavailable

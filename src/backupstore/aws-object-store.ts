@@ -18,7 +18,16 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DrillError, ExitCode } from '../errors.js';
 import { s3Error } from './errors.js';
-import type { BucketProtection, LockMode, ObjectLock, ObjectStore, ObjectVersion, PutOptions, S3Settings, StoredObject } from './object-store.js';
+import type {
+  BucketProtection,
+  LockMode,
+  ObjectLock,
+  ObjectStore,
+  ObjectVersion,
+  PutOptions,
+  S3Settings,
+  StoredObject,
+} from './object-store.js';
 
 const name = (e: unknown): string => (e as { name?: string }).name ?? '';
 // RGW answers "no lock configuration" with its own code (../shared/rgw/README.md); both mean none.
@@ -52,7 +61,12 @@ export class AwsObjectStore implements ObjectStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: new NodeHttpHandler({
         httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets, ca: s.caCert, rejectUnauthorized: !s.insecureSkipTLSVerify }),
+        httpsAgent: new HttpsAgent({
+          keepAlive: true,
+          maxSockets,
+          ca: s.caCert,
+          rejectUnauthorized: !s.insecureSkipTLSVerify,
+        }),
         connectionTimeout: 5000,
         requestTimeout: this.timeoutMs,
       }),
@@ -74,15 +88,27 @@ export class AwsObjectStore implements ObjectStore {
 
   async checkAccess(): Promise<void> {
     // a GET, not a HEAD: only a body says whether the keys or the permissions are wrong
-    const r = await this.call('reach the bucket', () => this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, MaxKeys: 1 }), this.deadline()));
+    const r = await this.call('reach the bucket', () =>
+      this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, MaxKeys: 1 }), this.deadline()),
+    );
     // a web page answers 200 too; only S3 names the bucket in a ListBucketResult
     if (r.Name !== this.settings.bucket) {
-      throw new DrillError('S3_NOT_S3', `the endpoint ${this.settings.endpoint ?? ''} answered HTTP ${r.$metadata.httpStatusCode ?? '?'} but does not speak S3`, ExitCode.Precondition, { hint: 'check the URL: it should be the S3 API endpoint, not a console or web UI' });
+      throw new DrillError(
+        'S3_NOT_S3',
+        `the endpoint ${this.settings.endpoint ?? ''} answered HTTP ${r.$metadata.httpStatusCode ?? '?'} but does not speak S3`,
+        ExitCode.Precondition,
+        { hint: 'check the URL: it should be the S3 API endpoint, not a console or web UI' },
+      );
     }
   }
 
   async createBucket(opts: { objectLock: boolean }): Promise<void> {
-    await this.call('create the bucket', () => this.s3.send(new CreateBucketCommand({ Bucket: this.settings.bucket, ObjectLockEnabledForBucket: opts.objectLock }), this.deadline()));
+    await this.call('create the bucket', () =>
+      this.s3.send(
+        new CreateBucketCommand({ Bucket: this.settings.bucket, ObjectLockEnabledForBucket: opts.objectLock }),
+        this.deadline(),
+      ),
+    );
   }
 
   async setDefaultRetention(mode: LockMode, days: number): Promise<void> {
@@ -90,7 +116,10 @@ export class AwsObjectStore implements ObjectStore {
       this.s3.send(
         new PutObjectLockConfigurationCommand({
           Bucket: this.settings.bucket,
-          ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: mode, Days: days } } },
+          ObjectLockConfiguration: {
+            ObjectLockEnabled: 'Enabled',
+            Rule: { DefaultRetention: { Mode: mode, Days: days } },
+          },
         }),
         this.deadline(),
       ),
@@ -98,25 +127,36 @@ export class AwsObjectStore implements ObjectStore {
   }
 
   async protection(): Promise<BucketProtection> {
-    const v = await this.call('read versioning', () => this.s3.send(new GetBucketVersioningCommand({ Bucket: this.settings.bucket }), this.deadline()));
+    const v = await this.call('read versioning', () =>
+      this.s3.send(new GetBucketVersioningCommand({ Bucket: this.settings.bucket }), this.deadline()),
+    );
     let lock: BucketProtection['defaultRetention'];
     let objectLock = false;
     try {
-      const c = await this.s3.send(new GetObjectLockConfigurationCommand({ Bucket: this.settings.bucket }), this.deadline());
+      const c = await this.s3.send(
+        new GetObjectLockConfigurationCommand({ Bucket: this.settings.bucket }),
+        this.deadline(),
+      );
       objectLock = c.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
       const r = c.ObjectLockConfiguration?.Rule?.DefaultRetention;
       if (r?.Mode) lock = { mode: r.Mode, days: r.Days, years: r.Years };
     } catch (e) {
       if (!NO_LOCK.has(name(e))) throw s3Error(e, this.settings, 'read the Object Lock configuration');
     }
-    return { versioning: (v.Status) ?? 'Off', objectLock, defaultRetention: lock };
+    return { versioning: v.Status ?? 'Off', objectLock, defaultRetention: lock };
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
     let token: string | undefined;
     do {
-      const r = await this.call('list objects', () => this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token }), this.deadline()));
-      for (const o of r.Contents ?? []) yield { key: o.Key ?? '', size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified ?? new Date(0) };
+      const r = await this.call('list objects', () =>
+        this.s3.send(
+          new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token }),
+          this.deadline(),
+        ),
+      );
+      for (const o of r.Contents ?? [])
+        yield { key: o.Key ?? '', size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified ?? new Date(0) };
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
   }
@@ -126,14 +166,40 @@ export class AwsObjectStore implements ObjectStore {
     let versionMarker: string | undefined;
     for (;;) {
       const r = await this.call('list object versions', () =>
-        this.s3.send(new ListObjectVersionsCommand({ Bucket: this.settings.bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionMarker }), this.deadline()),
+        this.s3.send(
+          new ListObjectVersionsCommand({
+            Bucket: this.settings.bucket,
+            Prefix: prefix,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionMarker,
+          }),
+          this.deadline(),
+        ),
       );
       const page: ObjectVersion[] = [
-        ...(r.Versions ?? []).map((v) => ({ key: v.Key ?? '', versionId: v.VersionId ?? 'null', isLatest: !!v.IsLatest, deleteMarker: false, size: v.Size ?? 0, etag: v.ETag ?? '', lastModified: v.LastModified ?? new Date(0) })),
-        ...(r.DeleteMarkers ?? []).map((d) => ({ key: d.Key ?? '', versionId: d.VersionId ?? 'null', isLatest: !!d.IsLatest, deleteMarker: true, size: 0, etag: '', lastModified: d.LastModified ?? new Date(0) })),
+        ...(r.Versions ?? []).map((v) => ({
+          key: v.Key ?? '',
+          versionId: v.VersionId ?? 'null',
+          isLatest: !!v.IsLatest,
+          deleteMarker: false,
+          size: v.Size ?? 0,
+          etag: v.ETag ?? '',
+          lastModified: v.LastModified ?? new Date(0),
+        })),
+        ...(r.DeleteMarkers ?? []).map((d) => ({
+          key: d.Key ?? '',
+          versionId: d.VersionId ?? 'null',
+          isLatest: !!d.IsLatest,
+          deleteMarker: true,
+          size: 0,
+          etag: '',
+          lastModified: d.LastModified ?? new Date(0),
+        })),
       ];
       // the SDK splits versions and markers; S3's order is by key, newest first
-      page.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : b.lastModified.getTime() - a.lastModified.getTime()));
+      page.sort((a, b) =>
+        a.key < b.key ? -1 : a.key > b.key ? 1 : b.lastModified.getTime() - a.lastModified.getTime(),
+      );
       yield* page;
       if (!r.IsTruncated) return;
       keyMarker = r.NextKeyMarker;
@@ -142,13 +208,25 @@ export class AwsObjectStore implements ObjectStore {
   }
 
   async lockOf(key: string, versionId: string): Promise<ObjectLock> {
-    const h = await this.call(`read the lock of ${key}`, () => this.s3.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }), this.deadline()));
-    return { mode: h.ObjectLockMode, retainUntil: h.ObjectLockRetainUntilDate, legalHold: h.ObjectLockLegalHoldStatus === 'ON' };
+    const h = await this.call(`read the lock of ${key}`, () =>
+      this.s3.send(
+        new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }),
+        this.deadline(),
+      ),
+    );
+    return {
+      mode: h.ObjectLockMode,
+      retainUntil: h.ObjectLockRetainUntilDate,
+      legalHold: h.ObjectLockLegalHoldStatus === 'ON',
+    };
   }
 
   async get(key: string, versionId?: string): Promise<Buffer | undefined> {
     try {
-      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }), this.deadline());
+      const r = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }),
+        this.deadline(),
+      );
       return Buffer.from(await r.Body!.transformToByteArray());
     } catch (e) {
       if (name(e) === 'NoSuchKey' || name(e) === 'NoSuchVersion') return undefined;
@@ -178,12 +256,26 @@ export class AwsObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.call(`delete ${key}`, () => this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key }), this.deadline()));
+    await this.call(`delete ${key}`, () =>
+      this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key }), this.deadline()),
+    );
   }
 
-  async deleteVersion(key: string, versionId: string, opts: { bypassGovernance?: boolean } = {}): Promise<'deleted' | 'refused'> {
+  async deleteVersion(
+    key: string,
+    versionId: string,
+    opts: { bypassGovernance?: boolean } = {},
+  ): Promise<'deleted' | 'refused'> {
     try {
-      await this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId, BypassGovernanceRetention: opts.bypassGovernance }), this.deadline());
+      await this.s3.send(
+        new DeleteObjectCommand({
+          Bucket: this.settings.bucket,
+          Key: key,
+          VersionId: versionId,
+          BypassGovernanceRetention: opts.bypassGovernance,
+        }),
+        this.deadline(),
+      );
       return 'deleted';
     } catch (e) {
       if (name(e) === 'AccessDenied') return 'refused';
@@ -192,6 +284,8 @@ export class AwsObjectStore implements ObjectStore {
   }
 
   async presignGet(key: string, expiresSeconds: number): Promise<string> {
-    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }), { expiresIn: expiresSeconds });
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }), {
+      expiresIn: expiresSeconds,
+    });
   }
 }

@@ -13,7 +13,10 @@ export function envCredentials(env = process.env): { accessKeyId: string; secret
 }
 
 /** Reads the `[profile]` section of an AWS credentials INI file. */
-export function parseAwsCredentials(ini: string, profile = 'default'): { accessKeyId: string; secretAccessKey: string } | undefined {
+export function parseAwsCredentials(
+  ini: string,
+  profile = 'default',
+): { accessKeyId: string; secretAccessKey: string } | undefined {
   let section = '';
   const vals: Record<string, string> = {};
   for (const raw of ini.split(/\r?\n/)) {
@@ -40,14 +43,26 @@ export function settingsFromBsl(bsl: KubeObject, credentialsIni?: string): S3Set
   const spec = bsl.spec ?? {};
   const cfg = (spec.config ?? {}) as Record<string, string>;
   const bucket = trim(spec.objectStorage?.bucket as string | undefined);
-  if (!bucket) throw new DrillError('BSL_INVALID', `BackupStorageLocation ${bsl.metadata?.namespace}/${bsl.metadata?.name} has no objectStorage.bucket`, ExitCode.Precondition, { hint: 'fix the BSL spec' });
+  if (!bucket)
+    throw new DrillError(
+      'BSL_INVALID',
+      `BackupStorageLocation ${bsl.metadata?.namespace}/${bsl.metadata?.name} has no objectStorage.bucket`,
+      ExitCode.Precondition,
+      { hint: 'fix the BSL spec' },
+    );
   const prefix = trim(spec.objectStorage?.prefix as string | undefined);
   const ca = spec.objectStorage?.caCert as string | undefined;
-  const creds = credentialsIni === undefined ? undefined : parseAwsCredentials(credentialsIni, cfg.profile ?? 'default');
+  const creds =
+    credentialsIni === undefined ? undefined : parseAwsCredentials(credentialsIni, cfg.profile ?? 'default');
   if (credentialsIni !== undefined && !creds) {
-    throw new DrillError('BSL_CREDENTIALS', `the credentials of BSL ${bsl.metadata?.name} have no aws_access_key_id/aws_secret_access_key in profile "${cfg.profile ?? 'default'}"`, ExitCode.Precondition, {
-      hint: 'the Secret key should hold an AWS credentials file: [default] aws_access_key_id=… aws_secret_access_key=…',
-    });
+    throw new DrillError(
+      'BSL_CREDENTIALS',
+      `the credentials of BSL ${bsl.metadata?.name} have no aws_access_key_id/aws_secret_access_key in profile "${cfg.profile ?? 'default'}"`,
+      ExitCode.Precondition,
+      {
+        hint: 'the Secret key should hold an AWS credentials file: [default] aws_access_key_id=… aws_secret_access_key=…',
+      },
+    );
   }
   return {
     endpoint: cfg.s3Url || undefined,
@@ -62,15 +77,30 @@ export function settingsFromBsl(bsl: KubeObject, credentialsIni?: string): S3Set
 }
 
 /** Reads a BSL and its credentials Secret from the cluster into S3 settings. */
-export async function settingsFromCluster(kube: KubeApi, namespace: string, name: string): Promise<{ bsl: KubeObject; settings: S3Settings }> {
+export async function settingsFromCluster(
+  kube: KubeApi,
+  namespace: string,
+  name: string,
+): Promise<{ bsl: KubeObject; settings: S3Settings }> {
   const bsl = await kube.get({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace, name });
   if (!bsl) {
-    throw new DrillError('BSL_NOT_FOUND', `BackupStorageLocation ${namespace}/${name} not found in context "${kube.context}"`, ExitCode.Precondition, {
-      hint: `list them with: kubectl -n ${namespace} get backupstoragelocations.velero.io`,
-    });
+    throw new DrillError(
+      'BSL_NOT_FOUND',
+      `BackupStorageLocation ${namespace}/${name} not found in context "${kube.context}"`,
+      ExitCode.Precondition,
+      {
+        hint: `list them with: kubectl -n ${namespace} get backupstoragelocations.velero.io`,
+      },
+    );
   }
-  const ref = (bsl.spec?.credential as { name?: string; key?: string } | undefined) ?? { name: 'cloud-credentials', key: 'cloud' };
+  const ref = (bsl.spec?.credential as { name?: string; key?: string } | undefined) ?? {
+    name: 'cloud-credentials',
+    key: 'cloud',
+  };
   const secret = await kube.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: ref.name ?? 'cloud-credentials' });
   const raw = (secret?.data as Record<string, string> | undefined)?.[ref.key ?? 'cloud'];
-  return { bsl, settings: settingsFromBsl(bsl, raw === undefined ? undefined : Buffer.from(raw, 'base64').toString('utf8')) };
+  return {
+    bsl,
+    settings: settingsFromBsl(bsl, raw === undefined ? undefined : Buffer.from(raw, 'base64').toString('utf8')),
+  };
 }

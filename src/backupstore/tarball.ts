@@ -17,7 +17,14 @@ export async function walkTarball(gz: Buffer | Readable, visit: Visit): Promise<
   const gunzip = createGunzip();
   const tar = extract();
   const failed = new Promise<never>((_, reject) => {
-    const fail = (e: Error): void => reject(new TarballError(e.message.includes('header') || e.message.includes('gzip') ? e.message : `cannot read the tarball: ${e.message}`));
+    const fail = (e: Error): void =>
+      reject(
+        new TarballError(
+          e.message.includes('header') || e.message.includes('gzip')
+            ? e.message
+            : `cannot read the tarball: ${e.message}`,
+        ),
+      );
     gunzip.once('error', (e) => fail(new Error(`not a gzip file: ${e.message}`)));
     tar.once('error', fail);
     source.once('error', fail);
@@ -31,7 +38,8 @@ export async function walkTarball(gz: Buffer | Readable, visit: Visit): Promise<
         let body: Promise<Buffer> | undefined;
         const read = (): Promise<Buffer> => (body ??= collect(entry as AsyncIterable<Buffer>));
         const verdict = entry.header.type === 'file' ? await visit(path, read) : undefined;
-        if (!body) entry.resume(); // drain what was not read, so the next header comes
+        if (!body)
+          entry.resume(); // drain what was not read, so the next header comes
         else await body;
         if (verdict === 'stop') break;
       }

@@ -8,7 +8,8 @@ import type { GuideUi } from '../guide/session.js';
  */
 export async function terminalUi(): Promise<{ ui: GuideUi; close: () => void }> {
   if (!process.stdout.isTTY || !process.stdin.isTTY) return plainUi();
-  const { createPrompt, useState, useEffect, useKeypress, isEnterKey, isUpKey, isDownKey } = await import('@inquirer/core');
+  const { createPrompt, useState, useEffect, useKeypress, isEnterKey, isUpKey, isDownKey } =
+    await import('@inquirer/core');
   const { input } = await import('@inquirer/prompts');
   interface MenuConfig {
     header: () => string;
@@ -53,7 +54,9 @@ function plainUi(): { ui: GuideUi; close: () => void } {
   return {
     ui: {
       choose: async (o) => {
-        process.stdout.write(`\n${o.header()}\n\n${o.body}\n\n${o.options.map((x) => `  [${x.key}] ${x.label}`).join('\n')}\nchoice> `);
+        process.stdout.write(
+          `\n${o.header()}\n\n${o.body}\n\n${o.options.map((x) => `  [${x.key}] ${x.label}`).join('\n')}\nchoice> `,
+        );
         for (;;) {
           const a = await next();
           const hit = o.options.find((x) => x.key === a || x.value === a);

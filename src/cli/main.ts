@@ -46,15 +46,24 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces for errors' })
     .option('request-timeout', {
       type: 'string',
-      describe: "How long one request to the Kubernetes API or S3 may go unanswered before kdrill gives up on it (kubectl's flag; e.g. 30s, 2m; default 30s)",
+      describe:
+        "How long one request to the Kubernetes API or S3 may go unanswered before kdrill gives up on it (kubectl's flag; e.g. 30s, 2m; default 30s)",
     })
     // one setting for this process and everything it starts (the lab, a runbook's kdrill commands)
     .middleware((a) => {
       const v = a.requestTimeout;
       if (v === undefined) return;
       // kubectl reads it as a Go duration (30s, 1m30s) or a number of seconds
-      const seconds = /^\d+(\.\d+)?$/.test(v) ? Number(v) : /^(\d+(\.\d+)?(h|m|s|ms))+$/.test(v) ? parseGoDuration(v, 0) / 1000 : undefined;
-      if (seconds === undefined || !(seconds > 0) || seconds > 86400) throw usageError(`--request-timeout ${v} is not a duration between 1s and 24h`, 'e.g. --request-timeout 30s, or 2m for a slow API server');
+      const seconds = /^\d+(\.\d+)?$/.test(v)
+        ? Number(v)
+        : /^(\d+(\.\d+)?(h|m|s|ms))+$/.test(v)
+          ? parseGoDuration(v, 0) / 1000
+          : undefined;
+      if (seconds === undefined || !(seconds > 0) || seconds > 86400)
+        throw usageError(
+          `--request-timeout ${v} is not a duration between 1s and 24h`,
+          'e.g. --request-timeout 30s, or 2m for a slow API server',
+        );
       process.env.KDRILL_REQUEST_TIMEOUT = String(seconds);
     }, true)
     // No .env('KDRILL'): with .strict() any unrelated KDRILL_* variable would become an unknown flag.

@@ -7,7 +7,10 @@ export function plainReporter(out: NodeJS.WritableStream = process.stderr): Repo
   return {
     phase: (p, status, detail) => {
       if (status === 'start') out.write(`${t()} ▶ ${p}\n`);
-      else out.write(`${t()} ${status === 'ok' ? '✔' : status === 'skip' ? '–' : '✖'} ${p}${detail ? `: ${detail}` : ''}\n`);
+      else
+        out.write(
+          `${t()} ${status === 'ok' ? '✔' : status === 'skip' ? '–' : '✖'} ${p}${detail ? `: ${detail}` : ''}\n`,
+        );
     },
     info: (msg) => out.write(`${t()}   ${msg.trim()}\n`),
   };
@@ -21,7 +24,10 @@ export const silentReporter: Reporter = { phase: () => undefined, info: () => un
  */
 export async function listrReporter(phases: Phase[]): Promise<{ reporter: Reporter; done: () => Promise<void> }> {
   const { Listr, ProcessOutput } = await import('listr2');
-  const waits = new Map<Phase, { resolve: () => void; reject: (e: Error) => void; output: (s: string) => void; title: (s: string) => void }>();
+  const waits = new Map<
+    Phase,
+    { resolve: () => void; reject: (e: Error) => void; output: (s: string) => void; title: (s: string) => void }
+  >();
   const pending = new Map<Phase, { status: 'ok' | 'fail' | 'skip'; detail?: string }>();
   let current: Phase | undefined;
   const list = new Listr(
@@ -43,7 +49,14 @@ export async function listrReporter(phases: Phase[]): Promise<{ reporter: Report
           if (early) finish(p, early.status, early.detail);
         }),
     })),
-    { concurrent: false, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseSubtasks: false }, renderer: 'default', output: new ProcessOutput(process.stderr, process.stderr) } as never,
+    {
+      concurrent: false,
+      exitOnError: false,
+      registerSignalListeners: false,
+      rendererOptions: { collapseSubtasks: false },
+      renderer: 'default',
+      output: new ProcessOutput(process.stderr, process.stderr),
+    } as never,
   );
   const finish = (p: Phase, status: 'ok' | 'fail' | 'skip', detail?: string): void => {
     const w = waits.get(p);

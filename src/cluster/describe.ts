@@ -16,7 +16,10 @@ export async function describeCluster(kube: KubeApi): Promise<ClusterSummary> {
   const nodes = (await kube.list({ apiVersion: 'v1', kind: 'Node' })).items.map((n) => ({
     name: n.metadata?.name ?? '',
     zone: n.metadata?.labels?.[ZONE_LABEL] ?? '',
-    ready: (n.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    ready:
+      (n.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+        (c) => c.type === 'Ready' && c.status === 'True',
+      ) ?? false,
   }));
   const zones: ClusterSummary['zones'] = {};
   for (const n of nodes) {
@@ -27,9 +30,20 @@ export async function describeCluster(kube: KubeApi): Promise<ClusterSummary> {
   const BSL = { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation' };
   const crds = await kube.serves(BSL);
   const bsls = crds
-    ? (await kube.list(BSL)).items.map((b) => ({ namespace: b.metadata?.namespace ?? '', name: b.metadata?.name ?? '', phase: (b.status?.phase as string | undefined) ?? 'Unknown' }))
+    ? (await kube.list(BSL)).items.map((b) => ({
+        namespace: b.metadata?.namespace ?? '',
+        name: b.metadata?.name ?? '',
+        phase: (b.status?.phase as string | undefined) ?? 'Unknown',
+      }))
     : [];
-  return { context: kube.context, server: kube.server, version, nodes, zones, velero: { crds, backupStorageLocations: bsls } };
+  return {
+    context: kube.context,
+    server: kube.server,
+    version,
+    nodes,
+    zones,
+    velero: { crds, backupStorageLocations: bsls },
+  };
 }
 
 export function renderCluster(s: ClusterSummary): string {

@@ -24,10 +24,16 @@ export function allowedContexts(flags: string[] = [], env = process.env, cwd = p
   const sources: string[] = [];
   for (const c of flags) contexts.add(c);
   if (flags.length) sources.push('--allow-context');
-  const fromEnv = (env.KDRILL_ALLOW_CONTEXTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const fromEnv = (env.KDRILL_ALLOW_CONTEXTS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const c of fromEnv) contexts.add(c);
   if (fromEnv.length) sources.push('KDRILL_ALLOW_CONTEXTS');
-  for (const file of [join(cwd, '.kdrill.yaml'), join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'kdrill', 'config.yaml')]) {
+  for (const file of [
+    join(cwd, '.kdrill.yaml'),
+    join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'kdrill', 'config.yaml'),
+  ]) {
     if (!existsSync(file)) continue;
     try {
       const cfg = parse(readFileSync(file, 'utf8')) as { allowContexts?: unknown } | null;
@@ -39,13 +45,19 @@ export function allowedContexts(flags: string[] = [], env = process.env, cwd = p
       // an unreadable config allows nothing more
     }
   }
-  const labServers = new Set(liveLabs(env).flatMap((l) => l.contexts.map((c) => `${c.name} ${c.server.replace(/\/+$/, '')}`)));
+  const labServers = new Set(
+    liveLabs(env).flatMap((l) => l.contexts.map((c) => `${c.name} ${c.server.replace(/\/+$/, '')}`)),
+  );
   sources.push('live labs');
   return { contexts, sources, labServers };
 }
 
 /** Whether this context, at this server, may be broken on purpose; the reason when not. */
-export function contextAllowed(a: AllowList, context: string, server: string): { ok: true } | { ok: false; why: string } {
+export function contextAllowed(
+  a: AllowList,
+  context: string,
+  server: string,
+): { ok: true } | { ok: false; why: string } {
   if (a.contexts.has(context)) return { ok: true };
   if (LAB_CONTEXT.test(context)) {
     if (a.labServers.has(`${context} ${server.replace(/\/+$/, '')}`)) return { ok: true };

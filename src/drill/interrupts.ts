@@ -9,7 +9,14 @@ import type { Journal } from './journal.js';
  * 130); a second says the reverts are still running; a third abandons them: the journal records
  * `reverts-abandoned`, kdrill stops, and `kdrill resume` runs them.
  */
-export function handleInterrupts(o: { abort: AbortController; journal: Journal; clock: Clock; reporter: Reporter; dir: string; openPhase: () => string | undefined }): { dispose(): void } {
+export function handleInterrupts(o: {
+  abort: AbortController;
+  journal: Journal;
+  clock: Clock;
+  reporter: Reporter;
+  dir: string;
+  openPhase: () => string | undefined;
+}): { dispose(): void } {
   let count = 0;
   const on = (sig: string): void => {
     count++;
@@ -19,10 +26,14 @@ export function handleInterrupts(o: { abort: AbortController; journal: Journal; 
       o.journal.append('interrupted', { signal: sig, ...(phase ? { phase } : {}) }, o.clock.now());
       o.abort.abort(new DrillError('INTERRUPTED', `interrupted by ${sig}`, ExitCode.Interrupted));
     } else if (count === 2) {
-      o.reporter.info(`${sig} again: the reverts are still running (they undo the disaster). Press Ctrl-C once more to abandon them; kdrill resume ${o.dir} runs them later`);
+      o.reporter.info(
+        `${sig} again: the reverts are still running (they undo the disaster). Press Ctrl-C once more to abandon them; kdrill resume ${o.dir} runs them later`,
+      );
     } else {
       o.journal.append('reverts-abandoned', { signal: sig }, o.clock.now());
-      process.stderr.write(`kdrill: reverts abandoned; the cluster may still be degraded\n  hint: run them with: kdrill resume ${o.dir}\n`);
+      process.stderr.write(
+        `kdrill: reverts abandoned; the cluster may still be degraded\n  hint: run them with: kdrill resume ${o.dir}\n`,
+      );
       // the operator asked to stop now, with reverts in flight: nothing more may run
       process.exit(ExitCode.Interrupted);
     }

@@ -78,9 +78,12 @@ export class Journal {
       let e: JournalEntry;
       try {
         e = JSON.parse(line) as JournalEntry;
-        if (typeof e !== 'object' || e === null || typeof e.event !== 'string' || typeof e.at !== 'string') throw new Error('not a record');
+        if (typeof e !== 'object' || e === null || typeof e.event !== 'string' || typeof e.at !== 'string')
+          throw new Error('not a record');
       } catch {
-        throw new DrillError('JOURNAL_DAMAGED', `${this.file} line ${i + 1} is not a journal record`, ExitCode.Usage, { hint: 'the journal was edited or damaged; resuming from it could repeat a disaster. Look at the line; start a new drill with kdrill run' });
+        throw new DrillError('JOURNAL_DAMAGED', `${this.file} line ${i + 1} is not a journal record`, ExitCode.Usage, {
+          hint: 'the journal was edited or damaged; resuming from it could repeat a disaster. Look at the line; start a new drill with kdrill run',
+        });
       }
       if (out.chainBrokenAt === undefined && e.prev !== undefined && e.prev !== prev) out.chainBrokenAt = i + 1;
       prev = lineHash(line);
@@ -90,7 +93,8 @@ export class Journal {
       // the last line has no newline: a record is either whole (the crash came after the write) or torn
       try {
         const e = JSON.parse(last) as JournalEntry;
-        if (out.chainBrokenAt === undefined && e.prev !== undefined && e.prev !== prev) out.chainBrokenAt = lines.length + 1;
+        if (out.chainBrokenAt === undefined && e.prev !== undefined && e.prev !== prev)
+          out.chainBrokenAt = lines.length + 1;
         out.entries.push(e);
         prev = lineHash(last);
       } catch {
@@ -124,7 +128,9 @@ export class Journal {
         closeSync(fd);
       }
     }
-    const lines = readFileSync(this.file, 'utf8').split('\n').filter((l) => l.trim());
+    const lines = readFileSync(this.file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     this.lastHash = lines.length ? lineHash(lines[lines.length - 1]!) : undefined;
     return c.torn;
   }

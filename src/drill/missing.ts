@@ -11,7 +11,8 @@ export function stillMissing(st: RunState, o: { revertFailures: string[]; error?
   const out: string[] = [];
   for (const f of o.revertFailures) out.push(`a revert failed, the disaster step is still in force: ${f}`);
   for (const i of st.injected) {
-    if (i.revert && !st.reverted.includes(i.index) && !o.revertFailures.some((f) => f.startsWith(`${i.type}:`))) out.push(`not reverted yet: ${i.type} (${i.detail})`);
+    if (i.revert && !st.reverted.includes(i.index) && !o.revertFailures.some((f) => f.startsWith(`${i.type}:`)))
+      out.push(`not reverted yet: ${i.type} (${i.detail})`);
   }
   if (!st.injectStartedAt || st.verify) return out;
   const done = new Map(st.restores.map((r) => [r.name, r.phase]));
@@ -20,7 +21,14 @@ export function stillMissing(st: RunState, o: { revertFailures: string[]; error?
     if (!phase) out.push(`Restore ${c.name} was created and has not been seen to finish`);
     else if (!TERMINAL_OK.has(phase)) out.push(`Restore ${c.name} ended ${phase}`);
   }
-  if (!st.recoverDone) out.push(st.restoresCreated.length ? 'the recovery did not finish: later restore phases were not created yet' : 'no Restore was created: the application has not been restored');
-  out.push(`the recovery was never verified${o.error ? ` (the drill stopped: ${o.error})` : ''}: the application may still be missing`);
+  if (!st.recoverDone)
+    out.push(
+      st.restoresCreated.length
+        ? 'the recovery did not finish: later restore phases were not created yet'
+        : 'no Restore was created: the application has not been restored',
+    );
+  out.push(
+    `the recovery was never verified${o.error ? ` (the drill stopped: ${o.error})` : ''}: the application may still be missing`,
+  );
   return out;
 }

@@ -5,7 +5,11 @@ import type { DisasterStep, RestorePhase, Scenario, VerifyStep } from '../scenar
 export const NETPOL = 'networkpolicies.networking.k8s.io';
 
 /** What a fresh recovery cluster lacks that the namespaces need: the CRDs of their custom resources, the RBAC that binds their ServiceAccounts. */
-export const CLUSTER_SCOPED_NEEDS = ['customresourcedefinitions.apiextensions.k8s.io', 'clusterroles.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io'];
+export const CLUSTER_SCOPED_NEEDS = [
+  'customresourcedefinitions.apiextensions.k8s.io',
+  'clusterroles.rbac.authorization.k8s.io',
+  'clusterrolebindings.rbac.authorization.k8s.io',
+];
 
 /**
  * Default restore phases: NetworkPolicies first (hardened clusters refuse pods without one), then the
@@ -32,7 +36,14 @@ export interface Plan {
   checks: string[];
   destructive: string[];
   backup: string;
-  restores: { phase: number; name: string; includedResources: string[]; excludedResources: string[]; namespaces: string[]; includeClusterResources?: boolean }[];
+  restores: {
+    phase: number;
+    name: string;
+    includedResources: string[];
+    excludedResources: string[];
+    namespaces: string[];
+    includeClusterResources?: boolean;
+  }[];
   verify: string[];
   reverts: string[];
   blastRadius?: BlastRadius;
@@ -92,17 +103,38 @@ export function verifySteps(s: Scenario): VerifyStep[] {
 /** The whole drill as a list, touching nothing: what `kdrill plan` prints. */
 export function buildPlan(s: Scenario, runId = '<run id>'): Plan {
   const b = s.spec.backup;
-  const backup = b.take ? 'take a fresh backup of the target namespaces, and wait for it to complete' : b.name ? `use backup ${b.name}` : `use the newest Completed backup of schedule ${b.schedule}`;
+  const backup = b.take
+    ? 'take a fresh backup of the target namespaces, and wait for it to complete'
+    : b.name
+      ? `use backup ${b.name}`
+      : `use the newest Completed backup of schedule ${b.schedule}`;
   const ns = s.spec.target.namespaces;
   const restores =
     s.spec.recovery.mode === 'velero'
-      ? restorePhases(s).map((p, i) => ({ phase: i + 1, name: `${s.metadata.name}-${runId}-${i + 1}`, includedResources: p.include ?? [], excludedResources: p.exclude ?? [], namespaces: ns, ...(p.includeClusterResources !== undefined ? { includeClusterResources: p.includeClusterResources } : {}) }))
+      ? restorePhases(s).map((p, i) => ({
+          phase: i + 1,
+          name: `${s.metadata.name}-${runId}-${i + 1}`,
+          includedResources: p.include ?? [],
+          excludedResources: p.exclude ?? [],
+          namespaces: ns,
+          ...(p.includeClusterResources !== undefined ? { includeClusterResources: p.includeClusterResources } : {}),
+        }))
       : [];
-  const reverts = s.spec.disaster.flatMap((d) => (d.type === 'stop-nodes' || d.type === 'lose-zone' ? [`start the nodes stopped by: ${describeDisaster(d)}`] : d.type === 'command' && d.revert ? [`run ${d.revert.join(' ')}`] : []));
+  const reverts = s.spec.disaster.flatMap((d) =>
+    d.type === 'stop-nodes' || d.type === 'lose-zone'
+      ? [`start the nodes stopped by: ${describeDisaster(d)}`]
+      : d.type === 'command' && d.revert
+        ? [`run ${d.revert.join(' ')}`]
+        : [],
+  );
   return {
     scenario: s.metadata.name,
     description: s.metadata.description,
-    objectives: { rto: formatDuration(s.spec.objectives.rto), rpo: formatDuration(s.spec.objectives.rpo), retention: formatDuration(s.spec.objectives.retention) },
+    objectives: {
+      rto: formatDuration(s.spec.objectives.rto),
+      rpo: formatDuration(s.spec.objectives.rpo),
+      retention: formatDuration(s.spec.objectives.retention),
+    },
     targetContext: s.spec.target.context,
     recoveryContext: s.spec.recovery.context,
     checks: [
@@ -133,8 +165,12 @@ export async function blastRadius(kube: KubeApi, s: Scenario): Promise<BlastRadi
   }
   for (const n of targetNs) {
     const exists = !!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: n }));
-    const count = async (apiVersion: string, kind: string): Promise<number> => (exists ? (await kube.list({ apiVersion, kind }, { namespace: n })).items.length : 0);
-    const workloads = (await count('apps/v1', 'Deployment')) + (await count('apps/v1', 'StatefulSet')) + (await count('apps/v1', 'DaemonSet'));
+    const count = async (apiVersion: string, kind: string): Promise<number> =>
+      exists ? (await kube.list({ apiVersion, kind }, { namespace: n })).items.length : 0;
+    const workloads =
+      (await count('apps/v1', 'Deployment')) +
+      (await count('apps/v1', 'StatefulSet')) +
+      (await count('apps/v1', 'DaemonSet'));
     const pods = await count('v1', 'Pod');
     const pvcs = await count('v1', 'PersistentVolumeClaim');
     pvcTotal += pvcs;
@@ -143,9 +179,20 @@ export async function blastRadius(kube: KubeApi, s: Scenario): Promise<BlastRadi
   for (const d of s.spec.disaster) {
     if (d.type === 'stop-nodes') {
       for (const n of d.nodes ?? []) nodes.add(n);
-      if (d.hosting) for (const p of (await kube.list({ apiVersion: 'v1', kind: 'Pod' }, { namespace: d.hosting.namespace, labelSelector: d.hosting.selector })).items) if (p.spec?.nodeName) nodes.add(p.spec.nodeName as string);
+      if (d.hosting)
+        for (const p of (
+          await kube.list(
+            { apiVersion: 'v1', kind: 'Pod' },
+            { namespace: d.hosting.namespace, labelSelector: d.hosting.selector },
+          )
+        ).items)
+          if (p.spec?.nodeName) nodes.add(p.spec.nodeName as string);
     }
-    if (d.type === 'lose-zone') for (const n of (await kube.list({ apiVersion: 'v1', kind: 'Node' }, { labelSelector: `topology.kubernetes.io/zone=${d.zone}` })).items) nodes.add(n.metadata?.name ?? '');
+    if (d.type === 'lose-zone')
+      for (const n of (
+        await kube.list({ apiVersion: 'v1', kind: 'Node' }, { labelSelector: `topology.kubernetes.io/zone=${d.zone}` })
+      ).items)
+        nodes.add(n.metadata?.name ?? '');
   }
   return { context: kube.context, namespaces, nodes: [...nodes].sort(), pvcs: pvcTotal };
 }
@@ -159,14 +206,20 @@ export function renderPlan(p: Plan): string {
   lines.push('', `Backup: ${p.backup}`);
   if (p.restores.length) {
     lines.push('', `Restores${p.recoveryContext ? ` (into context ${p.recoveryContext})` : ''}, one after the other:`);
-    for (const r of p.restores) lines.push(`  ${r.phase}. ${r.name}: namespaces ${r.namespaces.join(', ')}${r.includedResources.length ? `, include ${r.includedResources.join(', ')}` : ''}${r.excludedResources.length ? `, exclude ${r.excludedResources.join(', ')}` : ''}`);
+    for (const r of p.restores)
+      lines.push(
+        `  ${r.phase}. ${r.name}: namespaces ${r.namespaces.join(', ')}${r.includedResources.length ? `, include ${r.includedResources.join(', ')}` : ''}${r.excludedResources.length ? `, exclude ${r.excludedResources.join(', ')}` : ''}`,
+      );
   }
   lines.push('', 'Verify:', ...p.verify.map((v) => `  - ${v}`));
   if (p.reverts.length) lines.push('', 'Reverts (cleanup stack):', ...p.reverts.map((r) => `  - ${r}`));
   if (p.blastRadius) {
     const b = p.blastRadius;
     lines.push('', `Blast radius (read from context ${b.context}):`);
-    for (const n of b.namespaces) lines.push(`  namespace ${n.name}: ${n.exists ? `${n.workloads} workloads, ${n.pods} pods, ${n.pvcs} PVCs` : 'does not exist'}`);
+    for (const n of b.namespaces)
+      lines.push(
+        `  namespace ${n.name}: ${n.exists ? `${n.workloads} workloads, ${n.pods} pods, ${n.pvcs} PVCs` : 'does not exist'}`,
+      );
     lines.push(`  nodes to stop: ${b.nodes.length ? b.nodes.join(', ') : 'none'}`);
     if (b.note) lines.push(`  ${b.note}`);
   }

@@ -14,7 +14,10 @@ const secondsBetween = (a: string | Date, b: string | Date): number => Math.roun
 function downtimeWithin(st: RunState, from: string, to: string): number {
   const a = Date.parse(from);
   const b = Date.parse(to);
-  const s = st.interruptions.reduce((n, i) => n + Math.max(0, Math.min(b, Date.parse(i.resumedAt)) - Math.max(a, Date.parse(i.killedAt))), 0);
+  const s = st.interruptions.reduce(
+    (n, i) => n + Math.max(0, Math.min(b, Date.parse(i.resumedAt)) - Math.max(a, Date.parse(i.killedAt))),
+    0,
+  );
   return Math.round(s) / 1000;
 }
 
@@ -24,7 +27,18 @@ function downtimeWithin(st: RunState, from: string, to: string): number {
  * the verdict and the exit code. A PASS needs every check passed, every objective met, and no P1 or
  * P2 finding: each of those names something that was tested and did not hold.
  */
-export function buildResult(s: Scenario, st: RunState, o: { context: string; recoveryContext: string; endedAt: Date; revertFailures: string[]; interrupted?: boolean; error?: string }): DrillResult {
+export function buildResult(
+  s: Scenario,
+  st: RunState,
+  o: {
+    context: string;
+    recoveryContext: string;
+    endedAt: Date;
+    revertFailures: string[];
+    interrupted?: boolean;
+    error?: string;
+  },
+): DrillResult {
   const obj = s.spec.objectives;
   const injectAt = st.injectStartedAt;
   const backup = st.preflight?.backup;
@@ -34,7 +48,10 @@ export function buildResult(s: Scenario, st: RunState, o: { context: string; rec
     objectiveSeconds: obj.rto,
     measuredSeconds: rtoMeasured,
     met: rtoMeasured !== null && rtoMeasured <= obj.rto,
-    detail: rtoMeasured === null ? 'not measured: recovery was not verified' : `${formatDuration(rtoMeasured)} against ${formatDuration(obj.rto)}${down ? ` (of which kdrill was not running for ${formatDuration(down)})` : ''}`,
+    detail:
+      rtoMeasured === null
+        ? 'not measured: recovery was not verified'
+        : `${formatDuration(rtoMeasured)} against ${formatDuration(obj.rto)}${down ? ` (of which kdrill was not running for ${formatDuration(down)})` : ''}`,
     ...(down ? { kdrillDowntimeSeconds: down } : {}),
   };
   const rpoMeasured = injectAt && backup?.startTimestamp ? secondsBetween(backup.startTimestamp, injectAt) : null;
@@ -42,7 +59,10 @@ export function buildResult(s: Scenario, st: RunState, o: { context: string; rec
     objectiveSeconds: obj.rpo,
     measuredSeconds: rpoMeasured,
     met: rpoMeasured !== null && rpoMeasured <= obj.rpo,
-    detail: rpoMeasured === null ? 'not measured' : `${formatDuration(rpoMeasured)} of data at risk against ${formatDuration(obj.rpo)}`,
+    detail:
+      rpoMeasured === null
+        ? 'not measured'
+        : `${formatDuration(rpoMeasured)} of data at risk against ${formatDuration(obj.rpo)}`,
   };
   const retention = retentionObjective(s, st, o.endedAt);
   const findings = drillFindings(st, { rto, rpo, retention }, o);
@@ -51,7 +71,13 @@ export function buildResult(s: Scenario, st: RunState, o: { context: string; rec
   const pass = !o.interrupted && !o.error && verifyOk && rto.met && rpo.met && retention.met && !serious;
   // a disaster that was injected and not verified as recovered leaves the cluster degraded: exit 5, resumable
   const unrecovered = !!st.injectStartedAt && !st.verify;
-  const exitCode = o.interrupted ? ExitCode.Interrupted : o.revertFailures.length || unrecovered ? ExitCode.CleanupIncomplete : pass ? ExitCode.Ok : ExitCode.ObjectivesBreached;
+  const exitCode = o.interrupted
+    ? ExitCode.Interrupted
+    : o.revertFailures.length || unrecovered
+      ? ExitCode.CleanupIncomplete
+      : pass
+        ? ExitCode.Ok
+        : ExitCode.ObjectivesBreached;
   const contents = st.preflight?.contents;
   return {
     runId: st.runId,
@@ -64,7 +90,16 @@ export function buildResult(s: Scenario, st: RunState, o: { context: string; rec
     exitCode,
     startedAt: st.startedAt,
     endedAt: o.endedAt.toISOString(),
-    backup: backup && backup.startTimestamp ? { name: backup.name, phase: backup.phase, startTimestamp: backup.startTimestamp, completionTimestamp: backup.completionTimestamp, expiration: backup.expiration } : undefined,
+    backup:
+      backup && backup.startTimestamp
+        ? {
+            name: backup.name,
+            phase: backup.phase,
+            startTimestamp: backup.startTimestamp,
+            completionTimestamp: backup.completionTimestamp,
+            expiration: backup.expiration,
+          }
+        : undefined,
     objectives: { rto, rpo, retention },
     timeline: st.timeline,
     restores: st.restores,
@@ -72,7 +107,15 @@ export function buildResult(s: Scenario, st: RunState, o: { context: string; rec
     disaster: st.injected.map((i) => ({ type: i.type, detail: i.detail, at: i.at })),
     findings,
     actionItems: actionItems(findings),
-    backupScope: contents ? { backup: contents.backup, source: contents.source, namespaces: contents.namespaces.filter((n) => s.spec.target.namespaces.includes(n)), items: contents.items.length, gap: st.baseline?.scopeGap ?? [] } : undefined,
+    backupScope: contents
+      ? {
+          backup: contents.backup,
+          source: contents.source,
+          namespaces: contents.namespaces.filter((n) => s.spec.target.namespaces.includes(n)),
+          items: contents.items.length,
+          gap: st.baseline?.scopeGap ?? [],
+        }
+      : undefined,
     interruptions: st.interruptions,
     protection: st.preflight?.protection,
     drill: { ...s.spec.drill },
@@ -86,21 +129,30 @@ function retentionObjective(s: Scenario, st: RunState, now: Date): RetentionObje
   const objective = s.spec.objectives.retention;
   const all = st.preflight?.allBackups ?? [];
   const newest = st.preflight?.backup;
-  const ttl = newest?.expiration && newest.startTimestamp ? secondsBetween(newest.startTimestamp, newest.expiration) : null;
+  const ttl =
+    newest?.expiration && newest.startTimestamp ? secondsBetween(newest.startTimestamp, newest.expiration) : null;
   const ages = all.map((b) => secondsBetween(b.startTimestamp, now)).filter((x) => Number.isFinite(x));
   const oldest = ages.length ? Math.max(...ages) : null;
   const newestAge = ages.length ? Math.min(...ages) : null;
   const problems: string[] = [];
   // the window is covered when backups live at least as long as the retention objective
-  if (ttl !== null && ttl < objective) problems.push(`backups expire after ${formatDuration(ttl)}, before the ${formatDuration(objective)} retention window`);
+  if (ttl !== null && ttl < objective)
+    problems.push(
+      `backups expire after ${formatDuration(ttl)}, before the ${formatDuration(objective)} retention window`,
+    );
   // "remember to forget": nothing older than the window (a day of grace for the nightly run)
-  if (oldest !== null && oldest > objective + 86400) problems.push(`the oldest backup is ${formatDuration(oldest)} old, kept longer than the ${formatDuration(objective)} retention (GDPR: remember to forget)`);
+  if (oldest !== null && oldest > objective + 86400)
+    problems.push(
+      `the oldest backup is ${formatDuration(oldest)} old, kept longer than the ${formatDuration(objective)} retention (GDPR: remember to forget)`,
+    );
   return {
     objectiveSeconds: objective,
     backupTtlSeconds: ttl,
     oldestBackupAgeSeconds: oldest,
     newestBackupAgeSeconds: newestAge,
     met: problems.length === 0,
-    detail: problems.length ? problems.join('; ') : `TTL ${ttl === null ? 'unknown' : formatDuration(ttl)} covers ${formatDuration(objective)}; oldest backup ${oldest === null ? 'n/a' : formatDuration(oldest)} old`,
+    detail: problems.length
+      ? problems.join('; ')
+      : `TTL ${ttl === null ? 'unknown' : formatDuration(ttl)} covers ${formatDuration(objective)}; oldest backup ${oldest === null ? 'n/a' : formatDuration(oldest)} old`,
   };
 }

@@ -24,7 +24,12 @@ export interface DrillRun {
 }
 
 /** Runs one phase: journaled before it acts, stamped on the timeline, shown ✔ or ✖ by what it returns. */
-async function phase(deps: RunDeps, state: RunState, name: Phase, fn: () => Promise<PhaseOutcome>): Promise<PhaseOutcome> {
+async function phase(
+  deps: RunDeps,
+  state: RunState,
+  name: Phase,
+  fn: () => Promise<PhaseOutcome>,
+): Promise<PhaseOutcome> {
   const { journal, clock, reporter } = deps;
   deps.signal.throwIfAborted();
   journal.append('phase-started', { phase: name }, clock.now());
@@ -36,7 +41,13 @@ async function phase(deps: RunDeps, state: RunState, name: Phase, fn: () => Prom
     const cpu = process.cpuUsage(cpu0);
     journal.append('phase-ended', { phase: name, ok, detail, ...(interrupted ? { interrupted } : {}) }, clock.now());
     // kdrill's own CPU in the phase: where the orchestrator spends it (bench, and a slow drill's first question)
-    Object.assign(entry, { endedAt: iso(clock.now()), ok, detail, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...(interrupted ? { interrupted } : {}) });
+    Object.assign(entry, {
+      endedAt: iso(clock.now()),
+      ok,
+      detail,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      ...(interrupted ? { interrupted } : {}),
+    });
     reporter.phase(name, ok ? 'ok' : 'fail', detail);
   };
   try {
@@ -59,7 +70,11 @@ async function phase(deps: RunDeps, state: RunState, name: Phase, fn: () => Prom
 export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Promise<DrillRun> {
   // the phases stop at the first call after Ctrl-C; the reverts (on `deps`) must still reach the cluster
   const kube = abortable(deps.kube, deps.signal);
-  const phaseDeps: RunDeps = { ...deps, kube, recoveryKube: deps.recoveryKube === deps.kube ? kube : abortable(deps.recoveryKube, deps.signal) };
+  const phaseDeps: RunDeps = {
+    ...deps,
+    kube,
+    recoveryKube: deps.recoveryKube === deps.kube ? kube : abortable(deps.recoveryKube, deps.signal),
+  };
   const ctx: DrillContext = { deps: phaseDeps, s, state };
   const { journal, clock } = deps;
   const run: DrillRun = { interrupted: false, revertFailures: [] };
@@ -80,10 +95,15 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
     if (!state.verify) await phase(deps, state, 'verify', () => verify(ctx));
   } catch (e) {
     if (deps.signal.aborted || (isDrillError(e) && e.exitCode === ExitCode.Interrupted)) run.interrupted = true;
-    else if (isDrillError(e) && (e.exitCode === ExitCode.Usage || (e.exitCode === ExitCode.Precondition && !state.injectStartedAt))) throw e;
+    else if (
+      isDrillError(e) &&
+      (e.exitCode === ExitCode.Usage || (e.exitCode === ExitCode.Precondition && !state.injectStartedAt))
+    )
+      throw e;
     else run.error = (e as Error).message.split('\n')[0];
   } finally {
-    if (state.injected.some((i) => i.revert && !state.reverted.includes(i.index))) run.revertFailures = await cleanup(deps, state);
+    if (state.injected.some((i) => i.revert && !state.reverted.includes(i.index)))
+      run.revertFailures = await cleanup(deps, state);
   }
   return run;
 }
@@ -94,15 +114,27 @@ async function cleanup(deps: RunDeps, state: RunState): Promise<string[]> {
   state.timeline.push(entry);
   deps.reporter.phase('cleanup', 'start');
   const failures = await runReverts(deps, state);
-  Object.assign(entry, { endedAt: iso(deps.clock.now()), ok: failures.length === 0, ...(failures.length ? { detail: failures.join('; ') } : {}) });
+  Object.assign(entry, {
+    endedAt: iso(deps.clock.now()),
+    ok: failures.length === 0,
+    ...(failures.length ? { detail: failures.join('; ') } : {}),
+  });
   deps.reporter.phase('cleanup', failures.length ? 'fail' : 'ok', failures.join('; ') || undefined);
   return failures;
 }
 
 /** Runs the reverts on the cleanup stack, newest first. Returns what could not be undone. */
-export async function runReverts(deps: Pick<RunDeps, 'kube' | 'clock' | 'exec' | 'journal' | 'reporter'>, state: RunState): Promise<string[]> {
+export async function runReverts(
+  deps: Pick<RunDeps, 'kube' | 'clock' | 'exec' | 'journal' | 'reporter'>,
+  state: RunState,
+): Promise<string[]> {
   const failures: string[] = [];
-  const ctx: InjectContext = { kube: deps.kube, clock: deps.clock, exec: deps.exec, nodeControl: () => Promise.resolve('none') };
+  const ctx: InjectContext = {
+    kube: deps.kube,
+    clock: deps.clock,
+    exec: deps.exec,
+    nodeControl: () => Promise.resolve('none'),
+  };
   for (const step of [...state.injected].reverse()) {
     if (!step.revert || state.reverted.includes(step.index)) continue;
     try {

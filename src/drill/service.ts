@@ -64,7 +64,11 @@ export interface GuideRunbook {
   ui?: GuideUi;
 }
 
-const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = (d: Date): string =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /** `kdrill run`: sets up (or starts a lab), runs the drill, writes the reports; resolves to the exit code. */
 export async function runScenario(o: RunOptions): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
@@ -76,61 +80,165 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
   await mkdir(dir, { recursive: true });
   await copyFile(o.file, join(dir, 'scenario.yaml'));
   const journal = new Journal(dir);
-  const info: RunInfo = { scenarioFile: join(dir, 'scenario.yaml'), kubeconfig: o.kubeconfig, context: o.context ?? s.spec.target.context, recoveryContext: s.spec.recovery.context, keepLab: o.keepLab, publish: { ...o.publish, history: o.publish?.history ?? join(dirname(dir), 'history') } };
+  const info: RunInfo = {
+    scenarioFile: join(dir, 'scenario.yaml'),
+    kubeconfig: o.kubeconfig,
+    context: o.context ?? s.spec.target.context,
+    recoveryContext: s.spec.recovery.context,
+    keepLab: o.keepLab,
+    publish: { ...o.publish, history: o.publish?.history ?? join(dirname(dir), 'history') },
+  };
   if (o.lab) {
     info.labDir = join(dir, 'lab');
-    o.reporter.info(`starting an ephemeral lab in ${info.labDir}${s.spec.lab?.hardened ? ' (hardened)' : ''}${s.spec.lab?.clusters === 2 ? ' with a recovery cluster' : ''}`);
-    const extra = ['--clusters', String(s.spec.lab?.clusters ?? 1), '--start-delay', '100', ...(s.spec.lab?.objectLock === false ? ['--no-object-lock'] : [])];
-    if (!o.labLauncher) throw new DrillError('LAB_UNAVAILABLE', 'this build has no lab', ExitCode.Usage, { hint: 'run without --lab, against a cluster' });
-    const st = await o.labLauncher.up({ dir: info.labDir, hardened: s.spec.lab?.hardened, self: o.self, extraArgs: extra });
+    o.reporter.info(
+      `starting an ephemeral lab in ${info.labDir}${s.spec.lab?.hardened ? ' (hardened)' : ''}${s.spec.lab?.clusters === 2 ? ' with a recovery cluster' : ''}`,
+    );
+    const extra = [
+      '--clusters',
+      String(s.spec.lab?.clusters ?? 1),
+      '--start-delay',
+      '100',
+      ...(s.spec.lab?.objectLock === false ? ['--no-object-lock'] : []),
+    ];
+    if (!o.labLauncher)
+      throw new DrillError('LAB_UNAVAILABLE', 'this build has no lab', ExitCode.Usage, {
+        hint: 'run without --lab, against a cluster',
+      });
+    const st = await o.labLauncher.up({
+      dir: info.labDir,
+      hardened: s.spec.lab?.hardened,
+      self: o.self,
+      extraArgs: extra,
+    });
     info.kubeconfig = st.kubeconfig;
     info.context = 'kdrill-lab';
   }
   const mode: RunMode = o.runbook ? (o.runbook.ui ? 'guide' : 'guide --yes') : 'run';
-  journal.append('run-started', { runId, scenario: s.metadata.name, mode, ...info, runbook: o.runbook?.file, interactive: !!o.runbook?.ui }, started);
-  return execute({ s, state: newState(runId, started, mode), info, dir, journal, allow: o.allowContexts, reporter: o.reporter, clock, runbook: o.runbook, self: o.self, lab: o.labLauncher });
+  journal.append(
+    'run-started',
+    { runId, scenario: s.metadata.name, mode, ...info, runbook: o.runbook?.file, interactive: !!o.runbook?.ui },
+    started,
+  );
+  return execute({
+    s,
+    state: newState(runId, started, mode),
+    info,
+    dir,
+    journal,
+    allow: o.allowContexts,
+    reporter: o.reporter,
+    clock,
+    runbook: o.runbook,
+    self: o.self,
+    lab: o.labLauncher,
+  });
 }
 
 /** `kdrill resume <dir>`: continues a run from its journal. A Restore already created is waited on. */
-export async function resumeRun(dirArg: string, o: { allowContexts: string[]; reporter: Reporter; clock?: Clock; ui?: GuideUi; self?: string[]; labLauncher?: LabLauncher; force?: boolean }): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
+export async function resumeRun(
+  dirArg: string,
+  o: {
+    allowContexts: string[];
+    reporter: Reporter;
+    clock?: Clock;
+    ui?: GuideUi;
+    self?: string[];
+    labLauncher?: LabLauncher;
+    force?: boolean;
+  },
+): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
   const dir = resolve(dirArg);
   const journal = new Journal(dir);
   const check = journal.check();
   if (check.chainBrokenAt !== undefined && !o.force) {
-    throw new DrillError('JOURNAL_CHAIN_BROKEN', `${journal.file} was changed after it was written: record ${check.chainBrokenAt} does not follow from the one before it`, ExitCode.Usage, { hint: 'resuming from an edited journal could repeat a disaster; if you know what changed and why, resume with --force' });
+    throw new DrillError(
+      'JOURNAL_CHAIN_BROKEN',
+      `${journal.file} was changed after it was written: record ${check.chainBrokenAt} does not follow from the one before it`,
+      ExitCode.Usage,
+      {
+        hint: 'resuming from an edited journal could repeat a disaster; if you know what changed and why, resume with --force',
+      },
+    );
   }
-  if (check.torn) o.reporter.info(`the journal's last line was cut by a crash (line ${check.torn.line}, ${check.torn.bytes} bytes): dropped; everything before it stands`);
+  if (check.torn)
+    o.reporter.info(
+      `the journal's last line was cut by a crash (line ${check.torn.line}, ${check.torn.bytes} bytes): dropped; everything before it stands`,
+    );
   journal.repair();
   const state = stateFromJournal(journal);
-  if (!state) throw new DrillError('RESUME_NO_JOURNAL', `${dir} has no journal.jsonl with a started run`, ExitCode.Usage, { hint: 'pass the report directory of a run (drill-reports/<scenario>-<time>/)' });
+  if (!state)
+    throw new DrillError('RESUME_NO_JOURNAL', `${dir} has no journal.jsonl with a started run`, ExitCode.Usage, {
+      hint: 'pass the report directory of a run (drill-reports/<scenario>-<time>/)',
+    });
   // a verified recovery is never repeated; a broken one is what resume is for. Killed after verifying
   // but before its reports: resume only writes them (every phase is journaled as done, nothing is touched)
   const pendingReverts = state.injected.some((i) => i.revert && !state.reverted.includes(i.index));
-  if (state.verify && state.ended && !pendingReverts) throw new DrillError('RESUME_FINISHED', `the run in ${dir} already verified its recovery and ended (${state.ended.verdict}, exit ${state.ended.exitCode})`, ExitCode.Usage, { hint: 'start a new one with `kdrill run`' });
-  if (state.ended?.verdict === 'precondition-failed') throw new DrillError('RESUME_FINISHED', `the run in ${dir} stopped before anything was touched (exit ${state.ended.exitCode})`, ExitCode.Usage, { hint: 'fix what it said and start a new one with `kdrill run`' });
+  if (state.verify && state.ended && !pendingReverts)
+    throw new DrillError(
+      'RESUME_FINISHED',
+      `the run in ${dir} already verified its recovery and ended (${state.ended.verdict}, exit ${state.ended.exitCode})`,
+      ExitCode.Usage,
+      { hint: 'start a new one with `kdrill run`' },
+    );
+  if (state.ended?.verdict === 'precondition-failed')
+    throw new DrillError(
+      'RESUME_FINISHED',
+      `the run in ${dir} stopped before anything was touched (exit ${state.ended.exitCode})`,
+      ExitCode.Usage,
+      { hint: 'fix what it said and start a new one with `kdrill run`' },
+    );
   const start = journal.read().find((e) => e.event === 'run-started')!;
   const info = start as unknown as RunInfo;
   const s = await requireScenario(info.scenarioFile);
   if (info.labDir && !(await o.labLauncher?.running(info.labDir))) {
-    throw new DrillError('RESUME_LAB_GONE', `the lab of this run (${info.labDir}) is no longer running`, ExitCode.Precondition, { hint: 'a --lab run can be resumed while its lab lives; start a new drill' });
+    throw new DrillError(
+      'RESUME_LAB_GONE',
+      `the lab of this run (${info.labDir}) is no longer running`,
+      ExitCode.Precondition,
+      { hint: 'a --lab run can be resumed while its lab lives; start a new drill' },
+    );
   }
   const now = (o.clock ?? systemClock).now();
   const last = journal.read().at(-1)!;
   const open = [...state.timeline].reverse().find((t) => !t.endedAt);
   journal.append('resumed', {}, now);
   const down = Math.round((now.getTime() - Date.parse(last.at)) / 1000);
-  o.reporter.info(`resuming run ${state.runId} of ${s.metadata.name} from ${dir}: it was ${last.event === 'interrupted' ? `interrupted (${String(last.signal)})` : 'killed'}${open ? ` during ${open.phase}` : ''} at ${last.at}, ${down}s ago; that time is recorded as kdrill's downtime`);
+  o.reporter.info(
+    `resuming run ${state.runId} of ${s.metadata.name} from ${dir}: it was ${last.event === 'interrupted' ? `interrupted (${String(last.signal)})` : 'killed'}${open ? ` during ${open.phase}` : ''} at ${last.at}, ${down}s ago; that time is recorded as kdrill's downtime`,
+  );
   const resumedState = stateFromJournal(journal)!;
   let runbook: GuideRunbook | undefined;
   const rbFile = (start as { runbook?: string }).runbook;
   if (rbFile) {
     const { checkRunbook } = await import('../guide/check.js');
     const r = await checkRunbook(rbFile);
-    if (!r.runbook) throw new DrillError('RUNBOOK_INVALID', `the runbook of this run (${rbFile}) no longer checks: ${r.problems[0]?.message ?? ''}`, ExitCode.Usage, { hint: `kdrill guide ${rbFile} --check` });
-    runbook = { file: rbFile, runbook: r.runbook, ui: (start as { interactive?: boolean }).interactive ? o.ui : undefined };
+    if (!r.runbook)
+      throw new DrillError(
+        'RUNBOOK_INVALID',
+        `the runbook of this run (${rbFile}) no longer checks: ${r.problems[0]?.message ?? ''}`,
+        ExitCode.Usage,
+        { hint: `kdrill guide ${rbFile} --check` },
+      );
+    runbook = {
+      file: rbFile,
+      runbook: r.runbook,
+      ui: (start as { interactive?: boolean }).interactive ? o.ui : undefined,
+    };
     // the session resumes from the journal: the drill must not think recovery already ended
   }
-  return execute({ s, state: resumedState, info, dir, journal, allow: o.allowContexts, reporter: o.reporter, clock: o.clock ?? systemClock, runbook, self: o.self ?? [], lab: o.labLauncher });
+  return execute({
+    s,
+    state: resumedState,
+    info,
+    dir,
+    journal,
+    allow: o.allowContexts,
+    reporter: o.reporter,
+    clock: o.clock ?? systemClock,
+    runbook,
+    self: o.self ?? [],
+    lab: o.labLauncher,
+  });
 }
 
 /** One run (new or resumed) of a scenario, with everything it needs. */
@@ -155,11 +263,21 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
     if (info.labDir && !info.keepLab) await x.lab?.down(info.labDir);
   };
   const kube: KubeApi = connectKube({ kubeconfig: info.kubeconfig, context: info.context });
-  const recoveryKube: KubeApi = info.recoveryContext && info.recoveryContext !== kube.context ? connectKube({ kubeconfig: info.kubeconfig, context: info.recoveryContext }) : kube;
+  const recoveryKube: KubeApi =
+    info.recoveryContext && info.recoveryContext !== kube.context
+      ? connectKube({ kubeconfig: info.kubeconfig, context: info.recoveryContext })
+      : kube;
   const abort = new AbortController();
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
-  const interrupts = handleInterrupts({ abort, journal, clock, reporter, dir, openPhase: () => [...state.timeline].reverse().find((t) => !t.endedAt)?.phase });
+  const interrupts = handleInterrupts({
+    abort,
+    journal,
+    clock,
+    reporter,
+    dir,
+    openPhase: () => [...state.timeline].reverse().find((t) => !t.endedAt)?.phase,
+  });
   const deps = {
     kube,
     recoveryKube,
@@ -178,19 +296,52 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
       ? async () => {
           // runbooks call `kdrill …`: the same kdrill, first on PATH
           const shim = await kdrillShim(dir, selfArgv);
-          const env: Record<string, string> = { ...(process.env as Record<string, string>), PATH: `${shim}:${process.env.PATH ?? ''}`, ...(info.kubeconfig ? { KUBECONFIG: info.kubeconfig } : {}) };
+          const env: Record<string, string> = {
+            ...(process.env as Record<string, string>),
+            PATH: `${shim}:${process.env.PATH ?? ''}`,
+            ...(info.kubeconfig ? { KUBECONFIG: info.kubeconfig } : {}),
+          };
           if (runbook.ui) {
             const g = await runGuidedSession(
-              { runbook: runbook.runbook, file: runbook.file, ui: runbook.ui, exec: execaRunner, clock, journal, env, available: onPath, disasterAt: new Date(state.injectStartedAt ?? clock.now()), rtoSeconds: s.spec.objectives.rto },
+              {
+                runbook: runbook.runbook,
+                file: runbook.file,
+                ui: runbook.ui,
+                exec: execaRunner,
+                clock,
+                journal,
+                env,
+                available: onPath,
+                disasterAt: new Date(state.injectStartedAt ?? clock.now()),
+                rtoSeconds: s.spec.objectives.rto,
+              },
               stepsFromJournal(journal.read(), runbook.runbook),
             );
             state.runbook = { file: runbook.file, steps: g.steps };
-            if (g.aborted) throw new DrillError('GUIDE_ABORTED', 'the operator aborted the guided session', ExitCode.Interrupted, { hint: `continue it with: kdrill guide --resume ${dir}` });
-            return { ok: g.steps.every((x) => x.status === 'done'), detail: `${g.steps.filter((x) => x.status === 'done').length}/${g.steps.length} steps done` };
+            if (g.aborted)
+              throw new DrillError('GUIDE_ABORTED', 'the operator aborted the guided session', ExitCode.Interrupted, {
+                hint: `continue it with: kdrill guide --resume ${dir}`,
+              });
+            return {
+              ok: g.steps.every((x) => x.status === 'done'),
+              detail: `${g.steps.filter((x) => x.status === 'done').length}/${g.steps.length} steps done`,
+            };
           }
-          const r = await runStepsNonInteractive(runbook.runbook, { exec: execaRunner, clock, journal, env, signal: abort.signal, available: onPath, onStep: (x) => reporter.info(`  ${x.status === 'done' ? 'ok  ' : 'FAIL'} ${x.title}${x.reason ? `: ${x.reason}` : ''}`) });
+          const r = await runStepsNonInteractive(runbook.runbook, {
+            exec: execaRunner,
+            clock,
+            journal,
+            env,
+            signal: abort.signal,
+            available: onPath,
+            onStep: (x) =>
+              reporter.info(`  ${x.status === 'done' ? 'ok  ' : 'FAIL'} ${x.title}${x.reason ? `: ${x.reason}` : ''}`),
+          });
           state.runbook = { file: runbook.file, steps: r.steps };
-          return { ok: r.ok, detail: r.ok ? `${r.steps.length} steps done` : `step "${r.steps[r.steps.length - 1]?.title}" failed` };
+          return {
+            ok: r.ok,
+            detail: r.ok ? `${r.steps.length} steps done` : `step "${r.steps[r.steps.length - 1]?.title}" failed`,
+          };
         }
       : undefined,
   };
@@ -201,15 +352,27 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
     interrupts.dispose();
     if (isDrillError(e) && e.exitCode === ExitCode.Precondition && !state.injectStartedAt) {
       // nothing was touched: say why, keep the journal, write no verdict
-      journal.append('run-ended', { verdict: 'precondition-failed', exitCode: ExitCode.Precondition, code: e.code, error: e.message }, clock.now());
+      journal.append(
+        'run-ended',
+        { verdict: 'precondition-failed', exitCode: ExitCode.Precondition, code: e.code, error: e.message },
+        clock.now(),
+      );
       await stopLab();
     }
     throw e;
   }
   const { interrupted, revertFailures, error } = run;
   // what discovery had to skip was not inventoried: say so in the evidence
-  for (const k of new Set([kube, recoveryKube])) for (const w of k.discoveryWarnings?.() ?? []) state.notes.push(`${k.context}: ${w}`);
-  const result = buildResult(s, state, { context: kube.context, recoveryContext: recoveryKube.context, endedAt: clock.now(), revertFailures, interrupted, error });
+  for (const k of new Set([kube, recoveryKube]))
+    for (const w of k.discoveryWarnings?.() ?? []) state.notes.push(`${k.context}: ${w}`);
+  const result = buildResult(s, state, {
+    context: kube.context,
+    recoveryContext: recoveryKube.context,
+    endedAt: clock.now(),
+    revertFailures,
+    interrupted,
+    error,
+  });
   const cpu = process.cpuUsage(cpu0);
   result.resources = { cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - wall0) / 1000 };
   reporter.phase('report', 'start');
@@ -218,7 +381,13 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
   if (!interrupted) {
     journal.append('run-ended', { verdict: result.verdict, exitCode: result.exitCode }, clock.now());
     if (result.exitCode === ExitCode.CleanupIncomplete) {
-      reporter.info(['the cluster may still be degraded. Still missing:', ...(result.stillMissing ?? []).map((m) => `  - ${m}`), `Continue it (waits on existing Restores, creates the missing ones, re-runs failed reverts): kdrill resume ${dir}`].join('\n'));
+      reporter.info(
+        [
+          'the cluster may still be degraded. Still missing:',
+          ...(result.stillMissing ?? []).map((m) => `  - ${m}`),
+          `Continue it (waits on existing Restores, creates the missing ones, re-runs failed reverts): kdrill resume ${dir}`,
+        ].join('\n'),
+      );
     }
     // an unfinished recovery keeps its lab for that
     if (!(result.exitCode === ExitCode.CleanupIncomplete && !state.verify)) await stopLab();

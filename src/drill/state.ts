@@ -62,7 +62,20 @@ export interface BackupInfo {
 }
 
 export function newState(runId: string, at: Date, mode: RunMode = 'run'): RunState {
-  return { runId, startedAt: at.toISOString(), mode, timeline: [], injected: [], injectDone: false, restoresCreated: [], restores: [], recoverDone: false, reverted: [], notes: [], interruptions: [] };
+  return {
+    runId,
+    startedAt: at.toISOString(),
+    mode,
+    timeline: [],
+    injected: [],
+    injectDone: false,
+    restoresCreated: [],
+    restores: [],
+    recoverDone: false,
+    reverted: [],
+    notes: [],
+    interruptions: [],
+  };
 }
 
 /** The phase that had started and not ended when the journal stopped at `upTo` (exclusive). */
@@ -113,13 +126,26 @@ export function stateFromJournal(j: Journal): RunState | undefined {
         break;
       case 'phase-ended': {
         const t = [...s.timeline].reverse().find((x) => x.phase === e.phase && !x.endedAt);
-        if (t) Object.assign(t, { endedAt: e.at, ok: e.ok as boolean, detail: e.detail as string | undefined, ...(e.interrupted ? { interrupted: true } : {}) });
+        if (t)
+          Object.assign(t, {
+            endedAt: e.at,
+            ok: e.ok as boolean,
+            detail: e.detail as string | undefined,
+            ...(e.interrupted ? { interrupted: true } : {}),
+          });
         break;
       }
       case 'resumed': {
         // a phase kdrill died in never ended: it ends where the journal stopped, marked as such
         const before = entries[entries.indexOf(e) - 1];
-        for (const t of s.timeline) if (!t.endedAt) Object.assign(t, { endedAt: before?.at ?? e.at, ok: false, interrupted: true, detail: 'kdrill was killed here' });
+        for (const t of s.timeline)
+          if (!t.endedAt)
+            Object.assign(t, {
+              endedAt: before?.at ?? e.at,
+              ok: false,
+              interrupted: true,
+              detail: 'kdrill was killed here',
+            });
         break;
       }
       case 'preflight-done':
@@ -144,10 +170,18 @@ export function stateFromJournal(j: Journal): RunState | undefined {
       case 'inject-step-reinjecting':
         s.injected = s.injected.filter((x) => x.index !== e.index);
         s.reverted = s.reverted.filter((x) => x !== e.index);
-        s.notes.push(`disaster step ${(e.index as number) + 1} (${String(e.type)}) was undone when kdrill was interrupted; it was injected again on resume`);
+        s.notes.push(
+          `disaster step ${(e.index as number) + 1} (${String(e.type)}) was undone when kdrill was interrupted; it was injected again on resume`,
+        );
         break;
       case 'inject-step-done':
-        s.injected.push({ index: e.index as number, type: e.type as string, detail: e.detail as string, at: e.at, revert: e.revert as Revert | undefined });
+        s.injected.push({
+          index: e.index as number,
+          type: e.type as string,
+          detail: e.detail as string,
+          at: e.at,
+          revert: e.revert as Revert | undefined,
+        });
         break;
       case 'inject-done':
         s.injectDone = true;

@@ -131,12 +131,30 @@ export interface DrillResult {
   backupScope?: BackupScope;
   interruptions: Interruption[];
   protection?: unknown;
-  drill: { goals: string[]; leader: string; observers: string[]; discovery: string; cause: string; environment?: string };
+  drill: {
+    goals: string[];
+    leader: string;
+    observers: string[];
+    discovery: string;
+    cause: string;
+    environment?: string;
+  };
   notes: string[];
   /** kdrill's own CPU time during this run (from run start to report), against its wall time. */
   resources?: { cpuSeconds: number; wallSeconds: number };
   /** Exit 5 only: what is still undone (disaster steps in force, Restores unfinished, no verification). */
   stillMissing?: string[];
   /** A guided recovery: each runbook step, its commands and outcome. */
-  runbook?: { file: string; steps: { title: string; anchor: string; startedAt: string; endedAt: string; status: string; reason?: string; commands: { exitCode: number; outputDigest: string }[] }[] };
+  runbook?: {
+    file: string;
+    steps: {
+      title: string;
+      anchor: string;
+      startedAt: string;
+      endedAt: string;
+      status: string;
+      reason?: string;
+      commands: { exitCode: number; outputDigest: string }[];
+    }[];
+  };
 }

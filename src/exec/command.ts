@@ -7,7 +7,13 @@ export interface CommandResult {
 }
 
 export interface CommandRunner {
-  run(argv: string[], o?: { timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string>; onOutput?: (chunk: string) => void }): Promise<CommandResult>;
+  run(
+    argv: string[],
+    o?: { timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string>; onOutput?: (chunk: string) => void },
+  ): Promise<CommandResult>;
   /** Runs a zx script with the zx that ships with kdrill. */
-  runZx(script: string, o?: { timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string> }): Promise<CommandResult>;
+  runZx(
+    script: string,
+    o?: { timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string> },
+  ): Promise<CommandResult>;
 }

@@ -12,10 +12,19 @@ export function onPath(cmd: string): boolean {
 export async function checkRunbook(file: string): Promise<{ runbook?: Runbook; problems: RunbookProblem[] }> {
   let text: string;
   try {
-    if ((await stat(file)).isDirectory()) return { problems: [{ line: 1, message: 'is a directory, not a runbook', hint: 'pass the Markdown file' }] };
+    if ((await stat(file)).isDirectory())
+      return { problems: [{ line: 1, message: 'is a directory, not a runbook', hint: 'pass the Markdown file' }] };
     text = await readFile(file, 'utf8');
   } catch (e) {
-    return { problems: [{ line: 1, message: `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, hint: 'check the path' }] };
+    return {
+      problems: [
+        {
+          line: 1,
+          message: `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          hint: 'check the path',
+        },
+      ],
+    };
   }
   const { runbook, problems } = parseRunbook(text);
   if (!runbook) return { problems };
@@ -25,7 +34,11 @@ export async function checkRunbook(file: string): Promise<{ runbook?: Runbook; p
       if (b.kind !== 'run' || b.external) continue;
       for (const cmd of commandsOf(b.text)) {
         if (cmd === 'kdrill' || external.has(cmd) || onPath(cmd)) continue;
-        problems.push({ line: b.line, message: `"${cmd}" is not on PATH here`, hint: `install it, or mark the block \`\`\`sh run external (or list it under external: in the front matter)` });
+        problems.push({
+          line: b.line,
+          message: `"${cmd}" is not on PATH here`,
+          hint: `install it, or mark the block \`\`\`sh run external (or list it under external: in the front matter)`,
+        });
       }
     }
   }

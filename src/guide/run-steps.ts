@@ -33,7 +33,12 @@ export interface BlockRunOptions {
  * or output that does not match its `expect`. A block whose program is missing here and is marked
  * external is skipped, and the record says why.
  */
-export async function runStepBlocks(step: RunbookStep, index: number, rec: StepRecord, o: BlockRunOptions): Promise<{ ok: boolean; reason: string }> {
+export async function runStepBlocks(
+  step: RunbookStep,
+  index: number,
+  rec: StepRecord,
+  o: BlockRunOptions,
+): Promise<{ ok: boolean; reason: string }> {
   let lastOutput = '';
   for (const b of step.blocks) {
     if (b.kind === 'show') continue;
@@ -52,12 +57,26 @@ export async function runStepBlocks(step: RunbookStep, index: number, rec: StepR
       continue;
     }
     o.write?.(`$ ${b.text}\n`);
-    const r = await o.exec.run(['sh', '-c', b.text], { env: o.env, timeoutMs: 900_000, signal: o.signal, ...(o.write ? { onOutput: o.write } : {}) });
+    const r = await o.exec.run(['sh', '-c', b.text], {
+      env: o.env,
+      timeoutMs: 900_000,
+      signal: o.signal,
+      ...(o.write ? { onOutput: o.write } : {}),
+    });
     lastOutput = `${r.stdout}\n${r.stderr}`;
-    const cmd = { exitCode: r.exitCode, outputDigest: createHash('sha256').update(lastOutput).digest('hex').slice(0, 16), outputTail: lastOutput.trim().split('\n').slice(-5).join('\n') };
+    const cmd = {
+      exitCode: r.exitCode,
+      outputDigest: createHash('sha256').update(lastOutput).digest('hex').slice(0, 16),
+      outputTail: lastOutput.trim().split('\n').slice(-5).join('\n'),
+    };
     rec.commands.push(cmd);
-    o.journal.append('guide-command', { index, command: b.text, exitCode: r.exitCode, outputDigest: cmd.outputDigest }, o.clock.now());
-    if (r.exitCode !== 0) return { ok: false, reason: `the command exited ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}` };
+    o.journal.append(
+      'guide-command',
+      { index, command: b.text, exitCode: r.exitCode, outputDigest: cmd.outputDigest },
+      o.clock.now(),
+    );
+    if (r.exitCode !== 0)
+      return { ok: false, reason: `the command exited ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}` };
   }
   return { ok: true, reason: '' };
 }
@@ -66,12 +85,23 @@ export async function runStepBlocks(step: RunbookStep, index: number, rec: StepR
  * `kdrill guide --yes`: every runnable block in order, each step journaled, stopping at the first
  * failure.
  */
-export async function runStepsNonInteractive(rb: Runbook, o: BlockRunOptions & { onStep?: (r: StepRecord) => void }): Promise<{ ok: boolean; steps: StepRecord[] }> {
+export async function runStepsNonInteractive(
+  rb: Runbook,
+  o: BlockRunOptions & { onStep?: (r: StepRecord) => void },
+): Promise<{ ok: boolean; steps: StepRecord[] }> {
   const steps: StepRecord[] = [];
   for (const [index, s] of rb.steps.entries()) {
     const startedAt = o.clock.now().toISOString();
     o.journal.append('guide-step-started', { index, title: s.title }, o.clock.now());
-    const rec: StepRecord = { index, title: s.title, anchor: s.anchor, startedAt, endedAt: startedAt, status: 'done', commands: [] };
+    const rec: StepRecord = {
+      index,
+      title: s.title,
+      anchor: s.anchor,
+      startedAt,
+      endedAt: startedAt,
+      status: 'done',
+      commands: [],
+    };
     const outcome = await runStepBlocks(s, index, rec, o);
     if (!outcome.ok) {
       rec.status = 'failed';

@@ -7,7 +7,11 @@ import type { Runbook, RunbookStep } from './runbook.js';
 
 /** What the session needs from a terminal: a menu with a live header, a question, and output. */
 export interface GuideUi {
-  choose(o: { header: () => string; body: string; options: { key: string; label: string; value: string }[] }): Promise<string>;
+  choose(o: {
+    header: () => string;
+    body: string;
+    options: { key: string; label: string; value: string }[];
+  }): Promise<string>;
   ask(message: string): Promise<string>;
   write(text: string): void;
 }
@@ -40,7 +44,18 @@ export function stepsFromJournal(entries: JournalEntry[], rb: Runbook): StepReco
     if (e.event === 'guide-step-started') started.set(index, e.at);
     if (e.event === 'guide-step-ended') {
       const s = rb.steps[index];
-      if (s) out.set(index, { index, title: s.title, anchor: s.anchor, startedAt: started.get(index) ?? e.at, endedAt: e.at, status: e.status as StepRecord['status'], reason: e.reason as string | undefined, commands: [], notes: [] });
+      if (s)
+        out.set(index, {
+          index,
+          title: s.title,
+          anchor: s.anchor,
+          startedAt: started.get(index) ?? e.at,
+          endedAt: e.at,
+          status: e.status as StepRecord['status'],
+          reason: e.reason as string | undefined,
+          commands: [],
+          notes: [],
+        });
     }
     if (e.event === 'guide-note') out.get(index)?.notes?.push(e.text as string);
   }
@@ -53,7 +68,10 @@ export function stepsFromJournal(entries: JournalEntry[], rb: Runbook): StepReco
  * note, go back, or abort. A failing command offers retry, skip or escalate. Everything is journaled,
  * so `kdrill guide --resume` continues where the operator was.
  */
-export async function runGuidedSession(o: SessionOptions, prior: StepRecord[] = []): Promise<{ steps: StepRecord[]; aborted: boolean }> {
+export async function runGuidedSession(
+  o: SessionOptions,
+  prior: StepRecord[] = [],
+): Promise<{ steps: StepRecord[]; aborted: boolean }> {
   const { runbook: rb, ui, journal, clock } = o;
   const records = new Map<number, StepRecord>(prior.map((p) => [p.index, p]));
   const esc = rb.frontMatter.escalation;
@@ -61,14 +79,37 @@ export async function runGuidedSession(o: SessionOptions, prior: StepRecord[] = 
   while (i < rb.steps.length && records.has(i)) i++;
   const header = (step: RunbookStep, index: number) => (): string => {
     const since = (clock.now().getTime() - o.disasterAt.getTime()) / 1000;
-    const left = o.rtoSeconds !== undefined ? `  ·  ${hms(o.rtoSeconds - since)} left to the RTO (${formatDuration(o.rtoSeconds)})` : '';
+    const left =
+      o.rtoSeconds !== undefined
+        ? `  ·  ${hms(o.rtoSeconds - since)} left to the RTO (${formatDuration(o.rtoSeconds)})`
+        : '';
     return `Step ${index + 1}/${rb.steps.length}: ${step.title}\n⏱ ${hms(since)} since the disaster${left}`;
   };
   while (i < rb.steps.length) {
     const step = rb.steps[i]!;
-    const rec: StepRecord = records.get(i) ?? { index: i, title: step.title, anchor: step.anchor, startedAt: clock.now().toISOString(), endedAt: '', status: 'done', commands: [], notes: [] };
+    const rec: StepRecord = records.get(i) ?? {
+      index: i,
+      title: step.title,
+      anchor: step.anchor,
+      startedAt: clock.now().toISOString(),
+      endedAt: '',
+      status: 'done',
+      commands: [],
+      notes: [],
+    };
     journal.append('guide-step-started', { index: i, title: step.title }, clock.now());
-    const body = [step.prose.trim(), ...step.blocks.map((b) => (b.kind === 'run' ? `  $ ${b.text.split('\n').join('\n    ')}${b.external ? '   (external)' : ''}` : b.kind === 'expect' ? `  expect: /${b.text.trim()}/` : `  (for reference) ${b.text.split('\n').join('\n    ')}`))].filter(Boolean).join('\n');
+    const body = [
+      step.prose.trim(),
+      ...step.blocks.map((b) =>
+        b.kind === 'run'
+          ? `  $ ${b.text.split('\n').join('\n    ')}${b.external ? '   (external)' : ''}`
+          : b.kind === 'expect'
+            ? `  expect: /${b.text.trim()}/`
+            : `  (for reference) ${b.text.split('\n').join('\n    ')}`,
+      ),
+    ]
+      .filter(Boolean)
+      .join('\n');
     const runnable = step.blocks.some((b) => b.kind === 'run');
     const options = [
       ...(runnable ? [{ key: 'r', label: 'run the command(s)', value: 'run' }] : []),
@@ -135,7 +176,9 @@ export async function runGuidedSession(o: SessionOptions, prior: StepRecord[] = 
       });
       if (next === 'escalate') {
         journal.append('guide-escalated', { index: i }, clock.now());
-        ui.write(`\nEscalate to: ${esc?.contact ?? 'your team lead'}\nRule: ${esc?.rule ?? 'escalate to the team lead, or postpone to business hours'}\n\n`);
+        ui.write(
+          `\nEscalate to: ${esc?.contact ?? 'your team lead'}\nRule: ${esc?.rule ?? 'escalate to the team lead, or postpone to business hours'}\n\n`,
+        );
       }
     }
     if (next === 'skip') {
@@ -148,4 +191,3 @@ export async function runGuidedSession(o: SessionOptions, prior: StepRecord[] = 
   }
   return { steps: [...records.values()].sort((a, b) => a.index - b.index), aborted: false };
 }
-

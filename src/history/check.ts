@@ -8,7 +8,15 @@ import { parseHistoryLocation } from './store.js';
  */
 export function checkPublishOptions(o: PublishOptions): PublishOptions {
   if (typeof o.history === 'string') parseHistoryLocation(o.history);
-  if (o.pushgateway !== undefined && !/^https?:\/\/[^/]/.test(o.pushgateway)) throw usageError(`--pushgateway ${o.pushgateway} is not an http(s) URL`, 'e.g. --pushgateway http://pushgateway.monitoring:9091');
-  if (o.metricsFile !== undefined && !o.metricsFile.endsWith('.prom')) throw usageError(`--metrics-file ${o.metricsFile} does not end in .prom`, "node_exporter's textfile collector reads only *.prom files");
+  if (o.pushgateway !== undefined && !/^https?:\/\/[^/]/.test(o.pushgateway))
+    throw usageError(
+      `--pushgateway ${o.pushgateway} is not an http(s) URL`,
+      'e.g. --pushgateway http://pushgateway.monitoring:9091',
+    );
+  if (o.metricsFile !== undefined && !o.metricsFile.endsWith('.prom'))
+    throw usageError(
+      `--metrics-file ${o.metricsFile} does not end in .prom`,
+      "node_exporter's textfile collector reads only *.prom files",
+    );
   return o;
 }

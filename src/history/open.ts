@@ -16,8 +16,19 @@ export function openHistory(o: HistoryOptions): HistoryStore | undefined {
   const loc = parseHistoryLocation(o.history);
   if (loc.kind === 'dir') return new DirHistory(loc.dir);
   const credentials = envCredentials();
-  if (!credentials) throw usageError(`--history ${o.history} needs S3 credentials`, 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in a CronJob: from the Secret the manifests reference)');
+  if (!credentials)
+    throw usageError(
+      `--history ${o.history} needs S3 credentials`,
+      'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in a CronJob: from the Secret the manifests reference)',
+    );
   const endpoint = o.historyEndpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  const store = new AwsObjectStore({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1', bucket: loc.bucket, prefix: '', forcePathStyle: !!endpoint, credentials });
+  const store = new AwsObjectStore({
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    bucket: loc.bucket,
+    prefix: '',
+    forcePathStyle: !!endpoint,
+    credentials,
+  });
   return new S3History(store, loc);
 }

@@ -62,6 +62,12 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 /** PUT replaces this scenario's group, so a series that went away (an RTO never measured) goes away there too. */
 async function push(base: string, scenario: string, text: string): Promise<void> {
   const url = `${base.replace(/\/+$/, '')}/metrics/job/kdrill/scenario/${encodeURIComponent(scenario)}`;
-  const res = await fetch(url, { method: 'PUT', body: text, headers: { 'Content-Type': 'text/plain; version=0.0.4' }, signal: AbortSignal.timeout(15_000) });
-  if (!res.ok) throw new Error(`HTTP ${res.status} from ${new URL(url).origin}: ${(await res.text()).trim().slice(0, 200)}`);
+  const res = await fetch(url, {
+    method: 'PUT',
+    body: text,
+    headers: { 'Content-Type': 'text/plain; version=0.0.4' },
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (!res.ok)
+    throw new Error(`HTTP ${res.status} from ${new URL(url).origin}: ${(await res.text()).trim().slice(0, 200)}`);
 }

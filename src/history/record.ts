@@ -56,7 +56,8 @@ function lockEnforced(r: DrillResult): boolean | undefined {
 export function parseRecord(text: string): HistoryRecord | undefined {
   try {
     const o = JSON.parse(text) as Partial<HistoryRecord>;
-    if (o.v !== 1 || typeof o.scenario !== 'string' || typeof o.runId !== 'string' || typeof o.startedAt !== 'string') return undefined;
+    if (o.v !== 1 || typeof o.scenario !== 'string' || typeof o.runId !== 'string' || typeof o.startedAt !== 'string')
+      return undefined;
     if (o.mode !== undefined && !RUN_MODES.includes(o.mode)) return undefined;
     // a record a person or another tool wrote may have any shape: only a true one counts
     const num = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);

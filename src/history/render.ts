@@ -8,11 +8,28 @@ export function renderHistory(rows: TrendRow[], where: string, floorSeconds?: nu
   if (rows.length === 0) return `no drills recorded in ${where} yet\n`;
   const table = [['STARTED (UTC)', 'SCENARIO', 'MODE', 'RUN', 'VERDICT', 'RTO', 'RPO', 'FINDINGS', '']];
   for (const r of rows) {
-    const note = r.regression ? `REGRESSION: RTO ${Math.round((r.rtoSeconds! / r.baselineRtoSeconds! - 1) * 100)}% above the median ${secs(r.baselineRtoSeconds)} of the previous runs` : '';
-    table.push([r.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''), r.scenario, modeOf(r), r.runId, r.verdict.toUpperCase(), secs(r.rtoSeconds), secs(r.rpoSeconds), String(r.findings), note]);
+    const note = r.regression
+      ? `REGRESSION: RTO ${Math.round((r.rtoSeconds! / r.baselineRtoSeconds! - 1) * 100)}% above the median ${secs(r.baselineRtoSeconds)} of the previous runs`
+      : '';
+    table.push([
+      r.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''),
+      r.scenario,
+      modeOf(r),
+      r.runId,
+      r.verdict.toUpperCase(),
+      secs(r.rtoSeconds),
+      secs(r.rpoSeconds),
+      String(r.findings),
+      note,
+    ]);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  const lines = table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const lines = table.map((row) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
   const series = [...new Set(rows.map((r) => `${r.scenario}${modeOf(r) === 'run' ? '' : ` (${modeOf(r)})`}`))];
   const width = Math.max(...series.map((x) => x.length));
   const spark = series.map((s) => {

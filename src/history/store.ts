@@ -22,9 +22,17 @@ const VELERO_FOLDERS = new Set(['backups', 'restores', 'kopia', 'restic', 'metad
 /** A directory history must be a directory, holding history.jsonl as a file if it holds one at all. */
 function checkDir(spec: string): void {
   const st = statSync(spec, { throwIfNoEntry: false });
-  if (st && !st.isDirectory()) throw usageError(`--history ${spec} is a file, not a directory`, 'give the directory the runs are recorded in (default drill-reports/history), or s3://bucket/prefix');
+  if (st && !st.isDirectory())
+    throw usageError(
+      `--history ${spec} is a file, not a directory`,
+      'give the directory the runs are recorded in (default drill-reports/history), or s3://bucket/prefix',
+    );
   const file = statSync(join(spec, 'history.jsonl'), { throwIfNoEntry: false });
-  if (file && !file.isFile()) throw usageError(`--history ${spec} holds a history.jsonl that is not a file`, 'that is not a kdrill history: give another directory');
+  if (file && !file.isFile())
+    throw usageError(
+      `--history ${spec} holds a history.jsonl that is not a file`,
+      'that is not a kdrill history: give another directory',
+    );
 }
 
 /** `s3://bucket/prefix` or a directory. */
@@ -34,11 +42,23 @@ export function parseHistoryLocation(spec: string): HistoryLocation {
     return { kind: 'dir', dir: spec };
   }
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(spec);
-  if (!m) throw usageError(`--history ${spec} is not s3://bucket/prefix`, 'e.g. --history s3://drill-history/kdrill (a bucket name is 3-63 lowercase letters, digits, dots and dashes)');
+  if (!m)
+    throw usageError(
+      `--history ${spec} is not s3://bucket/prefix`,
+      'e.g. --history s3://drill-history/kdrill (a bucket name is 3-63 lowercase letters, digits, dots and dashes)',
+    );
   const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
-  if (!prefix) throw usageError(`--history ${spec} has no prefix`, 'give a prefix of its own, e.g. s3://bucket/kdrill-history, so history never mixes with backups');
+  if (!prefix)
+    throw usageError(
+      `--history ${spec} has no prefix`,
+      'give a prefix of its own, e.g. s3://bucket/kdrill-history, so history never mixes with backups',
+    );
   const clash = prefix.split('/').find((seg) => VELERO_FOLDERS.has(seg));
-  if (clash) throw usageError(`--history ${spec} is inside Velero's "${clash}/" folder`, 'use a prefix outside Velero\'s folders (backups/, restores/, kopia/, restic/, metadata/, plugins/), e.g. s3://bucket/kdrill-history');
+  if (clash)
+    throw usageError(
+      `--history ${spec} is inside Velero's "${clash}/" folder`,
+      "use a prefix outside Velero's folders (backups/, restores/, kopia/, restic/, metadata/, plugins/), e.g. s3://bucket/kdrill-history",
+    );
   return { kind: 's3', bucket: m[1]!, prefix: `${prefix}/` };
 }
 

@@ -36,7 +36,8 @@ export function withRegressions(records: HistoryRecord[], o: { floorSeconds?: nu
     const series = `${r.scenario}\0${modeOf(r)}`;
     const before = seen.get(series) ?? [];
     const baseline = median(before.slice(-REGRESSION_WINDOW));
-    const regression = r.rtoSeconds !== null && baseline !== null && r.rtoSeconds > baseline * REGRESSION_FACTOR && r.rtoSeconds > floor;
+    const regression =
+      r.rtoSeconds !== null && baseline !== null && r.rtoSeconds > baseline * REGRESSION_FACTOR && r.rtoSeconds > floor;
     if (r.rtoSeconds !== null) seen.set(series, [...before, r.rtoSeconds]);
     return { ...r, baselineRtoSeconds: baseline, regression };
   });
@@ -50,5 +51,7 @@ export function sparkline(values: (number | null)[]): string {
   if (xs.length === 0) return '';
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
-  return values.map((v) => (v === null ? ' ' : BARS[hi === lo ? 3 : Math.round(((v - lo) / (hi - lo)) * (BARS.length - 1))])).join('');
+  return values
+    .map((v) => (v === null ? ' ' : BARS[hi === lo ? 3 : Math.round(((v - lo) / (hi - lo)) * (BARS.length - 1))]))
+    .join('');
 }

@@ -4,7 +4,18 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { DrillError, ExitCode } from '../errors.js';
 import { goJson } from './go-json.js';
 import { KubeApiError, fromResponse, isKubeApiError, silent, unreachable } from './errors.js';
-import type { DeleteOptions, KubeApi, ListOptions, ListResult, ObjectRef, PatchKind, ServedResource, TypeRef, WatchHandle, WatchOptions } from './kube-api.js';
+import type {
+  DeleteOptions,
+  KubeApi,
+  ListOptions,
+  ListResult,
+  ObjectRef,
+  PatchKind,
+  ServedResource,
+  TypeRef,
+  WatchHandle,
+  WatchOptions,
+} from './kube-api.js';
 import { defaultRetry, withRetry, type Attempt, type RetryMode, type RetryPolicy } from './retry.js';
 import type { KubeObject } from './types.js';
 import { runWatch } from './watch-loop.js';
@@ -64,31 +75,53 @@ export function loadKubeConfig(opts: KubeConnectOptions = {}): KubeConfig {
   if (opts.context) {
     if (!kc.getContexts().some((c) => c.name === opts.context)) {
       const known = kc.getContexts().map((c) => c.name);
-      throw new DrillError('KUBE_CONTEXT_UNKNOWN', `context "${opts.context}" is not in the kubeconfig`, ExitCode.Precondition, {
-        hint: known.length ? `known contexts: ${known.join(', ')}` : 'the kubeconfig has no contexts; for the lab run `kdrill lab up`',
-      });
+      throw new DrillError(
+        'KUBE_CONTEXT_UNKNOWN',
+        `context "${opts.context}" is not in the kubeconfig`,
+        ExitCode.Precondition,
+        {
+          hint: known.length
+            ? `known contexts: ${known.join(', ')}`
+            : 'the kubeconfig has no contexts; for the lab run `kdrill lab up`',
+        },
+      );
     }
     kc.setCurrentContext(opts.context);
   }
   const cluster = kc.getCurrentCluster();
   if (!kc.getCurrentContext() || !cluster) {
-    throw new DrillError('KUBE_CONTEXT_UNKNOWN', 'the kubeconfig has no current context with a cluster', ExitCode.Precondition, {
-      hint: 'pass --context NAME, or set current-context in the kubeconfig',
-    });
+    throw new DrillError(
+      'KUBE_CONTEXT_UNKNOWN',
+      'the kubeconfig has no current context with a cluster',
+      ExitCode.Precondition,
+      {
+        hint: 'pass --context NAME, or set current-context in the kubeconfig',
+      },
+    );
   }
   try {
     new URL(cluster.server);
   } catch (cause) {
-    throw new DrillError('KUBECONFIG_INVALID', `the server URL of cluster "${cluster.name}" is not a URL: ${cluster.server}`, ExitCode.Precondition, {
-      hint: 'fix clusters[].cluster.server in the kubeconfig',
-      cause,
-    });
+    throw new DrillError(
+      'KUBECONFIG_INVALID',
+      `the server URL of cluster "${cluster.name}" is not a URL: ${cluster.server}`,
+      ExitCode.Precondition,
+      {
+        hint: 'fix clusters[].cluster.server in the kubeconfig',
+        cause,
+      },
+    );
   }
   return kc;
 }
 
 export function connectKube(opts: KubeConnectOptions = {}): KubeApi {
-  return new ClientNodeKubeApi(loadKubeConfig(opts), opts.retry ?? defaultRetry, opts.onWarning ?? stderrOnce, opts.requestTimeoutMs ?? envTimeout() ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  return new ClientNodeKubeApi(
+    loadKubeConfig(opts),
+    opts.retry ?? defaultRetry,
+    opts.onWarning ?? stderrOnce,
+    opts.requestTimeoutMs ?? envTimeout() ?? DEFAULT_REQUEST_TIMEOUT_MS,
+  );
 }
 
 /** KDRILL_REQUEST_TIMEOUT (seconds), which --request-timeout sets for the whole process (labs and runbooks included). */
@@ -116,7 +149,12 @@ export class ClientNodeKubeApi implements KubeApi {
 
   private readonly timeoutMs: number;
 
-  constructor(kc: KubeConfig, retry: RetryPolicy = defaultRetry, onWarning: (message: string) => void = stderrOnce, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS) {
+  constructor(
+    kc: KubeConfig,
+    retry: RetryPolicy = defaultRetry,
+    onWarning: (message: string) => void = stderrOnce,
+    timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  ) {
     this.kc = kc;
     this.retry = retry;
     this.onWarning = onWarning;
@@ -126,7 +164,11 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   async serverVersion(): Promise<{ gitVersion: string; major: string; minor: string }> {
-    return JSON.parse(await this.call('GET', '/version', undefined, 'read the server version')) as { gitVersion: string; major: string; minor: string };
+    return JSON.parse(await this.call('GET', '/version', undefined, 'read the server version')) as {
+      gitVersion: string;
+      major: string;
+      minor: string;
+    };
   }
 
   /**
@@ -137,7 +179,9 @@ export class ClientNodeKubeApi implements KubeApi {
   async resources(): Promise<ServedResource[]> {
     const out: ServedResource[] = [];
     const gvs = ['v1'];
-    const groups = JSON.parse(await this.call('GET', '/apis', undefined, 'discover API groups')) as { groups?: { name: string; preferredVersion?: { groupVersion: string } }[] };
+    const groups = JSON.parse(await this.call('GET', '/apis', undefined, 'discover API groups')) as {
+      groups?: { name: string; preferredVersion?: { groupVersion: string } }[];
+    };
     for (const g of groups.groups ?? []) if (g.preferredVersion) gvs.push(g.preferredVersion.groupVersion);
     const lists = await Promise.all(gvs.map((gv) => this.groupVersionResources(gv)));
     for (const [i, list] of lists.entries()) {
@@ -145,7 +189,16 @@ export class ClientNodeKubeApi implements KubeApi {
       const group = gv.includes('/') ? gv.split('/')[0]! : '';
       for (const r of list ?? []) {
         if (r.name.includes('/') || !(r.verbs ?? []).includes('list')) continue;
-        out.push({ apiVersion: gv, group, kind: r.kind, resource: r.name, namespaced: r.namespaced, verbs: r.verbs ?? [], ...(r.singularName ? { singular: r.singularName } : {}), ...(r.shortNames?.length ? { shortNames: r.shortNames } : {}) });
+        out.push({
+          apiVersion: gv,
+          group,
+          kind: r.kind,
+          resource: r.name,
+          namespaced: r.namespaced,
+          verbs: r.verbs ?? [],
+          ...(r.singularName ? { singular: r.singularName } : {}),
+          ...(r.shortNames?.length ? { shortNames: r.shortNames } : {}),
+        });
       }
     }
     return out;
@@ -226,7 +279,9 @@ export class ClientNodeKubeApi implements KubeApi {
     const runId = obj.metadata?.labels?.[RUN_LABEL];
     const safe = runId !== undefined && !!ref.name;
     try {
-      return JSON.parse(await this.call('POST', url, goJson(obj), `create ${describe(ref)}`, { mode: safe ? 'create' : 'once' })) as KubeObject;
+      return JSON.parse(
+        await this.call('POST', url, goJson(obj), `create ${describe(ref)}`, { mode: safe ? 'create' : 'once' }),
+      ) as KubeObject;
     } catch (e) {
       if (!safe || !isKubeApiError(e, 409)) throw e;
       const existing = await this.get(ref);
@@ -237,12 +292,16 @@ export class ClientNodeKubeApi implements KubeApi {
 
   async replace(obj: KubeObject): Promise<KubeObject> {
     const ref = refOf(obj);
-    return JSON.parse(await this.call('PUT', await this.itemPath(ref), goJson(obj), `update ${describe(ref)}`)) as KubeObject;
+    return JSON.parse(
+      await this.call('PUT', await this.itemPath(ref), goJson(obj), `update ${describe(ref)}`),
+    ) as KubeObject;
   }
 
   async patch(ref: ObjectRef, patch: unknown, kind: PatchKind = 'merge'): Promise<KubeObject> {
     return JSON.parse(
-      await this.call('PATCH', await this.itemPath(ref), goJson(patch), `patch ${describe(ref)}`, { contentType: PATCH_TYPES[kind] }),
+      await this.call('PATCH', await this.itemPath(ref), goJson(patch), `patch ${describe(ref)}`, {
+        contentType: PATCH_TYPES[kind],
+      }),
     ) as KubeObject;
   }
 
@@ -250,25 +309,48 @@ export class ClientNodeKubeApi implements KubeApi {
     const info = await this.resolve(ref);
     const url = (await this.itemPath(ref)) + (info?.hasStatus ? '/status' : '');
     return JSON.parse(
-      await this.call('PATCH', url, goJson({ status }), `update the status of ${describe(ref)}`, { contentType: PATCH_TYPES.merge }),
+      await this.call('PATCH', url, goJson({ status }), `update the status of ${describe(ref)}`, {
+        contentType: PATCH_TYPES.merge,
+      }),
     ) as KubeObject;
   }
 
   async delete(ref: ObjectRef, opts: DeleteOptions = {}): Promise<boolean> {
     const body = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', ...opts });
-    const res = await this.call('DELETE', await this.itemPath(ref), body, `delete ${describe(ref)}`, { allow404: true });
+    const res = await this.call('DELETE', await this.itemPath(ref), body, `delete ${describe(ref)}`, {
+      allow404: true,
+    });
     return res !== undefined;
   }
 
-  async proxyGet(namespace: string, service: string, port: string | number, path: string): Promise<{ status: number; body: string }> {
+  async proxyGet(
+    namespace: string,
+    service: string,
+    port: string | number,
+    path: string,
+  ): Promise<{ status: number; body: string }> {
     const url = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(`${service}:${port}`)}/proxy/${path.replace(/^\//, '')}`;
-    const r = await withRetry(() => this.once('GET', url, undefined, `probe service ${namespace}/${service}`, { raw: true }), true, this.retry);
+    const r = await withRetry(
+      () => this.once('GET', url, undefined, `probe service ${namespace}/${service}`, { raw: true }),
+      true,
+      this.retry,
+    );
     return JSON.parse(r as string) as { status: number; body: string };
   }
 
   async bindPod(namespace: string, name: string, node: string): Promise<void> {
-    const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } };
-    await this.call('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`, JSON.stringify(body), `bind pod ${namespace}/${name}`);
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name, namespace },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    };
+    await this.call(
+      'POST',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`,
+      JSON.stringify(body),
+      `bind pod ${namespace}/${name}`,
+    );
   }
 
   watch(type: TypeRef, opts: WatchOptions): WatchHandle {
@@ -280,16 +362,27 @@ export class ClientNodeKubeApi implements KubeApi {
         stream: async (resourceVersion, onEvent, done) => {
           const path = await this.collectionPath(type, opts.namespace, true);
           // the stream's headers must come within the request deadline, as any other answer
-          const opening = watcher.watch(path, { ...params, resourceVersion }, (phase, obj) => onEvent(phase, obj as KubeObject), done);
+          const opening = watcher.watch(
+            path,
+            { ...params, resourceVersion },
+            (phase, obj) => onEvent(phase, obj as KubeObject),
+            done,
+          );
           let timer: ReturnType<typeof setTimeout> | undefined;
           const late = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(silent(this.server, this.context, this.timeoutMs, `watch ${type.kind}`)), this.timeoutMs);
+            timer = setTimeout(
+              () => reject(silent(this.server, this.context, this.timeoutMs, `watch ${type.kind}`)),
+              this.timeoutMs,
+            );
           });
           try {
             const ctl = await Promise.race([opening, late]);
             return () => ctl.abort();
           } catch (e) {
-            void opening.then((ctl) => ctl.abort(), () => undefined);
+            void opening.then(
+              (ctl) => ctl.abort(),
+              () => undefined,
+            );
             throw e;
           } finally {
             clearTimeout(timer);
@@ -302,10 +395,21 @@ export class ClientNodeKubeApi implements KubeApi {
 
   private async collectionPath(type: TypeRef, namespace: string | undefined, anyNamespace = false): Promise<string> {
     const info = await this.resolve(type);
-    if (!info) throw new DrillError('KUBE_UNKNOWN_KIND', `the server at ${this.server} does not serve ${type.kind} (${type.apiVersion})`, ExitCode.Precondition, { hint: 'is the CRD installed? `kubectl api-resources` lists what the server serves' });
+    if (!info)
+      throw new DrillError(
+        'KUBE_UNKNOWN_KIND',
+        `the server at ${this.server} does not serve ${type.kind} (${type.apiVersion})`,
+        ExitCode.Precondition,
+        { hint: 'is the CRD installed? `kubectl api-resources` lists what the server serves' },
+      );
     if (!info.namespaced) return info.path.replace('/namespaces/{ns}', '');
     if (!namespace && anyNamespace) return info.path.replace('/namespaces/{ns}', '');
-    if (!namespace) throw new DrillError('KUBE_NAMESPACE_REQUIRED', `${type.kind} is namespaced: a namespace is required`, ExitCode.Internal);
+    if (!namespace)
+      throw new DrillError(
+        'KUBE_NAMESPACE_REQUIRED',
+        `${type.kind} is namespaced: a namespace is required`,
+        ExitCode.Internal,
+      );
     return info.path.replace('{ns}', encodeURIComponent(namespace));
   }
 
@@ -326,24 +430,55 @@ export class ClientNodeKubeApi implements KubeApi {
     const subs = new Set((list.resources ?? []).filter((r) => r.name.includes('/')).map((r) => r.name));
     for (const r of list.resources ?? []) {
       if (r.name.includes('/')) continue;
-      m.set(r.kind, { path: `${gvPath}/namespaces/{ns}/${r.name}`, namespaced: r.namespaced, hasStatus: subs.has(`${r.name}/status`) });
+      m.set(r.kind, {
+        path: `${gvPath}/namespaces/{ns}/${r.name}`,
+        namespaced: r.namespaced,
+        hasStatus: subs.has(`${r.name}/status`),
+      });
     }
     this.discovered.set(type.apiVersion, m);
     return m.get(type.kind);
   }
 
-  private async call(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string; raw?: boolean; once?: boolean; mode?: RetryMode } = {}): Promise<string> {
-    const res = await withRetry(() => this.once(method, path, body, what, o), o.mode ?? (method === 'POST' ? 'once' : 'idempotent'), o.once ? { ...this.retry, attempts: 1 } : this.retry);
+  private async call(
+    method: string,
+    path: string,
+    body: string | undefined,
+    what: string,
+    o: { allow404?: boolean; contentType?: string; raw?: boolean; once?: boolean; mode?: RetryMode } = {},
+  ): Promise<string> {
+    const res = await withRetry(
+      () => this.once(method, path, body, what, o),
+      o.mode ?? (method === 'POST' ? 'once' : 'idempotent'),
+      o.once ? { ...this.retry, attempts: 1 } : this.retry,
+    );
     return res as string;
   }
 
-  private async once(method: string, path: string, body: string | undefined, what: string, o: { allow404?: boolean; contentType?: string; raw?: boolean }): Promise<Attempt<string | undefined>> {
+  private async once(
+    method: string,
+    path: string,
+    body: string | undefined,
+    what: string,
+    o: { allow404?: boolean; contentType?: string; raw?: boolean },
+  ): Promise<Attempt<string | undefined>> {
     const url = new URL(this.server + path);
     const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
     try {
       await this.kc.applyToHTTPSOptions(opts);
     } catch (cause) {
-      return { ok: false, error: new DrillError('KUBE_CREDENTIALS', `cannot use the credentials of context "${this.context}": ${(cause as Error).message}`, ExitCode.Precondition, { hint: 'check the user and cluster entries of the kubeconfig (an http:// server needs insecure-skip-tls-verify: true)', cause }) };
+      return {
+        ok: false,
+        error: new DrillError(
+          'KUBE_CREDENTIALS',
+          `cannot use the credentials of context "${this.context}": ${(cause as Error).message}`,
+          ExitCode.Precondition,
+          {
+            hint: 'check the user and cluster entries of the kubeconfig (an http:// server needs insecure-skip-tls-verify: true)',
+            cause,
+          },
+        ),
+      };
     }
     const headers = opts.headers as Record<string, string>;
     if (body !== undefined) {
@@ -355,23 +490,37 @@ export class ClientNodeKubeApi implements KubeApi {
       const req = send(url, opts, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, errno: error.code, error: unreachable(this.server, this.context, error) }));
+        res.on('error', (error: NodeJS.ErrnoException) =>
+          resolve({ ok: false, errno: error.code, error: unreachable(this.server, this.context, error) }),
+        );
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
           this.warnings.push(...warningsOf(res.headers.warning));
           // a proxied answer is the application's, whatever its status; only the apiserver's own errors retry
-          if (o.raw && !(status === 503 && text.includes('"kind":"Status"'))) return resolve({ ok: true, value: JSON.stringify({ status, body: text }) });
+          if (o.raw && !(status === 503 && text.includes('"kind":"Status"')))
+            return resolve({ ok: true, value: JSON.stringify({ status, body: text }) });
           if (status >= 200 && status < 300) return resolve({ ok: true, value: text });
           if (status === 404 && o.allow404) return resolve({ ok: true, value: undefined });
-          resolve({ ok: false, status, retryAfter: res.headers['retry-after'], error: fromResponse(status, text, `cannot ${what}`, this.context) });
+          resolve({
+            ok: false,
+            status,
+            retryAfter: res.headers['retry-after'],
+            error: fromResponse(status, text, `cannot ${what}`, this.context),
+          });
         });
       });
       // a server that accepts the connection and never answers: one clear error, never a retry
-      const timer = setTimeout(() => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })), this.timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
+        this.timeoutMs,
+      );
       req.on('close', () => clearTimeout(timer));
       req.on('error', (error: NodeJS.ErrnoException) => {
-        const err = error.code === 'ETIMEDOUT' ? silent(this.server, this.context, this.timeoutMs, what) : unreachable(this.server, this.context, error);
+        const err =
+          error.code === 'ETIMEDOUT'
+            ? silent(this.server, this.context, this.timeoutMs, what)
+            : unreachable(this.server, this.context, error);
         resolve({ ok: false, errno: error.code, error: err });
       });
       if (body !== undefined) req.write(body);
@@ -397,8 +546,14 @@ function warningsOf(h: string | string[] | undefined): string[] {
 }
 
 function refOf(obj: KubeObject): ObjectRef {
-  if (!obj.apiVersion || !obj.kind) throw new DrillError('KUBE_BAD_OBJECT', 'an object needs apiVersion and kind', ExitCode.Internal);
-  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' };
+  if (!obj.apiVersion || !obj.kind)
+    throw new DrillError('KUBE_BAD_OBJECT', 'an object needs apiVersion and kind', ExitCode.Internal);
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    namespace: obj.metadata?.namespace,
+    name: obj.metadata?.name ?? '',
+  };
 }
 
 function describe(ref: TypeRef & { namespace?: string; name?: string }): string {

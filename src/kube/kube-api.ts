@@ -101,7 +101,12 @@ export interface KubeApi {
   /** Returns false when the object was already gone. */
   delete(ref: ObjectRef, opts?: DeleteOptions): Promise<boolean>;
   /** GET through the API server's service proxy: what an HTTP probe of an in-cluster Service sees. */
-  proxyGet(namespace: string, service: string, port: string | number, path: string): Promise<{ status: number; body: string }>;
+  proxyGet(
+    namespace: string,
+    service: string,
+    port: string | number,
+    path: string,
+  ): Promise<{ status: number; body: string }>;
   /** Binds a Pod to a node, as a scheduler does. */
   bindPod(namespace: string, name: string, node: string): Promise<void>;
   /** List, then watch from that version; lists again after 410 Gone, reconnects after a drop. */

@@ -20,7 +20,10 @@ export function parseLabelSelector(text: string | undefined): Requirement[] {
     if (!p) throw new SelectorSyntaxError(`empty requirement in selector "${src}"`);
     let m: RegExpMatchArray | null;
     if ((m = /^([^\s=!(),]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p))) {
-      const values = m[3]!.split(',').map((v) => v.trim()).filter((v) => v !== '');
+      const values = m[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
       reqs.push({ key: m[1]!, op: m[2] === 'in' ? 'in' : 'notin', values });
     } else if ((m = /^([^\s=!(),]+)\s*(==|=|!=)\s*([^\s=!(),]*)$/.exec(p))) {
       reqs.push({ key: m[1]!, op: m[2] === '!=' ? 'neq' : 'eq', value: m[3]! });

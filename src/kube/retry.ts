@@ -16,7 +16,8 @@ export const defaultRetry: RetryPolicy = {
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 
-export type Attempt<T> = { ok: true; value: T } | { ok: false; status?: number; retryAfter?: string; errno?: string; error: unknown };
+export type Attempt<T> =
+  { ok: true; value: T } | { ok: false; status?: number; retryAfter?: string; errno?: string; error: unknown };
 
 /**
  * How a call may be repeated: `idempotent` (GET, PUT, PATCH, DELETE) on 429, 5xx and resets; `create`
@@ -27,7 +28,11 @@ export type Attempt<T> = { ok: true; value: T } | { ok: false; status?: number; 
 export type RetryMode = 'idempotent' | 'create' | 'once';
 
 /** Retries while the outcome says so. */
-export async function withRetry<T>(run: () => Promise<Attempt<T>>, mode: RetryMode | boolean, policy: RetryPolicy = defaultRetry): Promise<T> {
+export async function withRetry<T>(
+  run: () => Promise<Attempt<T>>,
+  mode: RetryMode | boolean,
+  policy: RetryPolicy = defaultRetry,
+): Promise<T> {
   const m: RetryMode = mode === true ? 'idempotent' : mode === false ? 'once' : mode;
   let last: Attempt<T> | undefined;
   for (let i = 0; i < policy.attempts; i++) {

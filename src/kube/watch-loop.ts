@@ -5,16 +5,22 @@ import type { KubeObject } from './types.js';
 export interface WatchTransport {
   list(): Promise<ListResult>;
   /** Opens a stream; resolves to a function that aborts it. `done` fires once when it ends. */
-  stream(resourceVersion: string, onEvent: (type: string, object: KubeObject) => void, done: (err: unknown) => void): Promise<() => void>;
+  stream(
+    resourceVersion: string,
+    onEvent: (type: string, object: KubeObject) => void,
+    done: (err: unknown) => void,
+  ): Promise<() => void>;
 }
 
 const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 /** Whether a watch failure may pass: the server said 429 or 5xx, or the connection broke; 4xx is an answer. */
 function transient(err: unknown): boolean {
-  const status = (err as { statusCode?: number; status?: number } | null)?.statusCode ?? (err as { status?: number } | null)?.status;
+  const status =
+    (err as { statusCode?: number; status?: number } | null)?.statusCode ?? (err as { status?: number } | null)?.status;
   // no status: the network breaking is transient; a server that said nothing for the whole deadline, or a usage error, is not
-  if (status === undefined) return !['KUBE_TIMEOUT', 'USAGE'].includes(String((err as { code?: string } | null)?.code ?? ''));
+  if (status === undefined)
+    return !['KUBE_TIMEOUT', 'USAGE'].includes(String((err as { code?: string } | null)?.code ?? ''));
   return status === 429 || status >= 500;
 }
 
@@ -30,7 +36,11 @@ const POLL_AFTER = 2;
  * first list or stream (429, 5xx, a reset) is retried too; when streams keep failing, every retry
  * lists, so the watcher still sees each change within the backoff (at most 2 s apart).
  */
-export function runWatch(t: WatchTransport, opts: WatchOptions, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): WatchHandle {
+export function runWatch(
+  t: WatchTransport,
+  opts: WatchOptions,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): WatchHandle {
   const known = new Map<string, KubeObject>();
   let rv = opts.resourceVersion ?? '';
   let stopped = false;
@@ -62,7 +72,8 @@ export function runWatch(t: WatchTransport, opts: WatchOptions, sleep: (ms: numb
       const before = known.get(k);
       known.set(k, o);
       if (!before) opts.onEvent({ type: 'ADDED', object: o, resynced: isReady });
-      else if (before.metadata?.resourceVersion !== o.metadata?.resourceVersion) opts.onEvent({ type: 'MODIFIED', object: o, resynced: true });
+      else if (before.metadata?.resourceVersion !== o.metadata?.resourceVersion)
+        opts.onEvent({ type: 'MODIFIED', object: o, resynced: true });
     }
     for (const [k, o] of known) {
       if (!seen.has(k)) {
@@ -103,7 +114,8 @@ export function runWatch(t: WatchTransport, opts: WatchOptions, sleep: (ms: numb
             },
             (err) => {
               if ((err as { statusCode?: number } | null)?.statusCode === 410) gone = true;
-              else if (err && !stopped && (err as { statusCode?: number }).statusCode) return reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
+              else if (err && !stopped && (err as { statusCode?: number }).statusCode)
+                return reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
               resolve(gone ? 'gone' : 'ended');
             },
           )

@@ -53,7 +53,11 @@ function restoresTable(r: DrillResult): string {
   if (!r.restores.length) return '';
   const rows = r.restores.map((x) => {
     const ok = x.phase === 'Completed' && x.results !== 'unreadable';
-    const res = x.includedResources.length ? `include ${x.includedResources.join(', ')}` : x.excludedResources.length ? `exclude ${x.excludedResources.join(', ')}` : 'all';
+    const res = x.includedResources.length
+      ? `include ${x.includedResources.join(', ')}`
+      : x.excludedResources.length
+        ? `exclude ${x.excludedResources.join(', ')}`
+        : 'all';
     return `<tr><td><code>${esc(x.name)}</code></td><td>${esc(res)}</td><td class="${ok ? 'met' : 'breached'}">${esc(x.phase)}${x.results === 'unreadable' ? ' (results unreadable)' : ''}</td><td>${x.errors}</td><td>${x.warnings}</td></tr>`;
   });
   return `<h2>Restores</h2>\n<table><tr><th>Restore</th><th>Resources</th><th>Phase</th><th>Errors</th><th>Warnings</th></tr>\n${rows.join('\n')}</table>`;
@@ -89,7 +93,10 @@ export function timelineChart(r: DrillResult): string {
     return `<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end">${esc(p.phase)}</text><rect class="phase" data-phase="${esc(p.phase)}" x="${x(a).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" rx="3" fill="${color}"><title>${esc(p.phase)}: ${formatDuration(b - a)}${p.detail ? ` (${esc(p.detail)})` : ''}</title></rect>`;
   });
   const axisY = phases.length * ROW + 14;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${(LABEL + f * plot).toFixed(1)}" y="${axisY + 18}" text-anchor="middle">+${formatDuration(f * axis)}</text>`);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map(
+    (f) =>
+      `<text x="${(LABEL + f * plot).toFixed(1)}" y="${axisY + 18}" text-anchor="middle">+${formatDuration(f * axis)}</text>`,
+  );
   let rto = '';
   if (rtoAt !== undefined) {
     const label = `RTO objective ${formatDuration(r.objectives.rto.objectiveSeconds)}`;

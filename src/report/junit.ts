@@ -14,17 +14,35 @@ const seconds = (a: string, b?: string): number => (b ? Math.max(0, (Date.parse(
 /** One testcase per phase, per objective, per verify step and per restore, so CI shows what failed. */
 export function junit(r: DrillResult): string {
   const cases: Case[] = [
-    ...r.timeline.map((t) => ({ name: `phase: ${t.phase}`, ok: t.ok === true, detail: phaseResult(t), seconds: seconds(t.startedAt, t.endedAt) })),
-    { name: 'objective: RTO', ok: r.objectives.rto.met, detail: r.objectives.rto.detail ?? '', seconds: r.objectives.rto.measuredSeconds ?? 0 },
+    ...r.timeline.map((t) => ({
+      name: `phase: ${t.phase}`,
+      ok: t.ok === true,
+      detail: phaseResult(t),
+      seconds: seconds(t.startedAt, t.endedAt),
+    })),
+    {
+      name: 'objective: RTO',
+      ok: r.objectives.rto.met,
+      detail: r.objectives.rto.detail ?? '',
+      seconds: r.objectives.rto.measuredSeconds ?? 0,
+    },
     { name: 'objective: RPO', ok: r.objectives.rpo.met, detail: r.objectives.rpo.detail ?? '' },
     { name: 'objective: retention', ok: r.objectives.retention.met, detail: r.objectives.retention.detail },
-    ...r.restores.map((x) => ({ name: `restore: ${x.name}`, ok: x.phase === 'Completed' && x.results !== 'unreadable', detail: `${x.phase}, ${x.errors} error(s), ${x.warnings} warning(s)${x.results === 'unreadable' ? '; results unreadable' : ''}`, seconds: x.startedAt ? seconds(x.startedAt, x.completedAt) : 0 })),
+    ...r.restores.map((x) => ({
+      name: `restore: ${x.name}`,
+      ok: x.phase === 'Completed' && x.results !== 'unreadable',
+      detail: `${x.phase}, ${x.errors} error(s), ${x.warnings} warning(s)${x.results === 'unreadable' ? '; results unreadable' : ''}`,
+      seconds: x.startedAt ? seconds(x.startedAt, x.completedAt) : 0,
+    })),
     ...r.verify.map((v, i) => ({ name: `verify ${i + 1}: ${v.type}`, ok: v.passed, detail: v.detail })),
   ];
   const failures = cases.filter((c) => !c.ok).length;
   const total = seconds(r.startedAt, r.endedAt);
   const body = cases
-    .map((c) => `    <testcase classname="kdrill.${esc(r.scenario)}" name="${esc(c.name)}" time="${(c.seconds ?? 0).toFixed(3)}">${c.ok ? '' : `\n      <failure message="${esc(c.detail.slice(0, 300))}">${esc(c.detail)}</failure>\n    `}</testcase>`)
+    .map(
+      (c) =>
+        `    <testcase classname="kdrill.${esc(r.scenario)}" name="${esc(c.name)}" time="${(c.seconds ?? 0).toFixed(3)}">${c.ok ? '' : `\n      <failure message="${esc(c.detail.slice(0, 300))}">${esc(c.detail)}</failure>\n    `}</testcase>`,
+    )
     .join('\n');
   const findings = r.findings.map((f) => `${f.severity} ${f.code}: ${f.message}`).join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>

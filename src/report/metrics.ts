@@ -17,24 +17,56 @@ export function drillMetrics(r: HistoryRecord, lastSuccessAt: string | undefined
   const scenario = { scenario: r.scenario };
   const ts = (iso: string): number => Date.parse(iso) / 1000;
   const families: Family[] = [
-    { name: 'kdrill_drill_last_run_timestamp_seconds', help: 'When the last drill of this scenario started (Unix time).', samples: [{ labels: scenario, value: ts(r.startedAt) }] },
-    { name: 'kdrill_drill_last_success_timestamp_seconds', help: 'When the last passing drill of this scenario started (Unix time).', samples: lastSuccessAt ? [{ labels: scenario, value: ts(lastSuccessAt) }] : [] },
-    { name: 'kdrill_drill_rto_seconds', help: 'Recovery time measured by the last drill: from the disaster to verified recovery.', samples: r.rtoSeconds === null ? [] : [{ labels: scenario, value: r.rtoSeconds }] },
-    { name: 'kdrill_drill_rpo_seconds', help: 'Data lost in the last drill: the disaster time minus the start of the backup restored.', samples: r.rpoSeconds === null ? [] : [{ labels: scenario, value: r.rpoSeconds }] },
+    {
+      name: 'kdrill_drill_last_run_timestamp_seconds',
+      help: 'When the last drill of this scenario started (Unix time).',
+      samples: [{ labels: scenario, value: ts(r.startedAt) }],
+    },
+    {
+      name: 'kdrill_drill_last_success_timestamp_seconds',
+      help: 'When the last passing drill of this scenario started (Unix time).',
+      samples: lastSuccessAt ? [{ labels: scenario, value: ts(lastSuccessAt) }] : [],
+    },
+    {
+      name: 'kdrill_drill_rto_seconds',
+      help: 'Recovery time measured by the last drill: from the disaster to verified recovery.',
+      samples: r.rtoSeconds === null ? [] : [{ labels: scenario, value: r.rtoSeconds }],
+    },
+    {
+      name: 'kdrill_drill_rpo_seconds',
+      help: 'Data lost in the last drill: the disaster time minus the start of the backup restored.',
+      samples: r.rpoSeconds === null ? [] : [{ labels: scenario, value: r.rpoSeconds }],
+    },
     {
       name: 'kdrill_drill_objective_met',
       help: 'Whether the last drill met the objective (1) or not (0).',
-      samples: (['rto', 'rpo', 'retention'] as const).map((o) => ({ labels: { ...scenario, objective: o }, value: r.objectives[o] ? 1 : 0 })),
+      samples: (['rto', 'rpo', 'retention'] as const).map((o) => ({
+        labels: { ...scenario, objective: o },
+        value: r.objectives[o] ? 1 : 0,
+      })),
     },
     {
       name: 'kdrill_backup_audit_findings',
       help: 'Backup audit findings of the last drill, by severity.',
-      samples: SEVERITIES.map((severity) => ({ labels: { ...scenario, severity }, value: r.findingsBySeverity[severity] ?? 0 })),
+      samples: SEVERITIES.map((severity) => ({
+        labels: { ...scenario, severity },
+        value: r.findingsBySeverity[severity] ?? 0,
+      })),
     },
-    { name: 'kdrill_backup_lock_enforced', help: 'Whether the backups are under an Object Lock the store enforces (1) or not (0).', samples: r.lockEnforced === undefined ? [] : [{ labels: scenario, value: r.lockEnforced ? 1 : 0 }] },
+    {
+      name: 'kdrill_backup_lock_enforced',
+      help: 'Whether the backups are under an Object Lock the store enforces (1) or not (0).',
+      samples: r.lockEnforced === undefined ? [] : [{ labels: scenario, value: r.lockEnforced ? 1 : 0 }],
+    },
   ];
   return families
-    .map((f) => [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} gauge`, ...f.samples.map((s) => `${f.name}{${labelText(s.labels)}} ${num(s.value)}`)].join('\n'))
+    .map((f) =>
+      [
+        `# HELP ${f.name} ${f.help}`,
+        `# TYPE ${f.name} gauge`,
+        ...f.samples.map((s) => `${f.name}{${labelText(s.labels)}} ${num(s.value)}`),
+      ].join('\n'),
+    )
     .join('\n')
     .concat('\n');
 }

@@ -13,7 +13,8 @@ export interface ScenarioProblem {
   hint?: string;
 }
 
-export type LoadResult = { ok: true; file: string; scenario: Scenario } | { ok: false; file: string; problems: ScenarioProblem[] };
+export type LoadResult =
+  { ok: true; file: string; scenario: Scenario } | { ok: false; file: string; problems: ScenarioProblem[] };
 
 const MAX_BYTES = 1024 * 1024;
 
@@ -22,31 +23,56 @@ const MAX_BYTES = 1024 * 1024;
  * suggests the key that was probably meant for an unknown one. It never throws for bad input.
  */
 export async function loadScenario(file: string): Promise<LoadResult> {
-  const fail = (message: string, hint?: string, line = 1, col = 1): LoadResult => ({ ok: false, file, problems: [{ file, line, col, path: '', message, hint }] });
+  const fail = (message: string, hint?: string, line = 1, col = 1): LoadResult => ({
+    ok: false,
+    file,
+    problems: [{ file, line, col, path: '', message, hint }],
+  });
   let text: string;
   try {
     const st = await stat(file);
-    if (st.isDirectory()) return fail('is a directory, not a scenario file', 'pass the YAML file, e.g. scenarios/namespace-loss.yaml');
-    if (st.size > MAX_BYTES) return fail(`is ${(st.size / 1024 / 1024).toFixed(1)} MB; a scenario is a few KB`, 'is this the right file?');
+    if (st.isDirectory())
+      return fail('is a directory, not a scenario file', 'pass the YAML file, e.g. scenarios/namespace-loss.yaml');
+    if (st.size > MAX_BYTES)
+      return fail(`is ${(st.size / 1024 / 1024).toFixed(1)} MB; a scenario is a few KB`, 'is this the right file?');
     const buf = await readFile(file);
     if (buf.includes(0)) return fail('is binary data, not YAML', 'pass the scenario YAML file');
     text = buf.toString('utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (e as Error).message})`, 'check the path');
+    return fail(
+      code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (e as Error).message})`,
+      'check the path',
+    );
   }
   return parseScenario(text, file);
 }
 
 export function parseScenario(text: string, file = '<scenario>'): LoadResult {
-  if (!text.trim()) return { ok: false, file, problems: [{ file, line: 1, col: 1, path: '', message: 'the file is empty', hint: 'start from one of scenarios/*.yaml' }] };
+  if (!text.trim())
+    return {
+      ok: false,
+      file,
+      problems: [
+        { file, line: 1, col: 1, path: '', message: 'the file is empty', hint: 'start from one of scenarios/*.yaml' },
+      ],
+    };
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const problems: ScenarioProblem[] = [];
   for (const e of doc.errors) {
     const pos = lc.linePos(e.pos[0]);
     const dup = e.code === 'DUPLICATE_KEY';
-    problems.push({ file, line: pos.line, col: pos.col, path: '', message: dup ? 'duplicate key: a key may appear only once in a mapping' : `YAML: ${e.message.split('\n')[0]}`, hint: dup ? 'remove one of the two' : 'fix the YAML here: brackets, quotes, and indentation with spaces (not tabs)' });
+    problems.push({
+      file,
+      line: pos.line,
+      col: pos.col,
+      path: '',
+      message: dup ? 'duplicate key: a key may appear only once in a mapping' : `YAML: ${e.message.split('\n')[0]}`,
+      hint: dup
+        ? 'remove one of the two'
+        : 'fix the YAML here: brackets, quotes, and indentation with spaces (not tabs)',
+    });
   }
   if (problems.length) return { ok: false, file, problems };
   let data: unknown;
@@ -57,7 +83,20 @@ export function parseScenario(text: string, file = '<scenario>'): LoadResult {
     return { ok: false, file, problems: [aliasProblem(e, doc, lc, file)] };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return { ok: false, file, problems: [{ file, line: 1, col: 1, path: '', message: 'a scenario is a YAML mapping (apiVersion, kind, metadata, spec)', hint: 'start from one of scenarios/*.yaml' }] };
+    return {
+      ok: false,
+      file,
+      problems: [
+        {
+          file,
+          line: 1,
+          col: 1,
+          path: '',
+          message: 'a scenario is a YAML mapping (apiVersion, kind, metadata, spec)',
+          hint: 'start from one of scenarios/*.yaml',
+        },
+      ],
+    };
   }
   const r = scenarioSchema.safeParse(data);
   if (r.success) return { ok: true, file, scenario: r.data };
@@ -79,11 +118,30 @@ function aliasProblem(e: unknown, doc: Document, lc: LineCounter, file: string):
     },
   });
   return unresolved
-    ? { file, ...at, path: '', message: `YAML: the alias *${unresolved[1]} names no anchor defined before it`, hint: 'define the anchor (&name) before its alias, or write the value out' }
-    : { file, ...at, path: '', message: 'YAML: the aliases expand too far (a resource-exhaustion pattern): a scenario is refused beyond 50 alias uses', hint: 'write the values out instead of nesting aliases' };
+    ? {
+        file,
+        ...at,
+        path: '',
+        message: `YAML: the alias *${unresolved[1]} names no anchor defined before it`,
+        hint: 'define the anchor (&name) before its alias, or write the value out',
+      }
+    : {
+        file,
+        ...at,
+        path: '',
+        message:
+          'YAML: the aliases expand too far (a resource-exhaustion pattern): a scenario is refused beyond 50 alias uses',
+        hint: 'write the values out instead of nesting aliases',
+      };
 }
 
-function toProblems(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file: string, data: unknown): ScenarioProblem[] {
+function toProblems(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  lc: LineCounter,
+  file: string,
+  data: unknown,
+): ScenarioProblem[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   const where = (p: (string | number)[], key?: string): { line: number; col: number } => {
     // the key itself for an unknown key; otherwise the value, or the nearest parent that exists
@@ -98,24 +156,41 @@ function toProblems(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, fil
     }
     return { line: 1, col: 1 };
   };
-  const dotted = (p: (string | number)[]): string => p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i ? `.${s}` : s)).join('');
+  const dotted = (p: (string | number)[]): string =>
+    p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i ? `.${s}` : s)).join('');
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeys(data, path);
     return issue.keys.map((k) => {
       const guess = closest(k, known);
-      return { file, ...where(path, k), path: dotted([...path, k]), message: `unknown key "${k}"`, hint: guess ? `did you mean "${guess}"?` : known.length ? `known keys here: ${known.join(', ')}` : undefined };
+      return {
+        file,
+        ...where(path, k),
+        path: dotted([...path, k]),
+        message: `unknown key "${k}"`,
+        hint: guess ? `did you mean "${guess}"?` : known.length ? `known keys here: ${known.join(', ')}` : undefined,
+      };
     });
   }
   let message = issue.message;
   let hint: string | undefined;
-  const value = path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined), data);
-  if (issue.code === 'invalid_union' && path[path.length - 1] !== 'type' && path.includes('disaster')) message = 'not a valid disaster step';
+  const value = path.reduce<unknown>(
+    (o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined),
+    data,
+  );
+  if (issue.code === 'invalid_union' && path[path.length - 1] !== 'type' && path.includes('disaster'))
+    message = 'not a valid disaster step';
   if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
     const options = path.includes('disaster') ? DISASTER_TYPES : VERIFY_TYPES;
     if (path[path.length - 1] === 'type') path.pop();
-    const step = path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined), data);
+    const step = path.reduce<unknown>(
+      (o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined),
+      data,
+    );
     const got = (step as { type?: unknown } | undefined)?.type;
-    message = got === undefined ? 'missing "type"' : `unknown ${path.includes('disaster') ? 'disaster' : 'verify'} type ${JSON.stringify(got)}`;
+    message =
+      got === undefined
+        ? 'missing "type"'
+        : `unknown ${path.includes('disaster') ? 'disaster' : 'verify'} type ${JSON.stringify(got)}`;
     const guess = typeof got === 'string' ? closest(got, options) : undefined;
     hint = guess ? `did you mean "${guess}"? Types: ${options.join(', ')}` : `types: ${options.join(', ')}`;
     return [{ file, ...where([...path, 'type']), path: dotted([...path, 'type']), message, hint }];
@@ -130,11 +205,23 @@ function toProblems(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, fil
     hint = values.length ? `one of: ${values.map((v) => JSON.stringify(v)).join(', ')}` : undefined;
     message = `${JSON.stringify(value)} is not allowed here`;
   }
-  hint ??= (issue.code as string) === 'custom' ? undefined : 'the format is in scenario.schema.json (your editor can complete it) and the README';
-  return [{ file, ...where(path), path: dotted(path), message, hint: hint ?? 'see scenarios/*.yaml for working examples' }];
+  hint ??=
+    (issue.code as string) === 'custom'
+      ? undefined
+      : 'the format is in scenario.schema.json (your editor can complete it) and the README';
+  return [
+    { file, ...where(path), path: dotted(path), message, hint: hint ?? 'see scenarios/*.yaml for working examples' },
+  ];
 }
 
-export const DISASTER_TYPES = ['delete-namespace', 'delete-workload', 'delete-pvc', 'stop-nodes', 'lose-zone', 'command'];
+export const DISASTER_TYPES = [
+  'delete-namespace',
+  'delete-workload',
+  'delete-pvc',
+  'stop-nodes',
+  'lose-zone',
+  'command',
+];
 export const VERIFY_TYPES = ['workloads-ready', 'http', 'command', 'sentinel', 'inventory'];
 
 /** Keys the schema allows in the object at `path`, following the data through unions by their type. */
@@ -145,19 +232,24 @@ function knownKeys(data: unknown, path: (string | number)[]): string[] {
     let x = s as { def?: { type?: string; innerType?: unknown; in?: unknown; schema?: unknown } };
     for (let i = 0; i < 10 && x?.def; i++) {
       const d = x.def;
-      if (d.type === 'optional' || d.type === 'default' || d.type === 'prefault' || d.type === 'nullable') x = d.innerType as typeof x;
+      if (d.type === 'optional' || d.type === 'default' || d.type === 'prefault' || d.type === 'nullable')
+        x = d.innerType as typeof x;
       else if (d.type === 'pipe') x = d.in as typeof x;
       else break;
     }
     return x;
   };
   for (const seg of path) {
-    const s = unwrap(schema) as { def: { type: string; shape?: Record<string, unknown>; element?: unknown; options?: unknown[] } };
+    const s = unwrap(schema) as {
+      def: { type: string; shape?: Record<string, unknown>; element?: unknown; options?: unknown[] };
+    };
     cur = cur && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[seg] : undefined;
     if (s.def.type === 'object') schema = s.def.shape?.[String(seg)];
     else if (s.def.type === 'array') schema = s.def.element;
     else return [];
-    const u = unwrap(schema) as { def?: { type: string; options?: { def: { shape: Record<string, { def: { values?: unknown[] } }> } }[] } };
+    const u = unwrap(schema) as {
+      def?: { type: string; options?: { def: { shape: Record<string, { def: { values?: unknown[] } }> } }[] };
+    };
     if (u?.def?.type === 'union') {
       const type = (cur as { type?: unknown } | undefined)?.type;
       schema = u.def.options?.find((o) => o.def.shape.type?.def.values?.includes(type));
@@ -195,12 +287,22 @@ function levenshtein(a: string, b: string): number {
 }
 
 export function formatProblems(problems: ScenarioProblem[]): string {
-  return problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ''}${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`).join('\n');
+  return problems
+    .map(
+      (p) =>
+        `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ''}${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`,
+    )
+    .join('\n');
 }
 
 /** Loads a scenario or throws one DrillError (exit 2) listing every problem. */
 export async function requireScenario(file: string): Promise<Scenario> {
   const r = await loadScenario(file);
   if (r.ok) return r.scenario;
-  throw new DrillError('SCENARIO_INVALID', `${file} is not a valid scenario (${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}):\n${formatProblems(r.problems)}`, ExitCode.Usage, { hint: 'fix these, then `kdrill validate` it; scenario.schema.json gives editor completion' });
+  throw new DrillError(
+    'SCENARIO_INVALID',
+    `${file} is not a valid scenario (${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}):\n${formatProblems(r.problems)}`,
+    ExitCode.Usage,
+    { hint: 'fix these, then `kdrill validate` it; scenario.schema.json gives editor completion' },
+  );
 }

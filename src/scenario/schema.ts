@@ -12,22 +12,36 @@ const selector = z.string().min(1).meta({ description: 'a label selector, e.g. a
 const objectives = z.strictObject({
   rto: positiveDuration('the RTO').meta({ description: 'Recovery Time Objective: from disaster to verified recovery' }),
   rpo: positiveDuration('the RPO').meta({ description: 'Recovery Point Objective: the most data (time) you may lose' }),
-  retention: positiveDuration('the retention').meta({ description: 'Backup retention: how far back you can restore, and how long backups may be kept' }),
+  retention: positiveDuration('the retention').meta({
+    description: 'Backup retention: how far back you can restore, and how long backups may be kept',
+  }),
 });
 
 const drill = z.strictObject({
-  goals: z.array(z.string()).min(1).meta({ description: 'What the drill should achieve (the guide: verify backup scope, measure RTO, …)' }),
+  goals: z
+    .array(z.string())
+    .min(1)
+    .meta({ description: 'What the drill should achieve (the guide: verify backup scope, measure RTO, …)' }),
   leader: z.string().min(1).meta({ description: 'Who leads the recovery' }),
   observers: z.array(z.string()).default([]).meta({ description: 'Who observes and helps out' }),
-  discovery: z.string().min(1).meta({ description: 'How the team finds out, e.g. "Ticket: the application team lost metrics."' }),
+  discovery: z
+    .string()
+    .min(1)
+    .meta({ description: 'How the team finds out, e.g. "Ticket: the application team lost metrics."' }),
   cause: z.string().min(1).meta({ description: 'What caused the disaster, e.g. "We kill the VMs hosting Thanos."' }),
   environment: z.string().optional().meta({ description: 'The state of the environment before the disaster' }),
 });
 
 const target = z.strictObject({
-  context: z.string().optional().meta({ description: 'Kube context of the test cluster; it must also be allow-listed' }),
+  context: z
+    .string()
+    .optional()
+    .meta({ description: 'Kube context of the test cluster; it must also be allow-listed' }),
   namespaces: z.array(name).min(1),
-  hardened: z.boolean().optional().meta({ description: "The cluster refuses (or warns on) workloads no NetworkPolicy selects; adds the network-policy-coverage check. Default: the lab's hardened setting" }),
+  hardened: z.boolean().optional().meta({
+    description:
+      "The cluster refuses (or warns on) workloads no NetworkPolicy selects; adds the network-policy-coverage check. Default: the lab's hardened setting",
+  }),
 });
 
 const backup = z
@@ -43,8 +57,17 @@ const backup = z
   })
   .superRefine((b, ctx) => {
     const ways = [b.from === 'latest' || b.schedule !== undefined, b.name !== undefined, b.take].filter(Boolean).length;
-    if (ways !== 1) ctx.addIssue({ code: 'custom', message: 'choose one source: `from: latest` with `schedule`, or `name`, or `take: true`' });
-    if (b.from === 'latest' && !b.schedule) ctx.addIssue({ code: 'custom', path: ['schedule'], message: '`from: latest` needs the `schedule` whose newest backup to use' });
+    if (ways !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'choose one source: `from: latest` with `schedule`, or `name`, or `take: true`',
+      });
+    if (b.from === 'latest' && !b.schedule)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedule'],
+        message: '`from: latest` needs the `schedule` whose newest backup to use',
+      });
   });
 
 const protection = z.strictObject({
@@ -52,8 +75,14 @@ const protection = z.strictObject({
     .strictObject({
       required: z.boolean().default(true),
       minMode: z.enum(['GOVERNANCE', 'COMPLIANCE']).default('GOVERNANCE'),
-      coverTtl: z.boolean().default(true).meta({ description: "Each object's retain-until must cover the backup's expiration" }),
-      canary: z.boolean().default(true).meta({ description: 'Prove the lock: write a locked canary object and try to delete it' }),
+      coverTtl: z
+        .boolean()
+        .default(true)
+        .meta({ description: "Each object's retain-until must cover the backup's expiration" }),
+      canary: z
+        .boolean()
+        .default(true)
+        .meta({ description: 'Prove the lock: write a locked canary object and try to delete it' }),
     })
     .default({ required: true, minMode: 'GOVERNANCE', coverTtl: true, canary: true }),
   replica: z
@@ -62,7 +91,9 @@ const protection = z.strictObject({
       bucket: z.string().min(1),
       prefix: z.string().default(''),
       region: z.string().default('us-east-1'),
-      credentialsSecret: z.strictObject({ namespace: z.string(), name: z.string(), key: z.string().default('cloud') }).optional(),
+      credentialsSecret: z
+        .strictObject({ namespace: z.string(), name: z.string(), key: z.string().default('cloud') })
+        .optional(),
     })
     .optional(),
 });
@@ -71,16 +102,35 @@ const hosting = z.strictObject({ namespace: name, selector });
 
 const disasterStep = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('delete-namespace'), namespaces: z.array(name).min(1) }),
-  z.strictObject({ type: z.literal('delete-workload'), namespace: name, selector, kinds: z.array(z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Pod'])).default(['Deployment', 'StatefulSet', 'DaemonSet']) }),
-  z.strictObject({ type: z.literal('delete-pvc'), namespace: name, names: z.array(z.string()).optional(), selector: selector.optional() }),
+  z.strictObject({
+    type: z.literal('delete-workload'),
+    namespace: name,
+    selector,
+    kinds: z
+      .array(z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Pod']))
+      .default(['Deployment', 'StatefulSet', 'DaemonSet']),
+  }),
+  z.strictObject({
+    type: z.literal('delete-pvc'),
+    namespace: name,
+    names: z.array(z.string()).optional(),
+    selector: selector.optional(),
+  }),
   z.strictObject({
     type: z.literal('stop-nodes'),
     nodes: z.array(z.string()).optional(),
     hosting: hosting.optional(),
-    command: argv.optional().meta({ description: 'How to stop a node outside the lab and kind: argv, with {node} replaced' }),
+    command: argv
+      .optional()
+      .meta({ description: 'How to stop a node outside the lab and kind: argv, with {node} replaced' }),
     startCommand: argv.optional().meta({ description: 'How to start it again (the revert)' }),
   }),
-  z.strictObject({ type: z.literal('lose-zone'), zone: z.string().min(1), command: argv.optional(), startCommand: argv.optional() }),
+  z.strictObject({
+    type: z.literal('lose-zone'),
+    zone: z.string().min(1),
+    command: argv.optional(),
+    startCommand: argv.optional(),
+  }),
   z.strictObject({
     type: z.literal('command'),
     argv: argv.optional(),
@@ -92,36 +142,88 @@ const disasterStep = z.discriminatedUnion('type', [
 
 const restorePhase = z.strictObject({
   name: z.string().optional(),
-  include: z.array(z.string()).optional().meta({ description: 'includedResources, e.g. networkpolicies.networking.k8s.io' }),
+  include: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'includedResources, e.g. networkpolicies.networking.k8s.io' }),
   exclude: z.array(z.string()).optional().meta({ description: 'excludedResources' }),
-  includeClusterResources: z.boolean().optional().meta({ description: "Velero's includeClusterResources: with namespaces filtered, Velero restores cluster-scoped items only when true" }),
+  includeClusterResources: z.boolean().optional().meta({
+    description:
+      "Velero's includeClusterResources: with namespaces filtered, Velero restores cluster-scoped items only when true",
+  }),
 });
 
 const recovery = z.strictObject({
   mode: z.enum(['velero', 'command', 'runbook']).default('velero'),
-  context: z.string().optional().meta({ description: 'Recover into another cluster (datacenter loss); its Velero must see the same bucket' }),
-  phases: z.array(restorePhase).min(1).optional().meta({ description: 'One Velero Restore per phase; default: NetworkPolicies, then everything else' }),
+  context: z
+    .string()
+    .optional()
+    .meta({ description: 'Recover into another cluster (datacenter loss); its Velero must see the same bucket' }),
+  phases: z
+    .array(restorePhase)
+    .min(1)
+    .optional()
+    .meta({ description: 'One Velero Restore per phase; default: NetworkPolicies, then everything else' }),
   existingResourcePolicy: z.enum(['none', 'update']).default('none'),
-  allowExisting: z.boolean().default(false).meta({ description: 'Recovery into another cluster may find the target namespaces there already (they are accounted for in the inventory); by default that is refused' }),
+  allowExisting: z.boolean().default(false).meta({
+    description:
+      'Recovery into another cluster may find the target namespaces there already (they are accounted for in the inventory); by default that is refused',
+  }),
   command: argv.optional(),
   runbook: z.string().optional(),
   timeout: timeout('the recovery timeout').prefault('30m'),
 });
 
 const verifyStep = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('workloads-ready'), timeout: timeout('the timeout').prefault('15m'), namespaces: z.array(name).optional() }),
+  z.strictObject({
+    type: z.literal('workloads-ready'),
+    timeout: timeout('the timeout').prefault('15m'),
+    namespaces: z.array(name).optional(),
+  }),
   z.strictObject({
     type: z.literal('http'),
     url: z.string().url().optional(),
-    service: z.strictObject({ namespace: name, name, port: z.union([z.number().int().min(1, 'a port is 1 to 65535').max(65535, 'a port is 1 to 65535'), z.string().min(1)]), path: z.string().default('/') }).optional().meta({ description: 'Probe a Service through the API server proxy' }),
-    expectStatus: z.number().int().min(100, 'an HTTP status is 100 to 599').max(599, 'an HTTP status is 100 to 599').default(200),
+    service: z
+      .strictObject({
+        namespace: name,
+        name,
+        port: z.union([
+          z.number().int().min(1, 'a port is 1 to 65535').max(65535, 'a port is 1 to 65535'),
+          z.string().min(1),
+        ]),
+        path: z.string().default('/'),
+      })
+      .optional()
+      .meta({ description: 'Probe a Service through the API server proxy' }),
+    expectStatus: z
+      .number()
+      .int()
+      .min(100, 'an HTTP status is 100 to 599')
+      .max(599, 'an HTTP status is 100 to 599')
+      .default(200),
     bodyRegex: z.string().optional(),
     timeout: timeout('the timeout').prefault('5m'),
   }),
-  z.strictObject({ type: z.literal('command'), argv, expectExit: z.number().int().min(0, 'an exit code is 0 to 255').max(255, 'an exit code is 0 to 255').default(0), timeout: timeout('the timeout').prefault('5m') }),
+  z.strictObject({
+    type: z.literal('command'),
+    argv,
+    expectExit: z.number().int().min(0, 'an exit code is 0 to 255').max(255, 'an exit code is 0 to 255').default(0),
+    timeout: timeout('the timeout').prefault('5m'),
+  }),
   z.strictObject({ type: z.literal('sentinel') }),
-  z.strictObject({ type: z.literal('inventory'), ignore: z.array(z.string()).default([]).meta({ description: 'Kinds or kind/name to leave out of the diff' }) }),
-  z.strictObject({ type: z.literal('network-policy-coverage'), namespaces: z.array(name).optional().meta({ description: 'Default: the target namespaces' }) }).meta({ description: "Every restored workload's pods are selected by a NetworkPolicy (on by default for hardened targets)" }),
+  z.strictObject({
+    type: z.literal('inventory'),
+    ignore: z.array(z.string()).default([]).meta({ description: 'Kinds or kind/name to leave out of the diff' }),
+  }),
+  z
+    .strictObject({
+      type: z.literal('network-policy-coverage'),
+      namespaces: z.array(name).optional().meta({ description: 'Default: the target namespaces' }),
+    })
+    .meta({
+      description:
+        "Every restored workload's pods are selected by a NetworkPolicy (on by default for hardened targets)",
+    }),
 ]);
 
 const sentinel = z.strictObject({
@@ -141,34 +243,66 @@ export const scenarioSchema = z.strictObject({
   $schema: z.string().optional(),
   apiVersion: z.literal('kdrill.dev/v1alpha1'),
   kind: z.literal('Scenario'),
-  metadata: z.strictObject({ name, description: z.string().optional(), labels: z.record(z.string(), z.string()).optional() }),
-  spec: z.strictObject({
-    objectives,
-    drill,
-    target,
-    backup,
-    protection: protection.default({ objectLock: { required: true, minMode: 'GOVERNANCE', coverTtl: true, canary: true } }),
-    disaster: z.array(disasterStep).min(1),
-    recovery: recovery.default({ mode: 'velero', existingResourcePolicy: 'none', allowExisting: false, timeout: 1800 }),
-    verify: z.array(verifyStep).min(1),
-    sentinel: sentinel.optional(),
-    lab: z
-      .strictObject({
-        hardened: z.union([z.boolean(), z.enum(['deny', 'warn'])]).default(false).meta({ description: 'Run the --lab drill on a hardened lab: true or deny refuses workloads no NetworkPolicy selects, warn admits them with a warning' }),
-        clusters: z.union([z.literal(1), z.literal(2)]).default(1).meta({ description: '2 adds the recovery cluster kdrill-lab-2' }),
-        objectLock: z.boolean().default(true),
-      })
-      .optional()
-      .meta({ description: 'How `kdrill run --lab` builds its ephemeral lab' }),
-  }).superRefine((spec, ctx) => {
-    // a namespace the disaster hits but the drill does not target would be neither restored nor verified
-    spec.disaster.forEach((d, i) => {
-      const hit = d.type === 'delete-namespace' ? d.namespaces : d.type === 'delete-workload' || d.type === 'delete-pvc' ? [d.namespace] : [];
-      for (const n of hit) {
-        if (!spec.target.namespaces.includes(n)) ctx.addIssue({ code: 'custom', path: ['disaster', i, d.type === 'delete-namespace' ? 'namespaces' : 'namespace'], message: `namespace "${n}" is not in target.namespaces: the drill would destroy it and never restore or verify it` });
-      }
-    });
+  metadata: z.strictObject({
+    name,
+    description: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
   }),
+  spec: z
+    .strictObject({
+      objectives,
+      drill,
+      target,
+      backup,
+      protection: protection.default({
+        objectLock: { required: true, minMode: 'GOVERNANCE', coverTtl: true, canary: true },
+      }),
+      disaster: z.array(disasterStep).min(1),
+      recovery: recovery.default({
+        mode: 'velero',
+        existingResourcePolicy: 'none',
+        allowExisting: false,
+        timeout: 1800,
+      }),
+      verify: z.array(verifyStep).min(1),
+      sentinel: sentinel.optional(),
+      lab: z
+        .strictObject({
+          hardened: z
+            .union([z.boolean(), z.enum(['deny', 'warn'])])
+            .default(false)
+            .meta({
+              description:
+                'Run the --lab drill on a hardened lab: true or deny refuses workloads no NetworkPolicy selects, warn admits them with a warning',
+            }),
+          clusters: z
+            .union([z.literal(1), z.literal(2)])
+            .default(1)
+            .meta({ description: '2 adds the recovery cluster kdrill-lab-2' }),
+          objectLock: z.boolean().default(true),
+        })
+        .optional()
+        .meta({ description: 'How `kdrill run --lab` builds its ephemeral lab' }),
+    })
+    .superRefine((spec, ctx) => {
+      // a namespace the disaster hits but the drill does not target would be neither restored nor verified
+      spec.disaster.forEach((d, i) => {
+        const hit =
+          d.type === 'delete-namespace'
+            ? d.namespaces
+            : d.type === 'delete-workload' || d.type === 'delete-pvc'
+              ? [d.namespace]
+              : [];
+        for (const n of hit) {
+          if (!spec.target.namespaces.includes(n))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['disaster', i, d.type === 'delete-namespace' ? 'namespaces' : 'namespace'],
+              message: `namespace "${n}" is not in target.namespaces: the drill would destroy it and never restore or verify it`,
+            });
+        }
+      });
+    }),
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;

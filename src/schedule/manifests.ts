@@ -21,7 +21,11 @@ export interface ScheduleOptions {
 /** client-node names the context of a pod's ServiceAccount this; the CronJob allow-lists it explicitly. */
 export const IN_CLUSTER_CONTEXT = 'inClusterContext';
 
-const LABELS = (scenario: string): Record<string, string> => ({ 'app.kubernetes.io/name': 'kdrill', 'app.kubernetes.io/managed-by': 'kdrill', 'kdrill.dev/scenario': scenario });
+const LABELS = (scenario: string): Record<string, string> => ({
+  'app.kubernetes.io/name': 'kdrill',
+  'app.kubernetes.io/managed-by': 'kdrill',
+  'kdrill.dev/scenario': scenario,
+});
 
 /** A CronJob schedule: five fields (names allowed) or a macro such as @daily; kdrill does not offer @every. */
 export function isCron(expr: string): boolean {
@@ -33,41 +37,89 @@ export function isCron(expr: string): boolean {
  * rules drillPermissions derives, the scenario in a ConfigMap, and a CronJob that runs `kdrill run`
  * in the kdrill image, one drill at a time.
  */
-export function scheduleManifests(s: Scenario, scenarioText: string, o: ScheduleOptions): { objects: KubeObject[]; notes: string[] } {
+export function scheduleManifests(
+  s: Scenario,
+  scenarioText: string,
+  o: ScheduleOptions,
+): { objects: KubeObject[]; notes: string[] } {
   const scenario = s.metadata.name;
   const name = `kdrill-${scenario}`;
   const labels = LABELS(scenario);
   const perms = drillPermissions(s, { bslSecret: o.bslSecret });
   const subject = [{ kind: 'ServiceAccount', name, namespace: o.namespace }];
-  const why = (gs: Grant[]): Record<string, string> => ({ 'kdrill.dev/why': gs.map((g, i) => `rule ${i + 1}: ${g.why}`).join('\n') });
+  const why = (gs: Grant[]): Record<string, string> => ({
+    'kdrill.dev/why': gs.map((g, i) => `rule ${i + 1}: ${g.why}`).join('\n'),
+  });
   const role = (kind: 'Role' | 'ClusterRole', namespace: string | undefined, gs: Grant[]): KubeObject[] => [
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, ...(namespace ? { namespace } : {}), labels, annotations: why(gs) }, rules: gs.map((g) => g.rule) },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: `${kind}Binding`, metadata: { name, ...(namespace ? { namespace } : {}), labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name }, subjects: subject },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind,
+      metadata: { name, ...(namespace ? { namespace } : {}), labels, annotations: why(gs) },
+      rules: gs.map((g) => g.rule),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: `${kind}Binding`,
+      metadata: { name, ...(namespace ? { namespace } : {}), labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name },
+      subjects: subject,
+    },
   ];
 
   // --context too: a scenario's target.context names a context of a laptop's kubeconfig, not the pod's
-  const args = ['run', '/etc/kdrill/scenario.yaml', '--context', IN_CLUSTER_CONTEXT, '--allow-context', IN_CLUSTER_CONTEXT, '--out', '/reports/run'];
+  const args = [
+    'run',
+    '/etc/kdrill/scenario.yaml',
+    '--context',
+    IN_CLUSTER_CONTEXT,
+    '--allow-context',
+    IN_CLUSTER_CONTEXT,
+    '--out',
+    '/reports/run',
+  ];
   if (o.history) args.push('--history', o.history);
   if (o.historyEndpoint) args.push('--history-endpoint', o.historyEndpoint);
   if (o.pushgateway) args.push('--pushgateway', o.pushgateway);
-  const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: o.s3Secret, key, optional: !o.history?.startsWith('s3://') } } });
+  const secretEnv = (envName: string, key: string) => ({
+    name: envName,
+    valueFrom: { secretKeyRef: { name: o.s3Secret, key, optional: !o.history?.startsWith('s3://') } },
+  });
   const notes = [...perms.notes];
-  if (!o.history?.startsWith('s3://')) notes.push('no --history s3://…: each run is remembered only inside its pod; give an S3 prefix to keep the history');
-  if (o.history?.startsWith('s3://')) notes.push(`create the Secret ${o.namespace}/${o.s3Secret} with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the history bucket`);
+  if (!o.history?.startsWith('s3://'))
+    notes.push(
+      'no --history s3://…: each run is remembered only inside its pod; give an S3 prefix to keep the history',
+    );
+  if (o.history?.startsWith('s3://'))
+    notes.push(
+      `create the Secret ${o.namespace}/${o.s3Secret} with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the history bucket`,
+    );
 
   const podSpec = {
     serviceAccountName: name,
     restartPolicy: 'Never',
-    securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      fsGroup: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     containers: [
       {
         name: 'kdrill',
         image: o.image,
         args,
         workingDir: '/reports',
-        env: [secretEnv('AWS_ACCESS_KEY_ID', 'AWS_ACCESS_KEY_ID'), secretEnv('AWS_SECRET_ACCESS_KEY', 'AWS_SECRET_ACCESS_KEY')],
+        env: [
+          secretEnv('AWS_ACCESS_KEY_ID', 'AWS_ACCESS_KEY_ID'),
+          secretEnv('AWS_SECRET_ACCESS_KEY', 'AWS_SECRET_ACCESS_KEY'),
+        ],
         resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        },
         volumeMounts: [
           { name: 'scenario', mountPath: '/etc/kdrill', readOnly: true },
           { name: 'reports', mountPath: '/reports' },
@@ -107,12 +159,21 @@ export function scheduleManifests(s: Scenario, scenarioText: string, o: Schedule
   };
 
   const objects: KubeObject[] = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: o.namespace, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } },
+    },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: o.namespace, labels } },
     ...role('ClusterRole', undefined, perms.cluster),
     ...role('Role', s.spec.backup.veleroNamespace, perms.velero),
     ...Object.entries(perms.namespaced).flatMap(([ns, gs]) => role('Role', ns, gs)),
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: o.namespace, labels }, data: { 'scenario.yaml': scenarioText } },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: o.namespace, labels },
+      data: { 'scenario.yaml': scenarioText },
+    },
     cronJob,
   ];
   return { objects, notes };

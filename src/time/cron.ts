@@ -46,7 +46,14 @@ export function nextRun(expr: string, after: Date): Date | undefined {
   t.setUTCMinutes(t.getUTCMinutes() + 1);
   // a year of minutes is the longest gap a valid expression can have
   for (let i = 0; i < 366 * 24 * 60; i++) {
-    if (months!.has(t.getUTCMonth() + 1) && doms!.has(t.getUTCDate()) && dows!.has(t.getUTCDay()) && hours!.has(t.getUTCHours()) && mins!.has(t.getUTCMinutes())) return t;
+    if (
+      months!.has(t.getUTCMonth() + 1) &&
+      doms!.has(t.getUTCDate()) &&
+      dows!.has(t.getUTCDay()) &&
+      hours!.has(t.getUTCHours()) &&
+      mins!.has(t.getUTCMinutes())
+    )
+      return t;
     t.setUTCMinutes(t.getUTCMinutes() + 1);
   }
   return undefined;

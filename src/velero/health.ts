@@ -19,9 +19,14 @@ export interface VeleroHealth {
 }
 
 const notRunning = (kube: KubeApi, ns: string, what: string): DrillError =>
-  new DrillError('VELERO_NOT_RUNNING', `Velero is not running in context "${kube.context}": ${what}`, ExitCode.Precondition, {
-    hint: `a Restore nobody processes would leave the disaster in place; check: kubectl -n ${ns} get deployment velero; kubectl -n ${ns} logs deploy/velero`,
-  });
+  new DrillError(
+    'VELERO_NOT_RUNNING',
+    `Velero is not running in context "${kube.context}": ${what}`,
+    ExitCode.Precondition,
+    {
+      hint: `a Restore nobody processes would leave the disaster in place; check: kubectl -n ${ns} get deployment velero; kubectl -n ${ns} logs deploy/velero`,
+    },
+  );
 
 /** The Velero server Deployment: `velero install` names it velero (component=velero); the Helm chart labels it app.kubernetes.io/name=velero. */
 export function isVeleroServer(d: KubeObject): boolean {
@@ -36,22 +41,50 @@ export function isVeleroServer(d: KubeObject): boolean {
  */
 export async function veleroRunning(kube: KubeApi, ns: string, bslName: string, now: Date): Promise<VeleroHealth> {
   if (!(await kube.serves(V('BackupStorageLocation')))) {
-    throw new DrillError('VELERO_MISSING', `Velero is not installed in context "${kube.context}" (no velero.io CRDs)`, ExitCode.Precondition, { hint: 'install Velero (velero install --provider aws …), or run the drill with --lab' });
+    throw new DrillError(
+      'VELERO_MISSING',
+      `Velero is not installed in context "${kube.context}" (no velero.io CRDs)`,
+      ExitCode.Precondition,
+      { hint: 'install Velero (velero install --provider aws …), or run the drill with --lab' },
+    );
   }
-  const servers = (await kube.list({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: ns })).items.filter(isVeleroServer);
+  const servers = (await kube.list({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: ns })).items.filter(
+    isVeleroServer,
+  );
   if (servers.length === 0) throw notRunning(kube, ns, `no Velero server Deployment in namespace ${ns}`);
-  const ready = servers.map((d) => ({ name: d.metadata?.name ?? '', readyReplicas: Number(d.status?.readyReplicas ?? 0), replicas: Number(d.spec?.replicas ?? 1) }));
+  const ready = servers.map((d) => ({
+    name: d.metadata?.name ?? '',
+    readyReplicas: Number(d.status?.readyReplicas ?? 0),
+    replicas: Number(d.spec?.replicas ?? 1),
+  }));
   const server = ready.find((d) => d.readyReplicas > 0);
-  if (!server) throw notRunning(kube, ns, ready.map((d) => `Deployment ${ns}/${d.name} has ${d.readyReplicas} ready of ${d.replicas} replica(s)`).join('; '));
+  if (!server)
+    throw notRunning(
+      kube,
+      ns,
+      ready
+        .map((d) => `Deployment ${ns}/${d.name} has ${d.readyReplicas} ready of ${d.replicas} replica(s)`)
+        .join('; '),
+    );
   const bsl = await kube.get({ ...V('BackupStorageLocation'), namespace: ns, name: bslName });
   if (!bsl) {
     const all = (await kube.list(V('BackupStorageLocation'), { namespace: ns })).items.map((b) => b.metadata?.name);
-    throw new DrillError('BSL_NOT_FOUND', `BackupStorageLocation ${ns}/${bslName} not found in context "${kube.context}"${all.length ? ` (there: ${all.join(', ')})` : ''}`, ExitCode.Precondition, { hint: 'set spec.backup.storageLocation in the scenario' });
+    throw new DrillError(
+      'BSL_NOT_FOUND',
+      `BackupStorageLocation ${ns}/${bslName} not found in context "${kube.context}"${all.length ? ` (there: ${all.join(', ')})` : ''}`,
+      ExitCode.Precondition,
+      { hint: 'set spec.backup.storageLocation in the scenario' },
+    );
   }
   if (bsl.status?.phase !== 'Available') {
-    throw new DrillError('BSL_UNAVAILABLE', `BackupStorageLocation ${ns}/${bslName} is ${bsl.status?.phase ?? 'not validated yet'}${bsl.status?.message ? `: ${bsl.status.message}` : ''}`, ExitCode.Precondition, {
-      hint: 'Velero validates it every minute; fix the bucket or credentials it names, then rerun',
-    });
+    throw new DrillError(
+      'BSL_UNAVAILABLE',
+      `BackupStorageLocation ${ns}/${bslName} is ${bsl.status?.phase ?? 'not validated yet'}${bsl.status?.message ? `: ${bsl.status.message}` : ''}`,
+      ExitCode.Precondition,
+      {
+        hint: 'Velero validates it every minute; fix the bucket or credentials it names, then rerun',
+      },
+    );
   }
   const frequencyMs = parseGoDuration(bsl.spec?.validationFrequency as string | undefined, DEFAULT_VALIDATION_MS);
   const health: VeleroHealth = { bsl, server: { name: server.name, readyReplicas: server.readyReplicas } };
@@ -60,9 +93,14 @@ export async function veleroRunning(kube: KubeApi, ns: string, bslName: string, 
   const ageMs = at ? now.getTime() - Date.parse(at) : Number.POSITIVE_INFINITY;
   const limitMs = 2 * frequencyMs + VALIDATION_MARGIN_MS;
   if (!(ageMs <= limitMs)) {
-    throw new DrillError('BSL_STALE', `BackupStorageLocation ${ns}/${bslName} says Available, but Velero ${at ? `last validated it ${Math.round(ageMs / 1000)}s ago (at ${at})` : 'never recorded a validation'}; it validates every ${Math.round(frequencyMs / 1000)}s`, ExitCode.Precondition, {
-      hint: `is the Velero server stuck? kubectl -n ${ns} logs deploy/${server.name}; the phase is only as fresh as its lastValidationTime`,
-    });
+    throw new DrillError(
+      'BSL_STALE',
+      `BackupStorageLocation ${ns}/${bslName} says Available, but Velero ${at ? `last validated it ${Math.round(ageMs / 1000)}s ago (at ${at})` : 'never recorded a validation'}; it validates every ${Math.round(frequencyMs / 1000)}s`,
+      ExitCode.Precondition,
+      {
+        hint: `is the Velero server stuck? kubectl -n ${ns} logs deploy/${server.name}; the phase is only as fresh as its lastValidationTime`,
+      },
+    );
   }
   return { ...health, lastValidation: { at: at!, ageSeconds: Math.round(ageMs / 1000) } };
 }

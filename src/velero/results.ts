@@ -40,7 +40,10 @@ export function parseResults(r: ResultsFile): ParsedResults {
   const failedItems: FailedItem[] = [];
   const otherErrors: string[] = [];
   for (const { ns, msg } of flat(r.errors)) {
-    const lines = String(msg).split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = String(msg)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const m = ITEM.exec(lines[0] ?? '');
     if (!m) {
       otherErrors.push(...lines);
@@ -49,7 +52,12 @@ export function parseResults(r: ResultsFile): ParsedResults {
     const reasons = [m[4]!, ...lines.slice(1)];
     failedItems.push({ resource: m[1]!, namespace: m[2] ?? ns, name: m[3]!, message: reasons.join('\n'), reasons });
   }
-  const warnings = flat(r.warnings).flatMap(({ msg }) => String(msg).split('\n').map((l) => l.trim()).filter(Boolean));
+  const warnings = flat(r.warnings).flatMap(({ msg }) =>
+    String(msg)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
   return { failedItems, warnings, otherErrors };
 }
 
@@ -65,9 +73,18 @@ export interface ReadResults {
  * DownloadRequest (RestoreResults), as `velero restore describe` gets them. Never throws: results
  * that cannot be read are `unreadable`, with both reasons, so that a verdict never rests on them.
  */
-export async function readRestoreResults(o: { kube: KubeApi; veleroNamespace: string; store?: { store: ObjectStore; prefix: string }; download: DownloadOptions }, restore: string): Promise<ReadResults> {
+export async function readRestoreResults(
+  o: {
+    kube: KubeApi;
+    veleroNamespace: string;
+    store?: { store: ObjectStore; prefix: string };
+    download: DownloadOptions;
+  },
+  restore: string,
+): Promise<ReadResults> {
   const why: string[] = [];
-  const parse = (raw: Buffer, gz: boolean): ParsedResults => parseResults(JSON.parse((gz ? gunzipSync(raw) : raw).toString('utf8')) as ResultsFile);
+  const parse = (raw: Buffer, gz: boolean): ParsedResults =>
+    parseResults(JSON.parse((gz ? gunzipSync(raw) : raw).toString('utf8')) as ResultsFile);
   if (o.store) {
     const key = `${o.store.prefix}restores/${restore}/restore-${restore}-results.gz`;
     try {
@@ -79,7 +96,12 @@ export async function readRestoreResults(o: { kube: KubeApi; veleroNamespace: st
     }
   }
   try {
-    const raw = await viaDownloadRequest(o.kube, o.veleroNamespace, { kind: 'RestoreResults', name: restore }, o.download);
+    const raw = await viaDownloadRequest(
+      o.kube,
+      o.veleroNamespace,
+      { kind: 'RestoreResults', name: restore },
+      o.download,
+    );
     if (raw) return { parsed: parse(raw, false), source: 'download-request' };
     why.push('a DownloadRequest (RestoreResults) found nothing');
   } catch (e) {

@@ -30,7 +30,18 @@ export interface InventoryDiff {
 }
 
 // What a restore is not expected to bring back as it was: objects controllers make, and server noise.
-const SKIP_KINDS = new Set(['/Pod', '/Event', 'events.k8s.io/Event', '/Endpoints', 'discovery.k8s.io/EndpointSlice', 'apps/ReplicaSet', 'apps/ControllerRevision', 'coordination.k8s.io/Lease', 'batch/Job', 'metrics.k8s.io/PodMetrics']);
+const SKIP_KINDS = new Set([
+  '/Pod',
+  '/Event',
+  'events.k8s.io/Event',
+  '/Endpoints',
+  'discovery.k8s.io/EndpointSlice',
+  'apps/ReplicaSet',
+  'apps/ControllerRevision',
+  'coordination.k8s.io/Lease',
+  'batch/Job',
+  'metrics.k8s.io/PodMetrics',
+]);
 // assigned by the server or a provisioner: a restored claim may well get a new volume
 const VOLATILE_SPEC = ['clusterIP', 'clusterIPs', 'healthCheckNodePort', 'volumeName'];
 // what the cluster itself keeps per namespace: the token controller (before 1.24) lists a ServiceAccount's
@@ -74,7 +85,8 @@ export const IGNORED_ANNOTATIONS = [
 ];
 const IGNORED_PREFIXES = ['velero.io/']; // restore and backup bookkeeping Velero adds
 
-const ignored = (list: string[], k: string): boolean => list.includes(k) || IGNORED_PREFIXES.some((p) => k.startsWith(p));
+const ignored = (list: string[], k: string): boolean =>
+  list.includes(k) || IGNORED_PREFIXES.some((p) => k.startsWith(p));
 
 const key = (i: Pick<InventoryItem, 'kind' | 'namespace' | 'name'>): string => `${i.kind} ${i.namespace}/${i.name}`;
 export const inventoryKey = key;
@@ -83,12 +95,19 @@ const hash = (v: unknown): string => createHash('sha256').update(stableJson(v)).
 
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
 /** What the object is meant to be, part by part, without what the server, controllers or Velero write. */
-export function fingerprint(o: KubeObject, kind = o.kind ?? ''): Pick<InventoryItem, 'fields' | 'labels' | 'annotations'> {
+export function fingerprint(
+  o: KubeObject,
+  kind = o.kind ?? '',
+): Pick<InventoryItem, 'fields' | 'labels' | 'annotations'> {
   const { metadata, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
   const body = rest as Record<string, unknown>;
   for (const f of VOLATILE_TOP[kind] ?? []) delete body[f];
@@ -102,7 +121,8 @@ export function fingerprint(o: KubeObject, kind = o.kind ?? ''): Pick<InventoryI
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(metadata?.labels ?? {})) if (!ignored(IGNORED_LABELS, k)) labels[k] = v;
   const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(metadata?.annotations ?? {})) if (!ignored(IGNORED_ANNOTATIONS, k)) annotations[k] = hash(v);
+  for (const [k, v] of Object.entries(metadata?.annotations ?? {}))
+    if (!ignored(IGNORED_ANNOTATIONS, k)) annotations[k] = hash(v);
   return { fields, labels, annotations };
 }
 
@@ -116,7 +136,9 @@ export function inventoried(o: KubeObject, group: string, kind: string): boolean
 /** Every object in the namespaces that a restore should bring back, with its fingerprint. */
 export async function snapshotInventory(kube: KubeApi, namespaces: string[]): Promise<InventoryItem[]> {
   const out: InventoryItem[] = [];
-  const types = (await kube.resources()).filter((r) => r.namespaced && !SKIP_KINDS.has(`${r.group}/${r.kind}`) && r.group !== 'velero.io');
+  const types = (await kube.resources()).filter(
+    (r) => r.namespaced && !SKIP_KINDS.has(`${r.group}/${r.kind}`) && r.group !== 'velero.io',
+  );
   for (const ns of namespaces) {
     for (const t of types) {
       let items: KubeObject[];
@@ -130,7 +152,12 @@ export async function snapshotInventory(kube: KubeApi, namespaces: string[]): Pr
       }
       for (const o of items) {
         if (!inventoried(o, t.group, t.kind)) continue;
-        out.push({ kind: `${t.group}/${t.kind}`, namespace: ns, name: o.metadata?.name ?? '', ...fingerprint(o, t.kind) });
+        out.push({
+          kind: `${t.group}/${t.kind}`,
+          namespace: ns,
+          name: o.metadata?.name ?? '',
+          ...fingerprint(o, t.kind),
+        });
       }
     }
   }
@@ -140,18 +167,23 @@ export async function snapshotInventory(kube: KubeApi, namespaces: string[]): Pr
 /** What differs between two fingerprints of one object, in words an operator can act on. */
 export function differences(a: InventoryItem, b: InventoryItem): string[] {
   const out: string[] = [];
-  for (const f of new Set([...Object.keys(a.fields), ...Object.keys(b.fields)])) if (a.fields[f] !== b.fields[f]) out.push(f);
+  for (const f of new Set([...Object.keys(a.fields), ...Object.keys(b.fields)]))
+    if (a.fields[f] !== b.fields[f]) out.push(f);
   const shown = (v: string | undefined): string => (v === undefined ? 'absent' : JSON.stringify(v));
-  for (const k of new Set([...Object.keys(a.labels), ...Object.keys(b.labels)])) if (a.labels[k] !== b.labels[k]) out.push(`label ${k}: ${shown(a.labels[k])} → ${shown(b.labels[k])}`);
+  for (const k of new Set([...Object.keys(a.labels), ...Object.keys(b.labels)]))
+    if (a.labels[k] !== b.labels[k]) out.push(`label ${k}: ${shown(a.labels[k])} → ${shown(b.labels[k])}`);
   for (const k of new Set([...Object.keys(a.annotations), ...Object.keys(b.annotations)])) {
     if (a.annotations[k] === b.annotations[k]) continue;
-    out.push(`annotation ${k} ${a.annotations[k] === undefined ? 'added' : b.annotations[k] === undefined ? 'missing' : 'changed'}`);
+    out.push(
+      `annotation ${k} ${a.annotations[k] === undefined ? 'added' : b.annotations[k] === undefined ? 'missing' : 'changed'}`,
+    );
   }
   return out;
 }
 
 export function diffInventory(before: InventoryItem[], after: InventoryItem[], ignore: string[] = []): InventoryDiff {
-  const skip = (i: InventoryItem): boolean => ignore.some((g) => g === i.kind.split('/')[1] || g === `${i.kind.split('/')[1]}/${i.name}`);
+  const skip = (i: InventoryItem): boolean =>
+    ignore.some((g) => g === i.kind.split('/')[1] || g === `${i.kind.split('/')[1]}/${i.name}`);
   const a = new Map(before.filter((i) => !skip(i)).map((i) => [key(i), i]));
   const b = new Map(after.filter((i) => !skip(i)).map((i) => [key(i), i]));
   const missing = [...a.keys()].filter((k) => !b.has(k));

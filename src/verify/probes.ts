@@ -19,7 +19,10 @@ export interface ProbeOutcome {
   detail: string;
 }
 
-const ready = (p: KubeObject): boolean => (p.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+const ready = (p: KubeObject): boolean =>
+  (p.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+    (c) => c.type === 'Ready' && c.status === 'True',
+  ) ?? false;
 
 /** One look at the workloads: what is not ready yet, or nothing. */
 export async function workloadsNotReady(kube: KubeApi, namespaces: string[], expected: string[]): Promise<string[]> {
@@ -56,12 +59,23 @@ export async function runProbe(ctx: ProbeContext, v: VerifyStep): Promise<ProbeO
       const end = deadline(v.timeout);
       let last: string[];
       for (;;) {
-        last = await workloadsNotReady(ctx.kube, namespaces, ctx.expectedWorkloads.filter((w) => namespaces.some((n) => w.includes(` ${n}/`))));
-        if (last.length === 0) return { passed: true, detail: `every workload in ${namespaces.join(', ')} is available, PVCs Bound, pods Ready` };
+        last = await workloadsNotReady(
+          ctx.kube,
+          namespaces,
+          ctx.expectedWorkloads.filter((w) => namespaces.some((n) => w.includes(` ${n}/`))),
+        );
+        if (last.length === 0)
+          return {
+            passed: true,
+            detail: `every workload in ${namespaces.join(', ')} is available, PVCs Bound, pods Ready`,
+          };
         if (ctx.clock.now().getTime() > end) break;
         await ctx.clock.sleep(250, ctx.signal);
       }
-      return { passed: false, detail: `after ${v.timeout}s: ${last.slice(0, 8).join('; ')}${last.length > 8 ? `; and ${last.length - 8} more` : ''}` };
+      return {
+        passed: false,
+        detail: `after ${v.timeout}s: ${last.slice(0, 8).join('; ')}${last.length > 8 ? `; and ${last.length - 8} more` : ''}`,
+      };
     }
     case 'http': {
       const end = deadline(v.timeout);
@@ -70,7 +84,13 @@ export async function runProbe(ctx: ProbeContext, v: VerifyStep): Promise<ProbeO
         try {
           let status: number;
           let body: string;
-          if (v.service) ({ status, body } = await ctx.kube.proxyGet(v.service.namespace, v.service.name, v.service.port, v.service.path));
+          if (v.service)
+            ({ status, body } = await ctx.kube.proxyGet(
+              v.service.namespace,
+              v.service.name,
+              v.service.port,
+              v.service.path,
+            ));
           else {
             const r = await fetch(v.url!, { signal: AbortSignal.timeout(10_000) });
             status = r.status;
@@ -78,7 +98,11 @@ export async function runProbe(ctx: ProbeContext, v: VerifyStep): Promise<ProbeO
           }
           const bodyOk = !v.bodyRegex || new RegExp(v.bodyRegex).test(body);
           // the first line of the answer is evidence of who answered (a health line, not a payload)
-          if (status === v.expectStatus && bodyOk) return { passed: true, detail: `HTTP ${status}${v.bodyRegex ? `, body matches /${v.bodyRegex}/` : ''}: ${firstLine(body)}` };
+          if (status === v.expectStatus && bodyOk)
+            return {
+              passed: true,
+              detail: `HTTP ${status}${v.bodyRegex ? `, body matches /${v.bodyRegex}/` : ''}: ${firstLine(body)}`,
+            };
           last = `HTTP ${status}${bodyOk ? '' : `, body does not match /${v.bodyRegex}/`}: ${firstLine(body)}`;
         } catch (e) {
           last = (e as Error).message;
@@ -90,15 +114,26 @@ export async function runProbe(ctx: ProbeContext, v: VerifyStep): Promise<ProbeO
     case 'command': {
       const r = await ctx.exec.run(v.argv, { timeoutMs: v.timeout * 1000, signal: ctx.signal });
       const passed = r.exitCode === v.expectExit;
-      return { passed, detail: `${v.argv.join(' ')} exited ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}${passed ? '' : `, expected ${v.expectExit}: ${r.stderr.trim().slice(0, 200)}`}` };
+      return {
+        passed,
+        detail: `${v.argv.join(' ')} exited ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}${passed ? '' : `, expected ${v.expectExit}: ${r.stderr.trim().slice(0, 200)}`}`,
+      };
     }
     case 'network-policy-coverage': {
       const { uncoveredWorkloads } = await import('./netpol-coverage.js');
       const namespaces = v.namespaces ?? ctx.namespaces;
       const r = await uncoveredWorkloads(ctx.kube, namespaces);
-      if (r.checked === 0) return { passed: false, detail: `no workload in ${namespaces.join(', ')}: nothing to check` };
-      if (!r.uncovered.length) return { passed: true, detail: `the pods of all ${r.checked} workload(s) in ${namespaces.join(', ')} are selected by a NetworkPolicy` };
-      return { passed: false, detail: `no NetworkPolicy selects the pods of ${r.uncovered.length} workload(s): ${r.uncovered.slice(0, 8).join(', ')}${r.uncovered.length > 8 ? `, and ${r.uncovered.length - 8} more` : ''} (a hardened cluster refuses them, or only warns)` };
+      if (r.checked === 0)
+        return { passed: false, detail: `no workload in ${namespaces.join(', ')}: nothing to check` };
+      if (!r.uncovered.length)
+        return {
+          passed: true,
+          detail: `the pods of all ${r.checked} workload(s) in ${namespaces.join(', ')} are selected by a NetworkPolicy`,
+        };
+      return {
+        passed: false,
+        detail: `no NetworkPolicy selects the pods of ${r.uncovered.length} workload(s): ${r.uncovered.slice(0, 8).join(', ')}${r.uncovered.length > 8 ? `, and ${r.uncovered.length - 8} more` : ''} (a hardened cluster refuses them, or only warns)`,
+      };
     }
     case 'sentinel':
     case 'inventory':

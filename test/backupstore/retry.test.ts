@@ -26,14 +26,19 @@ describe('S3 retries', () => {
         faults++;
         req.resume();
         const code = n % 2 ? 503 : 500;
-        res.writeHead(code, { 'Content-Type': 'application/xml' }).end(`<Error><Code>${code === 503 ? 'SlowDown' : 'InternalError'}</Code><Message>busy</Message></Error>`);
+        res
+          .writeHead(code, { 'Content-Type': 'application/xml' })
+          .end(`<Error><Code>${code === 503 ? 'SlowDown' : 'InternalError'}</Code><Message>busy</Message></Error>`);
         return;
       }
       // forwarded as sent: the Host header is part of the signature
-      const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const up = request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       req.pipe(up);
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
@@ -45,15 +50,39 @@ describe('S3 retries', () => {
   });
 
   it('an audit through a store that throttles and fails one request in three still completes, with the same findings', async () => {
-    const direct = new AwsObjectStore({ endpoint: s3.url, region: 'us-east-1', bucket: 'retry-bucket', prefix: '', forcePathStyle: true, credentials: creds });
+    const direct = new AwsObjectStore({
+      endpoint: s3.url,
+      region: 'us-east-1',
+      bucket: 'retry-bucket',
+      prefix: '',
+      forcePathStyle: true,
+      credentials: creds,
+    });
     await direct.createBucket({ objectLock: true });
     await direct.setDefaultRetention('GOVERNANCE', 40);
     for (let i = 0; i < 30; i++) await direct.put(`backups/b1/o${i}`, String(i));
-    const flaky = new AwsObjectStore({ endpoint: proxyUrl, region: 'us-east-1', bucket: 'retry-bucket', prefix: '', forcePathStyle: true, credentials: creds }, { maxAttempts: 6 });
+    const flaky = new AwsObjectStore(
+      {
+        endpoint: proxyUrl,
+        region: 'us-east-1',
+        bucket: 'retry-bucket',
+        prefix: '',
+        forcePathStyle: true,
+        credentials: creds,
+      },
+      { maxAttempts: 6 },
+    );
     const now = new Date();
     const opts = {
       prefix: '',
-      backups: [{ name: 'b1', phase: 'Completed', startTimestamp: now.toISOString(), expiration: new Date(now.getTime() + 30 * 86400_000).toISOString() }],
+      backups: [
+        {
+          name: 'b1',
+          phase: 'Completed',
+          startTimestamp: now.toISOString(),
+          expiration: new Date(now.getTime() + 30 * 86400_000).toISOString(),
+        },
+      ],
       policy: { required: true, minMode: 'GOVERNANCE' as const, coverTtl: true, canary: false },
       marginSeconds: 86400,
       canary: { enabled: false, key: 'x', retentionSeconds: 60 },

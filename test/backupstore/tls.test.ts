@@ -23,10 +23,13 @@ describe('S3 over TLS with a custom CA', () => {
     cert = await servingCert(join(await mkdtemp(join(tmpdir(), 'kdrill-tls-')), 'certs'));
     // TLS terminates here; the request goes on as signed (the Host header is part of the signature)
     front = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
-      const up = request({ host: plain.hostname, port: plain.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const up = request(
+        { host: plain.hostname, port: plain.port, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       req.pipe(up);
     });
     await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
@@ -40,21 +43,44 @@ describe('S3 over TLS with a custom CA', () => {
   it('works with the CA from the BSL, refuses an untrusted certificate, and skips checks only when told', async () => {
     const bsl = {
       metadata: { name: 'onprem', namespace: 'velero' },
-      spec: { objectStorage: { bucket: 'tls-bucket', caCert: Buffer.from(cert.caPem).toString('base64') }, config: { s3Url: endpoint, s3ForcePathStyle: 'true', region: 'us-east-1' } },
+      spec: {
+        objectStorage: { bucket: 'tls-bucket', caCert: Buffer.from(cert.caPem).toString('base64') },
+        config: { s3Url: endpoint, s3ForcePathStyle: 'true', region: 'us-east-1' },
+      },
     };
-    const withCa = new AwsObjectStore(settingsFromBsl(bsl, `[default]\naws_access_key_id=${creds.accessKeyId}\naws_secret_access_key=${creds.secretAccessKey}\n`));
+    const withCa = new AwsObjectStore(
+      settingsFromBsl(
+        bsl,
+        `[default]\naws_access_key_id=${creds.accessKeyId}\naws_secret_access_key=${creds.secretAccessKey}\n`,
+      ),
+    );
     await withCa.createBucket({ objectLock: true });
     await withCa.checkAccess();
     await withCa.put('backups/b/velero-backup.json', '{}');
     expect((await withCa.get('backups/b/velero-backup.json'))?.toString()).toBe('{}');
 
-    const untrusted = new AwsObjectStore({ endpoint, region: 'us-east-1', bucket: 'tls-bucket', prefix: '', forcePathStyle: true, credentials: creds }, { maxAttempts: 1 });
-    const err = (await untrusted.checkAccess().catch((e: unknown) => e)) as { code: string; exitCode: number; hint: string };
+    const untrusted = new AwsObjectStore(
+      { endpoint, region: 'us-east-1', bucket: 'tls-bucket', prefix: '', forcePathStyle: true, credentials: creds },
+      { maxAttempts: 1 },
+    );
+    const err = (await untrusted.checkAccess().catch((e: unknown) => e)) as {
+      code: string;
+      exitCode: number;
+      hint: string;
+    };
     expect(err.code).toBe('S3_TLS');
     expect(err.exitCode).toBe(4);
     expect(err.hint).toMatch(/caCert/);
 
-    const skipping = new AwsObjectStore({ endpoint, region: 'us-east-1', bucket: 'tls-bucket', prefix: '', forcePathStyle: true, credentials: creds, insecureSkipTLSVerify: true });
+    const skipping = new AwsObjectStore({
+      endpoint,
+      region: 'us-east-1',
+      bucket: 'tls-bucket',
+      prefix: '',
+      forcePathStyle: true,
+      credentials: creds,
+      insecureSkipTLSVerify: true,
+    });
     await skipping.checkAccess();
   });
 });

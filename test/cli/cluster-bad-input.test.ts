@@ -29,12 +29,18 @@ describe('kdrill cluster: bad kubeconfigs and unreachable servers', () => {
   });
 
   it('ignores unrelated KDRILL_* environment variables', async () => {
-    const r = await kdrill(['cluster', '--kubeconfig', good], { env: { KDRILL_TEST_SOMETHING: '1', KDRILL_DEBUG_X: 'y' } });
+    const r = await kdrill(['cluster', '--kubeconfig', good], {
+      env: { KDRILL_TEST_SOMETHING: '1', KDRILL_DEBUG_X: 'y' },
+    });
     expect(r.code, r.stderr).toBe(0);
   });
 
   it('a missing kubeconfig: exit 4, one line and a hint', async () => {
-    expectCleanError(await kdrill(['cluster', '--kubeconfig', join(dir, 'missing.yaml')]), 4, /cannot read kubeconfig .*missing\.yaml/);
+    expectCleanError(
+      await kdrill(['cluster', '--kubeconfig', join(dir, 'missing.yaml')]),
+      4,
+      /cannot read kubeconfig .*missing\.yaml/,
+    );
   });
 
   it('a malformed kubeconfig: exit 4, one line and a hint', async () => {

@@ -16,17 +16,45 @@ const run = promisify(execFile);
  * cluster phase its CRDs, ClusterRoles and ClusterRoleBindings would be missing there.
  */
 describe('recovery into a fresh cluster: the cluster phase', () => {
-  it('brings the CRDs of the backup\'s custom resources and the RBAC of its ServiceAccounts, then the rest', async () => {
+  it("brings the CRDs of the backup's custom resources and the RBAC of its ServiceAccounts, then the rest", async () => {
     const work = await mkdtemp(join(tmpdir(), 'kdrill-xc-'));
-    await writeFile(join(work, 'appproject.yaml'), 'apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata: {name: default, namespace: argocd}\nspec:\n  sourceRepos: ["*"]\n  destinations: [{namespace: "*", server: "*"}]\n');
+    await writeFile(
+      join(work, 'appproject.yaml'),
+      'apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata: {name: default, namespace: argocd}\nspec:\n  sourceRepos: ["*"]\n  destinations: [{namespace: "*", server: "*"}]\n',
+    );
     const lab = join(work, 'lab');
-    const up = await kdrill(['lab', 'up', '--dir', lab, '--start-delay', '50', '--clusters', '2', '--app', '../shared/data/apps/argo-cd', '--app', join(work, 'appproject.yaml'), '--app-namespace', 'argocd'], { timeoutMs: 180_000 });
+    const up = await kdrill(
+      [
+        'lab',
+        'up',
+        '--dir',
+        lab,
+        '--start-delay',
+        '50',
+        '--clusters',
+        '2',
+        '--app',
+        '../shared/data/apps/argo-cd',
+        '--app',
+        join(work, 'appproject.yaml'),
+        '--app-namespace',
+        'argocd',
+      ],
+      { timeoutMs: 180_000 },
+    );
     expect(up.code, up.stderr + up.stdout).toBe(0);
     try {
       const kubeconfig = join(lab, 'kubeconfig');
-      const k2 = (...a: string[]) => run('kubectl', ['--kubeconfig', kubeconfig, '--context', 'kdrill-lab-2', ...a]).then((r) => r.stdout.trim(), () => '');
+      const k2 = (...a: string[]) =>
+        run('kubectl', ['--kubeconfig', kubeconfig, '--context', 'kdrill-lab-2', ...a]).then(
+          (r) => r.stdout.trim(),
+          () => '',
+        );
       expect(await k2('get', 'crd', 'appprojects.argoproj.io', '-o', 'name')).toBe('');
-      const s = parse(await readFile('scenarios/datacenter-loss.yaml', 'utf8')) as { metadata: { name: string }; spec: Record<string, any> };
+      const s = parse(await readFile('scenarios/datacenter-loss.yaml', 'utf8')) as {
+        metadata: { name: string };
+        spec: Record<string, any>;
+      };
       s.metadata.name = 'argocd-datacenter-loss';
       s.spec.target = { namespaces: ['argocd'] };
       s.spec.disaster = [{ type: 'delete-namespace', namespaces: ['argocd'] }];
@@ -38,13 +66,25 @@ describe('recovery into a fresh cluster: the cluster phase', () => {
       const res = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as DrillResult;
       expect(r.code, `${r.stderr}\n${JSON.stringify(res.findings.filter((f) => f.severity !== 'P3'))}`).toBe(0);
       expect(res.restores.map((x) => [x.includedResources, x.excludedResources, x.phase])).toEqual([
-        [['customresourcedefinitions.apiextensions.k8s.io', 'clusterroles.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io'], [], 'Completed'],
+        [
+          [
+            'customresourcedefinitions.apiextensions.k8s.io',
+            'clusterroles.rbac.authorization.k8s.io',
+            'clusterrolebindings.rbac.authorization.k8s.io',
+          ],
+          [],
+          'Completed',
+        ],
         [['networkpolicies.networking.k8s.io'], [], 'Completed'],
         [[], ['networkpolicies.networking.k8s.io'], 'Completed'],
       ]);
       // the custom resource's CRD came along with it (Velero backs up the CRD of each CR); the ServiceAccounts' RBAC too
-      expect(await k2('get', 'crd', 'appprojects.argoproj.io', '-o', 'name')).toBe('customresourcedefinition.apiextensions.k8s.io/appprojects.argoproj.io');
-      expect(await k2('-n', 'argocd', 'get', 'appprojects.argoproj.io', 'default', '-o', 'name')).toBe('appproject.argoproj.io/default');
+      expect(await k2('get', 'crd', 'appprojects.argoproj.io', '-o', 'name')).toBe(
+        'customresourcedefinition.apiextensions.k8s.io/appprojects.argoproj.io',
+      );
+      expect(await k2('-n', 'argocd', 'get', 'appprojects.argoproj.io', 'default', '-o', 'name')).toBe(
+        'appproject.argoproj.io/default',
+      );
       for (const b of ['argocd-application-controller', 'argocd-applicationset-controller', 'argocd-server']) {
         expect(await k2('get', 'clusterrolebinding', b, '-o', 'jsonpath={.subjects[0].namespace}'), b).toBe('argocd');
         expect(await k2('get', 'clusterrole', b, '-o', 'name'), b).toBe(`clusterrole.rbac.authorization.k8s.io/${b}`);

@@ -23,17 +23,46 @@ describe.skipIf(!hasTmux)('kdrill guide in a terminal (tmux)', () => {
     const out = join(work, 'report');
     // step 1 of this copy fails: the namespace is gone, so kubectl exits 1
     const rb = join(work, 'namespace-loss.md');
-    await writeFile(rb, (await readFile('runbooks/namespace-loss.md', 'utf8')).replace('kubectl get namespace thanos 2>&1 || true', 'kubectl get namespace thanos'));
+    await writeFile(
+      rb,
+      (await readFile('runbooks/namespace-loss.md', 'utf8')).replace(
+        'kubectl get namespace thanos 2>&1 || true',
+        'kubectl get namespace thanos',
+      ),
+    );
     const session = `kdrill-${Date.now()}`;
-    const cmd = (args: string) => `cd ${process.cwd()} && ${process.execPath} ${BIN} ${args}; echo EXITED:$?; sleep 120`;
-    tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', cmd(`guide ${rb} --scenario scenarios/namespace-loss.yaml --lab --out ${out}`));
+    const cmd = (args: string) =>
+      `cd ${process.cwd()} && ${process.execPath} ${BIN} ${args}; echo EXITED:$?; sleep 120`;
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '200',
+      '-y',
+      '50',
+      cmd(`guide ${rb} --scenario scenarios/namespace-loss.yaml --lab --out ${out}`),
+    );
     try {
       await eventually(() => screen(session).includes('Step 1/6: Confirm the disaster'), 'the first step', 60_000, 200);
-      expect(screen(session)).toMatch(/⏱ \d\d:\d\d:\d\d since the disaster {2}· {2}\d\d:\d\d:\d\d left to the RTO \(4h\)/);
+      expect(screen(session)).toMatch(
+        /⏱ \d\d:\d\d:\d\d since the disaster {2}· {2}\d\d:\d\d:\d\d left to the RTO \(4h\)/,
+      );
       keys(session, 'r');
-      await eventually(() => screen(session).includes('the command exited 1'), 'the failure and its choices', 30_000, 200);
+      await eventually(
+        () => screen(session).includes('the command exited 1'),
+        'the failure and its choices',
+        30_000,
+        200,
+      );
       keys(session, 'e');
-      await eventually(() => screen(session).includes('Escalate to: platform team lead'), 'the escalation contact', 10_000, 200);
+      await eventually(
+        () => screen(session).includes('Escalate to: platform team lead'),
+        'the escalation contact',
+        10_000,
+        200,
+      );
       keys(session, 's');
       await eventually(() => screen(session).includes('Why skip it?'), 'the reason prompt', 10_000, 200);
       keys(session, 'confirmed gone by hand', 'Enter');
@@ -41,7 +70,12 @@ describe.skipIf(!hasTmux)('kdrill guide in a terminal (tmux)', () => {
       keys(session, 'n');
       await eventually(() => screen(session).includes('Note:'), 'the note prompt', 10_000, 200);
       keys(session, 'schedule checked with the app team', 'Enter');
-      await eventually(() => (screen(session).match(/Step 2\/6/g) ?? []).length >= 2, 'step 2 again after the note', 10_000, 200);
+      await eventually(
+        () => (screen(session).match(/Step 2\/6/g) ?? []).length >= 2,
+        'step 2 again after the note',
+        10_000,
+        200,
+      );
       keys(session, 'r');
       await eventually(() => screen(session).includes('Step 3/6'), 'step 3', 30_000, 200);
       keys(session, 'r');
@@ -51,7 +85,12 @@ describe.skipIf(!hasTmux)('kdrill guide in a terminal (tmux)', () => {
       const journal = await readFile(join(out, 'journal.jsonl'), 'utf8');
       expect(journal).not.toContain('"run-ended"');
       tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', cmd(`guide --resume ${out}`));
-      await eventually(() => screen(session).includes('Step 4/6: Restore everything else'), 'the session to resume at step 4', 60_000, 200);
+      await eventually(
+        () => screen(session).includes('Step 4/6: Restore everything else'),
+        'the session to resume at step 4',
+        60_000,
+        200,
+      );
       keys(session, 'r');
       await eventually(() => screen(session).includes('Step 5/6'), 'step 5', 60_000, 200);
       keys(session, 'r');
@@ -68,7 +107,9 @@ describe.skipIf(!hasTmux)('kdrill guide in a terminal (tmux)', () => {
     expect(res.verify.every((v) => v.passed)).toBe(true);
     expect(res.verdict).toBe('pass');
     const retro = await readFile(join(out, 'retrospective.md'), 'utf8');
-    expect(retro).toMatch(/## Action items[\s\S]*runbook out of date\? check .*namespace-loss\.md#confirm-the-disaster/);
+    expect(retro).toMatch(
+      /## Action items[\s\S]*runbook out of date\? check .*namespace-loss\.md#confirm-the-disaster/,
+    );
     const journal = await readFile(join(out, 'journal.jsonl'), 'utf8');
     for (const e of ['"guide-escalated"', '"guide-note"', '"resumed"', '"guide-command"']) expect(journal).toContain(e);
   }, 400_000);

@@ -7,14 +7,21 @@ import type { DrillResult } from '../../src/drill/types.js';
 import { BIN, expectCleanError, kdrill } from '../support/cli.js';
 
 describe('kdrill guide --yes --lab: every shipped runbook recovers its scenario', () => {
-  it.each(['thanos-nodes-lost', 'datacenter-loss', 'pvc-loss'])('%s', async (name) => {
-    const out = join(await mkdtemp(join(tmpdir(), 'kdrill-guide-')), 'report');
-    const r = await kdrill(['guide', `runbooks/${name}.md`, '--yes', '--lab', '--scenario', `scenarios/${name}.yaml`, '--out', out], { timeoutMs: 180_000 });
-    expect(r.code, r.stderr).toBe(0);
-    const res = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as DrillResult;
-    expect(res.verdict).toBe('pass');
-    expect(res.runbook!.steps.every((s) => s.status === 'done')).toBe(true);
-  }, 200_000);
+  it.each(['thanos-nodes-lost', 'datacenter-loss', 'pvc-loss'])(
+    '%s',
+    async (name) => {
+      const out = join(await mkdtemp(join(tmpdir(), 'kdrill-guide-')), 'report');
+      const r = await kdrill(
+        ['guide', `runbooks/${name}.md`, '--yes', '--lab', '--scenario', `scenarios/${name}.yaml`, '--out', out],
+        { timeoutMs: 180_000 },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const res = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as DrillResult;
+      expect(res.verdict).toBe('pass');
+      expect(res.runbook!.steps.every((s) => s.status === 'done')).toBe(true);
+    },
+    200_000,
+  );
 
   it('broken runbooks: exit 2 with the line, through the CLI', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kdrill-rb-bad-'));
@@ -38,7 +45,11 @@ describe('kdrill guide --yes --lab: every shipped runbook recovers its scenario'
   it('without a terminal: plain lines, no colours or cursor codes, answers read from stdin', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'kdrill-plain-')), 'report');
     const r = await new Promise<{ code: number | null; stdout: string }>((res) => {
-      const child = spawn(process.execPath, [BIN, 'guide', 'runbooks/pvc-loss.md', '--scenario', 'scenarios/pvc-loss.yaml', '--lab', '--out', out], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'guide', 'runbooks/pvc-loss.md', '--scenario', 'scenarios/pvc-loss.yaml', '--lab', '--out', out],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
       let stdout = '';
       let sent = 0;
       const answers = ['r', 'r', 'd'];

@@ -14,15 +14,33 @@ describe('kdrill run --history/--metrics-file, and kdrill history', () => {
 
   it('records each run in the default history beside the report dir, and writes the metrics file', async () => {
     for (const n of [1, 2]) {
-      const r = await kdrill(['run', 'scenarios/pvc-loss.yaml', '--lab', '--out', join(dir, 'reports', `run${n}`), '--metrics-file', join(dir, 'textfile', 'kdrill.prom')], { timeoutMs: 120_000 });
+      const r = await kdrill(
+        [
+          'run',
+          'scenarios/pvc-loss.yaml',
+          '--lab',
+          '--out',
+          join(dir, 'reports', `run${n}`),
+          '--metrics-file',
+          join(dir, 'textfile', 'kdrill.prom'),
+        ],
+        { timeoutMs: 120_000 },
+      );
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout + r.stderr).toContain(`recorded: history ${join(dir, 'reports', 'history')}; metrics ${join(dir, 'textfile', 'kdrill.prom')}`);
+      expect(r.stdout + r.stderr).toContain(
+        `recorded: history ${join(dir, 'reports', 'history')}; metrics ${join(dir, 'textfile', 'kdrill.prom')}`,
+      );
     }
     const h = await kdrill(['history', '--history', join(dir, 'reports', 'history'), '-o', 'json']);
     expect(h.code, h.stderr).toBe(0);
-    const runs = (JSON.parse(h.stdout) as { runs: { scenario: string; runId: string; verdict: string; rtoSeconds: number }[] }).runs;
+    const runs = (
+      JSON.parse(h.stdout) as { runs: { scenario: string; runId: string; verdict: string; rtoSeconds: number }[] }
+    ).runs;
     expect(runs.map((x) => `${x.scenario} ${x.verdict}`)).toEqual(['pvc-loss pass', 'pvc-loss pass']);
-    const last = JSON.parse(await readFile(join(dir, 'reports', 'run2', 'result.json'), 'utf8')) as { runId: string; objectives: { rto: { measuredSeconds: number } } };
+    const last = JSON.parse(await readFile(join(dir, 'reports', 'run2', 'result.json'), 'utf8')) as {
+      runId: string;
+      objectives: { rto: { measuredSeconds: number } };
+    };
     expect(runs[1]!.runId).toBe(last.runId);
     const families = parsePrometheusTextFormat(await readFile(join(dir, 'textfile', 'kdrill.prom'), 'utf8'));
     const rto = families.find((f) => f.name === 'kdrill_drill_rto_seconds')!;
@@ -48,9 +66,27 @@ describe('kdrill run --history/--metrics-file, and kdrill history', () => {
   });
 
   it('refuses a bad --history, --pushgateway or --metrics-file before anything is touched (exit 2)', async () => {
-    expectCleanError(await kdrill(['run', 'scenarios/pvc-loss.yaml', '--lab', '--history', 's3://bucket/backups']), 2, /inside Velero's "backups\/" folder/);
-    expectCleanError(await kdrill(['run', 'scenarios/pvc-loss.yaml', '--lab', '--pushgateway', 'pushgateway:9091']), 2, /is not an http\(s\) URL/);
-    expectCleanError(await kdrill(['run', 'scenarios/pvc-loss.yaml', '--lab', '--metrics-file', '/tmp/kdrill.txt']), 2, /does not end in \.prom/);
-    expectCleanError(await kdrill(['history', '--history', 's3://bkt/x'], { env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } }), 2, /needs S3 credentials/);
+    expectCleanError(
+      await kdrill(['run', 'scenarios/pvc-loss.yaml', '--lab', '--history', 's3://bucket/backups']),
+      2,
+      /inside Velero's "backups\/" folder/,
+    );
+    expectCleanError(
+      await kdrill(['run', 'scenarios/pvc-loss.yaml', '--lab', '--pushgateway', 'pushgateway:9091']),
+      2,
+      /is not an http\(s\) URL/,
+    );
+    expectCleanError(
+      await kdrill(['run', 'scenarios/pvc-loss.yaml', '--lab', '--metrics-file', '/tmp/kdrill.txt']),
+      2,
+      /does not end in \.prom/,
+    );
+    expectCleanError(
+      await kdrill(['history', '--history', 's3://bkt/x'], {
+        env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+      }),
+      2,
+      /needs S3 credentials/,
+    );
   });
 });

@@ -9,9 +9,16 @@ import { BIN, kdrill } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
 
 type Spec = Record<string, any>;
-const exists = (f: string): Promise<boolean> => access(f).then(() => true, () => false);
+const exists = (f: string): Promise<boolean> =>
+  access(f).then(
+    () => true,
+    () => false,
+  );
 const events = async (journal: string): Promise<{ event: string; index?: number }[]> =>
-  (await readFile(journal, 'utf8').catch(() => '')).split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { event: string; index?: number });
+  (await readFile(journal, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter((l) => l.endsWith('}'))
+    .map((l) => JSON.parse(l) as { event: string; index?: number });
 
 /** namespace-loss with extra disaster steps before the namespace goes; returns the scenario file and its work dir. */
 async function scenario(steps: Spec[]): Promise<{ file: string; work: string }> {
@@ -24,11 +31,16 @@ async function scenario(steps: Spec[]): Promise<{ file: string; work: string }> 
 }
 
 function start(file: string, out: string) {
-  const child = spawn(process.execPath, [BIN, 'run', file, '--lab', '--out', out], { env: { ...process.env, KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '40' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'run', file, '--lab', '--out', out], {
+    env: { ...process.env, KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '40' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.resume();
-  const exited = new Promise<{ code: number | null; at: number }>((r) => child.once('exit', (code) => r({ code, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; at: number }>((r) =>
+    child.once('exit', (code) => r({ code, at: Date.now() })),
+  );
   return { child, exited, stderr: () => stderr };
 }
 
@@ -38,19 +50,38 @@ describe('Ctrl-C during a drill', () => {
     const marker = join(work, 'reverted');
     // a slow revert: the cleanup is still running when the second and third Ctrl-C come
     const s = parse(await readFile(file, 'utf8')) as { spec: Spec };
-    s.spec.disaster.unshift({ type: 'command', argv: ['true'], revert: ['sh', '-c', `sleep 3; echo reverted >> ${marker}`] });
+    s.spec.disaster.unshift({
+      type: 'command',
+      argv: ['true'],
+      revert: ['sh', '-c', `sleep 3; echo reverted >> ${marker}`],
+    });
     await writeFile(file, stringify(s));
     const out = join(work, 'report');
     const journal = join(out, 'journal.jsonl');
     const d = start(file, out);
     try {
-      await eventually(async () => (await events(journal)).some((e) => e.event === 'restore-creating'), 'the first Restore', 90_000, 10);
+      await eventually(
+        async () => (await events(journal)).some((e) => e.event === 'restore-creating'),
+        'the first Restore',
+        90_000,
+        10,
+      );
       d.child.kill('SIGINT');
-      await eventually(async () => d.stderr().includes('stopping; the reverts run'), 'the first Ctrl-C to be acknowledged', 5_000, 10);
+      await eventually(
+        async () => d.stderr().includes('stopping; the reverts run'),
+        'the first Ctrl-C to be acknowledged',
+        5_000,
+        10,
+      );
       // the cleanup has begun: its revert sleeps
       await eventually(async () => /cleanup/.test(d.stderr()), 'the cleanup to start', 5_000, 10);
       d.child.kill('SIGINT');
-      await eventually(async () => d.stderr().includes('the reverts are still running'), 'the second Ctrl-C to be answered', 2_000, 10);
+      await eventually(
+        async () => d.stderr().includes('the reverts are still running'),
+        'the second Ctrl-C to be answered',
+        2_000,
+        10,
+      );
       const third = Date.now();
       d.child.kill('SIGINT');
       const { code, at } = await d.exited;
@@ -82,7 +113,11 @@ describe('Ctrl-C during a drill', () => {
     const log = join(work, 'steps');
     const s = parse(await readFile(file, 'utf8')) as { spec: Spec };
     s.spec.disaster.unshift(
-      { type: 'command', argv: ['sh', '-c', `echo injected >> ${log}`], revert: ['sh', '-c', `echo reverted >> ${log}`] },
+      {
+        type: 'command',
+        argv: ['sh', '-c', `echo injected >> ${log}`],
+        revert: ['sh', '-c', `echo reverted >> ${log}`],
+      },
       { type: 'command', argv: ['sleep', '5'] },
     );
     await writeFile(file, stringify(s));
@@ -90,7 +125,12 @@ describe('Ctrl-C during a drill', () => {
     const journal = join(out, 'journal.jsonl');
     const d = start(file, out);
     try {
-      await eventually(async () => (await events(journal)).some((e) => e.event === 'inject-step-started' && e.index === 1), 'the second disaster step', 90_000, 10);
+      await eventually(
+        async () => (await events(journal)).some((e) => e.event === 'inject-step-started' && e.index === 1),
+        'the second disaster step',
+        90_000,
+        10,
+      );
       const sent = Date.now();
       d.child.kill('SIGINT');
       const { code, at } = await d.exited;
@@ -105,13 +145,22 @@ describe('Ctrl-C during a drill', () => {
       const res = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as DrillResult;
       expect(res.verdict).toBe('pass');
       // the disaster measured is the one injected again, after the resume, never the undone one
-      expect(res.notes).toContain('disaster step 1 (command) was undone when kdrill was interrupted; it was injected again on resume');
+      expect(res.notes).toContain(
+        'disaster step 1 (command) was undone when kdrill was interrupted; it was injected again on resume',
+      );
       const resumedAt = Date.parse(res.interruptions[0]!.resumedAt);
       expect(res.disaster.map((x) => x.type)).toEqual(['command', 'command', 'delete-namespace']);
       for (const x of res.disaster) expect(Date.parse(x.at)).toBeGreaterThanOrEqual(resumedAt);
-      expect((await events(journal)).filter((e) => e.event === 'inject-step-reinjecting').map((e) => e.index)).toEqual([0]);
+      expect((await events(journal)).filter((e) => e.event === 'inject-step-reinjecting').map((e) => e.index)).toEqual([
+        0,
+      ]);
       // injected, undone by the interrupt, injected again, undone by the final cleanup
-      expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual(['injected', 'reverted', 'injected', 'reverted']);
+      expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual([
+        'injected',
+        'reverted',
+        'injected',
+        'reverted',
+      ]);
     } finally {
       d.child.kill('SIGKILL');
       await kdrill(['lab', 'down', '--dir', join(out, 'lab')]);

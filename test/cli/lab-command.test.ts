@@ -17,12 +17,31 @@ describe('kdrill lab up | status | down', () => {
     expect(up.code, up.stderr).toBe(0);
     try {
       const st = await kdrill(['lab', 'status', '--dir', dir, '-o', 'json']);
-      const s = JSON.parse(st.stdout) as { running: boolean; pid: number; apiServer: string; kubeconfig: string; contexts: string[] };
+      const s = JSON.parse(st.stdout) as {
+        running: boolean;
+        pid: number;
+        apiServer: string;
+        kubeconfig: string;
+        contexts: string[];
+      };
       expect(s.running).toBe(true);
       expect(s.contexts).toEqual(['kdrill-lab']);
       expect(s.kubeconfig).toBe(join(dir, 'kubeconfig'));
-      const { stdout } = await run('kubectl', ['--kubeconfig', s.kubeconfig, 'get', 'nodes', '-L', 'topology.kubernetes.io/zone', '--no-headers']);
-      const zones = new Set(stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).pop()));
+      const { stdout } = await run('kubectl', [
+        '--kubeconfig',
+        s.kubeconfig,
+        'get',
+        'nodes',
+        '-L',
+        'topology.kubernetes.io/zone',
+        '--no-headers',
+      ]);
+      const zones = new Set(
+        stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/).pop()),
+      );
       expect(zones).toEqual(new Set(['zone-a', 'zone-b', 'zone-c']));
       expect(stdout.trim().split('\n')).toHaveLength(6);
 
@@ -46,14 +65,25 @@ describe('kdrill lab up | status | down', () => {
       const k = (...args: string[]) => run('kubectl', ['--kubeconfig', kc, ...args]);
       await k('create', 'namespace', 'thanos');
       // ServiceMonitors have no CRD in the lab: kubectl reports them and applies the rest
-      await k('apply', '--validate=false', '-n', 'thanos', '-f', 'assets/apps/thanos/').catch((e: { stderr: string }) => {
-        if (!/ServiceMonitor/.test(e.stderr) || /Error from server/.test(e.stderr)) throw e;
-      });
-      const pods = await eventually(async () => {
-        const list = JSON.parse((await k('get', 'pods', '-n', 'thanos', '-o', 'json')).stdout) as { items: any[] };
-        const ready = list.items.filter((p) => p.status.phase === 'Running' && p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
-        return list.items.length >= 20 && ready.length === list.items.length ? list.items : undefined;
-      }, 'every Thanos pod to be Running and Ready', 60_000, 250);
+      await k('apply', '--validate=false', '-n', 'thanos', '-f', 'assets/apps/thanos/').catch(
+        (e: { stderr: string }) => {
+          if (!/ServiceMonitor/.test(e.stderr) || /Error from server/.test(e.stderr)) throw e;
+        },
+      );
+      const pods = await eventually(
+        async () => {
+          const list = JSON.parse((await k('get', 'pods', '-n', 'thanos', '-o', 'json')).stdout) as { items: any[] };
+          const ready = list.items.filter(
+            (p) =>
+              p.status.phase === 'Running' &&
+              p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+          );
+          return list.items.length >= 20 && ready.length === list.items.length ? list.items : undefined;
+        },
+        'every Thanos pod to be Running and Ready',
+        60_000,
+        250,
+      );
       const nodes = JSON.parse((await k('get', 'nodes', '-o', 'json')).stdout) as { items: any[] };
       const zone = new Map(nodes.items.map((n) => [n.metadata.name, n.metadata.labels['topology.kubernetes.io/zone']]));
       expect(new Set(pods.map((p) => zone.get(p.spec.nodeName)))).toEqual(new Set(['zone-a', 'zone-b', 'zone-c']));
@@ -70,7 +100,11 @@ describe('kdrill lab up | status | down', () => {
     const port = (srv.address() as { port: number }).port;
     try {
       const dir = await mkdtemp(join(tmpdir(), 'kdrill-lab-'));
-      expectCleanError(await kdrill(['lab', 'up', '--dir', dir, '--port', String(port)]), 4, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+      expectCleanError(
+        await kdrill(['lab', 'up', '--dir', dir, '--port', String(port)]),
+        4,
+        new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`),
+      );
     } finally {
       srv.close();
     }

@@ -18,7 +18,15 @@ const wf = parse(await readFile('.github/workflows/nightly-drill.yml', 'utf8')) 
   on: { schedule: { cron: string }[]; workflow_dispatch: unknown };
   permissions: Record<string, string>;
   env: Record<string, string>;
-  jobs: Record<string, { 'runs-on': string; steps: Step[]; env: Record<string, string>; strategy: { matrix: { include: { velero: string; plugin: string }[] } } }>;
+  jobs: Record<
+    string,
+    {
+      'runs-on': string;
+      steps: Step[];
+      env: Record<string, string>;
+      strategy: { matrix: { include: { velero: string; plugin: string }[] } };
+    }
+  >;
 };
 const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
 const runs = steps.map((s) => s.run ?? '').join('\n');
@@ -40,18 +48,35 @@ describe('.github/workflows/nightly-drill.yml', () => {
 
   it('creates kind, starts MinIO with Object Lock, installs Velero with its AWS plugin, deploys an app and backs it up, in that order', () => {
     const kind = at((s) => s.uses?.startsWith('helm/kind-action@') ?? false, 'a kind cluster');
-    const minio = at((s) => /"\$MINIO_IMAGE" server \/data/.test(s.run ?? '') && /mb --with-lock/.test(s.run ?? '') && /retention set --default GOVERNANCE/.test(s.run ?? ''), 'MinIO with a locked bucket and default retention');
-    const velero = at((s) => /velero install --provider aws --plugins "\$VELERO_AWS_PLUGIN"/.test(s.run ?? ''), 'velero install with the AWS plugin');
+    const minio = at(
+      (s) =>
+        /"\$MINIO_IMAGE" server \/data/.test(s.run ?? '') &&
+        /mb --with-lock/.test(s.run ?? '') &&
+        /retention set --default GOVERNANCE/.test(s.run ?? ''),
+      'MinIO with a locked bucket and default retention',
+    );
+    const velero = at(
+      (s) => /velero install --provider aws --plugins "\$VELERO_AWS_PLUGIN"/.test(s.run ?? ''),
+      'velero install with the AWS plugin',
+    );
     expect(wf.jobs.drill!.env.VELERO_AWS_PLUGIN).toBe('${{ matrix.plugin }}');
     const app = at((s) => /kubectl apply -f \.github\/drill\/shop\.yaml/.test(s.run ?? ''), 'the sample app');
-    const backup = at((s) => /velero backup create --from-schedule nightly --wait/.test(s.run ?? ''), 'a backup of the nightly schedule');
+    const backup = at(
+      (s) => /velero backup create --from-schedule nightly --wait/.test(s.run ?? ''),
+      'a backup of the nightly schedule',
+    );
     const drill = at((s) => /npx kdrill run "\$SCENARIO"/.test(s.run ?? ''), 'kdrill run');
     const audit = at((s) => /npx kdrill audit/.test(s.run ?? ''), 'kdrill audit');
-    expect([kind, minio, velero, app, backup, drill, audit]).toEqual([...[kind, minio, velero, app, backup, drill, audit]].sort((a, b) => a - b));
+    expect([kind, minio, velero, app, backup, drill, audit]).toEqual(
+      [...[kind, minio, velero, app, backup, drill, audit]].sort((a, b) => a - b),
+    );
   });
 
   it('runs every supported Velero version, each with the AWS plugin its compatibility table pairs it with', () => {
-    const pairs = wf.jobs.drill!.strategy.matrix.include.map((m) => [m.velero.replace(/\.\d+$/, ''), m.plugin.replace(/^velero\/velero-plugin-for-aws:(v\d+\.\d+)\.\d+$/, '$1')]);
+    const pairs = wf.jobs.drill!.strategy.matrix.include.map((m) => [
+      m.velero.replace(/\.\d+$/, ''),
+      m.plugin.replace(/^velero\/velero-plugin-for-aws:(v\d+\.\d+)\.\d+$/, '$1'),
+    ]);
     // velero-plugin-for-aws README, "Compatibility": v1.10.x pairs with Velero v1.14.x, v1.14.x with v1.18.x
     expect(pairs).toEqual([
       ['v1.14', 'v1.10'],
@@ -62,12 +87,16 @@ describe('.github/workflows/nightly-drill.yml', () => {
 
   it('names files that exist: the app manifest and a scenario that validates, targeting the kind context it allow-lists', async () => {
     expect(existsSync('.github/drill/shop.yaml')).toBe(true);
-    const kinds = parseAllDocuments(await readFile('.github/drill/shop.yaml', 'utf8')).map((d) => (d.toJS() as { kind: string }).kind);
+    const kinds = parseAllDocuments(await readFile('.github/drill/shop.yaml', 'utf8')).map(
+      (d) => (d.toJS() as { kind: string }).kind,
+    );
     expect(kinds).toEqual(expect.arrayContaining(['Namespace', 'NetworkPolicy', 'Deployment', 'Service']));
     expect(existsSync(wf.env.SCENARIO!)).toBe(true);
     const v = await kdrill(['validate', wf.env.SCENARIO!]);
     expect(v.code, v.stderr).toBe(0);
-    const scenario = parse(await readFile(wf.env.SCENARIO!, 'utf8')) as { spec: { target: { context: string; namespaces: string[] }; backup: { schedule: string } } };
+    const scenario = parse(await readFile(wf.env.SCENARIO!, 'utf8')) as {
+      spec: { target: { context: string; namespaces: string[] }; backup: { schedule: string } };
+    };
     expect(scenario.spec.target.context).toBe('kind-drill'); // helm/kind-action names it kind-<cluster_name>
     expect(steps.find((s) => s.uses?.startsWith('helm/kind-action@'))!.with!.cluster_name).toBe('drill');
     expect(runs).toContain('--allow-context kind-drill');
@@ -85,7 +114,9 @@ describe('.github/workflows/nightly-drill.yml', () => {
     expect(upload.if).toBe('always()');
     expect(upload.with!.path).toBe('reports/');
     const last = steps[steps.length - 1]!;
-    expect(last.run).toMatch(/steps\.drill\.outputs\.exit \}\}" = 0 && test "\$\{\{ steps\.audit\.outputs\.exit \}\}" = 0/);
+    expect(last.run).toMatch(
+      /steps\.drill\.outputs\.exit \}\}" = 0 && test "\$\{\{ steps\.audit\.outputs\.exit \}\}" = 0/,
+    );
     expect(steps.find((s) => s.id === 'drill')!.run).toMatch(/echo "exit=\$\?" >> "\$GITHUB_OUTPUT"/);
   });
 });

@@ -36,13 +36,34 @@ describe('a server that accepts connections and never answers', () => {
 
   it('--request-timeout shortens it, for the API server and for S3 alike', async () => {
     const t0 = Date.now();
-    const r = await kdrill(['run', 'scenarios/namespace-loss.yaml', '--kubeconfig', kubeconfig, '--allow-context', 'hung', '--request-timeout', '2s', '--out', join(kubeconfig, '..', 'r')], { timeoutMs: 60_000 });
+    const r = await kdrill(
+      [
+        'run',
+        'scenarios/namespace-loss.yaml',
+        '--kubeconfig',
+        kubeconfig,
+        '--allow-context',
+        'hung',
+        '--request-timeout',
+        '2s',
+        '--out',
+        join(kubeconfig, '..', 'r'),
+      ],
+      { timeoutMs: 60_000 },
+    );
     expectCleanError(r, 4, /did not answer within 2\.0s/);
     expect((Date.now() - t0) / 1000).toBeLessThan(10);
     const t1 = Date.now();
-    const a = await kdrill(['audit', '--s3-endpoint', url, '--bucket', 'b', '--request-timeout', '2s'], { timeoutMs: 60_000, env: { AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' } });
+    const a = await kdrill(['audit', '--s3-endpoint', url, '--bucket', 'b', '--request-timeout', '2s'], {
+      timeoutMs: 60_000,
+      env: { AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' },
+    });
     expectCleanError(a, 4, /S3 at http:\/\/127\.0\.0\.1:\d+ did not answer in time/);
     expect((Date.now() - t1) / 1000).toBeLessThan(10);
-    expectCleanError(await kdrill(['cluster', '--kubeconfig', kubeconfig, '--request-timeout', 'soon']), 2, /--request-timeout soon is not a duration/);
+    expectCleanError(
+      await kdrill(['cluster', '--kubeconfig', kubeconfig, '--request-timeout', 'soon']),
+      2,
+      /--request-timeout soon is not a duration/,
+    );
   }, 70_000);
 });

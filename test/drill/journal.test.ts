@@ -41,7 +41,10 @@ describe('journal.jsonl: one synced record per line, hash-chained, and crash-saf
     j.append('phase-started', { phase: 'recover' });
     appendFileSync(j.file, '{"at":"2026-12-01T00:00:01.000Z","event":"restore-crea');
     const c = j.check();
-    expect(c.torn).toEqual({ line: 3, bytes: Buffer.byteLength('{"at":"2026-12-01T00:00:01.000Z","event":"restore-crea') });
+    expect(c.torn).toEqual({
+      line: 3,
+      bytes: Buffer.byteLength('{"at":"2026-12-01T00:00:01.000Z","event":"restore-crea'),
+    });
     expect(c.entries.map((e) => e.event)).toEqual(['run-started', 'phase-started']);
     const again = new Journal(join(j.file, '..'));
     again.append('resumed');
@@ -54,7 +57,12 @@ describe('journal.jsonl: one synced record per line, hash-chained, and crash-saf
   it('a whole last record without its newline is kept, and the next starts on its own line', () => {
     const j = fresh();
     j.append('run-started');
-    const full = JSON.stringify({ at: '2026-12-01T00:00:02.000Z', event: 'note', text: 'x', prev: lineHash(lines(j)[0]!) });
+    const full = JSON.stringify({
+      at: '2026-12-01T00:00:02.000Z',
+      event: 'note',
+      text: 'x',
+      prev: lineHash(lines(j)[0]!),
+    });
     appendFileSync(j.file, full);
     const again = new Journal(join(j.file, '..'));
     again.append('resumed');
@@ -83,7 +91,10 @@ describe('journal.jsonl: one synced record per line, hash-chained, and crash-saf
     j.append('inject-step-done', { index: 0, type: 'delete-namespace', detail: 'd' });
     j.append('inject-done');
     j.append('recover-done');
-    j.append('verify-done', { records: [{ type: 'inventory', passed: true, detail: '', at: '' }], passedAt: '2026-12-01T00:01:00.000Z' });
+    j.append('verify-done', {
+      records: [{ type: 'inventory', passed: true, detail: '', at: '' }],
+      passedAt: '2026-12-01T00:01:00.000Z',
+    });
     appendFileSync(j.file, '{"at":"2026-12-01T00:01:01.000Z","event":"run-en');
     const s = stateFromJournal(j)!;
     expect(s.verify?.passedAt).toBe('2026-12-01T00:01:00.000Z');

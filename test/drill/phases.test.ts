@@ -21,7 +21,9 @@ function ctx(w: DrillWorld, s: Scenario = w.scenario(), deps: Partial<RunDeps> =
 }
 
 /** The DrillError a phase throws, or a failure when it does not throw one. */
-async function refusal(p: Promise<unknown>): Promise<{ code: string; exitCode: number; message: string; hint?: string }> {
+async function refusal(
+  p: Promise<unknown>,
+): Promise<{ code: string; exitCode: number; message: string; hint?: string }> {
   try {
     await p;
   } catch (e) {
@@ -40,20 +42,66 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
     expect(out.ok).toBe(true);
     expect(c.state.preflight!.backup.name).toBe('nightly-1');
     expect(c.state.preflight!.contents).toMatchObject({ source: 'resource-list', namespaces: [NS] });
-    expect(c.state.preflight!.velero).toEqual([{ context: 'drill-a', server: 'velero', readyReplicas: 1, lastValidation: expect.any(String) }]);
+    expect(c.state.preflight!.velero).toEqual([
+      { context: 'drill-a', server: 'velero', readyReplicas: 1, lastValidation: expect.any(String) },
+    ]);
     expect(w.writes()).toEqual([]);
   });
 
   const cases: [string, (w: DrillWorld) => Promise<void> | void, string, RegExp][] = [
-    ['the target namespace does not exist', async (w) => void (await w.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: NS })), 'TARGET_MISSING', /namespace shop does not exist in context "drill-a"/],
-    ['no Velero server Deployment', async (w) => void (await w.kube.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'velero', name: 'velero' })), 'VELERO_NOT_RUNNING', /no Velero server Deployment in namespace velero/],
-    ['the Velero server scaled to 0', async (w) => void (await w.kube.patchStatus({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'velero', name: 'velero' }, { readyReplicas: 0 })), 'VELERO_NOT_RUNNING', /has 0 ready of 1 replica/],
-    ['the BSL Unavailable', async (w) => void (await w.kube.patchStatus({ ...V('BackupStorageLocation'), namespace: 'velero', name: 'default' }, { phase: 'Unavailable', message: 'bucket gone' })), 'BSL_UNAVAILABLE', /is Unavailable: bucket gone/],
-    ['the BSL Available but not validated for 5 minutes', (w) => w.clock.advance(300_000), 'BSL_STALE', /last validated it 300s ago/],
-    ['the backup does not hold the target', async (w) => void (await w.backup('nightly-2', { namespaces: ['other'], startedHoursAgo: 0.5 })), 'BACKUP_MISSES_TARGET', /backup nightly-2 holds nothing of namespace shop/],
-    ['nothing tells what the backup holds', async (w) => {
-      await w.backup('nightly-2', { resourceList: false, tarball: false, startedHoursAgo: 0.5 });
-    }, 'BACKUP_UNREADABLE', /cannot tell what backup nightly-2 holds/],
+    [
+      'the target namespace does not exist',
+      async (w) => void (await w.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: NS })),
+      'TARGET_MISSING',
+      /namespace shop does not exist in context "drill-a"/,
+    ],
+    [
+      'no Velero server Deployment',
+      async (w) =>
+        void (await w.kube.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'velero', name: 'velero' })),
+      'VELERO_NOT_RUNNING',
+      /no Velero server Deployment in namespace velero/,
+    ],
+    [
+      'the Velero server scaled to 0',
+      async (w) =>
+        void (await w.kube.patchStatus(
+          { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'velero', name: 'velero' },
+          { readyReplicas: 0 },
+        )),
+      'VELERO_NOT_RUNNING',
+      /has 0 ready of 1 replica/,
+    ],
+    [
+      'the BSL Unavailable',
+      async (w) =>
+        void (await w.kube.patchStatus(
+          { ...V('BackupStorageLocation'), namespace: 'velero', name: 'default' },
+          { phase: 'Unavailable', message: 'bucket gone' },
+        )),
+      'BSL_UNAVAILABLE',
+      /is Unavailable: bucket gone/,
+    ],
+    [
+      'the BSL Available but not validated for 5 minutes',
+      (w) => w.clock.advance(300_000),
+      'BSL_STALE',
+      /last validated it 300s ago/,
+    ],
+    [
+      'the backup does not hold the target',
+      async (w) => void (await w.backup('nightly-2', { namespaces: ['other'], startedHoursAgo: 0.5 })),
+      'BACKUP_MISSES_TARGET',
+      /backup nightly-2 holds nothing of namespace shop/,
+    ],
+    [
+      'nothing tells what the backup holds',
+      async (w) => {
+        await w.backup('nightly-2', { resourceList: false, tarball: false, startedHoursAgo: 0.5 });
+      },
+      'BACKUP_UNREADABLE',
+      /cannot tell what backup nightly-2 holds/,
+    ],
   ];
   for (const [what, sabotage, code, message] of cases) {
     it(`refuses when ${what}: ${code}`, async () => {
@@ -79,7 +127,12 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
     const w2 = new DrillWorld();
     await w2.backup('nightly-1');
     w2.store.failGet = (k) => k.includes('resource-list') && !k.startsWith('fake');
-    const c2 = ctx(w2, w2.scenario(), { fetchUrl: async () => w2.store.failGet ? (w2.store.failGet = undefined, w2.store.get('backups/nightly-1/nightly-1-resource-list.json.gz')) : undefined });
+    const c2 = ctx(w2, w2.scenario(), {
+      fetchUrl: async () =>
+        w2.store.failGet
+          ? ((w2.store.failGet = undefined), w2.store.get('backups/nightly-1/nightly-1-resource-list.json.gz'))
+          : undefined,
+    });
     await preflight(c2);
     expect(c2.state.preflight!.contents).toMatchObject({ source: 'download-request', namespaces: [NS] });
     // kdrill's only write: the DownloadRequest (the fake Velero answered it); Velero removes it when it expires
@@ -90,10 +143,17 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
   it('refuses a context that is not allow-listed, and a recovery cluster that already holds the target', async () => {
     const w = new DrillWorld();
     await w.backup('nightly-1');
-    expect(await refusal(preflight(ctx(w, w.scenario(), { allowed: { contexts: new Set(), sources: ['none'], labServers: new Set() } })))).toMatchObject({ code: 'CONTEXT_NOT_ALLOWED', exitCode: 4 });
+    expect(
+      await refusal(
+        preflight(ctx(w, w.scenario(), { allowed: { contexts: new Set(), sources: ['none'], labServers: new Set() } })),
+      ),
+    ).toMatchObject({ code: 'CONTEXT_NOT_ALLOWED', exitCode: 4 });
     const two = new DrillWorld({ twoClusters: true });
     await two.backup('nightly-1');
-    two.recovery.seed([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'left-over', namespace: NS }, data: { a: '1' } }]);
+    two.recovery.seed([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'left-over', namespace: NS }, data: { a: '1' } },
+    ]);
     const r = await refusal(preflight(ctx(two, two.scenario({ recovery: { context: 'drill-b' } }))));
     expect(r).toMatchObject({ code: 'RECOVERY_TARGET_NOT_EMPTY', exitCode: 4 });
     expect(r.message).toMatch(/recovery cluster "drill-b" already has namespace shop/);
@@ -106,7 +166,9 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
   it("refuses a history inside the BSL's prefix: Velero would mark the BSL Unavailable", async () => {
     const w = new DrillWorld();
     await w.backup('nightly-1');
-    const r = await refusal(preflight(ctx(w, w.scenario(), { history: { kind: 's3', bucket: 'fake', prefix: 'kdrill-history/' } })));
+    const r = await refusal(
+      preflight(ctx(w, w.scenario(), { history: { kind: 's3', bucket: 'fake', prefix: 'kdrill-history/' } })),
+    );
     expect(r).toMatchObject({ code: 'HISTORY_IN_BSL', exitCode: 4 });
     expect(r.message).toMatch(/Velero would see it as an invalid top-level directory/);
     await preflight(ctx(w, w.scenario(), { history: { kind: 's3', bucket: 'drill-history', prefix: 'kdrill/' } }));
@@ -115,7 +177,10 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
   it('refuses a Velero that does not run in the recovery cluster either', async () => {
     const w = new DrillWorld({ twoClusters: true });
     await w.backup('nightly-1');
-    await w.recovery.patchStatus({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'velero', name: 'velero' }, { readyReplicas: 0 });
+    await w.recovery.patchStatus(
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'velero', name: 'velero' },
+      { readyReplicas: 0 },
+    );
     const r = await refusal(preflight(ctx(w, w.scenario({ recovery: { context: 'drill-b' } }))));
     expect(r).toMatchObject({ code: 'VELERO_NOT_RUNNING' });
     expect(r.message).toMatch(/context "drill-b"/);
@@ -126,7 +191,10 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
     await w.backup('nightly-1', { startedHoursAgo: 30 });
     const c = ctx(w);
     expect((await preflight(c)).ok).toBe(false);
-    expect(c.state.preflight!.findings.map((f) => [f.severity, f.code])).toContainEqual(['P2', 'RPO_BREACHED_AT_START']);
+    expect(c.state.preflight!.findings.map((f) => [f.severity, f.code])).toContainEqual([
+      'P2',
+      'RPO_BREACHED_AT_START',
+    ]);
   });
 });
 
@@ -141,38 +209,72 @@ describe('baseline', () => {
     const w = new DrillWorld();
     await w.backup('nightly-1');
     // created after the backup: live now, in no backup
-    w.kube.seed([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'added-later', namespace: NS }, data: { x: '1' } }]);
+    w.kube.seed([
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'added-later', namespace: NS }, data: { x: '1' } },
+    ]);
     const c = await ready(w);
     const out = await baseline(c);
     expect(out.ok).toBe(false);
     expect(out.detail).toMatch(/1 not in the backup/);
-    expect(c.state.baseline).toMatchObject({ sentinelExpected: 'seed', scopeGap: ['/ConfigMap shop/added-later'], workloads: ['Deployment shop/web'] });
-    expect(c.state.baseline!.inventory.map((i) => `${i.kind} ${i.name}`)).toEqual(['/ConfigMap added-later', '/ConfigMap kdrill-sentinel', '/ConfigMap web-config', '/Service web', 'apps/Deployment web', 'networking.k8s.io/NetworkPolicy allow-web']);
+    expect(c.state.baseline).toMatchObject({
+      sentinelExpected: 'seed',
+      scopeGap: ['/ConfigMap shop/added-later'],
+      workloads: ['Deployment shop/web'],
+    });
+    expect(c.state.baseline!.inventory.map((i) => `${i.kind} ${i.name}`)).toEqual([
+      '/ConfigMap added-later',
+      '/ConfigMap kdrill-sentinel',
+      '/ConfigMap web-config',
+      '/Service web',
+      'apps/Deployment web',
+      'networking.k8s.io/NetworkPolicy allow-web',
+    ]);
   });
 
   it('refuses an empty target namespace: TARGET_EMPTY', async () => {
     const w = new DrillWorld();
     w.kube.seed([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'empty' } }]);
     await w.backup('nightly-1', { namespaces: [NS, 'empty'] });
-    w.kube.seed([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'empty' }, data: { 'ca.crt': 'x' } }]);
-    const s = w.scenario({ target: { namespaces: ['empty'] }, disaster: [{ type: 'delete-namespace', namespaces: ['empty'] }], verify: [{ type: 'inventory' }] });
+    w.kube.seed([
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'kube-root-ca.crt', namespace: 'empty' },
+        data: { 'ca.crt': 'x' },
+      },
+    ]);
+    const s = w.scenario({
+      target: { namespaces: ['empty'] },
+      disaster: [{ type: 'delete-namespace', namespaces: ['empty'] }],
+      verify: [{ type: 'inventory' }],
+    });
     // the backup holds the namespace object but nothing in it: preflight already says so
     expect(await refusal(preflight(ctx(w, s)))).toMatchObject({ code: 'BACKUP_MISSES_TARGET' });
     const c = ctx(w, s);
-    c.state.preflight = { backup: { name: 'nightly-1', phase: 'Completed', startTimestamp: '' }, allBackups: [], findings: [] };
+    c.state.preflight = {
+      backup: { name: 'nightly-1', phase: 'Completed', startTimestamp: '' },
+      allBackups: [],
+      findings: [],
+    };
     expect(await refusal(baseline(c))).toMatchObject({ code: 'TARGET_EMPTY', exitCode: 4 });
   });
 });
 
 describe('backup (take: true)', () => {
   it('refuses a fresh backup that ends PartiallyFailed, and one that does not hold the target', async () => {
-    for (const [phase, withItems, code] of [['PartiallyFailed', true, 'BACKUP_FAILED'], ['Completed', false, 'BACKUP_MISSES_TARGET']] as const) {
+    for (const [phase, withItems, code] of [
+      ['PartiallyFailed', true, 'BACKUP_FAILED'],
+      ['Completed', false, 'BACKUP_MISSES_TARGET'],
+    ] as const) {
       const w = new DrillWorld();
       w.kube.on('Backup', async (event, b) => {
         if (event !== 'ADDED') return;
         const name = b.metadata!.name!;
         await w.backup(name, { namespaces: withItems ? [NS] : ['elsewhere'], cr: false });
-        await w.kube.patchStatus({ ...V('Backup'), namespace: 'velero', name }, { phase, startTimestamp: '2026-12-01T02:30:00Z', ...(phase === 'PartiallyFailed' ? { errors: 3 } : {}) });
+        await w.kube.patchStatus(
+          { ...V('Backup'), namespace: 'velero', name },
+          { phase, startTimestamp: '2026-12-01T02:30:00Z', ...(phase === 'PartiallyFailed' ? { errors: 3 } : {}) },
+        );
       });
       const s = w.scenario({ backup: { take: true } });
       const c = ctx(w, s);
@@ -186,7 +288,11 @@ describe('backup (take: true)', () => {
 });
 
 describe('inject, recover, verify', () => {
-  async function through(w: DrillWorld, s = w.scenario(), upTo: 'inject' | 'recover' | 'verify' = 'verify'): Promise<DrillContext> {
+  async function through(
+    w: DrillWorld,
+    s = w.scenario(),
+    upTo: 'inject' | 'recover' | 'verify' = 'verify',
+  ): Promise<DrillContext> {
     const c = ctx(w, s);
     await preflight(c);
     await baseline(c);
@@ -203,17 +309,26 @@ describe('inject, recover, verify', () => {
     await w.backup('nightly-1');
     const c = await through(w, w.scenario(), 'inject');
     expect(w.kube.peek({ apiVersion: 'v1', kind: 'Namespace', name: NS })).toBeUndefined();
-    expect(c.state.injected).toEqual([expect.objectContaining({ type: 'delete-namespace', detail: 'deleted namespace shop; it is gone' })]);
+    expect(c.state.injected).toEqual([
+      expect.objectContaining({ type: 'delete-namespace', detail: 'deleted namespace shop; it is gone' }),
+    ]);
     const out = await recover(c);
     expect(out).toEqual({ ok: true, detail: 'shop-loss-abcd1234-1 Completed, shop-loss-abcd1234-2 Completed' });
     expect(c.state.restores.map((r) => [r.includedResources, r.excludedResources, r.phase, r.results])).toEqual([
       [['networkpolicies.networking.k8s.io'], [], 'Completed', 'not-needed'],
       [[], ['networkpolicies.networking.k8s.io'], 'Completed', 'not-needed'],
     ]);
-    expect(c.state.restores.map((r) => (Date.parse(r.completedAt!) - Date.parse(r.startedAt!)) / 1000)).toEqual([30, 30]);
+    expect(c.state.restores.map((r) => (Date.parse(r.completedAt!) - Date.parse(r.startedAt!)) / 1000)).toEqual([
+      30, 30,
+    ]);
     const v = await verify(c);
     expect(v).toEqual({ ok: true, detail: '3/3 passed' });
-    const res = buildResult(c.s, c.state, { context: 'drill-a', recoveryContext: 'drill-a', endedAt: w.clock.now(), revertFailures: [] });
+    const res = buildResult(c.s, c.state, {
+      context: 'drill-a',
+      recoveryContext: 'drill-a',
+      endedAt: w.clock.now(),
+      revertFailures: [],
+    });
     // two restores of 30 s each, and the checks take no time on this clock
     expect(res.objectives.rto.measuredSeconds).toBe(60);
     expect(res.verdict).toBe('pass');
@@ -226,8 +341,24 @@ describe('inject, recover, verify', () => {
     const c = await through(w, w.scenario(), 'recover');
     const r = c.state.restores[1]!;
     expect(r).toMatchObject({ phase: 'PartiallyFailed', results: 'bucket', errors: 1 });
-    expect(r.failedItems).toEqual([{ resource: 'deployments.apps', namespace: NS, name: 'web', message: expect.stringContaining('[require-networkpolicy]'), reasons: ['admission webhook "validation.gatekeeper.sh" denied the request: [require-networkpolicy] no NetworkPolicy selects it', '[require-resources] no CPU limits'] }]);
-    const res = buildResult(c.s, c.state, { context: 'drill-a', recoveryContext: 'drill-a', endedAt: w.clock.now(), revertFailures: [] });
+    expect(r.failedItems).toEqual([
+      {
+        resource: 'deployments.apps',
+        namespace: NS,
+        name: 'web',
+        message: expect.stringContaining('[require-networkpolicy]'),
+        reasons: [
+          'admission webhook "validation.gatekeeper.sh" denied the request: [require-networkpolicy] no NetworkPolicy selects it',
+          '[require-resources] no CPU limits',
+        ],
+      },
+    ]);
+    const res = buildResult(c.s, c.state, {
+      context: 'drill-a',
+      recoveryContext: 'drill-a',
+      endedAt: w.clock.now(),
+      revertFailures: [],
+    });
     expect(res.verdict).toBe('fail');
     expect(res.findings.map((f) => f.code)).toContain('RESTORE_ORDER_NETWORKPOLICY');
   });
@@ -238,20 +369,37 @@ describe('inject, recover, verify', () => {
     w.restore = 'partial-unreadable';
     const c = await through(w, w.scenario({ verify: [{ type: 'sentinel' }] }));
     expect(c.state.restores[1]).toMatchObject({ phase: 'PartiallyFailed', results: 'unreadable', failedItems: [] });
-    expect(c.state.restores[1]!.resultsError).toMatch(/not in the bucket; a DownloadRequest \(RestoreResults\) found nothing/);
+    expect(c.state.restores[1]!.resultsError).toMatch(
+      /not in the bucket; a DownloadRequest \(RestoreResults\) found nothing/,
+    );
     expect(c.state.verify!.records.every((r) => r.passed)).toBe(true);
-    const res = buildResult(c.s, c.state, { context: 'drill-a', recoveryContext: 'drill-a', endedAt: w.clock.now(), revertFailures: [] });
+    const res = buildResult(c.s, c.state, {
+      context: 'drill-a',
+      recoveryContext: 'drill-a',
+      endedAt: w.clock.now(),
+      revertFailures: [],
+    });
     expect(res.verdict).toBe('fail');
-    expect(res.findings.filter((f) => f.severity === 'P2').map((f) => f.code)).toEqual(['RESTORE_PARTIAL', 'RESTORE_RESULTS_UNREADABLE']);
+    expect(res.findings.filter((f) => f.severity === 'P2').map((f) => f.code)).toEqual([
+      'RESTORE_PARTIAL',
+      'RESTORE_RESULTS_UNREADABLE',
+    ]);
     expect(res.timeline).toEqual([]); // phases were called directly here; the runner stamps the timeline
   });
 
   it('records restore warnings, count and lines', async () => {
     const w = new DrillWorld();
     await w.backup('nightly-1');
-    w.warnings = ['could not restore, ConfigMap "web-config" already exists. Warning: the in-cluster version is different than the backed-up version'];
+    w.warnings = [
+      'could not restore, ConfigMap "web-config" already exists. Warning: the in-cluster version is different than the backed-up version',
+    ];
     const c = await through(w, w.scenario(), 'recover');
-    expect(c.state.restores[0]).toMatchObject({ phase: 'Completed', warnings: 1, results: 'bucket', warningMessages: [expect.stringContaining('already exists')] });
+    expect(c.state.restores[0]).toMatchObject({
+      phase: 'Completed',
+      warnings: 1,
+      results: 'bucket',
+      warningMessages: [expect.stringContaining('already exists')],
+    });
   });
 
   it('verify fails on a lost label, a lost object, a workload that never turns ready, naming each', async () => {
@@ -262,7 +410,10 @@ describe('inject, recover, verify', () => {
     w.restoredReady = false;
     const c = await through(w);
     const byType = Object.fromEntries(c.state.verify!.records.map((r) => [r.type, r]));
-    expect(byType['workloads-ready']).toMatchObject({ passed: false, detail: expect.stringMatching(/after 300s: Deployment shop\/web not available/) });
+    expect(byType['workloads-ready']).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(/after 300s: Deployment shop\/web not available/),
+    });
     expect(byType.inventory!.passed).toBe(false);
     expect(byType.inventory!.detail).toMatch(/missing 1: \/ConfigMap shop\/web-config/);
     expect(byType.inventory!.detail).toMatch(/apps\/Deployment shop\/web \(label app: "web" → absent\)/);
@@ -273,13 +424,30 @@ describe('inject, recover, verify', () => {
   it('verify leaves out what the backup never held, and says so once', async () => {
     const w = new DrillWorld();
     await w.backup('nightly-1');
-    w.kube.seed([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'late', namespace: NS }, spec: { replicas: 1 }, status: { availableReplicas: 1 } }]);
+    w.kube.seed([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'late', namespace: NS },
+        spec: { replicas: 1 },
+        status: { availableReplicas: 1 },
+      },
+    ]);
     const c = await through(w);
     expect(c.state.verify!.records.map((r) => r.passed)).toEqual([true, true, true]);
-    expect(c.state.verify!.records[2]!.detail).toMatch(/1 live object\(s\) not in the backup left out \(BACKUP_SCOPE_GAP\)/);
-    const res = buildResult(c.s, c.state, { context: 'drill-a', recoveryContext: 'drill-a', endedAt: w.clock.now(), revertFailures: [] });
+    expect(c.state.verify!.records[2]!.detail).toMatch(
+      /1 live object\(s\) not in the backup left out \(BACKUP_SCOPE_GAP\)/,
+    );
+    const res = buildResult(c.s, c.state, {
+      context: 'drill-a',
+      recoveryContext: 'drill-a',
+      endedAt: w.clock.now(),
+      revertFailures: [],
+    });
     expect(res.verdict).toBe('fail');
-    expect(res.findings.filter((f) => f.code === 'BACKUP_SCOPE_GAP')).toEqual([expect.objectContaining({ severity: 'P2', message: expect.stringContaining('apps/Deployment shop/late') })]);
+    expect(res.findings.filter((f) => f.code === 'BACKUP_SCOPE_GAP')).toEqual([
+      expect.objectContaining({ severity: 'P2', message: expect.stringContaining('apps/Deployment shop/late') }),
+    ]);
     expect(res.backupScope).toMatchObject({ backup: 'nightly-1', gap: ['apps/Deployment shop/late'] });
   });
 });
@@ -292,9 +460,18 @@ describe('runDrill: the sequence, the journal and the cleanup stack', () => {
     const state = w.state();
     const run = await runDrill(w.deps(), w.scenario(), state);
     expect(run).toEqual({ interrupted: false, revertFailures: [] });
-    expect(state.timeline.map((t) => [t.phase, t.ok])).toEqual([['preflight', true], ['baseline', true], ['inject', true], ['recover', true], ['verify', false]]);
+    expect(state.timeline.map((t) => [t.phase, t.ok])).toEqual([
+      ['preflight', true],
+      ['baseline', true],
+      ['inject', true],
+      ['recover', true],
+      ['verify', false],
+    ]);
     expect(w.reporter.phases.filter(([, s]) => !s.startsWith('start'))).toEqual([
-      ['preflight', expect.stringMatching(/^ok: Velero running in drill-a; backup nightly-1 holds 5 object\(s\) of shop/)],
+      [
+        'preflight',
+        expect.stringMatching(/^ok: Velero running in drill-a; backup nightly-1 holds 5 object\(s\) of shop/),
+      ],
       ['baseline', 'ok: 5 objects, 1 workloads; sentinel "seed"'],
       ['inject', 'ok: 1 step(s); the disaster happened'],
       ['recover', 'ok: shop-loss-abcd1234-1 Completed, shop-loss-abcd1234-2 Completed'],
@@ -315,7 +492,12 @@ describe('runDrill: the sequence, the journal and the cleanup stack', () => {
     const state = w.state();
     const run = await runDrill(w.deps(), s, state);
     expect(run.error).toMatch(/Restore velero\/shop-loss-abcd1234-1 did not finish within 1s/);
-    expect(state.timeline.map((t) => [t.phase, t.ok])).toEqual([['preflight', true], ['baseline', true], ['inject', true], ['recover', false]]);
+    expect(state.timeline.map((t) => [t.phase, t.ok])).toEqual([
+      ['preflight', true],
+      ['baseline', true],
+      ['inject', true],
+      ['recover', false],
+    ]);
   });
 });
 
@@ -326,19 +508,50 @@ describe('the must-not-pass cases that a unit test can hold: none passes', () =>
     return buildResult(s, state, { context: 'drill-a', recoveryContext: 'drill-a', endedAt: w.clock.now(), ...r });
   };
   const cases: [string, (w: DrillWorld) => Promise<Scenario> | Scenario, string][] = [
-    ['an http probe with the wrong body', (w) => {
-      w.kube.onProxyGet = async () => ({ status: 200, body: 'starting up' });
-      return w.scenario({ verify: [{ type: 'http', service: { namespace: NS, name: 'web', port: 80, path: '/healthz' }, bodyRegex: '^ok$', timeout: '3s' }] });
-    }, 'VERIFY_HTTP'],
-    ['a sentinel mismatch', async (w) => {
-      await w.kube.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: NS, name: 'kdrill-sentinel' }, { data: { runId: 'after-the-backup' } });
-      return w.scenario({ disaster: [{ type: 'delete-workload', namespace: NS, selector: 'app=web' }], verify: [{ type: 'sentinel' }] });
-    }, 'VERIFY_SENTINEL'],
-    ['an RTO breached', (w) => {
-      w.restoreSeconds = 1900; // two restores of 31m40s against a 1h RTO
-      return w.scenario();
-    }, 'RTO_BREACHED'],
-    ['an RPO breached at the start', (w) => w.scenario({ objectives: { rto: '1h', rpo: '30m', retention: '7d' } }), 'RPO_BREACHED_AT_START'],
+    [
+      'an http probe with the wrong body',
+      (w) => {
+        w.kube.onProxyGet = async () => ({ status: 200, body: 'starting up' });
+        return w.scenario({
+          verify: [
+            {
+              type: 'http',
+              service: { namespace: NS, name: 'web', port: 80, path: '/healthz' },
+              bodyRegex: '^ok$',
+              timeout: '3s',
+            },
+          ],
+        });
+      },
+      'VERIFY_HTTP',
+    ],
+    [
+      'a sentinel mismatch',
+      async (w) => {
+        await w.kube.patch(
+          { apiVersion: 'v1', kind: 'ConfigMap', namespace: NS, name: 'kdrill-sentinel' },
+          { data: { runId: 'after-the-backup' } },
+        );
+        return w.scenario({
+          disaster: [{ type: 'delete-workload', namespace: NS, selector: 'app=web' }],
+          verify: [{ type: 'sentinel' }],
+        });
+      },
+      'VERIFY_SENTINEL',
+    ],
+    [
+      'an RTO breached',
+      (w) => {
+        w.restoreSeconds = 1900; // two restores of 31m40s against a 1h RTO
+        return w.scenario();
+      },
+      'RTO_BREACHED',
+    ],
+    [
+      'an RPO breached at the start',
+      (w) => w.scenario({ objectives: { rto: '1h', rpo: '30m', retention: '7d' } }),
+      'RPO_BREACHED_AT_START',
+    ],
   ];
   for (const [what, setup, code] of cases) {
     it(what, async () => {

@@ -13,9 +13,20 @@ describe(`${DRILLS} lab drills under API faults (10% 500, 10% 429, watch cuts)`,
     const seeds = Array.from({ length: DRILLS }, (_, i) => i + 1);
     const results: Awaited<ReturnType<typeof faultyDrill>>[] = [];
     // two at a time: the machine has two cores
-    for (let i = 0; i < seeds.length; i += 2) results.push(...(await Promise.all(seeds.slice(i, i + 2).map((s) => faultyDrill(s)))));
+    for (let i = 0; i < seeds.length; i += 2)
+      results.push(...(await Promise.all(seeds.slice(i, i + 2).map((s) => faultyDrill(s)))));
     const failed = results.map((r, i) => ({ seed: i + 1, ...r })).filter((r) => r.code !== 0);
-    expect(failed.map((f) => `seed ${f.seed}: exit ${f.code}: ${f.result?.findings.filter((x) => x.severity !== 'P3').map((x) => `${x.code} ${x.message}`).join('; ') ?? f.stderr.slice(-600)}`)).toEqual([]);
+    expect(
+      failed.map(
+        (f) =>
+          `seed ${f.seed}: exit ${f.code}: ${
+            f.result?.findings
+              .filter((x) => x.severity !== 'P3')
+              .map((x) => `${x.code} ${x.message}`)
+              .join('; ') ?? f.stderr.slice(-600)
+          }`,
+      ),
+    ).toEqual([]);
     for (const r of results) {
       expect(r.result!.verdict).toBe('pass');
       expect(r.result!.restores.map((x) => x.phase)).toEqual(['Completed', 'Completed']);

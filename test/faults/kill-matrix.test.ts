@@ -6,13 +6,17 @@ import { describe, expect, it } from 'vitest';
 import type { DrillResult } from '../../src/drill/types.js';
 import { BIN, kdrill } from '../support/cli.js';
 
-const records = async (journal: string): Promise<string[]> => (await readFile(journal, 'utf8').catch(() => '')).split('\n').filter((l) => l.endsWith('}'));
+const records = async (journal: string): Promise<string[]> =>
+  (await readFile(journal, 'utf8').catch(() => '')).split('\n').filter((l) => l.endsWith('}'));
 
 /** Starts a lab drill and SIGKILLs it as soon as its journal holds `k` records. */
 async function killAfter(k: number): Promise<{ out: string; killedAt: string }> {
   const out = join(await mkdtemp(join(tmpdir(), `kdrill-kill-${k}-`)), 'report');
   const journal = join(out, 'journal.jsonl');
-  const child = spawn(process.execPath, [BIN, 'run', 'scenarios/namespace-loss.yaml', '--lab', '--out', out], { stdio: 'ignore', env: { ...process.env, KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '5' } });
+  const child = spawn(process.execPath, [BIN, 'run', 'scenarios/namespace-loss.yaml', '--lab', '--out', out], {
+    stdio: 'ignore',
+    env: { ...process.env, KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '5' },
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let killedAt = '';
   for (let i = 0; i < 120_000 / 5; i++) {
@@ -37,7 +41,9 @@ describe('the kill matrix: SIGKILL after every journal record, then resume', () 
   it('every kill point resumes to a pass, one Restore per phase, with the interruption recorded', async () => {
     // how many records a whole run writes
     const whole = join(await mkdtemp(join(tmpdir(), 'kdrill-kill-all-')), 'report');
-    expect((await kdrill(['run', 'scenarios/namespace-loss.yaml', '--lab', '--out', whole], { timeoutMs: 120_000 })).code).toBe(0);
+    expect(
+      (await kdrill(['run', 'scenarios/namespace-loss.yaml', '--lab', '--out', whole], { timeoutMs: 120_000 })).code,
+    ).toBe(0);
     const n = (await records(join(whole, 'journal.jsonl'))).length;
     expect(n).toBeGreaterThan(15);
     const points = Number(process.env.KDRILL_KILL_POINTS ?? n - 1);
@@ -51,16 +57,32 @@ describe('the kill matrix: SIGKILL after every journal record, then resume', () 
       if ((await records(join(out, 'journal.jsonl'))).some((l) => l.includes('"run-ended"'))) {
         const before = await readFile(join(out, 'result.json'), 'utf8');
         const r = await kdrill(['resume', out], { timeoutMs: 60_000 });
-        if (r.code !== 2 || (await readFile(join(out, 'result.json'), 'utf8')) !== before) problems.push(`k=${k} (${killedAt}): ended before the kill, yet resume exited ${r.code} or changed result.json`);
+        if (r.code !== 2 || (await readFile(join(out, 'result.json'), 'utf8')) !== before)
+          problems.push(
+            `k=${k} (${killedAt}): ended before the kill, yet resume exited ${r.code} or changed result.json`,
+          );
         await kdrill(['lab', 'down', '--dir', join(out, 'lab')]);
         continue;
       }
       const r = await kdrill(['resume', out], { timeoutMs: 180_000 });
-      const res = await readFile(join(out, 'result.json'), 'utf8').then((x) => JSON.parse(x) as DrillResult, () => undefined);
+      const res = await readFile(join(out, 'result.json'), 'utf8').then(
+        (x) => JSON.parse(x) as DrillResult,
+        () => undefined,
+      );
       const journal = await records(join(out, 'journal.jsonl'));
-      const created = journal.map((l) => JSON.parse(l) as { event: string; name?: string }).filter((e) => e.event === 'restore-creating').map((e) => e.name);
-      if (r.code !== 0 || res?.verdict !== 'pass') problems.push(`k=${k} (${killedAt}): resume exited ${r.code}: ${r.stderr.split('\n').filter((l) => /kdrill:|FAIL|✖/.test(l)).join(' | ')}`);
-      else if (new Set(created).size !== created.length || res.restores.length !== 2) problems.push(`k=${k} (${killedAt}): restores ${JSON.stringify(created)}`);
+      const created = journal
+        .map((l) => JSON.parse(l) as { event: string; name?: string })
+        .filter((e) => e.event === 'restore-creating')
+        .map((e) => e.name);
+      if (r.code !== 0 || res?.verdict !== 'pass')
+        problems.push(
+          `k=${k} (${killedAt}): resume exited ${r.code}: ${r.stderr
+            .split('\n')
+            .filter((l) => /kdrill:|FAIL|✖/.test(l))
+            .join(' | ')}`,
+        );
+      else if (new Set(created).size !== created.length || res.restores.length !== 2)
+        problems.push(`k=${k} (${killedAt}): restores ${JSON.stringify(created)}`);
       else if (!res.interruptions.length) problems.push(`k=${k} (${killedAt}): no interruption recorded`);
       await kdrill(['lab', 'down', '--dir', join(out, 'lab')]);
     }

@@ -29,7 +29,11 @@ describe(`${AUDITS} audits of a lab bucket under S3 faults (10% 503 SlowDown, 5%
     let faults = 0;
     for (let seed = 1; seed <= AUDITS; seed++) {
       const r = await labAudit(lab, S3_FAULTS, seed);
-      expect({ seed, code: r.code, verdict: r.verdict }, r.stderr).toEqual({ seed, code: clean.code, verdict: clean.verdict });
+      expect({ seed, code: r.code, verdict: r.verdict }, r.stderr).toEqual({
+        seed,
+        code: clean.code,
+        verdict: clean.verdict,
+      });
       faults += r.stats!.slowDown + r.stats!.resets;
     }
     // the faults really happened

@@ -54,14 +54,43 @@ function setIn(o: unknown, path: string[], v: unknown): unknown {
   return copy;
 }
 
-const wellFormed = (problems: { line: number; col: number; message: string }[]): boolean => problems.length > 0 && problems.every((p) => p.line >= 1 && p.col >= 1 && p.message.length > 0);
+const wellFormed = (problems: { line: number; col: number; message: string }[]): boolean =>
+  problems.length > 0 && problems.every((p) => p.line >= 1 && p.col >= 1 && p.message.length > 0);
 const check = (text: string): boolean => {
   const r = parseScenario(text, 'fuzz.yaml');
   return r.ok || wellFormed(r.problems);
 };
 
 // YAML's own tricks, spliced into otherwise plausible files: anchors, aliases, tags, flow, merges, documents
-const TRICKS = ['&a', '*a', '*nope', '!!binary', '!!str', '!!map', '<<: *a', '{', '[', '---', '...', '? ', '|', '>-', '"\\u0000"', "'", '#', '\t', '%YAML 1.1', ':', '-', '~', '.inf', '-.nan', '0x1F', '1e999', '9'.repeat(400)];
+const TRICKS = [
+  '&a',
+  '*a',
+  '*nope',
+  '!!binary',
+  '!!str',
+  '!!map',
+  '<<: *a',
+  '{',
+  '[',
+  '---',
+  '...',
+  '? ',
+  '|',
+  '>-',
+  '"\\u0000"',
+  "'",
+  '#',
+  '\t',
+  '%YAML 1.1',
+  ':',
+  '-',
+  '~',
+  '.inf',
+  '-.nan',
+  '0x1F',
+  '1e999',
+  '9'.repeat(400),
+];
 
 describe('fuzzing the scenario loader and the runbook parser: no exit 1, no stack trace', () => {
   it('any text at all', () => {
@@ -70,7 +99,19 @@ describe('fuzzing the scenario loader and the runbook parser: no exit 1, no stac
 
   it('the good scenario with one field replaced by anything', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...PATHS), fc.anything({ maxDepth: 3, withNullPrototype: false, withBigInt: false, withDate: true, withMap: false, withSet: false, withTypedArray: false }), (path, v) => check(stringify(setIn(GOOD, path, v)))),
+      fc.property(
+        fc.constantFrom(...PATHS),
+        fc.anything({
+          maxDepth: 3,
+          withNullPrototype: false,
+          withBigInt: false,
+          withDate: true,
+          withMap: false,
+          withSet: false,
+          withTypedArray: false,
+        }),
+        (path, v) => check(stringify(setIn(GOOD, path, v))),
+      ),
       { numRuns: RUNS },
     );
   });
@@ -78,14 +119,20 @@ describe('fuzzing the scenario loader and the runbook parser: no exit 1, no stac
   it('the good scenario with YAML tricks spliced into its lines', () => {
     const lines = stringify(GOOD).split('\n');
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(lines.length), fc.nat(40), fc.constantFrom(...TRICKS)), { minLength: 1, maxLength: 6 }), (edits) => {
-        const ls = [...lines];
-        for (const [i, at, t] of edits) {
-          const l = ls[i % ls.length] ?? '';
-          ls[i % ls.length] = `${l.slice(0, at)}${t}${l.slice(at)}`;
-        }
-        return check(ls.join('\n'));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(lines.length), fc.nat(40), fc.constantFrom(...TRICKS)), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (edits) => {
+          const ls = [...lines];
+          for (const [i, at, t] of edits) {
+            const l = ls[i % ls.length] ?? '';
+            ls[i % ls.length] = `${l.slice(0, at)}${t}${l.slice(at)}`;
+          }
+          return check(ls.join('\n'));
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -94,7 +141,8 @@ describe('fuzzing the scenario loader and the runbook parser: no exit 1, no stac
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 8 }), fc.integer({ min: 2, max: 12 }), (depth, width) => {
         const ls = ['l0: &l0 [x, x]'];
-        for (let d = 1; d <= depth; d++) ls.push(`l${d}: &l${d} [${Array.from({ length: width }, () => `*l${d - 1}`).join(', ')}]`);
+        for (let d = 1; d <= depth; d++)
+          ls.push(`l${d}: &l${d} [${Array.from({ length: width }, () => `*l${d - 1}`).join(', ')}]`);
         return check(ls.join('\n'));
       }),
       { numRuns: Math.max(100, RUNS / 10) },
@@ -102,20 +150,59 @@ describe('fuzzing the scenario loader and the runbook parser: no exit 1, no stac
   });
 
   const F = '```';
-  const PIECES = ['---', 'scenario: x', 'rto: 4h', 'rto: [1]', '- a', 'escalation: {contact: c}', 'external: aws', '# Title', '## Step', '## Step', 'prose', `${F}sh run`, `${F}sh`, `${F}expect`, `${F}python`, `${F}sh runn`, F, 'kubectl get ns', '(unclosed', '[x](#step)', '[y](#nowhere)', '', '&a', '*a'];
+  const PIECES = [
+    '---',
+    'scenario: x',
+    'rto: 4h',
+    'rto: [1]',
+    '- a',
+    'escalation: {contact: c}',
+    'external: aws',
+    '# Title',
+    '## Step',
+    '## Step',
+    'prose',
+    `${F}sh run`,
+    `${F}sh`,
+    `${F}expect`,
+    `${F}python`,
+    `${F}sh runn`,
+    F,
+    'kubectl get ns',
+    '(unclosed',
+    '[x](#step)',
+    '[y](#nowhere)',
+    '',
+    '&a',
+    '*a',
+  ];
   it('any runbook made of plausible pieces', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 30 })), { maxLength: 40 }), (parts) => {
-        const r = parseRunbook(parts.join('\n'));
-        return (r.runbook !== undefined && r.problems.length === 0) || (r.runbook === undefined && r.problems.length > 0 && r.problems.every((p) => p.line >= 1 && p.message.length > 0));
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 30 })), { maxLength: 40 }),
+        (parts) => {
+          const r = parseRunbook(parts.join('\n'));
+          return (
+            (r.runbook !== undefined && r.problems.length === 0) ||
+            (r.runbook === undefined &&
+              r.problems.length > 0 &&
+              r.problems.every((p) => p.line >= 1 && p.message.length > 0))
+          );
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('through the CLI: validate and guide --check answer exit 0 or 2, never 1, never a stack trace', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kdrill-fuzz-'));
-    const texts = fc.sample(fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom(...PATHS).chain((p) => fc.anything({ maxDepth: 2 }).map((v) => stringify(setIn(GOOD, p, v))))), { numRuns: 60, seed: 42 });
+    const texts = fc.sample(
+      fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc.constantFrom(...PATHS).chain((p) => fc.anything({ maxDepth: 2 }).map((v) => stringify(setIn(GOOD, p, v)))),
+      ),
+      { numRuns: 60, seed: 42 },
+    );
     const files: string[] = [];
     for (const [i, t] of texts.entries()) {
       const f = join(dir, `s${i}.yaml`);

@@ -6,13 +6,37 @@ import { commandsOf, parseRunbook, slug } from '../../src/guide/runbook.js';
 import { kdrill } from '../support/cli.js';
 
 const F = '```';
-const GOOD = ['---', 'scenario: scenarios/namespace-loss.yaml', 'escalation: {contact: lead, rule: after 1h}', '---', '# Title', '', '## First step', 'prose', `${F}sh run`, 'kubectl get ns', F, `${F}expect`, 'thanos', F, '', '## Second step', 'see [first](#first-step)', `${F}sh`, 'velero restore create x', F].join('\n');
+const GOOD = [
+  '---',
+  'scenario: scenarios/namespace-loss.yaml',
+  'escalation: {contact: lead, rule: after 1h}',
+  '---',
+  '# Title',
+  '',
+  '## First step',
+  'prose',
+  `${F}sh run`,
+  'kubectl get ns',
+  F,
+  `${F}expect`,
+  'thanos',
+  F,
+  '',
+  '## Second step',
+  'see [first](#first-step)',
+  `${F}sh`,
+  'velero restore create x',
+  F,
+].join('\n');
 
 describe('runbook format', () => {
   it('parses steps, blocks and front matter', () => {
     const { runbook, problems } = parseRunbook(GOOD);
     expect(problems).toEqual([]);
-    expect(runbook!.frontMatter).toMatchObject({ scenario: 'scenarios/namespace-loss.yaml', escalation: { contact: 'lead', rule: 'after 1h' } });
+    expect(runbook!.frontMatter).toMatchObject({
+      scenario: 'scenarios/namespace-loss.yaml',
+      escalation: { contact: 'lead', rule: 'after 1h' },
+    });
     expect(runbook!.steps.map((s) => [s.title, s.anchor, s.line, s.blocks.map((b) => b.kind)])).toEqual([
       ['First step', 'first-step', 7, ['run', 'expect']],
       ['Second step', 'second-step', 16, ['show']],
@@ -28,7 +52,12 @@ describe('runbook format', () => {
       ['unknown fence type', `## A\n${F}python\nprint(1)\n${F}\n`, 2, /unknown fence type "python"/],
       ['unknown fence flag', `## A\n${F}sh runn\nls\n${F}\n`, 2, /unknown fence flag/],
       ['expect without a command', `## A\n${F}expect\nok\n${F}\n`, 2, /no runnable block before it/],
-      ['bad expect pattern', `## A\n${F}sh run\nls\n${F}\n${F}expect\n(unclosed\n${F}\n`, 6, /not a valid regular expression/],
+      [
+        'bad expect pattern',
+        `## A\n${F}sh run\nls\n${F}\n${F}expect\n(unclosed\n${F}\n`,
+        6,
+        /not a valid regular expression/,
+      ],
       ['broken anchor', `## A\nsee [b](#nowhere)\n`, 2, /#nowhere does not resolve/],
       ['front matter not closed', '---\nscenario: x\n## A\n', 1, /not closed/],
       ['block before any step', `${F}sh run\nls\n${F}\n## A\n`, 1, /before the first step/],
@@ -36,17 +65,26 @@ describe('runbook format', () => {
       ['front matter rto that is not a string', '---\nrto: [4h]\n---\n## A\n', 2, /"rto" must be a string/],
       ['front matter external that is not a list', '---\nexternal: aws\n---\n## A\n', 2, /"external" must be a list/],
       ['front matter with an unknown key', '---\nscenaro: x\n---\n## A\n', 2, /unknown front matter key "scenaro"/],
-      ['front matter alias bomb', '---\na: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b]\n---\n## A\n', 2, /not valid YAML/],
+      [
+        'front matter alias bomb',
+        '---\na: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b]\n---\n## A\n',
+        2,
+        /not valid YAML/,
+      ],
     ];
     for (const [what, text, line, pattern] of cases) {
       const { runbook, problems } = parseRunbook(text);
       expect(runbook, what).toBeUndefined();
-      expect(problems.some((p) => p.line === line && pattern.test(p.message)), `${what}: ${JSON.stringify(problems)}`).toBe(true);
+      expect(
+        problems.some((p) => p.line === line && pattern.test(p.message)),
+        `${what}: ${JSON.stringify(problems)}`,
+      ).toBe(true);
     }
   });
 
   it('finds the programs a block calls, through pipes, substitutions and loops', () => {
-    const script = 'B=$(kubectl get x | grep y | tail -1)\nfor i in $(seq 1 3); do p=$(kubectl get r); case "$p" in A|B) break;; esac; sleep 1; done\n# a comment\nFOO=1 velero get && jq .';
+    const script =
+      'B=$(kubectl get x | grep y | tail -1)\nfor i in $(seq 1 3); do p=$(kubectl get r); case "$p" in A|B) break;; esac; sleep 1; done\n# a comment\nFOO=1 velero get && jq .';
     expect(commandsOf(script).sort()).toEqual(['grep', 'jq', 'kubectl', 'tail', 'velero']);
   });
 

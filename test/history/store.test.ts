@@ -19,7 +19,11 @@ async function roundTrip(store: HistoryStore): Promise<void> {
 describe('history location', () => {
   it('takes a directory or s3://bucket/prefix', () => {
     expect(parseHistoryLocation('drill-reports/history')).toEqual({ kind: 'dir', dir: 'drill-reports/history' });
-    expect(parseHistoryLocation('s3://drills/kdrill/history/')).toEqual({ kind: 's3', bucket: 'drills', prefix: 'kdrill/history/' });
+    expect(parseHistoryLocation('s3://drills/kdrill/history/')).toEqual({
+      kind: 's3',
+      bucket: 'drills',
+      prefix: 'kdrill/history/',
+    });
   });
   it.each([
     ['s3://drills', /has no prefix/],
@@ -44,25 +48,32 @@ describe('history in a directory', () => {
 });
 
 for (const spec of S3_TARGETS) {
-  describe.skipIf(spec.skip !== undefined)(`history in S3: ${spec.name}${spec.skip ? ` (skipped: ${spec.skip})` : ''}`, () => {
-    let t: S3Target;
-    beforeAll(async () => {
-      t = await spec.start();
-    });
-    afterAll(() => t?.stop());
+  describe.skipIf(spec.skip !== undefined)(
+    `history in S3: ${spec.name}${spec.skip ? ` (skipped: ${spec.skip})` : ''}`,
+    () => {
+      let t: S3Target;
+      beforeAll(async () => {
+        t = await spec.start();
+      });
+      afterAll(() => t?.stop());
 
-    it('one object per run under the prefix, outside Velero folders, listed back in order', async () => {
-      const bucket = uniqueBucket('hist');
-      const s = t.store(bucket);
-      await s.createBucket({ objectLock: false });
-      const loc = parseHistoryLocation(`s3://${bucket}/kdrill-history`);
-      if (loc.kind !== 's3') throw new Error('expected s3');
-      const store = new S3History(s, loc);
-      expect(store.where).toBe(`s3://${bucket}/kdrill-history/`);
-      await roundTrip(store);
-      const keys: string[] = [];
-      for await (const o of s.list('')) keys.push(o.key);
-      expect(keys.sort()).toEqual(['kdrill-history/a/2026-11-01T020000000Z-r0.json', 'kdrill-history/a/2026-11-02T020000000Z-r1.json', 'kdrill-history/b/2026-11-03T020000000Z-r2.json']);
-    });
-  });
+      it('one object per run under the prefix, outside Velero folders, listed back in order', async () => {
+        const bucket = uniqueBucket('hist');
+        const s = t.store(bucket);
+        await s.createBucket({ objectLock: false });
+        const loc = parseHistoryLocation(`s3://${bucket}/kdrill-history`);
+        if (loc.kind !== 's3') throw new Error('expected s3');
+        const store = new S3History(s, loc);
+        expect(store.where).toBe(`s3://${bucket}/kdrill-history/`);
+        await roundTrip(store);
+        const keys: string[] = [];
+        for await (const o of s.list('')) keys.push(o.key);
+        expect(keys.sort()).toEqual([
+          'kdrill-history/a/2026-11-01T020000000Z-r0.json',
+          'kdrill-history/a/2026-11-02T020000000Z-r1.json',
+          'kdrill-history/b/2026-11-03T020000000Z-r2.json',
+        ]);
+      });
+    },
+  );
 }

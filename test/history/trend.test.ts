@@ -11,7 +11,14 @@ describe('history records and locations', () => {
     const { parseRecord } = await import('../../src/history/record.js');
     const good = rec('a', 0, 42);
     expect(parseRecord(JSON.stringify(good))).toEqual(good);
-    for (const bad of [{ verdict: 'maybe' }, { exitCode: '0' }, { rtoSeconds: 'fast' }, { startedAt: 'yesterday' }, { findings: [] }, { mode: 'auto' }]) {
+    for (const bad of [
+      { verdict: 'maybe' },
+      { exitCode: '0' },
+      { rtoSeconds: 'fast' },
+      { startedAt: 'yesterday' },
+      { findings: [] },
+      { mode: 'auto' },
+    ]) {
       expect(parseRecord(JSON.stringify({ ...good, ...bad })), JSON.stringify(bad)).toBeUndefined();
     }
   });
@@ -28,7 +35,9 @@ describe('history records and locations', () => {
     const loc = parseHistoryLocation('s3://backups/kdrill-history');
     expect(historyInsideBsl(loc, { bucket: 'backups', prefix: '' })).toBe(true);
     expect(historyInsideBsl(loc, { bucket: 'backups', prefix: 'velero/' })).toBe(false);
-    expect(historyInsideBsl(parseHistoryLocation('s3://backups/velero/kdrill'), { bucket: 'backups', prefix: 'velero/' })).toBe(true);
+    expect(
+      historyInsideBsl(parseHistoryLocation('s3://backups/velero/kdrill'), { bucket: 'backups', prefix: 'velero/' }),
+    ).toBe(true);
     expect(historyInsideBsl(loc, { bucket: 'other', prefix: '' })).toBe(false);
   });
 });
@@ -52,13 +61,29 @@ describe('history trend', () => {
       rec('a', 7, 1000), // median of the last five (100,100,120,121,90) is 100
       rec('b', 8, 11),
     ]);
-    expect(rows.map((r) => `${r.scenario}${r.runId}:${r.regression ? 'R' : '-'}`)).toEqual(['ar0:-', 'ar1:-', 'br2:-', 'ar3:-', 'ar4:R', 'ar5:-', 'ar6:-', 'ar7:R', 'br8:-']);
+    expect(rows.map((r) => `${r.scenario}${r.runId}:${r.regression ? 'R' : '-'}`)).toEqual([
+      'ar0:-',
+      'ar1:-',
+      'br2:-',
+      'ar3:-',
+      'ar4:R',
+      'ar5:-',
+      'ar6:-',
+      'ar7:R',
+      'br8:-',
+    ]);
     expect(rows[0]!.baselineRtoSeconds).toBeNull();
     expect(rows[7]!.baselineRtoSeconds).toBe(100);
   });
 
   it('never flags an RTO at or below the floor: sub-second lab noise is not a regression', () => {
-    const lab = withRegressions([rec('a', 0, 0.9), rec('a', 1, 1.0), rec('a', 2, 1.6), rec('a', 3, 29), rec('a', 4, 31)]);
+    const lab = withRegressions([
+      rec('a', 0, 0.9),
+      rec('a', 1, 1.0),
+      rec('a', 2, 1.6),
+      rec('a', 3, 29),
+      rec('a', 4, 31),
+    ]);
     // 1.6 s is +60% and 29 s is +2800%, but both are at most 30 s; 31 s is above both bars
     expect(lab.map((r) => r.regression)).toEqual([false, false, false, false, true]);
     expect(withRegressions([rec('a', 0, 1), rec('a', 1, 2)], { floorSeconds: 0 })[1]!.regression).toBe(true);
@@ -66,7 +91,14 @@ describe('history trend', () => {
   });
 
   it('never compares modes: a guided run is not a regression of automated runs, nor the other way round', () => {
-    const rows = withRegressions([rec('a', 0, 60), rec('a', 1, 61), rec('a', 2, 3300, 'pass', 'guide'), rec('a', 3, 62), rec('a', 4, 3400, 'pass', 'guide'), rec('a', 5, 200, 'pass', 'guide --yes')]);
+    const rows = withRegressions([
+      rec('a', 0, 60),
+      rec('a', 1, 61),
+      rec('a', 2, 3300, 'pass', 'guide'),
+      rec('a', 3, 62),
+      rec('a', 4, 3400, 'pass', 'guide'),
+      rec('a', 5, 200, 'pass', 'guide --yes'),
+    ]);
     expect(rows.map((r) => [r.mode, r.baselineRtoSeconds, r.regression])).toEqual([
       ['run', null, false],
       ['run', 60, false],
@@ -82,7 +114,17 @@ describe('history trend', () => {
   });
 
   it('only looks five runs back', () => {
-    const rows = withRegressions([rec('a', 0, 10000), rec('a', 1, 10000), rec('a', 2, 10000), rec('a', 3, 100), rec('a', 4, 100), rec('a', 5, 100), rec('a', 6, 100), rec('a', 7, 100), rec('a', 8, 130)]);
+    const rows = withRegressions([
+      rec('a', 0, 10000),
+      rec('a', 1, 10000),
+      rec('a', 2, 10000),
+      rec('a', 3, 100),
+      rec('a', 4, 100),
+      rec('a', 5, 100),
+      rec('a', 6, 100),
+      rec('a', 7, 100),
+      rec('a', 8, 130),
+    ]);
     // the three slow runs long ago are out of the window: median 100, 130 is +30%
     expect(rows[8]!.baselineRtoSeconds).toBe(100);
     expect(rows[8]!.regression).toBe(true);

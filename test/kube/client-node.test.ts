@@ -10,12 +10,19 @@ import { labKubeconfig } from '../../packages/lab/src/kubeconfig.js';
 
 type Step = (req: IncomingMessage, res: ServerResponse) => void;
 
-const DISCOVERY = { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'configmaps', namespaced: true, kind: 'ConfigMap', verbs: [] }] };
-const json = (code: number, body: unknown, headers: Record<string, string> = {}): Step => (_q, res) => {
-  res.writeHead(code, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
+const DISCOVERY = {
+  kind: 'APIResourceList',
+  groupVersion: 'v1',
+  resources: [{ name: 'configmaps', namespaced: true, kind: 'ConfigMap', verbs: [] }],
 };
-const status = (code: number, reason: string) => json(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message: reason, code });
+const json =
+  (code: number, body: unknown, headers: Record<string, string> = {}): Step =>
+  (_q, res) => {
+    res.writeHead(code, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+const status = (code: number, reason: string) =>
+  json(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message: reason, code });
 const reset: Step = (req) => req.socket.destroy();
 
 /** The adapter's retry and error mapping, against a scripted server: each request takes the next step. */
@@ -64,13 +71,19 @@ describe('ClientNodeKubeApi retries and errors', () => {
 
   it("never retries a create of an object without this run's label whose connection reset: the server may have acted", async () => {
     steps.push(reset, ok);
-    const err = await api.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' } }).catch((e: unknown) => e);
+    const err = await api
+      .create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' } })
+      .catch((e: unknown) => e);
     expect((err as { code: string }).code).toBe('KUBE_UNREACHABLE');
     expect(seen.filter((s) => s.startsWith('POST'))).toHaveLength(1);
   });
 
   it("retries a create of this run's own object, and takes the 409 of its own earlier attempt as success", async () => {
-    const mine = { apiVersion: 'velero.io/v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default', labels: { 'kdrill.dev/run-id': 'r1' } } };
+    const mine = {
+      apiVersion: 'velero.io/v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x', namespace: 'default', labels: { 'kdrill.dev/run-id': 'r1' } },
+    };
     const existing = json(200, { ...mine, metadata: { ...mine.metadata, uid: 'u1' } });
     // the first POST's answer is lost (500 after the server acted); the retry meets the object
     steps.push(status(500, 'InternalError'), status(409, 'AlreadyExists'), existing);
@@ -78,7 +91,14 @@ describe('ClientNodeKubeApi retries and errors', () => {
     expect(got.metadata?.uid).toBe('u1');
     expect(seen.filter((x) => x.startsWith('POST'))).toHaveLength(2);
     // someone else's object of that name is a conflict, not success
-    steps.push(status(409, 'AlreadyExists'), json(200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', labels: { 'kdrill.dev/run-id': 'other' } } }));
+    steps.push(
+      status(409, 'AlreadyExists'),
+      json(200, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'x', labels: { 'kdrill.dev/run-id': 'other' } },
+      }),
+    );
     const err = await api.create({ ...mine, apiVersion: 'v1' }).catch((e: unknown) => e);
     expect(isKubeApiError(err, 409)).toBe(true);
   });
@@ -87,7 +107,12 @@ describe('ClientNodeKubeApi retries and errors', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kdrill-silent-'));
     const kc = join(dir, 'kubeconfig');
     await writeFile(kc, labKubeconfig(`http://127.0.0.1:${(server.address() as { port: number }).port}`));
-    const quick = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: kc }), { attempts: 5, baseMs: 1, maxMs: 1, sleep: async () => undefined }, () => undefined, 300);
+    const quick = new ClientNodeKubeApi(
+      loadKubeConfig({ kubeconfig: kc }),
+      { attempts: 5, baseMs: 1, maxMs: 1, sleep: async () => undefined },
+      () => undefined,
+      300,
+    );
     steps.push(() => undefined); // never answers
     const t0 = Date.now();
     const err = await quick.get(ref).catch((e: unknown) => e);

@@ -20,9 +20,25 @@ describe('discovery with a broken aggregated API', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kdrill-disc-'));
     await writeFile(join(dir, 'kubeconfig'), labKubeconfig(server, 'kdrill-lab'));
     kube = connectKube({ kubeconfig: join(dir, 'kubeconfig'), onWarning: (m) => warnings.push(m) });
-    await kube.create({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' }, spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server' }, groupPriorityMinimum: 100, versionPriority: 100 } });
+    await kube.create({
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: 'v1beta1.metrics.k8s.io' },
+      spec: {
+        group: 'metrics.k8s.io',
+        version: 'v1beta1',
+        service: { namespace: 'kube-system', name: 'metrics-server' },
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+      },
+    });
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } });
-    await kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app' }, data: { a: '1' } });
+    await kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'app' },
+      data: { a: '1' },
+    });
   });
   afterAll(async () => {
     await api.close();
@@ -41,7 +57,9 @@ describe('discovery with a broken aggregated API', () => {
     expect(served.some((r) => r.kind === 'ConfigMap')).toBe(true);
     await kube.resources();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toBe("couldn't get the resource list for metrics.k8s.io/v1beta1 (HTTP 503: the server is currently unable to handle the request); kdrill goes on without it, as kubectl does");
+    expect(warnings[0]).toBe(
+      "couldn't get the resource list for metrics.k8s.io/v1beta1 (HTTP 503: the server is currently unable to handle the request); kdrill goes on without it, as kubectl does",
+    );
     expect(kube.discoveryWarnings?.()).toEqual(warnings);
     const inv = await snapshotInventory(kube, ['app']);
     expect(inv.map((i) => `${i.kind} ${i.name}`)).toEqual(['/ConfigMap c']);

@@ -9,17 +9,33 @@ import { htmlReport } from '../../src/report/html.js';
 import { kdrill } from '../support/cli.js';
 
 const CHROMIUM = process.env.KDRILL_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}: run .ci/run (it installs Debian's chromium), or set KDRILL_TEST_CHROMIUM`;
+const skip = existsSync(CHROMIUM)
+  ? undefined
+  : `no Chromium at ${CHROMIUM}: run .ci/run (it installs Debian's chromium), or set KDRILL_TEST_CHROMIUM`;
 
 /** Pixels of the screenshot near each colour, counted by the browser itself (a canvas decodes the PNG). */
-async function countColours(browser: Browser, png: Buffer, colours: Record<string, [number, number, number]>): Promise<Record<string, number>> {
+async function countColours(
+  browser: Browser,
+  png: Buffer,
+  colours: Record<string, [number, number, number]>,
+): Promise<Record<string, number>> {
   const page = await browser.newPage();
   try {
     return await page.evaluate(
       async ({ b64, colours }) => {
         // runs in the page: the browser's DOM, typed here by hand (the tests' lib has no DOM)
-        interface Canvas { width: number; height: number; getContext(t: '2d'): { drawImage(i: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null }
-        const w = globalThis as unknown as { Image: new () => { src: string; width: number; height: number; decode(): Promise<void> }; document: { createElement(t: 'canvas'): Canvas } };
+        interface Canvas {
+          width: number;
+          height: number;
+          getContext(t: '2d'): {
+            drawImage(i: unknown, x: number, y: number): void;
+            getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+          } | null;
+        }
+        const w = globalThis as unknown as {
+          Image: new () => { src: string; width: number; height: number; decode(): Promise<void> };
+          document: { createElement(t: 'canvas'): Canvas };
+        };
         const img = new w.Image();
         img.src = `data:image/png;base64,${b64}`;
         await img.decode();
@@ -31,7 +47,8 @@ async function countColours(browser: Browser, png: Buffer, colours: Record<strin
         const d = g.getImageData(0, 0, c.width, c.height).data;
         const out: Record<string, number> = Object.fromEntries(Object.keys(colours).map((k) => [k, 0]));
         for (let i = 0; i < d.length; i += 4) {
-          for (const [k, [r, gg, b]] of Object.entries(colours)) if (Math.abs(d[i]! - r) + Math.abs(d[i + 1]! - gg) + Math.abs(d[i + 2]! - b) < 30) out[k]!++;
+          for (const [k, [r, gg, b]] of Object.entries(colours))
+            if (Math.abs(d[i]! - r) + Math.abs(d[i + 1]! - gg) + Math.abs(d[i + 2]! - b) < 30) out[k]!++;
         }
         return out;
       },
@@ -48,7 +65,9 @@ describe.skipIf(skip !== undefined)(`report.html in headless Chromium${skip ? ` 
   let result: DrillResult;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kdrill-html-'));
-    const r = await kdrill(['run', 'scenarios/namespace-loss.yaml', '--lab', '--out', join(dir, 'run')], { timeoutMs: 120_000 });
+    const r = await kdrill(['run', 'scenarios/namespace-loss.yaml', '--lab', '--out', join(dir, 'run')], {
+      timeoutMs: 120_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     result = JSON.parse(await readFile(join(dir, 'run', 'result.json'), 'utf8')) as DrillResult;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -73,7 +92,11 @@ describe.skipIf(skip !== undefined)(`report.html in headless Chromium${skip ? ` 
     const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
     await page.goto(`file://${join(dir, 'run', 'report.html')}`);
     const chart = page.locator('svg#timeline');
-    const bars = await chart.locator('rect.phase').evaluateAll((els) => els.map((e) => ({ phase: e.getAttribute('data-phase'), ...e.getBoundingClientRect().toJSON() })));
+    const bars = await chart
+      .locator('rect.phase')
+      .evaluateAll((els) =>
+        els.map((e) => ({ phase: e.getAttribute('data-phase'), ...e.getBoundingClientRect().toJSON() })),
+      );
     expect(bars.map((b) => b.phase)).toEqual(result.timeline.map((t) => t.phase));
     for (const b of bars) expect(b.width, b.phase).toBeGreaterThan(0);
     // phases follow one another along the axis
@@ -87,7 +110,9 @@ describe.skipIf(skip !== undefined)(`report.html in headless Chromium${skip ? ` 
     expect(tables[0]).toMatch(/RPO \(data lost\)\s+1d/);
     expect(await page.locator('h2', { hasText: `Findings (${result.findings.length})` }).count()).toBe(1);
     expect(await page.locator('h2', { hasText: 'Action items (0)' }).count()).toBe(1);
-    expect(tables.find((t) => t.startsWith('Restore'))).toMatch(/namespace-loss-\w+-1\s+include networkpolicies\.networking\.k8s\.io\s+Completed\s+0\s+0/);
+    expect(tables.find((t) => t.startsWith('Restore'))).toMatch(
+      /namespace-loss-\w+-1\s+include networkpolicies\.networking\.k8s\.io\s+Completed\s+0\s+0/,
+    );
 
     const shot = await chart.screenshot();
     const px = await countColours(browser, shot, { bar: [0x2e, 0x7d, 0x32], rto: [0x15, 0x65, 0xc0] });
@@ -100,21 +125,32 @@ describe.skipIf(skip !== undefined)(`report.html in headless Chromium${skip ? ` 
   it('draws an RTO that falls inside the drill as a dashed line on the axis', async () => {
     const inject = result.timeline.find((t) => t.phase === 'inject')!;
     const span = (Date.parse(result.endedAt) - Date.parse(inject.startedAt)) / 1000;
-    const tight: DrillResult = { ...result, objectives: { ...result.objectives, rto: { ...result.objectives.rto, objectiveSeconds: span / 2 } } };
+    const tight: DrillResult = {
+      ...result,
+      objectives: { ...result.objectives, rto: { ...result.objectives.rto, objectiveSeconds: span / 2 } },
+    };
     const page = await browser.newPage();
     await page.setContent(htmlReport(tight));
     expect(await page.locator('svg#timeline line.rto').count()).toBe(1);
     expect(await page.locator('svg#timeline g.rto-beyond').count()).toBe(0);
-    const px = await countColours(browser, await page.locator('svg#timeline').screenshot(), { rto: [0x15, 0x65, 0xc0] });
+    const px = await countColours(browser, await page.locator('svg#timeline').screenshot(), {
+      rto: [0x15, 0x65, 0xc0],
+    });
     expect(px.rto).toBeGreaterThan(50);
     await page.close();
   });
 
   it('shows a failed phase in red', async () => {
-    const failed: DrillResult = { ...result, verdict: 'fail', timeline: result.timeline.map((t) => (t.phase === 'verify' ? { ...t, ok: false } : t)) };
+    const failed: DrillResult = {
+      ...result,
+      verdict: 'fail',
+      timeline: result.timeline.map((t) => (t.phase === 'verify' ? { ...t, ok: false } : t)),
+    };
     const page = await browser.newPage();
     await page.setContent(htmlReport(failed));
-    const px = await countColours(browser, await page.locator('svg#timeline').screenshot(), { fail: [0xc6, 0x28, 0x28] });
+    const px = await countColours(browser, await page.locator('svg#timeline').screenshot(), {
+      fail: [0xc6, 0x28, 0x28],
+    });
     expect(px.fail).toBeGreaterThan(100);
     await page.close();
   });

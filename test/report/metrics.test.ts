@@ -10,11 +10,23 @@ import { publishRun } from '../../src/history/publish.js';
 import { drillMetrics } from '../../src/report/metrics.js';
 import { rec } from '../support/history.js';
 
-const SERIES = ['kdrill_drill_last_run_timestamp_seconds', 'kdrill_drill_last_success_timestamp_seconds', 'kdrill_drill_rto_seconds', 'kdrill_drill_rpo_seconds', 'kdrill_drill_objective_met', 'kdrill_backup_audit_findings'];
+const SERIES = [
+  'kdrill_drill_last_run_timestamp_seconds',
+  'kdrill_drill_last_success_timestamp_seconds',
+  'kdrill_drill_rto_seconds',
+  'kdrill_drill_rpo_seconds',
+  'kdrill_drill_objective_met',
+  'kdrill_backup_audit_findings',
+];
 
 /** The parsed families as name -> [labels, value]. */
 function parse(text: string): Map<string, [Record<string, string>, number][]> {
-  return new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f.metrics.map((m) => [m.labels ?? {}, Number(m.value)] as [Record<string, string>, number])]));
+  return new Map(
+    parsePrometheusTextFormat(text).map((f) => [
+      f.name,
+      f.metrics.map((m) => [m.labels ?? {}, Number(m.value)] as [Record<string, string>, number]),
+    ]),
+  );
 }
 
 function result(verdict: 'pass' | 'fail', over: Partial<DrillResult> = {}): DrillResult {
@@ -32,7 +44,14 @@ function result(verdict: 'pass' | 'fail', over: Partial<DrillResult> = {}): Dril
     objectives: {
       rto: { objectiveSeconds: 14400, measuredSeconds: pass ? 42.5 : null, met: pass },
       rpo: { objectiveSeconds: 86400, measuredSeconds: 3600, met: true },
-      retention: { objectiveSeconds: 604800, backupTtlSeconds: 2592000, oldestBackupAgeSeconds: 1, newestBackupAgeSeconds: 1, met: true, detail: '' },
+      retention: {
+        objectiveSeconds: 604800,
+        backupTtlSeconds: 2592000,
+        oldestBackupAgeSeconds: 1,
+        newestBackupAgeSeconds: 1,
+        met: true,
+        detail: '',
+      },
     },
     timeline: [],
     restores: [],
@@ -56,7 +75,9 @@ describe('Prometheus metrics', () => {
   it('are valid exposition text with the six series, labelled by scenario', () => {
     const m = parse(drillMetrics(rec('namespace-loss', 3, 42.5), '2026-11-04T02:00:00.000Z'));
     for (const s of SERIES) expect(m.has(s), s).toBe(true);
-    expect(m.get('kdrill_drill_last_run_timestamp_seconds')).toEqual([[{ scenario: 'namespace-loss' }, Date.UTC(2026, 10, 4, 2) / 1000]]);
+    expect(m.get('kdrill_drill_last_run_timestamp_seconds')).toEqual([
+      [{ scenario: 'namespace-loss' }, Date.UTC(2026, 10, 4, 2) / 1000],
+    ]);
     expect(m.get('kdrill_drill_rto_seconds')).toEqual([[{ scenario: 'namespace-loss' }, 42.5]]);
     expect(m.get('kdrill_drill_objective_met')).toEqual([
       [{ scenario: 'namespace-loss', objective: 'rto' }, 1],
@@ -107,11 +128,19 @@ describe('Prometheus metrics', () => {
     const m = parse(file);
     // the failed run: its own start as last run, the passing run before it as last success
     expect(m.get('kdrill_drill_last_run_timestamp_seconds')![0]![1]).toBe(Date.parse('2026-11-25T02:00:00Z') / 1000);
-    expect(m.get('kdrill_drill_last_success_timestamp_seconds')![0]![1]).toBe(Date.parse('2026-11-24T02:00:00Z') / 1000);
+    expect(m.get('kdrill_drill_last_success_timestamp_seconds')![0]![1]).toBe(
+      Date.parse('2026-11-24T02:00:00Z') / 1000,
+    );
     expect(m.get('kdrill_drill_objective_met')!.find(([l]) => l.objective === 'rto')![1]).toBe(0);
-    expect(m.get('kdrill_backup_audit_findings')!.map(([l, v]) => `${l.severity}=${v}`)).toEqual(['P1=1', 'P2=0', 'P3=2']);
+    expect(m.get('kdrill_backup_audit_findings')!.map(([l, v]) => `${l.severity}=${v}`)).toEqual([
+      'P1=1',
+      'P2=0',
+      'P3=2',
+    ]);
     expect(m.get('kdrill_backup_lock_enforced')![0]![1]).toBe(0);
-    expect(pushed.map((p) => `${p.method} ${p.url} ${p.type}`)).toEqual(Array(2).fill('PUT /metrics/job/kdrill/scenario/namespace-loss text/plain; version=0.0.4'));
+    expect(pushed.map((p) => `${p.method} ${p.url} ${p.type}`)).toEqual(
+      Array(2).fill('PUT /metrics/job/kdrill/scenario/namespace-loss text/plain; version=0.0.4'),
+    );
     expect(pushed[1]!.body).toBe(file);
     expect((await new DirHistory(o.history).list()).map((r) => r.verdict)).toEqual(['pass', 'fail']);
   });
@@ -119,7 +148,11 @@ describe('Prometheus metrics', () => {
   it('publish: an unreachable Pushgateway is a warning, and the rest is still written', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kdrill-publish-'));
     const warnings: string[] = [];
-    const done = await publishRun(result('pass'), { history: join(dir, 'h'), metricsFile: join(dir, 'k.prom'), pushgateway: 'http://127.0.0.1:1' }, (w) => warnings.push(w));
+    const done = await publishRun(
+      result('pass'),
+      { history: join(dir, 'h'), metricsFile: join(dir, 'k.prom'), pushgateway: 'http://127.0.0.1:1' },
+      (w) => warnings.push(w),
+    );
     expect(done).toEqual([`history ${join(dir, 'h')}`, `metrics ${join(dir, 'k.prom')}`]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^metrics not pushed to the Pushgateway: /);

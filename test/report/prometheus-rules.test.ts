@@ -12,7 +12,11 @@ interface Rule {
   labels: { severity: string };
 }
 
-const doc = parse(await readFile('deploy/prometheus-rules.yaml', 'utf8')) as { apiVersion: string; kind: string; spec: { groups: { name: string; rules: Rule[] }[] } };
+const doc = parse(await readFile('deploy/prometheus-rules.yaml', 'utf8')) as {
+  apiVersion: string;
+  kind: string;
+  spec: { groups: { name: string; rules: Rule[] }[] };
+};
 const rules = doc.spec.groups.flatMap((g) => g.rules);
 
 /** Syntax errors that Prometheus's own PromQL grammar finds in an expression. */
@@ -29,7 +33,12 @@ function promqlErrors(expr: string): number {
 describe('deploy/prometheus-rules.yaml', () => {
   it('is a PrometheusRule with P2 drill alerts (failed, not run in 26h) and a P1 lock alert', () => {
     expect(`${doc.apiVersion} ${doc.kind}`).toBe('monitoring.coreos.com/v1 PrometheusRule');
-    expect(rules.map((r) => `${r.labels.severity} ${r.alert}`)).toEqual(['P2 KdrillDrillFailed', 'P2 KdrillDrillNotRun', 'P2 KdrillMetricsAbsent', 'P1 KdrillBackupLockNotEnforced']);
+    expect(rules.map((r) => `${r.labels.severity} ${r.alert}`)).toEqual([
+      'P2 KdrillDrillFailed',
+      'P2 KdrillDrillNotRun',
+      'P2 KdrillMetricsAbsent',
+      'P1 KdrillBackupLockNotEnforced',
+    ]);
     expect(rules.find((r) => r.alert === 'KdrillDrillNotRun')!.expr).toMatch(/> 26 \* 3600/);
   });
 
@@ -42,7 +51,9 @@ describe('deploy/prometheus-rules.yaml', () => {
   });
 
   it('uses only series that kdrill writes', () => {
-    const written = new Set([...drillMetrics(rec('x', 0, 1), '2026-11-01T00:00:00Z').matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
+    const written = new Set(
+      [...drillMetrics(rec('x', 0, 1), '2026-11-01T00:00:00Z').matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]),
+    );
     const used = new Set(rules.flatMap((r) => [...r.expr.matchAll(/\bkdrill_[a-z_]+/g)].map((m) => m[0])));
     expect(used.size).toBeGreaterThan(2);
     for (const s of used) expect(written.has(s), s).toBe(true);

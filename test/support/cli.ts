@@ -10,9 +10,16 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would. */
-export function kdrill(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function kdrill(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -34,5 +41,6 @@ export function expectCleanError(r: CliResult, code: number, pattern: RegExp): v
   // progress lines may come first; the error is one "kdrill: …" line followed by its hint
   const lines = r.stderr.trim().split('\n');
   const at = lines.findIndex((l) => l.startsWith('kdrill: '));
-  if (at < 0 || !lines.slice(at).some((l) => l.trim().startsWith('hint:'))) throw new Error(`not "kdrill: …" plus a hint: ${r.stderr}`);
+  if (at < 0 || !lines.slice(at).some((l) => l.trim().startsWith('hint:')))
+    throw new Error(`not "kdrill: …" plus a hint: ${r.stderr}`);
 }

@@ -16,19 +16,68 @@ import { FakeObjectStore } from './fakes/fake-object-store.js';
 
 export const NS = 'shop';
 const V = (kind: string) => ({ apiVersion: 'velero.io/v1', kind });
-const GR: Record<string, string> = { Deployment: 'deployments.apps', Service: 'services', ConfigMap: 'configmaps', NetworkPolicy: 'networkpolicies.networking.k8s.io', Namespace: 'namespaces', Secret: 'secrets' };
-const LIST_KEY: Record<string, string> = { Deployment: 'apps/v1/Deployment', Service: 'v1/Service', ConfigMap: 'v1/ConfigMap', NetworkPolicy: 'networking.k8s.io/v1/NetworkPolicy', Namespace: 'v1/Namespace', Secret: 'v1/Secret' };
+const GR: Record<string, string> = {
+  Deployment: 'deployments.apps',
+  Service: 'services',
+  ConfigMap: 'configmaps',
+  NetworkPolicy: 'networkpolicies.networking.k8s.io',
+  Namespace: 'namespaces',
+  Secret: 'secrets',
+};
+const LIST_KEY: Record<string, string> = {
+  Deployment: 'apps/v1/Deployment',
+  Service: 'v1/Service',
+  ConfigMap: 'v1/ConfigMap',
+  NetworkPolicy: 'networking.k8s.io/v1/NetworkPolicy',
+  Namespace: 'v1/Namespace',
+  Secret: 'v1/Secret',
+};
 
 /** A small application: a ready Deployment, its Service and ConfigMap, a NetworkPolicy, and the sentinel. */
 export function appObjects(ns = NS): KubeObject[] {
   const labels = { app: 'web' };
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { team: 'shop' } }, status: { phase: 'Active' } },
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns, labels }, spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } }, status: { replicas: 2, readyReplicas: 2, availableReplicas: 2 } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns, labels }, spec: { selector: labels, ports: [{ port: 80 }], clusterIP: '10.96.0.10' } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { greeting: 'hello' } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kdrill-sentinel', namespace: ns }, data: { runId: 'seed' } },
-    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-web', namespace: ns }, spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress'] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns, labels: { team: 'shop' } },
+      status: { phase: 'Active' },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: ns, labels },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+      },
+      status: { replicas: 2, readyReplicas: 2, availableReplicas: 2 },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: ns, labels },
+      spec: { selector: labels, ports: [{ port: 80 }], clusterIP: '10.96.0.10' },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'web-config', namespace: ns },
+      data: { greeting: 'hello' },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'kdrill-sentinel', namespace: ns },
+      data: { runId: 'seed' },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-web', namespace: ns },
+      spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress'] },
+    },
   ];
 }
 
@@ -36,8 +85,32 @@ export function appObjects(ns = NS): KubeObject[] {
 function veleroObjects(clock: FakeClock, readyReplicas = 1): KubeObject[] {
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'velero' }, status: { phase: 'Active' } },
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'velero', namespace: 'velero', labels: { component: 'velero' } }, spec: { replicas: 1, selector: { matchLabels: { deploy: 'velero' } }, template: { metadata: { labels: { deploy: 'velero' } }, spec: { containers: [{ name: 'velero', image: 'velero/velero:v1.14.1' }] } } }, status: { replicas: 1, readyReplicas } },
-    { ...V('BackupStorageLocation'), metadata: { name: 'default', namespace: 'velero' }, spec: { provider: 'aws', objectStorage: { bucket: 'fake' }, default: true }, status: { phase: 'Available', lastValidationTime: clock.now().toISOString().replace(/\.\d+Z$/, 'Z') } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'velero', namespace: 'velero', labels: { component: 'velero' } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { deploy: 'velero' } },
+        template: {
+          metadata: { labels: { deploy: 'velero' } },
+          spec: { containers: [{ name: 'velero', image: 'velero/velero:v1.14.1' }] },
+        },
+      },
+      status: { replicas: 1, readyReplicas },
+    },
+    {
+      ...V('BackupStorageLocation'),
+      metadata: { name: 'default', namespace: 'velero' },
+      spec: { provider: 'aws', objectStorage: { bucket: 'fake' }, default: true },
+      status: {
+        phase: 'Available',
+        lastValidationTime: clock
+          .now()
+          .toISOString()
+          .replace(/\.\d+Z$/, 'Z'),
+      },
+    },
   ];
 }
 
@@ -56,7 +129,12 @@ export type RestoreBehaviour = 'complete' | 'partial' | 'partial-unreadable' | '
 export function recordingReporter(): RunDeps['reporter'] & { lines: string[]; phases: [Phase, string][] } {
   const lines: string[] = [];
   const phases: [Phase, string][] = [];
-  return { lines, phases, phase: (p, status, detail) => void phases.push([p, `${status}${detail ? `: ${detail}` : ''}`]), info: (m) => void lines.push(m) };
+  return {
+    lines,
+    phases,
+    phase: (p, status, detail) => void phases.push([p, `${status}${detail ? `: ${detail}` : ''}`]),
+    info: (m) => void lines.push(m),
+  };
 }
 
 const okRunner: CommandRunner = {
@@ -99,25 +177,63 @@ export class DrillWorld {
   }
 
   /** What Velero would have put in the bucket for a backup of `namespaces` taken now, and its Backup CR. */
-  async backup(name: string, o: { namespaces?: string[]; schedule?: string; startedHoursAgo?: number; resourceList?: boolean; tarball?: boolean; cr?: boolean } = {}): Promise<void> {
+  async backup(
+    name: string,
+    o: {
+      namespaces?: string[];
+      schedule?: string;
+      startedHoursAgo?: number;
+      resourceList?: boolean;
+      tarball?: boolean;
+      cr?: boolean;
+    } = {},
+  ): Promise<void> {
     const namespaces = o.namespaces ?? [NS];
-    const items = [...this.kube.peekList({ apiVersion: 'v1', kind: 'Namespace' }).filter((n) => namespaces.includes(n.metadata?.name ?? ''))];
+    const items = [
+      ...this.kube
+        .peekList({ apiVersion: 'v1', kind: 'Namespace' })
+        .filter((n) => namespaces.includes(n.metadata?.name ?? '')),
+    ];
     for (const k of ['Deployment', 'Service', 'ConfigMap', 'NetworkPolicy', 'Secret']) {
       const api = k === 'Deployment' ? 'apps/v1' : k === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'v1';
-      items.push(...this.kube.peekList({ apiVersion: api, kind: k }).filter((x) => namespaces.includes(x.metadata?.namespace ?? '')));
+      items.push(
+        ...this.kube
+          .peekList({ apiVersion: api, kind: k })
+          .filter((x) => namespaces.includes(x.metadata?.namespace ?? '')),
+      );
     }
     this.backups.set(name, structuredClone(items));
     const list: Record<string, string[]> = {};
-    for (const i of items) (list[LIST_KEY[i.kind!]!] ??= []).push(i.metadata?.namespace ? `${i.metadata.namespace}/${i.metadata.name}` : i.metadata!.name!);
-    if (o.resourceList !== false) await this.store.put(`backups/${name}/${name}-resource-list.json.gz`, gzipSync(JSON.stringify(list)));
+    for (const i of items)
+      (list[LIST_KEY[i.kind!]!] ??= []).push(
+        i.metadata?.namespace ? `${i.metadata.namespace}/${i.metadata.name}` : i.metadata!.name!,
+      );
+    if (o.resourceList !== false)
+      await this.store.put(`backups/${name}/${name}-resource-list.json.gz`, gzipSync(JSON.stringify(list)));
     if (o.tarball !== false) {
-      const files = items.map((i) => ({ path: `resources/${GR[i.kind!]}/${i.metadata?.namespace ? `namespaces/${i.metadata.namespace}` : 'cluster'}/${i.metadata?.name}.json`, data: JSON.stringify(i) }));
-      await this.store.put(`backups/${name}/${name}.tar.gz`, await tarball([{ path: 'metadata/version', data: '1.1.0\n' }, ...files]));
+      const files = items.map((i) => ({
+        path: `resources/${GR[i.kind!]}/${i.metadata?.namespace ? `namespaces/${i.metadata.namespace}` : 'cluster'}/${i.metadata?.name}.json`,
+        data: JSON.stringify(i),
+      }));
+      await this.store.put(
+        `backups/${name}/${name}.tar.gz`,
+        await tarball([{ path: 'metadata/version', data: '1.1.0\n' }, ...files]),
+      );
     }
     await this.store.put(`backups/${name}/velero-backup.json`, '{}');
     const start = new Date(this.clock.now().getTime() - (o.startedHoursAgo ?? 1) * 3600_000);
     const k8s = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
-    const cr = { ...V('Backup'), metadata: { name, namespace: 'velero', labels: { 'velero.io/schedule-name': o.schedule ?? 'nightly' } }, spec: { includedNamespaces: namespaces, ttl: '720h0m0s' }, status: { phase: 'Completed', startTimestamp: k8s(start), completionTimestamp: k8s(new Date(start.getTime() + 60_000)), expiration: k8s(new Date(start.getTime() + 720 * 3600_000)) } };
+    const cr = {
+      ...V('Backup'),
+      metadata: { name, namespace: 'velero', labels: { 'velero.io/schedule-name': o.schedule ?? 'nightly' } },
+      spec: { includedNamespaces: namespaces, ttl: '720h0m0s' },
+      status: {
+        phase: 'Completed',
+        startTimestamp: k8s(start),
+        completionTimestamp: k8s(new Date(start.getTime() + 60_000)),
+        expiration: k8s(new Date(start.getTime() + 720 * 3600_000)),
+      },
+    };
     if (o.cr !== false) for (const k of new Set([this.kube, this.recovery])) k.seed([cr]);
   }
 
@@ -163,20 +279,33 @@ export class DrillWorld {
 
   /** Every write the drill made to a cluster: what "nothing was touched" is checked against. */
   writes(k: FakeKube = this.kube): string[] {
-    return k.calls.filter((c) => !['get', 'list', 'watch'].includes(c.verb)).map((c) => `${c.verb} ${c.kind} ${c.namespace ?? ''}/${c.name ?? ''}`);
+    return k.calls
+      .filter((c) => !['get', 'list', 'watch'].includes(c.verb))
+      .map((c) => `${c.verb} ${c.kind} ${c.namespace ?? ''}/${c.name ?? ''}`);
   }
 
   private serveVelero(k: FakeKube): void {
     k.on('DownloadRequest', async (event, d) => {
       if (event !== 'ADDED') return;
       const t = d.spec?.target as { kind: string; name: string };
-      const key = t.kind === 'RestoreResults' ? `restores/${t.name}/restore-${t.name}-results.gz` : t.kind === 'BackupResourceList' ? `backups/${t.name}/${t.name}-resource-list.json.gz` : `backups/${t.name}/${t.name}.tar.gz`;
-      await k.patchStatus({ ...V('DownloadRequest'), namespace: 'velero', name: d.metadata!.name! }, { phase: 'Processed', downloadURL: `fake://fake/${key}` });
+      const key =
+        t.kind === 'RestoreResults'
+          ? `restores/${t.name}/restore-${t.name}-results.gz`
+          : t.kind === 'BackupResourceList'
+            ? `backups/${t.name}/${t.name}-resource-list.json.gz`
+            : `backups/${t.name}/${t.name}.tar.gz`;
+      await k.patchStatus(
+        { ...V('DownloadRequest'), namespace: 'velero', name: d.metadata!.name! },
+        { phase: 'Processed', downloadURL: `fake://fake/${key}` },
+      );
     });
     k.on('Restore', async (event, r) => {
       if (event !== 'ADDED' || this.restore === 'ignore') return;
       const ref = { ...V('Restore'), namespace: 'velero', name: r.metadata!.name! };
-      const start = this.clock.now().toISOString().replace(/\.\d+Z$/, 'Z');
+      const start = this.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
       await k.patchStatus(ref, { phase: 'InProgress', startTimestamp: start });
       this.clock.advance(this.restoreSeconds * 1000);
       const inc = (r.spec?.includedResources as string[] | undefined) ?? [];
@@ -185,24 +314,66 @@ export class DrillWorld {
       for (const o of this.backups.get(r.spec?.backupName as string) ?? []) {
         const gr = GR[o.kind!]!;
         if (o.kind === 'Namespace') {
-          if (!k.peek({ apiVersion: 'v1', kind: 'Namespace', name: o.metadata!.name! })) await k.create({ ...o, metadata: { name: o.metadata!.name, labels: o.metadata?.labels } });
+          if (!k.peek({ apiVersion: 'v1', kind: 'Namespace', name: o.metadata!.name! }))
+            await k.create({ ...o, metadata: { name: o.metadata!.name, labels: o.metadata?.labels } });
           continue;
         }
-        if ((inc.length && !inc.includes(gr)) || exc.includes(gr) || this.dropOnRestore.includes(`${o.kind}/${o.metadata?.name}`)) continue;
+        if (
+          (inc.length && !inc.includes(gr)) ||
+          exc.includes(gr) ||
+          this.dropOnRestore.includes(`${o.kind}/${o.metadata?.name}`)
+        )
+          continue;
         if (this.restore !== 'complete' && o.kind === 'Deployment') {
-          errors.push(`error restoring ${gr}/${o.metadata?.namespace}/${o.metadata?.name}: admission webhook "validation.gatekeeper.sh" denied the request: [require-networkpolicy] no NetworkPolicy selects it\n[require-resources] no CPU limits`);
+          errors.push(
+            `error restoring ${gr}/${o.metadata?.namespace}/${o.metadata?.name}: admission webhook "validation.gatekeeper.sh" denied the request: [require-networkpolicy] no NetworkPolicy selects it\n[require-resources] no CPU limits`,
+          );
           continue;
         }
-        const labels = Object.fromEntries(Object.entries({ ...(o.metadata?.labels ?? {}), 'velero.io/restore-name': ref.name }).filter(([l]) => !this.stripLabels.includes(l)));
+        const labels = Object.fromEntries(
+          Object.entries({ ...(o.metadata?.labels ?? {}), 'velero.io/restore-name': ref.name }).filter(
+            ([l]) => !this.stripLabels.includes(l),
+          ),
+        );
         const { status, ...rest } = o;
-        await k.create({ ...rest, metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace, labels, annotations: o.metadata?.annotations }, ...(o.kind === 'Deployment' && this.restoredReady ? { status } : {}) }).catch((e: Error) => errors.push(`error restoring ${gr}/${o.metadata?.namespace}/${o.metadata?.name}: ${e.message}`));
+        await k
+          .create({
+            ...rest,
+            metadata: {
+              name: o.metadata?.name,
+              namespace: o.metadata?.namespace,
+              labels,
+              annotations: o.metadata?.annotations,
+            },
+            ...(o.kind === 'Deployment' && this.restoredReady ? { status } : {}),
+          })
+          .catch((e: Error) =>
+            errors.push(`error restoring ${gr}/${o.metadata?.namespace}/${o.metadata?.name}: ${e.message}`),
+          );
       }
       const failed = errors.length > 0;
       if (this.restore === 'partial' || (failed && this.restore === 'complete') || this.warnings.length) {
-        await this.store.put(`restores/${ref.name}/restore-${ref.name}-results.gz`, gzipSync(JSON.stringify({ errors: { namespaces: failed ? { [NS]: errors } : {} }, warnings: { namespaces: this.warnings.length ? { [NS]: this.warnings } : {} } })));
+        await this.store.put(
+          `restores/${ref.name}/restore-${ref.name}-results.gz`,
+          gzipSync(
+            JSON.stringify({
+              errors: { namespaces: failed ? { [NS]: errors } : {} },
+              warnings: { namespaces: this.warnings.length ? { [NS]: this.warnings } : {} },
+            }),
+          ),
+        );
       }
-      const done = this.clock.now().toISOString().replace(/\.\d+Z$/, 'Z');
-      await k.patchStatus(ref, { phase: failed ? 'PartiallyFailed' : 'Completed', startTimestamp: start, completionTimestamp: done, ...(failed ? { errors: errors.length } : {}), ...(this.warnings.length ? { warnings: this.warnings.length } : {}) });
+      const done = this.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
+      await k.patchStatus(ref, {
+        phase: failed ? 'PartiallyFailed' : 'Completed',
+        startTimestamp: start,
+        completionTimestamp: done,
+        ...(failed ? { errors: errors.length } : {}),
+        ...(this.warnings.length ? { warnings: this.warnings.length } : {}),
+      });
     });
   }
 }

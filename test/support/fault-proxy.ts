@@ -62,32 +62,68 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed = 1)
     }
     if (r < (edge += plan.error500 ?? 0)) {
       stats.e500++;
-      res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'fault injected: internal error', reason: 'InternalError', code: 500 }));
+      res.writeHead(500, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          message: 'fault injected: internal error',
+          reason: 'InternalError',
+          code: 500,
+        }),
+      );
       return;
     }
     if (r < (edge += plan.error429 ?? 0)) {
       stats.e429++;
-      res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': String(plan.retryAfterSeconds ?? 1) }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'fault injected: too many requests', reason: 'TooManyRequests', code: 429 }));
+      res
+        .writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': String(plan.retryAfterSeconds ?? 1) })
+        .end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            message: 'fault injected: too many requests',
+            reason: 'TooManyRequests',
+            code: 429,
+          }),
+        );
       return;
     }
     if (r < edge + (plan.slowDown ?? 0)) {
       stats.slowDown++;
-      res.writeHead(503, { 'Content-Type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      res
+        .writeHead(503, { 'Content-Type': 'application/xml' })
+        .end(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+        );
       return;
     }
-    const fwd = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: plan.preserveHost ? req.headers : { ...req.headers, host: up.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-      if (isStream(req) && plan.cutStreamsMs) {
-        const [lo, hi] = plan.cutStreamsMs;
-        const t = setTimeout(() => {
-          stats.cuts++;
-          answer.destroy();
-          res.socket?.destroy();
-        }, lo + rand() * (hi - lo));
-        answer.once('close', () => clearTimeout(t));
-      }
-    });
+    const fwd = request(
+      {
+        host: up.hostname,
+        port: up.port,
+        method: req.method,
+        path: req.url,
+        headers: plan.preserveHost ? req.headers : { ...req.headers, host: up.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        if (isStream(req) && plan.cutStreamsMs) {
+          const [lo, hi] = plan.cutStreamsMs;
+          const t = setTimeout(
+            () => {
+              stats.cuts++;
+              answer.destroy();
+              res.socket?.destroy();
+            },
+            lo + rand() * (hi - lo),
+          );
+          answer.once('close', () => clearTimeout(t));
+        }
+      },
+    );
     fwd.on('error', () => res.socket?.destroy());
     req.pipe(fwd);
   });

@@ -10,7 +10,12 @@ export interface AuditOutcome {
   code: number | null;
   stderr: string;
   /** What the audit concluded, without what differs run to run (the canary's key, times). */
-  verdict: { findings: string[]; backups: string[]; objectLock: boolean | undefined; canaryRefused: boolean | undefined };
+  verdict: {
+    findings: string[];
+    backups: string[];
+    objectLock: boolean | undefined;
+    canaryRefused: boolean | undefined;
+  };
   stats?: FaultProxy['stats'];
 }
 
@@ -23,11 +28,39 @@ export async function labAudit(labDir: string, plan?: FaultPlan, seed = 1): Prom
   const { s3 } = JSON.parse(await readFile(join(labDir, 'state.json'), 'utf8')) as LabState;
   const proxy = plan ? await startFaultProxy(s3.endpoint, plan, seed) : undefined;
   try {
-    const r = await kdrill(['audit', '--s3-endpoint', proxy?.url ?? s3.endpoint, '--bucket', s3.bucket, '--s3-credentials-file', s3.credentialsFile, '-o', 'json'], { timeoutMs: 180_000 });
-    let verdict: AuditOutcome['verdict'] = { findings: [], backups: [], objectLock: undefined, canaryRefused: undefined };
+    const r = await kdrill(
+      [
+        'audit',
+        '--s3-endpoint',
+        proxy?.url ?? s3.endpoint,
+        '--bucket',
+        s3.bucket,
+        '--s3-credentials-file',
+        s3.credentialsFile,
+        '-o',
+        'json',
+      ],
+      { timeoutMs: 180_000 },
+    );
+    let verdict: AuditOutcome['verdict'] = {
+      findings: [],
+      backups: [],
+      objectLock: undefined,
+      canaryRefused: undefined,
+    };
     try {
-      const j = JSON.parse(r.stdout) as { findings: { code: string }[]; backups: { name: string; locked: number }[]; bucket: { objectLock: boolean }; canary?: { deleteRefused: boolean } };
-      verdict = { findings: j.findings.map((f) => f.code).sort(), backups: j.backups.map((b) => `${b.name}:${b.locked}`).sort(), objectLock: j.bucket.objectLock, canaryRefused: j.canary?.deleteRefused };
+      const j = JSON.parse(r.stdout) as {
+        findings: { code: string }[];
+        backups: { name: string; locked: number }[];
+        bucket: { objectLock: boolean };
+        canary?: { deleteRefused: boolean };
+      };
+      verdict = {
+        findings: j.findings.map((f) => f.code).sort(),
+        backups: j.backups.map((b) => `${b.name}:${b.locked}`).sort(),
+        objectLock: j.bucket.objectLock,
+        canaryRefused: j.canary?.deleteRefused,
+      };
     } catch {
       // not JSON: the audit gave up; its exit code and stderr say why
     }

@@ -29,7 +29,12 @@ export async function faultyDrill(seed: number, plan: FaultPlan = API_FAULTS): P
   const up = await kdrill(['lab', 'up', '--dir', lab, '--start-delay', '100'], { timeoutMs: 120_000 });
   if (up.code !== 0) throw new Error(`lab up: ${up.stderr}`);
   try {
-    const kc = parse(await readFile(join(lab, 'kubeconfig'), 'utf8')) as { clusters: { name: string; cluster: { server: string } }[]; contexts: { name: string; context: { cluster: string; user: string } }[]; users: { name: string }[]; 'current-context': string };
+    const kc = parse(await readFile(join(lab, 'kubeconfig'), 'utf8')) as {
+      clusters: { name: string; cluster: { server: string } }[];
+      contexts: { name: string; context: { cluster: string; user: string } }[];
+      users: { name: string }[];
+      'current-context': string;
+    };
     const proxy = await startFaultProxy(kc.clusters[0]!.cluster.server, plan, seed);
     try {
       kc.clusters[0]!.cluster.server = proxy.url;
@@ -39,11 +44,20 @@ export async function faultyDrill(seed: number, plan: FaultPlan = API_FAULTS): P
       await writeFile(file, stringify(kc));
       const out = join(work, 'report');
       const t0 = Date.now();
-      const r = await kdrill(['run', 'scenarios/namespace-loss.yaml', '--kubeconfig', file, '--allow-context', 'faulty', '--out', out], { timeoutMs: 600_000 });
+      const r = await kdrill(
+        ['run', 'scenarios/namespace-loss.yaml', '--kubeconfig', file, '--allow-context', 'faulty', '--out', out],
+        { timeoutMs: 600_000 },
+      );
       const seconds = (Date.now() - t0) / 1000;
-      const result = await readFile(join(out, 'result.json'), 'utf8').then((x) => JSON.parse(x) as DrillResult, () => undefined);
+      const result = await readFile(join(out, 'result.json'), 'utf8').then(
+        (x) => JSON.parse(x) as DrillResult,
+        () => undefined,
+      );
       const journal = await readFile(join(out, 'journal.jsonl'), 'utf8').catch(() => '');
-      const restoresCreated = journal.split('\n').filter((l) => l.includes('"restore-creating"')).map((l) => (JSON.parse(l) as { name: string }).name);
+      const restoresCreated = journal
+        .split('\n')
+        .filter((l) => l.includes('"restore-creating"'))
+        .map((l) => (JSON.parse(l) as { name: string }).name);
       return { code: r.code, stderr: r.stderr, result, stats: { ...proxy.stats }, seconds, restoresCreated };
     } finally {
       await proxy.stop();

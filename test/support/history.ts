@@ -1,7 +1,13 @@
 import type { HistoryRecord, RunMode } from '../../src/history/record.js';
 
 /** A history record of scenario `scenario`, run i, started on 2026-11-(1+i) 02:00 UTC. */
-export function rec(scenario: string, i: number, rto: number | null, verdict: 'pass' | 'fail' = 'pass', mode: RunMode = 'run'): HistoryRecord {
+export function rec(
+  scenario: string,
+  i: number,
+  rto: number | null,
+  verdict: 'pass' | 'fail' = 'pass',
+  mode: RunMode = 'run',
+): HistoryRecord {
   return {
     v: 1,
     scenario,

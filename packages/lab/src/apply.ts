@@ -14,15 +14,26 @@ export async function readManifests(path: string): Promise<Manifest[]> {
   let files: string[];
   try {
     files = (await stat(path)).isDirectory()
-      ? (await readdir(path)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => join(path, f))
+      ? (await readdir(path))
+          .filter((f) => /\.(ya?ml|json)$/.test(f))
+          .sort()
+          .map((f) => join(path, f))
       : [path];
   } catch (e) {
-    throw new DrillError('APP_NOT_FOUND', `cannot read manifests at ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, ExitCode.Usage, { hint: '--app takes a YAML file or a directory of them' });
+    throw new DrillError(
+      'APP_NOT_FOUND',
+      `cannot read manifests at ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      ExitCode.Usage,
+      { hint: '--app takes a YAML file or a directory of them' },
+    );
   }
   const out: Manifest[] = [];
   for (const file of files) {
     for (const doc of parseAllDocuments(await readFile(file, 'utf8'))) {
-      if (doc.errors.length) throw new DrillError('APP_INVALID', `${file}: ${doc.errors[0]!.message}`, ExitCode.Usage, { hint: 'fix the YAML, or leave the file out' });
+      if (doc.errors.length)
+        throw new DrillError('APP_INVALID', `${file}: ${doc.errors[0]!.message}`, ExitCode.Usage, {
+          hint: 'fix the YAML, or leave the file out',
+        });
       const obj = doc.toJS({ maxAliasCount: 100 }) as KubeObject | null;
       if (obj) out.push(...expand(file, obj));
     }
@@ -32,7 +43,8 @@ export async function readManifests(path: string): Promise<Manifest[]> {
 
 /** `v1 List`, `RoleList`, `ConfigMapList`, …: kubectl applies their items one by one. */
 function expand(file: string, obj: KubeObject): Manifest[] {
-  if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) return (obj.items as KubeObject[]).flatMap((it) => expand(file, it));
+  if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items))
+    return (obj.items as KubeObject[]).flatMap((it) => expand(file, it));
   return [{ file, obj }];
 }
 
@@ -55,14 +67,17 @@ const BUILT_IN = /^(|apps|batch|policy|autoscaling|extensions|[a-z.]*\.k8s\.io)$
 function whyUnserved(apiVersion: string, kind: string, served: ServedResource[], serverVersion: string): string {
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
   const same = served.filter((r) => r.group === group && r.kind === kind);
-  if (same.length) return `not served by this Kubernetes version (${serverVersion}) at ${apiVersion}: it serves ${[...new Set(same.map((r) => r.apiVersion))].join(', ')}`;
+  if (same.length)
+    return `not served by this Kubernetes version (${serverVersion}) at ${apiVersion}: it serves ${[...new Set(same.map((r) => r.apiVersion))].join(', ')}`;
   if (BUILT_IN.test(group)) return `not served by this Kubernetes version (${serverVersion})`;
-  if (served.some((r) => r.group === group)) return `the CRDs of ${group} that are installed do not define ${kind} at ${apiVersion}`;
+  if (served.some((r) => r.group === group))
+    return `the CRDs of ${group} that are installed do not define ${kind} at ${apiVersion}`;
   return `no CRD for ${group} is installed (add its CustomResourceDefinition to --app, or install it first)`;
 }
 
 const kindKey = (o: KubeObject): string => `${o.apiVersion} ${o.kind}`;
-const describe = (o: KubeObject, ns: string | undefined): string => `${o.kind} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? ''}`;
+const describe = (o: KubeObject, ns: string | undefined): string =>
+  `${o.kind} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? ''}`;
 
 /** Waits until each CRD is Established and its kind is served: its custom resources come next. */
 async function established(kube: KubeApi, crds: KubeObject[], timeoutMs: number): Promise<void> {
@@ -70,13 +85,24 @@ async function established(kube: KubeApi, crds: KubeObject[], timeoutMs: number)
   for (const crd of crds) {
     const name = crd.metadata?.name ?? '';
     const group = String(crd.spec?.group ?? '');
-    const version = String(((crd.spec?.versions as { name: string; served?: boolean }[] | undefined) ?? []).find((v) => v.served !== false)?.name ?? '');
+    const version = String(
+      ((crd.spec?.versions as { name: string; served?: boolean }[] | undefined) ?? []).find((v) => v.served !== false)
+        ?.name ?? '',
+    );
     const kind = String(crd.spec?.names?.kind ?? '');
     for (;;) {
       const cur = await kube.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
-      const ok = ((cur?.status?.conditions as { type: string; status: string }[] | undefined) ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+      const ok = ((cur?.status?.conditions as { type: string; status: string }[] | undefined) ?? []).some(
+        (c) => c.type === 'Established' && c.status === 'True',
+      );
       if (ok && (await kube.serves({ apiVersion: `${group}/${version}`, kind }))) break;
-      if (Date.now() > deadline) throw new DrillError('APP_CRD_NOT_ESTABLISHED', `CustomResourceDefinition ${name} was not Established within ${Math.round(timeoutMs / 1000)}s`, ExitCode.Precondition, { hint: `kubectl get crd ${name} -o yaml shows its conditions` });
+      if (Date.now() > deadline)
+        throw new DrillError(
+          'APP_CRD_NOT_ESTABLISHED',
+          `CustomResourceDefinition ${name} was not Established within ${Math.round(timeoutMs / 1000)}s`,
+          ExitCode.Precondition,
+          { hint: `kubectl get crd ${name} -o yaml shows its conditions` },
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -90,12 +116,23 @@ async function established(kube: KubeApi, crds: KubeObject[], timeoutMs: number)
  * reported with the object's name, as the cluster would refuse it. Any other refusal fails.
  * `labels` go on every object (the lab's own label, so `lab gc` finds what it made).
  */
-export async function applyManifests(kube: KubeApi, manifests: Manifest[], o: { defaultNamespace: string; crdTimeoutMs?: number; labels?: Record<string, string> }): Promise<ApplyReport> {
+export async function applyManifests(
+  kube: KubeApi,
+  manifests: Manifest[],
+  o: { defaultNamespace: string; crdTimeoutMs?: number; labels?: Record<string, string> },
+): Promise<ApplyReport> {
   const report: ApplyReport = { applied: {}, skipped: [], refused: [], warnings: [], namespaces: [] };
   const failures: string[] = [];
   // Namespaces, CRDs, then NetworkPolicies before any workload (Helm's install order does the same), so that a
   // hardened cluster refuses exactly the workloads no policy of the app selects, not those listed before it
-  const rank = (m: Manifest): number => (m.obj.kind === 'Namespace' ? 0 : m.obj.kind === 'CustomResourceDefinition' ? 1 : m.obj.kind === 'NetworkPolicy' ? 2 : 3);
+  const rank = (m: Manifest): number =>
+    m.obj.kind === 'Namespace'
+      ? 0
+      : m.obj.kind === 'CustomResourceDefinition'
+        ? 1
+        : m.obj.kind === 'NetworkPolicy'
+          ? 2
+          : 3;
   const ordered = [...manifests].sort((a, b) => rank(a) - rank(b)); // stable: file order within each rank
   const unserved = new Map<string, { count: number; reason: string }>();
   const namespaces = new Set<string>();
@@ -114,7 +151,10 @@ export async function applyManifests(kube: KubeApi, manifests: Manifest[], o: { 
     }
     const type = served.find((r) => r.apiVersion === obj.apiVersion && r.kind === obj.kind);
     if (!type) {
-      const u = unserved.get(kindKey(obj)) ?? { count: 0, reason: whyUnserved(obj.apiVersion, obj.kind, served, version) };
+      const u = unserved.get(kindKey(obj)) ?? {
+        count: 0,
+        reason: whyUnserved(obj.apiVersion, obj.kind, served, version),
+      };
       u.count++;
       unserved.set(kindKey(obj), u);
       continue;
@@ -125,7 +165,14 @@ export async function applyManifests(kube: KubeApi, manifests: Manifest[], o: { 
       await ensureNamespace(kube, ns, o.labels);
     }
     const { status: _s, ...rest } = obj;
-    const body: KubeObject = { ...rest, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : { namespace: undefined }), ...(o.labels ? { labels: { ...obj.metadata.labels, ...o.labels } } : {}) } };
+    const body: KubeObject = {
+      ...rest,
+      metadata: {
+        ...obj.metadata,
+        ...(ns ? { namespace: ns } : { namespace: undefined }),
+        ...(o.labels ? { labels: { ...obj.metadata.labels, ...o.labels } } : {}),
+      },
+    };
     if (!ns) delete body.metadata!.namespace;
     const what = describe(obj, ns);
     try {
@@ -134,7 +181,8 @@ export async function applyManifests(kube: KubeApi, manifests: Manifest[], o: { 
       for (const w of kube.takeWarnings?.() ?? []) report.warnings.push({ object: what, warning: w });
       if (obj.kind === 'CustomResourceDefinition') crdsPending.push(body);
     } catch (e) {
-      if (isKubeApiError(e, 403) && /admission webhook|denied the request/.test((e as Error).message)) report.refused.push({ object: what, reason: (e as Error).message.replace(/^cannot create [^:]+: /, '') });
+      if (isKubeApiError(e, 403) && /admission webhook|denied the request/.test((e as Error).message))
+        report.refused.push({ object: what, reason: (e as Error).message.replace(/^cannot create [^:]+: /, '') });
       else failures.push(`${file}: ${what}: ${(e as Error).message}`);
     }
   }
@@ -142,7 +190,12 @@ export async function applyManifests(kube: KubeApi, manifests: Manifest[], o: { 
   for (const [kind, u] of unserved) report.skipped.push({ kind, count: u.count, reason: u.reason });
   report.namespaces = [...namespaces].sort();
   if (failures.length) {
-    throw new DrillError('APP_APPLY_FAILED', `${failures.length} object(s) of the app could not be applied: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? `; and ${failures.length - 3} more` : ''}`, ExitCode.Precondition, { hint: 'the cluster refused them as a real one would; fix the manifests, or leave those files out' });
+    throw new DrillError(
+      'APP_APPLY_FAILED',
+      `${failures.length} object(s) of the app could not be applied: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? `; and ${failures.length - 3} more` : ''}`,
+      ExitCode.Precondition,
+      { hint: 'the cluster refused them as a real one would; fix the manifests, or leave those files out' },
+    );
   }
   return report;
 }
@@ -164,13 +217,18 @@ async function createOrMerge(kube: KubeApi, body: KubeObject): Promise<void> {
     if (!isKubeApiError(e, 409)) throw e;
     // as kubectl apply: the manifest's fields win, the rest of the live object stays
     const { apiVersion, kind, metadata, ...fields } = body;
-    await kube.patch({ apiVersion: apiVersion!, kind: kind!, namespace: metadata?.namespace, name: metadata?.name ?? '' }, { metadata: { labels: metadata?.labels, annotations: metadata?.annotations }, ...fields });
+    await kube.patch(
+      { apiVersion: apiVersion!, kind: kind!, namespace: metadata?.namespace, name: metadata?.name ?? '' },
+      { metadata: { labels: metadata?.labels, annotations: metadata?.annotations }, ...fields },
+    );
   }
 }
 
 /** The summary a person reads after `lab up --app`: per kind, what was applied and what was skipped, and why. */
 export function summarize(r: ApplyReport): string[] {
-  const lines = Object.entries(r.applied).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `applied ${n} ${k}`);
+  const lines = Object.entries(r.applied)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `applied ${n} ${k}`);
   for (const s of r.skipped) lines.push(`skipped ${s.count} ${s.kind}: ${s.reason}`);
   for (const x of r.refused) lines.push(`refused ${x.object}: ${x.reason}`);
   for (const x of r.warnings) lines.push(`warning for ${x.object}: ${x.warning}`);

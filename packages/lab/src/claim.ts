@@ -3,7 +3,12 @@ import { isKubeApiError, processAlive } from './core.js';
 import type { KubeApi } from './core.js';
 import type { KubeObject } from './core.js';
 
-export const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'kube-system', name: 'kdrill-lab' } as const;
+export const LEASE = {
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  namespace: 'kube-system',
+  name: 'kdrill-lab',
+} as const;
 const DURATION_S = 15;
 const RENEW_MS = 5000;
 
@@ -18,13 +23,27 @@ export class ClusterTakenError extends Error {}
  * the second pass). A lab that lives holds a Lease in kube-system and renews it; a second lab is
  * refused while the Lease is fresh, and takes it over once its holder has been gone for 15 s.
  */
-export async function claimCluster(kube: KubeApi, dir: string, now: () => Date = () => new Date()): Promise<{ release(): Promise<void> }> {
+export async function claimCluster(
+  kube: KubeApi,
+  dir: string,
+  now: () => Date = () => new Date(),
+): Promise<{ release(): Promise<void> }> {
   const me = `${hostname()}:${process.pid}:${dir}`;
   const body = (rv?: string): KubeObject => ({
     apiVersion: LEASE.apiVersion,
     kind: LEASE.kind,
-    metadata: { name: LEASE.name, namespace: LEASE.namespace, ...(rv ? { resourceVersion: rv } : {}), labels: { 'app.kubernetes.io/managed-by': 'kdrill', 'kdrill.dev/lab': 'true' } },
-    spec: { holderIdentity: me, leaseDurationSeconds: DURATION_S, acquireTime: microTime(now()), renewTime: microTime(now()) },
+    metadata: {
+      name: LEASE.name,
+      namespace: LEASE.namespace,
+      ...(rv ? { resourceVersion: rv } : {}),
+      labels: { 'app.kubernetes.io/managed-by': 'kdrill', 'kdrill.dev/lab': 'true' },
+    },
+    spec: {
+      holderIdentity: me,
+      leaseDurationSeconds: DURATION_S,
+      acquireTime: microTime(now()),
+      renewTime: microTime(now()),
+    },
   });
   const existing = await kube.get(LEASE);
   if (existing) {
@@ -33,17 +52,24 @@ export async function claimCluster(kube: KubeApi, dir: string, now: () => Date =
     const [holderHost, holderPid] = holder.split(':');
     // a holder on this machine whose process is gone (killed) holds nothing, however fresh its last renewal
     const dead = holderHost === hostname() && !!holderPid && !processAlive(Number(holderPid));
-    const fresh = holder && holder !== me && !dead && now().getTime() - renewed < Number(existing.spec?.leaseDurationSeconds ?? DURATION_S) * 1000;
+    const fresh =
+      holder &&
+      holder !== me &&
+      !dead &&
+      now().getTime() - renewed < Number(existing.spec?.leaseDurationSeconds ?? DURATION_S) * 1000;
     if (fresh) {
       const [host, pid, ...rest] = holder.split(':');
-      throw new ClusterTakenError(`another kdrill lab is attached to this cluster (host ${host}, pid ${pid}); stop it first: kdrill lab down --dir ${rest.join(':')}`);
+      throw new ClusterTakenError(
+        `another kdrill lab is attached to this cluster (host ${host}, pid ${pid}); stop it first: kdrill lab down --dir ${rest.join(':')}`,
+      );
     }
     await kube.replace(body(existing.metadata?.resourceVersion));
   } else {
     try {
       await kube.create(body());
     } catch (e) {
-      if (isKubeApiError(e, 409)) throw new ClusterTakenError('another kdrill lab attached to this cluster at the same moment');
+      if (isKubeApiError(e, 409))
+        throw new ClusterTakenError('another kdrill lab attached to this cluster at the same moment');
       throw e;
     }
   }

@@ -22,16 +22,30 @@ export async function labUp(o: UpOptions): Promise<LabState> {
   const dir = resolve(o.dir);
   const existing = await readLabState(dir);
   if (existing && alive(existing.pid)) {
-    throw new DrillError('LAB_RUNNING', `a lab is already running from ${dir} (pid ${existing.pid}, API ${existing.apiServer || 'starting'})`, ExitCode.Precondition, {
-      hint: '`kdrill lab status` shows it; `kdrill lab down` stops it; or pass --dir for a second lab',
-    });
+    throw new DrillError(
+      'LAB_RUNNING',
+      `a lab is already running from ${dir} (pid ${existing.pid}, API ${existing.apiServer || 'starting'})`,
+      ExitCode.Precondition,
+      {
+        hint: '`kdrill lab status` shows it; `kdrill lab down` stops it; or pass --dir for a second lab',
+      },
+    );
   }
   if (existing) await clearLabState(dir);
   if (o.port) await assertPortFree(o.port);
   await mkdir(dir, { recursive: true });
   const log = join(dir, 'lab.log');
   const out = await open(log, 'a');
-  const args = [...o.self, 'lab', 'serve', '--dir', dir, ...(o.port ? ['--port', String(o.port)] : []), ...(o.hardened ? ['--hardened', o.hardened === 'warn' ? 'warn' : 'deny'] : []), ...(o.extraArgs ?? [])];
+  const args = [
+    ...o.self,
+    'lab',
+    'serve',
+    '--dir',
+    dir,
+    ...(o.port ? ['--port', String(o.port)] : []),
+    ...(o.hardened ? ['--hardened', o.hardened === 'warn' ? 'warn' : 'deny'] : []),
+    ...(o.extraArgs ?? []),
+  ];
   const child = spawn(args[0]!, args.slice(1), { detached: true, stdio: ['ignore', out.fd, out.fd] });
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));
@@ -41,14 +55,24 @@ export async function labUp(o: UpOptions): Promise<LabState> {
   while (Date.now() < deadline) {
     const s = await readLabState(dir);
     if (s && s.pid === child.pid && s.ready) return s;
-    if (s && s.pid === child.pid && s.error) throw new DrillError('LAB_START_FAILED', `the lab did not start: ${s.error}`, ExitCode.Precondition, { hint: o.port ? 'pick another --port, or leave it out for a free one' : `see ${log}` });
+    if (s && s.pid === child.pid && s.error)
+      throw new DrillError('LAB_START_FAILED', `the lab did not start: ${s.error}`, ExitCode.Precondition, {
+        hint: o.port ? 'pick another --port, or leave it out for a free one' : `see ${log}`,
+      });
     if (exited !== undefined) {
-      throw new DrillError('LAB_START_FAILED', `the lab process exited (code ${exited}) before it was ready`, ExitCode.Precondition, { hint: `see ${log}: ${(await tail(log)).trim()}` });
+      throw new DrillError(
+        'LAB_START_FAILED',
+        `the lab process exited (code ${exited}) before it was ready`,
+        ExitCode.Precondition,
+        { hint: `see ${log}: ${(await tail(log)).trim()}` },
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   if (child.pid) process.kill(child.pid, 'SIGTERM');
-  throw new DrillError('LAB_START_TIMEOUT', 'the lab did not become ready in time', ExitCode.Precondition, { hint: `see ${log}` });
+  throw new DrillError('LAB_START_TIMEOUT', 'the lab did not become ready in time', ExitCode.Precondition, {
+    hint: `see ${log}`,
+  });
 }
 
 /** What `lab down` did: the process it stopped (if it still ran), and what it removed from real clusters. */
@@ -81,7 +105,9 @@ export async function labDown(dirArg: string, timeoutMs = 15_000): Promise<DownR
   return { state: s, wasRunning, removed };
 }
 
-export async function labStatus(dirArg: string): Promise<(LabState & { running: true }) | { running: false; dir: string }> {
+export async function labStatus(
+  dirArg: string,
+): Promise<(LabState & { running: true }) | { running: false; dir: string }> {
   const dir = resolve(dirArg);
   const s = await readLabState(dir);
   if (!s || !alive(s.pid) || !s.ready) return { running: false, dir };
@@ -94,7 +120,9 @@ async function assertPortFree(port: number): Promise<void> {
     srv.once('error', (e: NodeJS.ErrnoException) =>
       rej(
         e.code === 'EADDRINUSE'
-          ? new DrillError('LAB_PORT_BUSY', `port ${port} on 127.0.0.1 is already in use`, ExitCode.Precondition, { hint: 'pick another --port, or leave it out for a free one' })
+          ? new DrillError('LAB_PORT_BUSY', `port ${port} on 127.0.0.1 is already in use`, ExitCode.Precondition, {
+              hint: 'pick another --port, or leave it out for a free one',
+            })
           : e,
       ),
     );

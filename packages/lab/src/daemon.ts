@@ -9,21 +9,58 @@ import { registerLab } from './core.js';
  */
 export async function serveLab(opts: LabOptions & { logFile: string }): Promise<number> {
   const dir = resolve(opts.dir);
-  const base = { pid: process.pid, dir, startedAt: new Date().toISOString(), log: opts.logFile, contexts: [] as string[], options: { hardened: opts.hardened ? (typeof opts.hardened === 'object' ? opts.hardened.action : opts.hardened === 'warn' ? 'warn' : 'deny') : false, port: opts.port ?? 0, k8s: opts.k8s ?? 'lab', clusters: opts.clusters ?? 1, veleroVersion: opts.veleroVersion ?? '1.14', realKubeconfigs: opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : [] } };
+  const base = {
+    pid: process.pid,
+    dir,
+    startedAt: new Date().toISOString(),
+    log: opts.logFile,
+    contexts: [] as string[],
+    options: {
+      hardened: opts.hardened
+        ? typeof opts.hardened === 'object'
+          ? opts.hardened.action
+          : opts.hardened === 'warn'
+            ? 'warn'
+            : 'deny'
+        : false,
+      port: opts.port ?? 0,
+      k8s: opts.k8s ?? 'lab',
+      clusters: opts.clusters ?? 1,
+      veleroVersion: opts.veleroVersion ?? '1.14',
+      realKubeconfigs: opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : [],
+    },
+  };
   let lab;
   try {
     lab = await startLab({ ...opts, dir, log: (m) => process.stdout.write(`lab: ${m}\n`) });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { hint?: string };
-    const msg = err.code === 'EADDRINUSE' ? `port ${opts.port} on 127.0.0.1 is already in use` : `${err.message}${err.hint ? ` (${err.hint})` : ''}`;
+    const msg =
+      err.code === 'EADDRINUSE'
+        ? `port ${opts.port} on 127.0.0.1 is already in use`
+        : `${err.message}${err.hint ? ` (${err.hint})` : ''}`;
     await writeLabState({ ...base, ready: false, apiServer: '', kubeconfig: '', error: msg });
     process.stderr.write(`lab: ${msg}\n`);
     return 4;
   }
   for (const w of lab.warnings) process.stdout.write(`lab: warning: ${w}\n`);
-  await writeLabState({ ...base, ready: true, apiServer: lab.clusters[0]!.server, kubeconfig: lab.kubeconfig, contexts: lab.contexts, s3: lab.s3, backups: lab.backups, app: lab.app, warnings: lab.warnings });
+  await writeLabState({
+    ...base,
+    ready: true,
+    apiServer: lab.clusters[0]!.server,
+    kubeconfig: lab.kubeconfig,
+    contexts: lab.contexts,
+    s3: lab.s3,
+    backups: lab.backups,
+    app: lab.app,
+    warnings: lab.warnings,
+  });
   // the drill allows the lab's contexts only while this process lives and serves them there
-  const unregister = registerLab({ pid: process.pid, dir, contexts: lab.clusters.map((c) => ({ name: c.context, server: c.server })) });
+  const unregister = registerLab({
+    pid: process.pid,
+    dir,
+    contexts: lab.clusters.map((c) => ({ name: c.context, server: c.server })),
+  });
   process.stdout.write(`lab: ready; kubeconfig ${lab.kubeconfig}\n`);
   await new Promise<void>((done) => {
     const stop = (): void => done();

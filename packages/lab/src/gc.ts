@@ -11,7 +11,10 @@ export const labLabels = { [LAB_LABEL]: 'true' } as const;
 const VWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' } as const;
 
 /** Puts the lab's label on objects it made through other means (Velero's CRDs and namespace). */
-export async function markAsLab(kube: KubeApi, refs: { apiVersion: string; kind: string; name: string; namespace?: string }[]): Promise<void> {
+export async function markAsLab(
+  kube: KubeApi,
+  refs: { apiVersion: string; kind: string; name: string; namespace?: string }[],
+): Promise<void> {
   for (const r of refs) {
     try {
       await kube.patch(r, { metadata: { labels: labLabels } });
@@ -41,10 +44,12 @@ export async function staleWebhook(kube: KubeApi, now = new Date()): Promise<boo
  */
 export async function labGc(kube: KubeApi): Promise<string[]> {
   const removed: string[] = [];
-  if (await kube.delete({ ...VWC, name: WEBHOOK_CONFIG_NAME })) removed.push(`ValidatingWebhookConfiguration ${WEBHOOK_CONFIG_NAME}`);
+  if (await kube.delete({ ...VWC, name: WEBHOOK_CONFIG_NAME }))
+    removed.push(`ValidatingWebhookConfiguration ${WEBHOOK_CONFIG_NAME}`);
   const served = (await kube.resources()).filter((r) => r.verbs.includes('delete'));
   // namespaced objects outside the lab's namespaces, then cluster-scoped ones, namespaces last but one, nodes, and what they stood on
-  const order = (r: ServedResource): number => (r.kind === 'Namespace' ? 2 : r.kind === 'CustomResourceDefinition' ? 3 : r.namespaced ? 0 : 1);
+  const order = (r: ServedResource): number =>
+    r.kind === 'Namespace' ? 2 : r.kind === 'CustomResourceDefinition' ? 3 : r.namespaced ? 0 : 1;
   for (const r of [...served].sort((a, b) => order(a) - order(b))) {
     for (const sel of r.kind === 'Node' ? [`${LAB_LABEL}=true`, `${LAB_NODE_LABEL}=true`] : [`${LAB_LABEL}=true`]) {
       let items: KubeObject[];
@@ -54,13 +59,22 @@ export async function labGc(kube: KubeApi): Promise<string[]> {
         continue;
       }
       for (const o of items) {
-        const ref = { apiVersion: r.apiVersion, kind: r.kind, name: o.metadata?.name ?? '', namespace: o.metadata?.namespace };
-        if (await kube.delete(ref, { propagationPolicy: 'Background' }).catch(() => false)) removed.push(`${r.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`);
+        const ref = {
+          apiVersion: r.apiVersion,
+          kind: r.kind,
+          name: o.metadata?.name ?? '',
+          namespace: o.metadata?.namespace,
+        };
+        if (await kube.delete(ref, { propagationPolicy: 'Background' }).catch(() => false))
+          removed.push(`${r.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`);
       }
     }
   }
   for (const ns of (await kube.list({ apiVersion: 'v1', kind: 'Namespace' }, { labelSelector: EXEMPT_LABEL })).items) {
-    await kube.patch({ apiVersion: 'v1', kind: 'Namespace', name: ns.metadata?.name ?? '' }, { metadata: { labels: { [EXEMPT_LABEL]: null } } });
+    await kube.patch(
+      { apiVersion: 'v1', kind: 'Namespace', name: ns.metadata?.name ?? '' },
+      { metadata: { labels: { [EXEMPT_LABEL]: null } } },
+    );
     removed.push(`label ${EXEMPT_LABEL} of namespace ${ns.metadata?.name}`);
   }
   if (await kube.delete(LEASE)) removed.push(`Lease ${LEASE.namespace}/${LEASE.name}`);

@@ -56,7 +56,9 @@ export interface LabOptions {
    * namespace go (`kubectl apply -n`); `backupNamespaces` what the nightly Schedule backs up (default:
    * the app's namespaces).
    */
-  seed?: false | { apps: string[]; withThanos: boolean; backups: number; defaultNamespace?: string; backupNamespaces?: string[] };
+  seed?:
+    | false
+    | { apps: string[]; withThanos: boolean; backups: number; defaultNamespace?: string; backupNamespaces?: string[] };
   log?: (msg: string) => void;
 }
 
@@ -87,7 +89,8 @@ export interface RunningLab {
 
 export function hardenedScope(h: LabOptions['hardened']): HardenedScope | undefined {
   if (!h) return undefined;
-  if (h === true || h === 'deny' || h === 'warn') return { exemptNamespaces: DEFAULT_EXEMPT, action: h === 'warn' ? 'warn' : 'deny' };
+  if (h === true || h === 'deny' || h === 'warn')
+    return { exemptNamespaces: DEFAULT_EXEMPT, action: h === 'warn' ? 'warn' : 'deny' };
   return h;
 }
 
@@ -99,8 +102,13 @@ async function labCredentials(file: string): Promise<{ accessKeyId: string; secr
   } catch {
     // first start
   }
-  const c = { accessKeyId: `KDRILL${randomBytes(7).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64url') };
-  await writeFile(file, `[default]\naws_access_key_id=${c.accessKeyId}\naws_secret_access_key=${c.secretAccessKey}\n`, { mode: 0o600 });
+  const c = {
+    accessKeyId: `KDRILL${randomBytes(7).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(24).toString('base64url'),
+  };
+  await writeFile(file, `[default]\naws_access_key_id=${c.accessKeyId}\naws_secret_access_key=${c.secretAccessKey}\n`, {
+    mode: 0o600,
+  });
   return c;
 }
 
@@ -121,7 +129,12 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     for (const kc of opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : []) {
       const real = connectKube({ kubeconfig: kc });
       if (await staleWebhook(real)) {
-        throw new DrillError('LAB_STALE_WEBHOOK', `a kdrill lab that is gone left its admission webhook on ${real.server}: the cluster refuses every guarded Pod create while nothing answers it`, ExitCode.Precondition, { hint: `remove what it left first: kdrill lab gc --kubeconfig ${kc}` });
+        throw new DrillError(
+          'LAB_STALE_WEBHOOK',
+          `a kdrill lab that is gone left its admission webhook on ${real.server}: the cluster refuses every guarded Pod create while nothing answers it`,
+          ExitCode.Precondition,
+          { hint: `remove what it left first: kdrill lab gc --kubeconfig ${kc}` },
+        );
       }
       const claim = await claimCluster(real, opts.dir);
       stops.push(() => claim.release());
@@ -132,7 +145,11 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     if (opts.s3) {
       endpoint = opts.s3.endpoint;
       credentials = opts.s3.credentials;
-      await writeFile(credentialsFile, `[default]\naws_access_key_id=${credentials.accessKeyId}\naws_secret_access_key=${credentials.secretAccessKey}\n`, { mode: 0o600 });
+      await writeFile(
+        credentialsFile,
+        `[default]\naws_access_key_id=${credentials.accessKeyId}\naws_secret_access_key=${credentials.secretAccessKey}\n`,
+        { mode: 0o600 },
+      );
     } else {
       credentials = await labCredentials(credentialsFile);
       const s3 = new LabS3Server({ credentials, dir: join(opts.dir, 's3') });
@@ -140,12 +157,25 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       stops.push(() => s3.close());
     }
     const objectLock = opts.objectLock ?? true;
-    const settings: S3Settings = { endpoint, region: opts.s3?.region ?? 'us-east-1', bucket: opts.bucket ?? DEFAULT_BUCKET, prefix: '', forcePathStyle: true, credentials };
+    const settings: S3Settings = {
+      endpoint,
+      region: opts.s3?.region ?? 'us-east-1',
+      bucket: opts.bucket ?? DEFAULT_BUCKET,
+      prefix: '',
+      forcePathStyle: true,
+      credentials,
+    };
     await prepareBucket(new AwsObjectStore(settings), { objectLock, retentionDays: 31 });
-    log(`S3 ${endpoint}, bucket ${settings.bucket}${objectLock ? ' (Object Lock, GOVERNANCE 31 days)' : ' (no Object Lock)'}`);
+    log(
+      `S3 ${endpoint}, bucket ${settings.bucket}${objectLock ? ' (Object Lock, GOVERNANCE 31 days)' : ' (no Object Lock)'}`,
+    );
 
     const kubeconfigPath = join(opts.dir, 'kubeconfig');
-    const contexts: { name: string; cluster: { server: string; [k: string]: unknown }; user: Record<string, unknown> }[] = [];
+    const contexts: {
+      name: string;
+      cluster: { server: string; [k: string]: unknown };
+      user: Record<string, unknown>;
+    }[] = [];
     const hardened = hardenedScope(opts.hardened);
     const clusters: LabCluster[] = [];
     const count = opts.clusters ?? 1;
@@ -154,7 +184,10 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       let api: LabApiServer | undefined;
       const realKubeconfig = opts.k8s === 'real' ? opts.realKubeconfigs?.[i] : undefined;
       if (realKubeconfig) {
-        const real = parse(await readFile(realKubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[]; users: { user: Record<string, unknown> }[] };
+        const real = parse(await readFile(realKubeconfig, 'utf8')) as {
+          clusters: { cluster: { server: string } }[];
+          users: { user: Record<string, unknown> }[];
+        };
         contexts.push({ name: context, cluster: real.clusters[0]!.cluster, user: real.users[0]!.user });
       } else {
         api = new LabApiServer({ hardened, bookmarkIntervalMs: opts.bookmarkIntervalMs });
@@ -166,22 +199,53 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       await writeKubeconfig(kubeconfigPath, contexts);
       const kube = connectKube({ kubeconfig: kubeconfigPath, context });
       const layout = i === 0 ? opts.layout : { zones: ['dc2-a', 'dc2-b', 'dc2-c'], perZone: opts.layout?.perZone ?? 2 };
-      const controllers = await startControllers(kube, { layout, startDelayMs: opts.startDelayMs, evictionDelayMs: opts.evictionDelayMs, workloads: 'auto', cluster: i });
+      const controllers = await startControllers(kube, {
+        layout,
+        startDelayMs: opts.startDelayMs,
+        evictionDelayMs: opts.evictionDelayMs,
+        workloads: 'auto',
+        cluster: i,
+      });
       stops.push(() => controllers.stop());
       let webhook: WebhookHandle | undefined;
       if (!api && hardened) {
         webhook = await startHardenedWebhook(kube, hardened, join(opts.dir, 'webhook-certs'));
         stops.push(() => webhook!.stop());
       }
-      await installVelero(kube, { namespace: VELERO_NAMESPACE, bsl: 'default', settings, ttl: BACKUP_TTL, validationFrequency: '10s', version: opts.veleroVersion });
+      await installVelero(kube, {
+        namespace: VELERO_NAMESPACE,
+        bsl: 'default',
+        settings,
+        ttl: BACKUP_TTL,
+        validationFrequency: '10s',
+        version: opts.veleroVersion,
+      });
       // what `lab gc` must find again on a real cluster, whatever becomes of this process
-      const crds = (await kube.list({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' })).items.filter((c) => c.spec?.group === 'velero.io');
-      await markAsLab(kube, [{ apiVersion: 'v1', kind: 'Namespace', name: VELERO_NAMESPACE }, ...crds.map((c) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: c.metadata?.name ?? '' }))]);
+      const crds = (
+        await kube.list({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' })
+      ).items.filter((c) => c.spec?.group === 'velero.io');
+      await markAsLab(kube, [
+        { apiVersion: 'v1', kind: 'Namespace', name: VELERO_NAMESPACE },
+        ...crds.map((c) => ({
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          name: c.metadata?.name ?? '',
+        })),
+      ]);
       if (i > 0) {
         // the recovery cluster reads the backups and must not write to them
-        await kube.patch({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: VELERO_NAMESPACE, name: 'default' }, { spec: { accessMode: 'ReadOnly' } });
+        await kube.patch(
+          { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: VELERO_NAMESPACE, name: 'default' },
+          { spec: { accessMode: 'ReadOnly' } },
+        );
       }
-      const velero = await startVelero(kube, { namespace: VELERO_NAMESPACE, version: opts.veleroVersion, validationMs: 1000, syncMs: 1000, restoreItemDelayMs: Number(process.env.KDRILL_LAB_RESTORE_ITEM_DELAY_MS ?? 0) || undefined });
+      const velero = await startVelero(kube, {
+        namespace: VELERO_NAMESPACE,
+        version: opts.veleroVersion,
+        validationMs: 1000,
+        syncMs: 1000,
+        restoreItemDelayMs: Number(process.env.KDRILL_LAB_RESTORE_ITEM_DELAY_MS ?? 0) || undefined,
+      });
       stops.push(() => velero.stop());
       clusters.push({ context, server: contexts[i]!.cluster.server, kube, controllers, velero, api, webhook });
       log(`cluster ${context}: ${contexts[i]!.cluster.server}`);
@@ -194,14 +258,25 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     if (opts.seed !== false) {
       const seed = opts.seed ?? { apps: [], withThanos: true, backups: 2 };
       const primary = clusters[0]!.kube;
-      const seeded = await seedApp(primary, { apps: seed.apps, withThanos: seed.withThanos, defaultNamespace: seed.defaultNamespace });
+      const seeded = await seedApp(primary, {
+        apps: seed.apps,
+        withThanos: seed.withThanos,
+        defaultNamespace: seed.defaultNamespace,
+      });
       for (const line of summarize(seeded.report)) log(line);
       for (const r of seeded.report.refused) warnings.push(`refused ${r.object}: ${r.reason}`);
       for (const sk of seeded.report.skipped) warnings.push(`skipped ${sk.count} ${sk.kind}: ${sk.reason}`);
       backupNamespaces = seed.backupNamespaces?.length ? seed.backupNamespaces : seeded.namespaces;
       app = { ...seeded.report, backupNamespaces };
-      log(`app seeded in ${seeded.namespaces.join(', ') || 'no namespace'}; the nightly Schedule backs up ${backupNamespaces.join(', ')}`);
-      backups = await seedBackups(primary, { namespaces: backupNamespaces, veleroNamespace: VELERO_NAMESPACE, ttl: BACKUP_TTL, count: seed.backups });
+      log(
+        `app seeded in ${seeded.namespaces.join(', ') || 'no namespace'}; the nightly Schedule backs up ${backupNamespaces.join(', ')}`,
+      );
+      backups = await seedBackups(primary, {
+        namespaces: backupNamespaces,
+        veleroNamespace: VELERO_NAMESPACE,
+        ttl: BACKUP_TTL,
+        count: seed.backups,
+      });
       log(`backups: ${backups.join(', ')}`);
     }
     return {
@@ -222,7 +297,10 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
   }
 }
 
-async function writeKubeconfig(path: string, contexts: { name: string; cluster: Record<string, unknown>; user: Record<string, unknown> }[]): Promise<void> {
+async function writeKubeconfig(
+  path: string,
+  contexts: { name: string; cluster: Record<string, unknown>; user: Record<string, unknown> }[],
+): Promise<void> {
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',

@@ -47,14 +47,20 @@ export async function seedApp(kube: KubeApi, o: SeedAppOptions): Promise<SeededA
   const report = await applyManifests(kube, manifests, { defaultNamespace: dflt, labels: labLabels });
   const namespaces = report.namespaces.filter((n) => !SYSTEM_NAMESPACES.includes(n) || n === dflt);
   for (const ns of namespaces) {
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SENTINEL, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } }, data: { seededAt: new Date().toISOString(), runId: 'seed' } };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: SENTINEL, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } },
+      data: { seededAt: new Date().toISOString(), runId: 'seed' },
+    };
     await applyManifests(kube, [{ file: 'seed', obj: cm }], { defaultNamespace: ns, labels: labLabels });
   }
   await wait(
     `the workloads of the app to be ready (${namespaces.join(', ')})`,
     async () => {
       for (const ns of report.namespaces) {
-        for (const kind of ['Deployment', 'StatefulSet']) if (!(await kube.list({ apiVersion: 'apps/v1', kind }, { namespace: ns })).items.every(ready)) return false;
+        for (const kind of ['Deployment', 'StatefulSet'])
+          if (!(await kube.list({ apiVersion: 'apps/v1', kind }, { namespace: ns })).items.every(ready)) return false;
       }
       return true;
     },
@@ -64,24 +70,51 @@ export async function seedApp(kube: KubeApi, o: SeedAppOptions): Promise<SeededA
 }
 
 /** The nightly Schedule of `namespaces` and `count` Completed backups taken from it, one second apart. */
-export async function seedBackups(kube: KubeApi, o: { namespaces: string[]; veleroNamespace: string; ttl: string; count: number }): Promise<string[]> {
+export async function seedBackups(
+  kube: KubeApi,
+  o: { namespaces: string[]; veleroNamespace: string; ttl: string; count: number },
+): Promise<string[]> {
   const ref = { apiVersion: 'velero.io/v1', kind: 'Schedule', namespace: o.veleroNamespace, name: SCHEDULE };
   const template = { includedNamespaces: o.namespaces, ttl: o.ttl, storageLocation: 'default' };
   let schedule = await kube.get(ref);
   if (schedule) schedule = await kube.patch(ref, { spec: { template } });
-  else schedule = await kube.create({ ...ref, metadata: { name: SCHEDULE, namespace: o.veleroNamespace, labels: labLabels }, spec: { schedule: '0 2 * * *', template } });
-  await wait('the BackupStorageLocation to be Available', async () => (await kube.get({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: o.veleroNamespace, name: 'default' }))?.status?.phase === 'Available', 60_000);
+  else
+    schedule = await kube.create({
+      ...ref,
+      metadata: { name: SCHEDULE, namespace: o.veleroNamespace, labels: labLabels },
+      spec: { schedule: '0 2 * * *', template },
+    });
+  await wait(
+    'the BackupStorageLocation to be Available',
+    async () =>
+      (
+        await kube.get({
+          apiVersion: 'velero.io/v1',
+          kind: 'BackupStorageLocation',
+          namespace: o.veleroNamespace,
+          name: 'default',
+        })
+      )?.status?.phase === 'Available',
+    60_000,
+  );
   const names: string[] = [];
   for (let i = 0; i < o.count; i++) {
     if (i > 0) await new Promise((r) => setTimeout(r, 1000)); // names carry seconds: keep them apart
     const b = await backupFromSchedule(kube, schedule, new Date());
     const name = b.metadata?.name ?? '';
     names.push(name);
-    await wait(`backup ${name} to complete`, async () => {
-      const phase = (await kube.get({ apiVersion: 'velero.io/v1', kind: 'Backup', namespace: o.veleroNamespace, name }))?.status?.phase;
-      if (phase === 'Failed' || phase === 'FailedValidation' || phase === 'PartiallyFailed') throw new Error(`seed backup ${name} ended ${phase}`);
-      return phase === 'Completed';
-    }, 60_000);
+    await wait(
+      `backup ${name} to complete`,
+      async () => {
+        const phase = (
+          await kube.get({ apiVersion: 'velero.io/v1', kind: 'Backup', namespace: o.veleroNamespace, name })
+        )?.status?.phase;
+        if (phase === 'Failed' || phase === 'FailedValidation' || phase === 'PartiallyFailed')
+          throw new Error(`seed backup ${name} ended ${phase}`);
+        return phase === 'Completed';
+      },
+      60_000,
+    );
   }
   return names;
 }

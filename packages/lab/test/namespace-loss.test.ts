@@ -20,35 +20,63 @@ describe('a namespace-loss drill in the lab', () => {
   let lab: RunningLab;
   let kube: KubeApi;
   beforeAll(async () => {
-    lab = await startLab({ dir: await mkdtemp(join(tmpdir(), 'kdrill-nsloss-')), seed: { apps: [], withThanos: true, backups: 1 }, startDelayMs: 50 });
+    lab = await startLab({
+      dir: await mkdtemp(join(tmpdir(), 'kdrill-nsloss-')),
+      seed: { apps: [], withThanos: true, backups: 1 },
+      startDelayMs: 50,
+    });
     kube = lab.clusters[0]!.kube;
   }, 180_000);
   afterAll(() => lab?.stop());
 
-  const list = async (apiVersion: string, kind: string): Promise<KubeObject[]> => (await kube.list({ apiVersion, kind }, { namespace: SEED_NAMESPACE })).items.filter((o) => !o.metadata?.deletionTimestamp);
+  const list = async (apiVersion: string, kind: string): Promise<KubeObject[]> =>
+    (await kube.list({ apiVersion, kind }, { namespace: SEED_NAMESPACE })).items.filter(
+      (o) => !o.metadata?.deletionTimestamp,
+    );
   const restore = async (name: string, spec: Record<string, unknown>): Promise<string> => {
-    await kube.create({ ...V('Restore'), metadata: { name, namespace: 'velero' }, spec: { backupName: lab.backups[0], includedNamespaces: [SEED_NAMESPACE], existingResourcePolicy: 'none', ...spec } });
-    return eventually(async () => {
-      const p = (await kube.get({ ...V('Restore'), namespace: 'velero', name }))?.status?.phase as string | undefined;
-      return ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'].includes(String(p)) ? p : undefined;
-    }, `restore ${name}`, 60_000);
+    await kube.create({
+      ...V('Restore'),
+      metadata: { name, namespace: 'velero' },
+      spec: {
+        backupName: lab.backups[0],
+        includedNamespaces: [SEED_NAMESPACE],
+        existingResourcePolicy: 'none',
+        ...spec,
+      },
+    });
+    return eventually(
+      async () => {
+        const p = (await kube.get({ ...V('Restore'), namespace: 'velero', name }))?.status?.phase as string | undefined;
+        return ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'].includes(String(p)) ? p : undefined;
+      },
+      `restore ${name}`,
+      60_000,
+    );
   };
 
   it('ends with exactly the desired replicas of every workload: restored pods adopted, none doubled', async () => {
     const desired = async (): Promise<Map<string, number>> => {
       const m = new Map<string, number>();
-      for (const kind of ['Deployment', 'StatefulSet']) for (const w of await list('apps/v1', kind)) m.set(`${kind}/${w.metadata!.name}`, (w.spec?.replicas as number | undefined) ?? 1);
+      for (const kind of ['Deployment', 'StatefulSet'])
+        for (const w of await list('apps/v1', kind))
+          m.set(`${kind}/${w.metadata!.name}`, (w.spec?.replicas as number | undefined) ?? 1);
       return m;
     };
     const want = await desired();
     expect(want.size).toBeGreaterThan(3);
     const podsBefore = (await list('v1', 'Pod')).length;
     await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: SEED_NAMESPACE });
-    await eventually(async () => !(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: SEED_NAMESPACE })), 'the namespace to go', 60_000);
+    await eventually(
+      async () => !(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: SEED_NAMESPACE })),
+      'the namespace to go',
+      60_000,
+    );
     expect(await restore('loss-1', { includedResources: [NETPOL] })).toBe('Completed');
     expect(await restore('loss-2', { excludedResources: [NETPOL] })).toBe('Completed');
     const ready = async (): Promise<boolean> => {
-      for (const kind of ['Deployment', 'StatefulSet']) for (const w of await list('apps/v1', kind)) if ((w.status?.readyReplicas ?? 0) < ((w.spec?.replicas as number | undefined) ?? 1)) return false;
+      for (const kind of ['Deployment', 'StatefulSet'])
+        for (const w of await list('apps/v1', kind))
+          if ((w.status?.readyReplicas ?? 0) < ((w.spec?.replicas as number | undefined) ?? 1)) return false;
       return true;
     };
     await eventually(ready, 'every workload to be ready again', 90_000, 200);
@@ -58,7 +86,13 @@ describe('a namespace-loss drill in the lab', () => {
     expect(pods.length).toBe([...want.values()].reduce((a, b) => a + b, 0));
     expect(pods.length).toBe(podsBefore);
     // every pod has one controller, and it is one of the restored workloads' own
-    const owners = new Set([...(await list('apps/v1', 'ReplicaSet')), ...(await list('apps/v1', 'StatefulSet'))].map((o) => o.metadata!.uid));
-    for (const p of pods) expect(p.metadata?.ownerReferences?.filter((o) => o.controller && owners.has(o.uid)).length, p.metadata!.name).toBe(1);
+    const owners = new Set(
+      [...(await list('apps/v1', 'ReplicaSet')), ...(await list('apps/v1', 'StatefulSet'))].map((o) => o.metadata!.uid),
+    );
+    for (const p of pods)
+      expect(
+        p.metadata?.ownerReferences?.filter((o) => o.controller && owners.has(o.uid)).length,
+        p.metadata!.name,
+      ).toBe(1);
   }, 180_000);
 });

@@ -69,96 +69,114 @@ async function host10(): Promise<string[]> {
 
 const podnet = (name: string) => run('bash', [script(name)], { env: { ...process.env, ...env } }).then((r) => r.stdout);
 
-describe.skipIf(skip !== undefined)(`PodNetwork: pods served from a network namespace by the forwarder${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  const notes: string[] = [];
-  let net: PodNetwork | undefined;
+describe.skipIf(skip !== undefined)(
+  `PodNetwork: pods served from a network namespace by the forwarder${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    const notes: string[] = [];
+    let net: PodNetwork | undefined;
 
-  beforeAll(async () => {
-    expect(await host10()).toEqual([]);
-    expect(await podnet('podnet-up.sh')).toMatch(new RegExp(`added network namespace ${NS}[^]*routed ${env.KDRILL_PODNET_CIDR.replace(/\./g, '\\.')} via`));
-    // again: nothing to do, and it says so
-    const again = await podnet('podnet-up.sh');
-    expect(again).toContain(`network namespace ${NS} exists`);
-    expect(again).not.toMatch(/added|routed/);
-  });
+    beforeAll(async () => {
+      expect(await host10()).toEqual([]);
+      expect(await podnet('podnet-up.sh')).toMatch(
+        new RegExp(`added network namespace ${NS}[^]*routed ${env.KDRILL_PODNET_CIDR.replace(/\./g, '\\.')} via`),
+      );
+      // again: nothing to do, and it says so
+      const again = await podnet('podnet-up.sh');
+      expect(again).toContain(`network namespace ${NS} exists`);
+      expect(again).not.toMatch(/added|routed/);
+    });
 
-  afterAll(async () => {
-    await net?.close();
-    if (skip) return;
-    expect(await podnet('podnet-down.sh')).toContain(`removed network namespace ${NS}`);
-    expect(await podnet('podnet-down.sh')).toContain('nothing to remove');
-    expect((await run('ip', ['netns', 'list'])).stdout).not.toContain(NS);
-    expect(await host10()).toEqual([]);
-  });
+    afterAll(async () => {
+      await net?.close();
+      if (skip) return;
+      expect(await podnet('podnet-down.sh')).toContain(`removed network namespace ${NS}`);
+      expect(await podnet('podnet-down.sh')).toContain('nothing to remove');
+      expect((await run('ip', ['netns', 'list'])).stdout).not.toContain(NS);
+      expect(await host10()).toEqual([]);
+    });
 
-  it('finds the namespace only when the pod addresses are routed into it', async () => {
-    // the route check comes first: no request goes to POD_IP unless it ends inside the namespace
-    expect(await findPodNetwork(NS, [POD_IP])).toEqual({ netns: NS });
-    expect(await findPodNetwork(`kdrill-no-such-${pid}`, [POD_IP])).toMatchObject({ reason: expect.stringMatching(/no network namespace kdrill-no-such/), misconfigured: true });
-    expect(await findPodNetwork(NS, [`10.251.${pid % 250}.7`])).toMatchObject({ reason: expect.stringMatching(new RegExp(`not into network namespace ${NS}`)) });
-    // .ci/run sets it for the whole test run
-    const set = process.env.KDRILL_POD_NETNS;
-    delete process.env.KDRILL_POD_NETNS;
-    try {
-      expect(await findPodNetwork()).toMatchObject({ reason: expect.stringMatching(/KDRILL_POD_NETNS is not set/), misconfigured: false });
-    } finally {
-      if (set !== undefined) process.env.KDRILL_POD_NETNS = set;
-    }
-  });
+    it('finds the namespace only when the pod addresses are routed into it', async () => {
+      // the route check comes first: no request goes to POD_IP unless it ends inside the namespace
+      expect(await findPodNetwork(NS, [POD_IP])).toEqual({ netns: NS });
+      expect(await findPodNetwork(`kdrill-no-such-${pid}`, [POD_IP])).toMatchObject({
+        reason: expect.stringMatching(/no network namespace kdrill-no-such/),
+        misconfigured: true,
+      });
+      expect(await findPodNetwork(NS, [`10.251.${pid % 250}.7`])).toMatchObject({
+        reason: expect.stringMatching(new RegExp(`not into network namespace ${NS}`)),
+      });
+      // .ci/run sets it for the whole test run
+      const set = process.env.KDRILL_POD_NETNS;
+      delete process.env.KDRILL_POD_NETNS;
+      try {
+        expect(await findPodNetwork()).toMatchObject({
+          reason: expect.stringMatching(/KDRILL_POD_NETNS is not set/),
+          misconfigured: false,
+        });
+      } finally {
+        if (set !== undefined) process.env.KDRILL_POD_NETNS = set;
+      }
+    });
 
-  it("answers a request from the host as the Ready pod, from a port bound inside the namespace only", async () => {
-    net = new PodNetwork(NS, (m) => notes.push(m));
-    await net.sync([pod(true)]);
-    expect(await get(POD_IP, PORT)).toEqual({ status: 200, body: 'kdrill lab: pod thanos/thanos-query-0 is ready\n' });
-    const inside = (await run('ip', ['netns', 'exec', NS, 'ss', '-Hltn'])).stdout;
-    expect(inside).toContain(`${POD_IP}:${PORT}`);
-    expect((await run('ss', ['-Hltn'])).stdout).not.toContain(POD_IP);
-    expect(hostAddressesIn('10.0.0.0/8')).toEqual([]);
-    expect(await host10()).toEqual([]);
-    expect(notes).toEqual([]);
-  });
+    it('answers a request from the host as the Ready pod, from a port bound inside the namespace only', async () => {
+      net = new PodNetwork(NS, (m) => notes.push(m));
+      await net.sync([pod(true)]);
+      expect(await get(POD_IP, PORT)).toEqual({
+        status: 200,
+        body: 'kdrill lab: pod thanos/thanos-query-0 is ready\n',
+      });
+      const inside = (await run('ip', ['netns', 'exec', NS, 'ss', '-Hltn'])).stdout;
+      expect(inside).toContain(`${POD_IP}:${PORT}`);
+      expect((await run('ss', ['-Hltn'])).stdout).not.toContain(POD_IP);
+      expect(hostAddressesIn('10.0.0.0/8')).toEqual([]);
+      expect(await host10()).toEqual([]);
+      expect(notes).toEqual([]);
+    });
 
-  it('closes the port when the pod stops being Ready, and opens it again when it is', async () => {
-    await net!.sync([pod(false)]);
-    await expect(get(POD_IP, PORT)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await net!.sync([pod(true)]);
-    expect((await get(POD_IP, PORT)).body).toContain('thanos/thanos-query-0');
-    await net!.sync([]);
-    await expect(get(POD_IP, PORT)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-  });
+    it('closes the port when the pod stops being Ready, and opens it again when it is', async () => {
+      await net!.sync([pod(false)]);
+      await expect(get(POD_IP, PORT)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await net!.sync([pod(true)]);
+      expect((await get(POD_IP, PORT)).body).toContain('thanos/thanos-query-0');
+      await net!.sync([]);
+      await expect(get(POD_IP, PORT)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    });
 
-  it('stops its forwarder on close: nothing is left running in the namespace', async () => {
-    await net!.sync([pod(true)]);
-    expect((await run('ip', ['netns', 'pids', NS])).stdout.trim()).not.toBe('');
-    await net!.close();
-    net = undefined;
-    expect((await run('ip', ['netns', 'pids', NS])).stdout.trim()).toBe('');
-  });
+    it('stops its forwarder on close: nothing is left running in the namespace', async () => {
+      await net!.sync([pod(true)]);
+      expect((await run('ip', ['netns', 'pids', NS])).stdout.trim()).not.toBe('');
+      await net!.close();
+      net = undefined;
+      expect((await run('ip', ['netns', 'pids', NS])).stdout.trim()).toBe('');
+    });
 
-  it("removes the socket directory a killed lab left behind, and only such", async () => {
-    const dead = spawnSync(process.execPath, ['-e', '']).pid;
-    const left = await mkdtemp(join(tmpdir(), 'kdrill-podnet-'));
-    await writeFile(join(left, 'owner.pid'), String(dead));
-    const live = await mkdtemp(join(tmpdir(), 'kdrill-podnet-'));
-    await writeFile(join(live, 'owner.pid'), String(process.pid));
-    const other = new PodNetwork(NS, (m) => notes.push(m));
-    try {
-      await other.sync([pod(true)]);
-      expect(existsSync(left)).toBe(false);
-      expect(existsSync(live)).toBe(true);
-    } finally {
-      await other.close();
-      await rm(live, { recursive: true, force: true });
-    }
-  });
+    it('removes the socket directory a killed lab left behind, and only such', async () => {
+      const dead = spawnSync(process.execPath, ['-e', '']).pid;
+      const left = await mkdtemp(join(tmpdir(), 'kdrill-podnet-'));
+      await writeFile(join(left, 'owner.pid'), String(dead));
+      const live = await mkdtemp(join(tmpdir(), 'kdrill-podnet-'));
+      await writeFile(join(live, 'owner.pid'), String(process.pid));
+      const other = new PodNetwork(NS, (m) => notes.push(m));
+      try {
+        await other.sync([pod(true)]);
+        expect(existsSync(left)).toBe(false);
+        expect(existsSync(live)).toBe(true);
+      } finally {
+        await other.close();
+        await rm(live, { recursive: true, force: true });
+      }
+    });
 
-  it('says once that a forwarder cannot start, and keeps reconciling', async () => {
-    const said: string[] = [];
-    const broken = new PodNetwork(`kdrill-no-such-${pid}`, (m) => said.push(m));
-    await broken.sync([pod(true)]);
-    await broken.sync([pod(true)]);
-    await broken.close();
-    expect(said).toHaveLength(1);
-    expect(said[0]).toMatch(/forwarder in network namespace kdrill-no-such-\d+ exited .*Cannot open network namespace/);
-  });
-});
+    it('says once that a forwarder cannot start, and keeps reconciling', async () => {
+      const said: string[] = [];
+      const broken = new PodNetwork(`kdrill-no-such-${pid}`, (m) => said.push(m));
+      await broken.sync([pod(true)]);
+      await broken.sync([pod(true)]);
+      await broken.close();
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(
+        /forwarder in network namespace kdrill-no-such-\d+ exited .*Cannot open network namespace/,
+      );
+    });
+  },
+);

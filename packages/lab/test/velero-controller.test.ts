@@ -24,26 +24,56 @@ describe('lab Velero controller', () => {
     lab = await startLab({ dir: await mkdtemp(join(tmpdir(), 'kdrill-velero-')), seed: false, startDelayMs: 50 });
     kube = lab.clusters[0]!.kube;
     const credentials = parseAwsCredentials(await readFile(lab.s3.credentialsFile, 'utf8'))!;
-    store = new AwsObjectStore({ endpoint: lab.s3.endpoint, region: 'us-east-1', bucket: lab.s3.bucket, prefix: '', forcePathStyle: true, credentials });
+    store = new AwsObjectStore({
+      endpoint: lab.s3.endpoint,
+      region: 'us-east-1',
+      bucket: lab.s3.bucket,
+      prefix: '',
+      forcePathStyle: true,
+      credentials,
+    });
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } });
-    await kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'app' }, data: { a: 'b' } });
-    await eventually(async () => (await kube.get({ ...V('BackupStorageLocation'), namespace: 'velero', name: 'default' }))?.status?.phase === 'Available', 'BSL Available');
+    await kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'app' },
+      data: { a: 'b' },
+    });
+    await eventually(
+      async () =>
+        (await kube.get({ ...V('BackupStorageLocation'), namespace: 'velero', name: 'default' }))?.status?.phase ===
+        'Available',
+      'BSL Available',
+    );
   });
   afterAll(() => lab?.stop());
 
   const backup = async (name: string): Promise<void> => {
-    await kube.create({ ...V('Backup'), metadata: { name, namespace: 'velero' }, spec: { includedNamespaces: ['app'] } });
-    await eventually(async () => (await kube.get({ ...V('Backup'), namespace: 'velero', name }))?.status?.phase === 'Completed', `${name} Completed`);
+    await kube.create({
+      ...V('Backup'),
+      metadata: { name, namespace: 'velero' },
+      spec: { includedNamespaces: ['app'] },
+    });
+    await eventually(
+      async () => (await kube.get({ ...V('Backup'), namespace: 'velero', name }))?.status?.phase === 'Completed',
+      `${name} Completed`,
+    );
   };
 
   it('answers a DownloadRequest with a pre-signed URL that serves the file', async () => {
     await backup('dl');
-    await kube.create({ ...V('DownloadRequest'), metadata: { name: 'dl-list', namespace: 'velero' }, spec: { target: { kind: 'BackupResourceList', name: 'dl' } } });
+    await kube.create({
+      ...V('DownloadRequest'),
+      metadata: { name: 'dl-list', namespace: 'velero' },
+      spec: { target: { kind: 'BackupResourceList', name: 'dl' } },
+    });
     const d = await eventually(async () => {
       const o = await kube.get({ ...V('DownloadRequest'), namespace: 'velero', name: 'dl-list' });
       return o?.status?.phase === 'Processed' ? o : undefined;
     }, 'the download URL');
-    const list = JSON.parse(gunzipSync(Buffer.from(await (await fetch(d.status.downloadURL as string)).arrayBuffer())).toString()) as Record<string, string[]>;
+    const list = JSON.parse(
+      gunzipSync(Buffer.from(await (await fetch(d.status.downloadURL as string)).arrayBuffer())).toString(),
+    ) as Record<string, string[]>;
     // the namespace's own kube-root-ca.crt (kube-controller-manager's) is backed up with it, as Velero does
     expect(list['v1/ConfigMap']).toEqual(['app/c', 'app/kube-root-ca.crt']);
     expect(Date.parse(d.status.expiration as string)).toBeGreaterThan(Date.now());
@@ -51,14 +81,23 @@ describe('lab Velero controller', () => {
 
   it("deletes a backup the AWS plugin's way on a locked bucket: markers only, the data stays", async () => {
     await backup('del');
-    await kube.create({ ...V('DeleteBackupRequest'), metadata: { name: 'del-1', namespace: 'velero' }, spec: { backupName: 'del' } });
-    await eventually(async () => !(await kube.get({ ...V('Backup'), namespace: 'velero', name: 'del' })), 'the Backup to go');
+    await kube.create({
+      ...V('DeleteBackupRequest'),
+      metadata: { name: 'del-1', namespace: 'velero' },
+      spec: { backupName: 'del' },
+    });
+    await eventually(
+      async () => !(await kube.get({ ...V('Backup'), namespace: 'velero', name: 'del' })),
+      'the Backup to go',
+    );
     const versions = [];
     for await (const v of store.listVersions('backups/del/')) versions.push(v);
     expect(versions.filter((v) => v.deleteMarker).length).toBeGreaterThan(0);
     const kept = versions.filter((v) => !v.deleteMarker);
     expect(kept.length).toBeGreaterThanOrEqual(6);
-    expect(await store.get(backupKeys('', 'del').tarball, kept.find((v) => v.key.endsWith('.tar.gz'))!.versionId)).toBeDefined();
+    expect(
+      await store.get(backupKeys('', 'del').tarball, kept.find((v) => v.key.endsWith('.tar.gz'))!.versionId),
+    ).toBeDefined();
   });
 
   it('leaves the Backup in Deleting and the request Processed with errors when the store refuses deletes', async () => {
@@ -69,9 +108,18 @@ describe('lab Velero controller', () => {
     refusing.delete = async (key: string) => {
       throw new Error(`AccessDenied: ${key} is locked`);
     };
-    const v2 = await startVelero(kube, { validationMs: 300, syncMs: 100_000, storeFor: async () => refusing, gate: 'none' });
+    const v2 = await startVelero(kube, {
+      validationMs: 300,
+      syncMs: 100_000,
+      storeFor: async () => refusing,
+      gate: 'none',
+    });
     try {
-      await kube.create({ ...V('DeleteBackupRequest'), metadata: { name: 'stuck-1', namespace: 'velero' }, spec: { backupName: 'stuck' } });
+      await kube.create({
+        ...V('DeleteBackupRequest'),
+        metadata: { name: 'stuck-1', namespace: 'velero' },
+        spec: { backupName: 'stuck' },
+      });
       const dbr = await eventually(async () => {
         const o = await kube.get({ ...V('DeleteBackupRequest'), namespace: 'velero', name: 'stuck-1' });
         return o?.status?.phase === 'Processed' ? o : undefined;
@@ -92,8 +140,17 @@ describe('lab Velero controller', () => {
         return o?.status?.phase === 'Unavailable' ? o : undefined;
       }, 'the BSL to go Unavailable');
       expect(bsl.status.message).toMatch(/invalid top-level directories: \[not-velero\]/);
-      await kube.create({ ...V('Backup'), metadata: { name: 'refused', namespace: 'velero' }, spec: { includedNamespaces: ['app'] } });
-      await eventually(async () => (await kube.get({ ...V('Backup'), namespace: 'velero', name: 'refused' }))?.status?.phase === 'FailedValidation', 'the backup to fail validation');
+      await kube.create({
+        ...V('Backup'),
+        metadata: { name: 'refused', namespace: 'velero' },
+        spec: { includedNamespaces: ['app'] },
+      });
+      await eventually(
+        async () =>
+          (await kube.get({ ...V('Backup'), namespace: 'velero', name: 'refused' }))?.status?.phase ===
+          'FailedValidation',
+        'the backup to fail validation',
+      );
     } finally {
       await v3.stop();
     }

@@ -8,7 +8,12 @@ export function registerCluster(y: Argv): void {
     'Show what kdrill sees of a cluster (version, nodes by zone, Velero), touching nothing',
     (c) =>
       kubeOptions(c)
-        .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text', describe: 'Output format' })
+        .option('output', {
+          alias: 'o',
+          choices: ['text', 'json'] as const,
+          default: 'text',
+          describe: 'Output format',
+        })
         .example('$0 cluster --kubeconfig .kdrill/lab/kubeconfig', 'check the lab answers'),
     async (a) => {
       const args = a as unknown as KubeArgs & { output: string };

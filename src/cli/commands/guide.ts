@@ -29,17 +29,53 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
       kubeOptions(c)
         .positional('runbook', { type: 'string', describe: 'A Markdown runbook, e.g. runbooks/namespace-loss.md' })
         .option('resume', { type: 'string', describe: 'Continue the guided session whose report directory this is' })
-        .option('check', { type: 'boolean', default: false, describe: 'Validate the runbook: steps, fences, anchors, commands on PATH' })
-        .option('yes', { type: 'boolean', default: false, describe: 'Run every runnable step in order, stop at the first failure (for CI)' })
-        .option('scenario', { type: 'string', describe: "Inject this scenario's disaster first, and run its verify steps at the end" })
-        .option('lab', { type: 'boolean', default: false, describe: 'Guide the recovery of an ephemeral lab (no cluster needed)' })
-        .option('keep-lab', { type: 'boolean', default: false, describe: 'With --lab: leave the lab running afterwards' })
-        .option('out', { type: 'string', describe: 'Report directory (default ./drill-reports/<scenario>-<UTC time>/)' })
-        .option('allow-context', { type: 'string', array: true, describe: 'Allow --scenario to inject its disaster in this context (also KDRILL_ALLOW_CONTEXTS, .kdrill.yaml)' })
+        .option('check', {
+          type: 'boolean',
+          default: false,
+          describe: 'Validate the runbook: steps, fences, anchors, commands on PATH',
+        })
+        .option('yes', {
+          type: 'boolean',
+          default: false,
+          describe: 'Run every runnable step in order, stop at the first failure (for CI)',
+        })
+        .option('scenario', {
+          type: 'string',
+          describe: "Inject this scenario's disaster first, and run its verify steps at the end",
+        })
+        .option('lab', {
+          type: 'boolean',
+          default: false,
+          describe: 'Guide the recovery of an ephemeral lab (no cluster needed)',
+        })
+        .option('keep-lab', {
+          type: 'boolean',
+          default: false,
+          describe: 'With --lab: leave the lab running afterwards',
+        })
+        .option('out', {
+          type: 'string',
+          describe: 'Report directory (default ./drill-reports/<scenario>-<UTC time>/)',
+        })
+        .option('allow-context', {
+          type: 'string',
+          array: true,
+          describe:
+            'Allow --scenario to inject its disaster in this context (also KDRILL_ALLOW_CONTEXTS, .kdrill.yaml)',
+        })
         .example('$0 guide runbooks/namespace-loss.md --check', 'validate a runbook')
-        .example('$0 guide runbooks/namespace-loss.md --scenario scenarios/namespace-loss.yaml --lab', 'a guided drill: the disaster, then you follow the runbook')
-        .example('$0 guide runbooks/namespace-loss.md --yes --lab --scenario scenarios/namespace-loss.yaml', 'the same, unattended (CI)')
-        .example('$0 guide --resume drill-reports/namespace-loss-20261125T020000Z', 'after a crash or a closed terminal'),
+        .example(
+          '$0 guide runbooks/namespace-loss.md --scenario scenarios/namespace-loss.yaml --lab',
+          'a guided drill: the disaster, then you follow the runbook',
+        )
+        .example(
+          '$0 guide runbooks/namespace-loss.md --yes --lab --scenario scenarios/namespace-loss.yaml',
+          'the same, unattended (CI)',
+        )
+        .example(
+          '$0 guide --resume drill-reports/namespace-loss-20261125T020000Z',
+          'after a crash or a closed terminal',
+        ),
     async (a) => {
       const args = a as unknown as GuideArgs;
       const { usageError } = await import('../../errors.js');
@@ -50,27 +86,47 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
         const { terminalUi } = await import('../guide-ui.js');
         const t = await terminalUi();
         try {
-          const res = await resumeRun(args.resume, { allowContexts: args.allowContext ?? [], reporter: plainReporter(), ui: t.ui, self: selfArgv(), labLauncher });
+          const res = await resumeRun(args.resume, {
+            allowContexts: args.allowContext ?? [],
+            reporter: plainReporter(),
+            ui: t.ui,
+            self: selfArgv(),
+            labLauncher,
+          });
           setExit(res.exitCode);
-          if (res.result) process.stdout.write(`\n${res.result.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${res.result.scenario}; report: ${res.dir}/retrospective.md\n`);
+          if (res.result)
+            process.stdout.write(
+              `\n${res.result.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${res.result.scenario}; report: ${res.dir}/retrospective.md\n`,
+            );
         } finally {
           t.close();
         }
         return;
       }
-      if (!args.runbook) throw usageError('name a runbook, or --resume <report dir>', 'e.g. kdrill guide runbooks/namespace-loss.md --check');
+      if (!args.runbook)
+        throw usageError(
+          'name a runbook, or --resume <report dir>',
+          'e.g. kdrill guide runbooks/namespace-loss.md --check',
+        );
       const { checkRunbook } = await import('../../guide/check.js');
       const r = await checkRunbook(args.runbook);
       if (!r.runbook) {
-        for (const p of r.problems) process.stderr.write(`${args.runbook}:${p.line}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}\n`);
+        for (const p of r.problems)
+          process.stderr.write(`${args.runbook}:${p.line}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}\n`);
         setExit(2);
         return;
       }
       if (args.check && !args.yes) {
-        process.stdout.write(`${args.runbook}: ok (${r.runbook.steps.length} steps: ${r.runbook.steps.map((s) => s.title).join('; ')})\n`);
+        process.stdout.write(
+          `${args.runbook}: ok (${r.runbook.steps.length} steps: ${r.runbook.steps.map((s) => s.title).join('; ')})\n`,
+        );
         return;
       }
-      if (!args.scenario) throw usageError('a guided drill needs --scenario: the disaster to recover from and the checks that prove it', 'e.g. --scenario scenarios/namespace-loss.yaml --lab');
+      if (!args.scenario)
+        throw usageError(
+          'a guided drill needs --scenario: the disaster to recover from and the checks that prove it',
+          'e.g. --scenario scenarios/namespace-loss.yaml --lab',
+        );
       const { runScenario } = await import('../../drill/service.js');
       const { labLauncher } = await import('../lab-launcher.js');
       const { plainReporter } = await import('../progress.js');
@@ -89,7 +145,10 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
         labLauncher,
       }).finally(() => t?.close());
       setExit(res.exitCode);
-      if (res.result) process.stdout.write(`${res.result.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${res.result.scenario} recovered by ${args.runbook}; report: ${res.dir}/retrospective.md\n`);
+      if (res.result)
+        process.stdout.write(
+          `${res.result.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${res.result.scenario} recovered by ${args.runbook}; report: ${res.dir}/retrospective.md\n`,
+        );
       if (res.exitCode === 130) process.stdout.write(`paused: continue with  kdrill guide --resume ${res.dir}\n`);
     },
   );

@@ -23,16 +23,43 @@ export async function takeBackup(ctx: DrillContext): Promise<PhaseOutcome> {
   }
   // created before a crash: waited on, not created again
   if (!(await kube.get({ ...V('Backup'), namespace: ns, name }))) {
-    await kube.create({ ...V('Backup'), metadata: { name, namespace: ns, labels: { 'kdrill.dev/run-id': state.runId, 'kdrill.dev/scenario': s.metadata.name } }, spec: { includedNamespaces: spec.target.namespaces, storageLocation: spec.backup.storageLocation, ttl: '720h0m0s' } });
+    await kube.create({
+      ...V('Backup'),
+      metadata: {
+        name,
+        namespace: ns,
+        labels: { 'kdrill.dev/run-id': state.runId, 'kdrill.dev/scenario': s.metadata.name },
+      },
+      spec: {
+        includedNamespaces: spec.target.namespaces,
+        storageLocation: spec.backup.storageLocation,
+        ttl: '720h0m0s',
+      },
+    });
   }
-  const r = await waitForPhase(kube, 'Backup', ns, name, BACKUP_TERMINAL, { timeoutMs: spec.backup.timeout * 1000, clock, signal });
+  const r = await waitForPhase(kube, 'Backup', ns, name, BACKUP_TERMINAL, {
+    timeoutMs: spec.backup.timeout * 1000,
+    clock,
+    signal,
+  });
   const info = backupInfo(r.object);
   if (info.phase !== 'Completed' && !(info.phase === 'PartiallyFailed' && spec.backup.allowPartiallyFailed)) {
-    const why = r.object.status?.failureReason ?? (r.object.status?.validationErrors as string[] | undefined)?.join('; ') ?? (r.object.status?.errors ? `${r.object.status.errors} item error(s)` : '');
-    throw new DrillError('BACKUP_FAILED', `the drill's backup ${name} ended ${info.phase}${why ? `: ${why}` : ''}`, ExitCode.Precondition, { hint: `nothing was injected; see velero backup describe ${name} --details and velero backup logs ${name}` });
+    const why =
+      r.object.status?.failureReason ??
+      (r.object.status?.validationErrors as string[] | undefined)?.join('; ') ??
+      (r.object.status?.errors ? `${r.object.status.errors} item error(s)` : '');
+    throw new DrillError(
+      'BACKUP_FAILED',
+      `the drill's backup ${name} ended ${info.phase}${why ? `: ${why}` : ''}`,
+      ExitCode.Precondition,
+      { hint: `nothing was injected; see velero backup describe ${name} --details and velero backup logs ${name}` },
+    );
   }
   const bucket = await deps.storeFor(kube, ns, spec.backup.storageLocation);
-  const contents = await readBackupContents({ kube, veleroNamespace: ns, store: bucket, download: { clock, signal, fetch: deps.fetchUrl } }, name);
+  const contents = await readBackupContents(
+    { kube, veleroNamespace: ns, store: bucket, download: { clock, signal, fetch: deps.fetchUrl } },
+    name,
+  );
   checkCoverage(contents, spec.target.namespaces);
   const mine = targetContents(contents, spec.target.namespaces);
   const gap = state.baseline ? scopeGap(state.baseline.inventory, mine) : [];
@@ -40,5 +67,8 @@ export async function takeBackup(ctx: DrillContext): Promise<PhaseOutcome> {
   state.preflight!.contents = mine;
   if (state.baseline) state.baseline.scopeGap = gap;
   journal.append('backup-done', { backup: info, contents: mine, scopeGap: gap }, clock.now());
-  return { ok: gap.length === 0, detail: `${name} ${info.phase}, holds ${mine.items.length} object(s)${gap.length ? `; ${gap.length} live object(s) not in it` : ''}` };
+  return {
+    ok: gap.length === 0,
+    detail: `${name} ${info.phase}, holds ${mine.items.length} object(s)${gap.length ? `; ${gap.length} live object(s) not in it` : ''}`,
+  };
 }

@@ -28,9 +28,14 @@ export async function baseline(ctx: DrillContext): Promise<PhaseOutcome> {
   const inventory = await snapshotInventory(deps.kube, spec.target.namespaces);
   const empty = spec.target.namespaces.filter((n) => !inventory.some((i) => i.namespace === n));
   if (empty.length) {
-    throw new DrillError('TARGET_EMPTY', `target namespace${empty.length > 1 ? 's' : ''} ${empty.join(', ')} ${empty.length > 1 ? 'hold' : 'holds'} nothing a restore would bring back (no Deployments, ConfigMaps, Services, … of its own)`, ExitCode.Precondition, {
-      hint: 'a restore of an empty namespace proves nothing: point the scenario at the namespaces where the application lives',
-    });
+    throw new DrillError(
+      'TARGET_EMPTY',
+      `target namespace${empty.length > 1 ? 's' : ''} ${empty.join(', ')} ${empty.length > 1 ? 'hold' : 'holds'} nothing a restore would bring back (no Deployments, ConfigMaps, Services, … of its own)`,
+      ExitCode.Precondition,
+      {
+        hint: 'a restore of an empty namespace proves nothing: point the scenario at the namespaces where the application lives',
+      },
+    );
   }
   const contents = state.preflight?.contents;
   const gap = contents ? scopeGap(inventory, contents) : undefined;
@@ -49,8 +54,18 @@ async function sentinel(ctx: DrillContext): Promise<string | undefined> {
   const cmd = spec.sentinel?.command;
   if (cmd) {
     if (spec.backup.take) {
-      const w = await deps.exec.run(cmd.write, { env: { ...process.env, KDRILL_RUN_ID: state.runId }, timeoutMs: 300_000, signal: deps.signal });
-      if (w.exitCode !== 0) throw new DrillError('SENTINEL_WRITE_FAILED', `the sentinel write command exited ${w.exitCode}: ${w.stderr.trim().slice(0, 200)}`, ExitCode.Precondition, { hint: 'it runs before anything is injected; fix it and rerun' });
+      const w = await deps.exec.run(cmd.write, {
+        env: { ...process.env, KDRILL_RUN_ID: state.runId },
+        timeoutMs: 300_000,
+        signal: deps.signal,
+      });
+      if (w.exitCode !== 0)
+        throw new DrillError(
+          'SENTINEL_WRITE_FAILED',
+          `the sentinel write command exited ${w.exitCode}: ${w.stderr.trim().slice(0, 200)}`,
+          ExitCode.Precondition,
+          { hint: 'it runs before anything is injected; fix it and rerun' },
+        );
       return state.runId;
     }
     // without a fresh backup, what it reads now is taken as what the backup holds
@@ -64,7 +79,12 @@ async function sentinel(ctx: DrillContext): Promise<string | undefined> {
     const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name };
     const data = { [key]: state.runId, writtenAt: iso(deps.clock.now()) };
     if (await deps.kube.get(ref)) await deps.kube.patch(ref, { data });
-    else await deps.kube.create({ ...ref, metadata: { name, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } }, data });
+    else
+      await deps.kube.create({
+        ...ref,
+        metadata: { name, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } },
+        data,
+      });
     return state.runId;
   }
   return sentinelInBackup(ctx, ns, name, key);
@@ -74,7 +94,11 @@ async function sentinel(ctx: DrillContext): Promise<string | undefined> {
 async function sentinelInBackup(ctx: DrillContext, ns: string, name: string, key: string): Promise<string | undefined> {
   const { deps, s, state } = ctx;
   const backup = state.preflight!.backup.name;
-  const { store, prefix } = await deps.storeFor(deps.kube, s.spec.backup.veleroNamespace, s.spec.backup.storageLocation);
+  const { store, prefix } = await deps.storeFor(
+    deps.kube,
+    s.spec.backup.veleroNamespace,
+    s.spec.backup.storageLocation,
+  );
   const gz = await store.get(`${prefix}backups/${backup}/${backup}.tar.gz`);
   if (!gz) return undefined;
   try {

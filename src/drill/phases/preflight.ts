@@ -48,11 +48,17 @@ export function contextsAllowed(deps: Pick<DrillContext['deps'], 'kube' | 'recov
 
 async function targetsExist(kube: KubeApi, s: Scenario): Promise<void> {
   const missing: string[] = [];
-  for (const n of namespacesTouched(s)) if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: n }))) missing.push(n);
+  for (const n of namespacesTouched(s))
+    if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: n }))) missing.push(n);
   if (missing.length) {
-    throw new DrillError('TARGET_MISSING', `target namespace${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in context "${kube.context}"`, ExitCode.Precondition, {
-      hint: 'a drill of nothing proves nothing: check spec.target.namespaces and the context (kubectl get namespaces)',
-    });
+    throw new DrillError(
+      'TARGET_MISSING',
+      `target namespace${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist in context "${kube.context}"`,
+      ExitCode.Precondition,
+      {
+        hint: 'a drill of nothing proves nothing: check spec.target.namespaces and the context (kubectl get namespaces)',
+      },
+    );
   }
 }
 
@@ -60,18 +66,35 @@ async function targetsExist(kube: KubeApi, s: Scenario): Promise<void> {
 export function checkCoverage(contents: BackupContents, targets: string[]): void {
   const missing = targets.filter((n) => !contents.namespaces.includes(n));
   if (!missing.length) return;
-  throw new DrillError('BACKUP_MISSES_TARGET', `backup ${contents.backup} holds nothing of namespace${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it holds: ${contents.namespaces.join(', ') || 'no namespaced objects'}; read from its ${contents.source})`, ExitCode.Precondition, {
-    hint: "restoring it would bring none of it back: add the namespace to the Schedule's includedNamespaces (velero schedule describe), or pick another backup",
-  });
+  throw new DrillError(
+    'BACKUP_MISSES_TARGET',
+    `backup ${contents.backup} holds nothing of namespace${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it holds: ${contents.namespaces.join(', ') || 'no namespaced objects'}; read from its ${contents.source})`,
+    ExitCode.Precondition,
+    {
+      hint: "restoring it would bring none of it back: add the namespace to the Schedule's includedNamespaces (velero schedule describe), or pick another backup",
+    },
+  );
 }
 
 /** The backup contents kept in the journal: the target namespaces only. */
-export const targetContents = (c: BackupContents, targets: string[]): BackupContents => ({ ...c, items: c.items.filter((i) => i.namespace !== undefined && targets.includes(i.namespace)) });
+export const targetContents = (c: BackupContents, targets: string[]): BackupContents => ({
+  ...c,
+  items: c.items.filter((i) => i.namespace !== undefined && targets.includes(i.namespace)),
+});
 
 async function noStaleRestore(kube: KubeApi, ns: string, scenario: string): Promise<void> {
-  const stale = (await kube.list(V('Restore'), { namespace: ns, labelSelector: `kdrill.dev/scenario=${scenario}` })).items.filter((r) => !RESTORE_TERMINAL.has(String(r.status?.phase ?? '')));
+  const stale = (
+    await kube.list(V('Restore'), { namespace: ns, labelSelector: `kdrill.dev/scenario=${scenario}` })
+  ).items.filter((r) => !RESTORE_TERMINAL.has(String(r.status?.phase ?? '')));
   if (stale.length) {
-    throw new DrillError('STALE_RESTORE', `an unfinished Restore from an earlier run exists: ${stale.map((r) => r.metadata?.name).join(', ')}`, ExitCode.Precondition, { hint: 'let it finish, or delete it (and resume the earlier run with `kdrill resume <dir>` if that is what it was)' });
+    throw new DrillError(
+      'STALE_RESTORE',
+      `an unfinished Restore from an earlier run exists: ${stale.map((r) => r.metadata?.name).join(', ')}`,
+      ExitCode.Precondition,
+      {
+        hint: 'let it finish, or delete it (and resume the earlier run with `kdrill resume <dir>` if that is what it was)',
+      },
+    );
   }
 }
 
@@ -80,27 +103,57 @@ async function recoveryTargetFree(ctx: DrillContext): Promise<InventoryItem[] | 
   const { kube, recoveryKube } = ctx.deps;
   if (recoveryKube === kube) return undefined;
   const there: string[] = [];
-  for (const n of ctx.s.spec.target.namespaces) if (await recoveryKube.get({ apiVersion: 'v1', kind: 'Namespace', name: n })) there.push(n);
+  for (const n of ctx.s.spec.target.namespaces)
+    if (await recoveryKube.get({ apiVersion: 'v1', kind: 'Namespace', name: n })) there.push(n);
   if (!there.length) return undefined;
   if (!ctx.s.spec.recovery.allowExisting) {
-    throw new DrillError('RECOVERY_TARGET_NOT_EMPTY', `the recovery cluster "${recoveryKube.context}" already has namespace${there.length > 1 ? 's' : ''} ${there.join(', ')}: Velero would skip what exists there, and the drill would measure that instead of the restore`, ExitCode.Precondition, {
-      hint: `delete ${there.length > 1 ? 'them' : 'it'} there first (kubectl --context ${recoveryKube.context} delete namespace ${there.join(' ')}), or set recovery.allowExisting: true`,
-    });
+    throw new DrillError(
+      'RECOVERY_TARGET_NOT_EMPTY',
+      `the recovery cluster "${recoveryKube.context}" already has namespace${there.length > 1 ? 's' : ''} ${there.join(', ')}: Velero would skip what exists there, and the drill would measure that instead of the restore`,
+      ExitCode.Precondition,
+      {
+        hint: `delete ${there.length > 1 ? 'them' : 'it'} there first (kubectl --context ${recoveryKube.context} delete namespace ${there.join(' ')}), or set recovery.allowExisting: true`,
+      },
+    );
   }
   return snapshotInventory(recoveryKube, there);
 }
 
 /** The off-site copy a scenario names, with credentials from its own Secret. */
-async function replicaStore(kube: KubeApi, r: NonNullable<Scenario['spec']['protection']['replica']>): Promise<{ store: ObjectStore; prefix: string }> {
+async function replicaStore(
+  kube: KubeApi,
+  r: NonNullable<Scenario['spec']['protection']['replica']>,
+): Promise<{ store: ObjectStore; prefix: string }> {
   let credentials;
   if (r.credentialsSecret) {
-    const sec = await kube.get({ apiVersion: 'v1', kind: 'Secret', namespace: r.credentialsSecret.namespace, name: r.credentialsSecret.name });
+    const sec = await kube.get({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: r.credentialsSecret.namespace,
+      name: r.credentialsSecret.name,
+    });
     const raw = (sec?.data as Record<string, string> | undefined)?.[r.credentialsSecret.key];
     credentials = raw ? parseAwsCredentials(Buffer.from(raw, 'base64').toString('utf8')) : undefined;
-    if (!credentials) throw new DrillError('REPLICA_CREDENTIALS', `the replica credentials Secret ${r.credentialsSecret.namespace}/${r.credentialsSecret.name} (key ${r.credentialsSecret.key}) has no AWS credentials`, ExitCode.Precondition, { hint: 'the key should hold an AWS credentials file' });
+    if (!credentials)
+      throw new DrillError(
+        'REPLICA_CREDENTIALS',
+        `the replica credentials Secret ${r.credentialsSecret.namespace}/${r.credentialsSecret.name} (key ${r.credentialsSecret.key}) has no AWS credentials`,
+        ExitCode.Precondition,
+        { hint: 'the key should hold an AWS credentials file' },
+      );
   }
   const prefix = r.prefix ? `${r.prefix.replace(/^\/+|\/+$/g, '')}/` : '';
-  return { store: new AwsObjectStore({ endpoint: r.endpoint, region: r.region, bucket: r.bucket, prefix, forcePathStyle: !!r.endpoint, credentials }), prefix };
+  return {
+    store: new AwsObjectStore({
+      endpoint: r.endpoint,
+      region: r.region,
+      bucket: r.bucket,
+      prefix,
+      forcePathStyle: !!r.endpoint,
+      credentials,
+    }),
+    prefix,
+  };
 }
 
 /**
@@ -119,34 +172,70 @@ export async function preflight(ctx: DrillContext): Promise<PhaseOutcome> {
   const velero: VeleroSeen[] = [];
   for (const k of recoveryKube === kube ? [kube] : [kube, recoveryKube]) {
     const h = await veleroRunning(k, veleroNs, spec.backup.storageLocation, clock.now());
-    velero.push({ context: k.context, server: h.server.name, readyReplicas: h.server.readyReplicas, lastValidation: h.lastValidation?.at, validationDisabled: h.validationDisabled });
+    velero.push({
+      context: k.context,
+      server: h.server.name,
+      readyReplicas: h.server.readyReplicas,
+      lastValidation: h.lastValidation?.at,
+      validationDisabled: h.validationDisabled,
+    });
   }
   await targetsExist(kube, s);
   const findings: Finding[] = [];
   for (const v of velero.filter((x) => x.validationDisabled)) {
-    findings.push({ severity: 'P3', code: 'BSL_VALIDATION_DISABLED', message: `the BSL's validationFrequency is 0 in context "${v.context}": Velero never re-checks the bucket, so its Available phase may be old`, fix: 'set spec.validationFrequency (default 1m) so a broken bucket shows up before a disaster' });
+    findings.push({
+      severity: 'P3',
+      code: 'BSL_VALIDATION_DISABLED',
+      message: `the BSL's validationFrequency is 0 in context "${v.context}": Velero never re-checks the bucket, so its Available phase may be old`,
+      fix: 'set spec.validationFrequency (default 1m) so a broken bucket shows up before a disaster',
+    });
   }
   let chosen: BackupInfo;
   let all: BackupInfo[];
   const bucket = await deps.storeFor(kube, veleroNs, spec.backup.storageLocation);
   if (deps.history && historyInsideBsl(deps.history, { bucket: bucket.store.settings.bucket, prefix: bucket.prefix })) {
-    throw new DrillError('HISTORY_IN_BSL', `the history s3://${bucket.store.settings.bucket}/${deps.history.kind === 's3' ? deps.history.prefix : ''} is inside the BackupStorageLocation's ${bucket.prefix ? `prefix ${bucket.prefix}` : 'bucket root'}: Velero would see it as an invalid top-level directory and mark the BSL Unavailable`, ExitCode.Precondition, {
-      hint: 'record the history in another bucket (e.g. s3://drill-history/kdrill), or outside the BSL prefix',
-    });
+    throw new DrillError(
+      'HISTORY_IN_BSL',
+      `the history s3://${bucket.store.settings.bucket}/${deps.history.kind === 's3' ? deps.history.prefix : ''} is inside the BackupStorageLocation's ${bucket.prefix ? `prefix ${bucket.prefix}` : 'bucket root'}: Velero would see it as an invalid top-level directory and mark the BSL Unavailable`,
+      ExitCode.Precondition,
+      {
+        hint: 'record the history in another bucket (e.g. s3://drill-history/kdrill), or outside the BSL prefix',
+      },
+    );
   }
   let contents: BackupContents | undefined;
   if (spec.backup.take) {
     chosen = { name: '(taken during the drill)', phase: 'New', startTimestamp: '' };
-    all = (await chooseBackup(kube, veleroNs, { allowPartiallyFailed: true }).catch(() => ({ all: [] as KubeObject[] }))).all.map(backupInfo);
+    all = (
+      await chooseBackup(kube, veleroNs, { allowPartiallyFailed: true }).catch(() => ({ all: [] as KubeObject[] }))
+    ).all.map(backupInfo);
   } else {
-    const c = await chooseBackup(kube, veleroNs, { name: spec.backup.name, schedule: spec.backup.schedule, allowPartiallyFailed: spec.backup.allowPartiallyFailed });
+    const c = await chooseBackup(kube, veleroNs, {
+      name: spec.backup.name,
+      schedule: spec.backup.schedule,
+      allowPartiallyFailed: spec.backup.allowPartiallyFailed,
+    });
     chosen = backupInfo(c.backup);
     all = c.all.map(backupInfo);
     const age = secondsBetween(chosen.startTimestamp, clock.now());
     if (age > spec.objectives.rpo) {
-      findings.push({ severity: 'P2', code: 'RPO_BREACHED_AT_START', key: chosen.name, message: `the newest usable backup (${chosen.name}) is ${Math.round(age / 3600)}h old: a disaster now loses more than the ${Math.round(spec.objectives.rpo / 3600)}h RPO allows`, fix: 'check the Schedule runs and its backups complete (velero schedule describe)' });
+      findings.push({
+        severity: 'P2',
+        code: 'RPO_BREACHED_AT_START',
+        key: chosen.name,
+        message: `the newest usable backup (${chosen.name}) is ${Math.round(age / 3600)}h old: a disaster now loses more than the ${Math.round(spec.objectives.rpo / 3600)}h RPO allows`,
+        fix: 'check the Schedule runs and its backups complete (velero schedule describe)',
+      });
     }
-    contents = await readBackupContents({ kube, veleroNamespace: veleroNs, store: bucket, download: { clock, signal: deps.signal, fetch: deps.fetchUrl } }, chosen.name);
+    contents = await readBackupContents(
+      {
+        kube,
+        veleroNamespace: veleroNs,
+        store: bucket,
+        download: { clock, signal: deps.signal, fetch: deps.fetchUrl },
+      },
+      chosen.name,
+    );
     checkCoverage(contents, spec.target.namespaces);
     contents = targetContents(contents, spec.target.namespaces);
   }

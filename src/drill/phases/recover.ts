@@ -20,7 +20,13 @@ async function bucketOf(ctx: DrillContext, kube: KubeApi): Promise<{ store: Obje
   }
 }
 
-async function createRestore(ctx: DrillContext, kube: KubeApi, index: number, p: RestorePhase, name: string): Promise<void> {
+async function createRestore(
+  ctx: DrillContext,
+  kube: KubeApi,
+  index: number,
+  p: RestorePhase,
+  name: string,
+): Promise<void> {
   const { s, state } = ctx;
   const spec = s.spec;
   const ns = spec.backup.veleroNamespace;
@@ -28,7 +34,15 @@ async function createRestore(ctx: DrillContext, kube: KubeApi, index: number, p:
   if (await kube.get({ ...V('Restore'), namespace: ns, name })) return;
   await kube.create({
     ...V('Restore'),
-    metadata: { name, namespace: ns, labels: { 'kdrill.dev/run-id': state.runId, 'kdrill.dev/scenario': s.metadata.name, 'kdrill.dev/phase': String(index + 1) } },
+    metadata: {
+      name,
+      namespace: ns,
+      labels: {
+        'kdrill.dev/run-id': state.runId,
+        'kdrill.dev/scenario': s.metadata.name,
+        'kdrill.dev/phase': String(index + 1),
+      },
+    },
     spec: {
       backupName: state.preflight!.backup.name,
       includedNamespaces: spec.target.namespaces,
@@ -42,14 +56,29 @@ async function createRestore(ctx: DrillContext, kube: KubeApi, index: number, p:
 }
 
 /** What a finished Restore says of itself, with its results read from the bucket or a DownloadRequest. */
-async function recordOf(ctx: DrillContext, kube: KubeApi, p: RestorePhase, done: { object: KubeObject; seenAt: Date }): Promise<RestoreRecord> {
+async function recordOf(
+  ctx: DrillContext,
+  kube: KubeApi,
+  p: RestorePhase,
+  done: { object: KubeObject; seenAt: Date },
+): Promise<RestoreRecord> {
   const { deps, s } = ctx;
   const st = done.object.status ?? {};
   const name = done.object.metadata?.name ?? '';
   const phase = String(st.phase);
   const warnings = Number(st.warnings ?? 0);
   const needed = phase !== 'Completed' || warnings > 0;
-  const results = needed ? await readRestoreResults({ kube, veleroNamespace: s.spec.backup.veleroNamespace, store: await bucketOf(ctx, kube), download: { clock: deps.clock, signal: deps.signal, fetch: deps.fetchUrl } }, name) : undefined;
+  const results = needed
+    ? await readRestoreResults(
+        {
+          kube,
+          veleroNamespace: s.spec.backup.veleroNamespace,
+          store: await bucketOf(ctx, kube),
+          download: { clock: deps.clock, signal: deps.signal, fetch: deps.fetchUrl },
+        },
+        name,
+      )
+    : undefined;
   const parsed = results?.parsed;
   return {
     name,
@@ -66,7 +95,9 @@ async function recordOf(ctx: DrillContext, kube: KubeApi, p: RestorePhase, done:
     warningMessages: parsed?.warnings.length ? parsed.warnings.slice(0, WARNINGS_KEPT) : undefined,
     results: results?.source ?? 'not-needed',
     resultsError: results?.error,
-    failureReason: (st.failureReason as string | undefined) ?? ((st.validationErrors as string[] | undefined)?.join('; ') || undefined),
+    failureReason:
+      (st.failureReason as string | undefined) ??
+      ((st.validationErrors as string[] | undefined)?.join('; ') || undefined),
   };
 }
 
@@ -88,13 +119,28 @@ async function velero(ctx: DrillContext): Promise<PhaseOutcome> {
       state.restoresCreated.push({ phase: i + 1, name });
     }
     await createRestore(ctx, rk, i, p, name);
-    reporter.info(`  restore ${name}${p.include ? ` (include ${p.include.join(', ')})` : ''}${p.exclude ? ` (exclude ${p.exclude.join(', ')})` : ''}`);
-    const done = await waitForPhase(rk, 'Restore', ns, name, RESTORE_TERMINAL, { timeoutMs: s.spec.recovery.timeout * 1000, clock, signal });
+    reporter.info(
+      `  restore ${name}${p.include ? ` (include ${p.include.join(', ')})` : ''}${p.exclude ? ` (exclude ${p.exclude.join(', ')})` : ''}`,
+    );
+    const done = await waitForPhase(rk, 'Restore', ns, name, RESTORE_TERMINAL, {
+      timeoutMs: s.spec.recovery.timeout * 1000,
+      clock,
+      signal,
+    });
     const record = await recordOf(ctx, rk, p, done);
     state.restores.push(record);
     journal.append('restore-ended', { record }, clock.now());
     const more = record.failedItems.length > 3 ? ` and ${record.failedItems.length - 3} more` : '';
-    reporter.info(`  ${name}: ${record.phase}${record.failedItems.length ? `, ${record.failedItems.length} item(s) failed: ${record.failedItems.slice(0, 3).map((f) => `${f.resource}/${f.name}`).join(', ')}${more}` : ''}${record.warnings ? `, ${record.warnings} warning(s)` : ''}${record.results === 'unreadable' ? '; its results could not be read' : ''}`);
+    reporter.info(
+      `  ${name}: ${record.phase}${
+        record.failedItems.length
+          ? `, ${record.failedItems.length} item(s) failed: ${record.failedItems
+              .slice(0, 3)
+              .map((f) => `${f.resource}/${f.name}`)
+              .join(', ')}${more}`
+          : ''
+      }${record.warnings ? `, ${record.warnings} warning(s)` : ''}${record.results === 'unreadable' ? '; its results could not be read' : ''}`,
+    );
     if (record.phase === 'Failed' || record.phase === 'FailedValidation') break;
   }
   const bad = state.restores.filter((r) => r.phase !== 'Completed' || r.results === 'unreadable');
@@ -115,11 +161,20 @@ export async function recover(ctx: DrillContext): Promise<PhaseOutcome> {
     if (!r.ok) state.notes.push(`the runbook stopped: ${r.detail}`);
     outcome = { ok: r.ok, detail: r.detail };
   } else if (s.spec.recovery.mode === 'command') {
-    const r = await deps.exec.run(s.spec.recovery.command ?? [], { timeoutMs: s.spec.recovery.timeout * 1000, signal: deps.signal });
-    if (r.exitCode !== 0) state.notes.push(`the recovery command exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}`);
+    const r = await deps.exec.run(s.spec.recovery.command ?? [], {
+      timeoutMs: s.spec.recovery.timeout * 1000,
+      signal: deps.signal,
+    });
+    if (r.exitCode !== 0)
+      state.notes.push(`the recovery command exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}`);
     outcome = { ok: r.exitCode === 0, detail: `${(s.spec.recovery.command ?? []).join(' ')} exited ${r.exitCode}` };
   } else if (s.spec.recovery.mode === 'runbook') {
-    throw new DrillError('RUNBOOK_MODE', 'recovery mode "runbook" is run by `kdrill guide`, not `kdrill run`', ExitCode.Usage, { hint: `kdrill guide ${s.spec.recovery.runbook ?? 'runbooks/<file>.md'} --scenario <this file>` });
+    throw new DrillError(
+      'RUNBOOK_MODE',
+      'recovery mode "runbook" is run by `kdrill guide`, not `kdrill run`',
+      ExitCode.Usage,
+      { hint: `kdrill guide ${s.spec.recovery.runbook ?? 'runbooks/<file>.md'} --scenario <this file>` },
+    );
   } else outcome = await velero(ctx);
   state.recoverDone = true;
   deps.journal.append('recover-done', { ok: outcome.ok }, deps.clock.now());

@@ -28,10 +28,21 @@ async function inventoryCheck(ctx: DrillContext, kube: KubeApi, ignore: string[]
     preexisting ? `${preexisting} already existed in the recovery cluster before the restore` : '',
     d.extra.length ? `${d.extra.length} extra: ${d.extra.slice(0, SHOWN).join(', ')}${more(d.extra.length)}` : '',
   ].filter(Boolean);
-  if (d.missing.length === 0 && d.changed.length === 0) return { passed: true, detail: [`all ${expected.length} objects back, labels and annotations included`, ...notes].join('; ') };
+  if (d.missing.length === 0 && d.changed.length === 0)
+    return {
+      passed: true,
+      detail: [`all ${expected.length} objects back, labels and annotations included`, ...notes].join('; '),
+    };
   const problems = [
-    d.missing.length ? `missing ${d.missing.length}: ${d.missing.slice(0, SHOWN).join(', ')}${more(d.missing.length)}` : '',
-    d.changed.length ? `changed ${d.changed.length}: ${d.changed.slice(0, SHOWN).map((c) => `${c.key} (${c.what.join('; ')})`).join(', ')}${more(d.changed.length)}` : '',
+    d.missing.length
+      ? `missing ${d.missing.length}: ${d.missing.slice(0, SHOWN).join(', ')}${more(d.missing.length)}`
+      : '',
+    d.changed.length
+      ? `changed ${d.changed.length}: ${d.changed
+          .slice(0, SHOWN)
+          .map((c) => `${c.key} (${c.what.join('; ')})`)
+          .join(', ')}${more(d.changed.length)}`
+      : '',
   ].filter(Boolean);
   return { passed: false, detail: [...problems, ...notes].join('; ') };
 }
@@ -43,9 +54,17 @@ async function sentinelCheck(ctx: DrillContext, kube: KubeApi): Promise<ProbeOut
   if (cmd) {
     const got = await deps.exec.run(cmd.read, { timeoutMs: 300_000, signal: deps.signal });
     const value = got.stdout.trim();
-    if (got.exitCode !== 0) return { passed: false, detail: `the sentinel read command exited ${got.exitCode}: ${got.stderr.trim().slice(0, 200)}` };
-    if (expected === undefined) return { passed: false, detail: 'no sentinel value was known before the disaster: nothing to compare' };
-    return { passed: value === expected, detail: value === expected ? `read back "${value}"` : `read "${value}", expected "${expected}"` };
+    if (got.exitCode !== 0)
+      return {
+        passed: false,
+        detail: `the sentinel read command exited ${got.exitCode}: ${got.stderr.trim().slice(0, 200)}`,
+      };
+    if (expected === undefined)
+      return { passed: false, detail: 'no sentinel value was known before the disaster: nothing to compare' };
+    return {
+      passed: value === expected,
+      detail: value === expected ? `read back "${value}"` : `read "${value}", expected "${expected}"`,
+    };
   }
   const ns = s.spec.sentinel?.namespace ?? s.spec.target.namespaces[0]!;
   const name = s.spec.sentinel?.configMap ?? 'kdrill-sentinel';
@@ -53,8 +72,11 @@ async function sentinelCheck(ctx: DrillContext, kube: KubeApi): Promise<ProbeOut
   const cm = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
   const got = (cm?.data as Record<string, string> | undefined)?.[key];
   if (!cm) return { passed: false, detail: `ConfigMap ${ns}/${name} did not come back` };
-  if (expected === undefined) return { passed: false, detail: `the backup holds no sentinel ${ns}/${name}: nothing to compare` };
-  return got === expected ? { passed: true, detail: `${ns}/${name} ${key}="${got}", as written before the backup` } : { passed: false, detail: `${ns}/${name} ${key}="${got ?? '<none>'}", expected "${expected}"` };
+  if (expected === undefined)
+    return { passed: false, detail: `the backup holds no sentinel ${ns}/${name}: nothing to compare` };
+  return got === expected
+    ? { passed: true, detail: `${ns}/${name} ${key}="${got}", as written before the backup` }
+    : { passed: false, detail: `${ns}/${name} ${key}="${got ?? '<none>'}", expected "${expected}"` };
 }
 
 async function check(ctx: DrillContext, v: VerifyStep): Promise<ProbeOutcome> {
@@ -65,7 +87,17 @@ async function check(ctx: DrillContext, v: VerifyStep): Promise<ProbeOutcome> {
   const gap = new Set((state.baseline!.scopeGap ?? []).map((k) => k.replace(/^[^/]*\//, '')));
   // the workloads the backup holds must all be back; those it never held are the scope gap's finding
   const expectedWorkloads = state.baseline!.workloads.filter((w) => !gap.has(w));
-  return runProbe({ kube, exec: deps.exec, clock: deps.clock, signal: deps.signal, namespaces: s.spec.target.namespaces, expectedWorkloads }, v);
+  return runProbe(
+    {
+      kube,
+      exec: deps.exec,
+      clock: deps.clock,
+      signal: deps.signal,
+      namespaces: s.spec.target.namespaces,
+      expectedWorkloads,
+    },
+    v,
+  );
 }
 
 /**

@@ -29,37 +29,88 @@ export const APPS: ConformanceApp[] = [
     namespace: 'thanos',
     http: { name: 'thanos-query', port: 9090, path: '/-/ready' },
     // kube-thanos ships no NetworkPolicies: every workload
-    refusedWhenHardened: ['Deployment thanos/minio', 'Deployment thanos/thanos-bucket', 'Deployment thanos/thanos-bucket-replicate', 'Deployment thanos/thanos-query', 'Deployment thanos/thanos-query-frontend', ...['thanos-compact', 'thanos-compact-0', 'thanos-compact-1', 'thanos-compact-2', 'thanos-receive', 'thanos-receive-default', 'thanos-receive-region-1', 'thanos-rule', 'thanos-store', 'thanos-store-0', 'thanos-store-1', 'thanos-store-2'].map((n) => `StatefulSet thanos/${n}`)],
+    refusedWhenHardened: [
+      'Deployment thanos/minio',
+      'Deployment thanos/thanos-bucket',
+      'Deployment thanos/thanos-bucket-replicate',
+      'Deployment thanos/thanos-query',
+      'Deployment thanos/thanos-query-frontend',
+      ...[
+        'thanos-compact',
+        'thanos-compact-0',
+        'thanos-compact-1',
+        'thanos-compact-2',
+        'thanos-receive',
+        'thanos-receive-default',
+        'thanos-receive-region-1',
+        'thanos-rule',
+        'thanos-store',
+        'thanos-store-0',
+        'thanos-store-1',
+        'thanos-store-2',
+      ].map((n) => `StatefulSet thanos/${n}`),
+    ],
   },
   // install.yaml names no namespace (SOURCE.md): it is loaded as the docs do, with -n argocd
-  { name: 'argo-cd', dir: `${SHARED}/argo-cd`, namespace: 'argocd', appNamespace: 'argocd', http: { name: 'argocd-server', port: 80, path: '/healthz' }, refusedWhenHardened: [] },
+  {
+    name: 'argo-cd',
+    dir: `${SHARED}/argo-cd`,
+    namespace: 'argocd',
+    appNamespace: 'argocd',
+    http: { name: 'argocd-server', port: 80, path: '/healthz' },
+    refusedWhenHardened: [],
+  },
   {
     name: 'online-boutique',
     dir: `${SHARED}/online-boutique`,
     namespace: 'boutique',
     appNamespace: 'boutique',
     http: { name: 'frontend', port: 80, path: '/_healthz' },
-    refusedWhenHardened: ['adservice', 'cartservice', 'checkoutservice', 'currencyservice', 'emailservice', 'frontend', 'loadgenerator', 'paymentservice', 'productcatalogservice', 'recommendationservice', 'redis-cart', 'shippingservice'].map((n) => `Deployment boutique/${n}`),
+    refusedWhenHardened: [
+      'adservice',
+      'cartservice',
+      'checkoutservice',
+      'currencyservice',
+      'emailservice',
+      'frontend',
+      'loadgenerator',
+      'paymentservice',
+      'productcatalogservice',
+      'recommendationservice',
+      'redis-cart',
+      'shippingservice',
+    ].map((n) => `Deployment boutique/${n}`),
   },
   {
     name: 'ingress-nginx',
     dir: `${SHARED}/ingress-nginx`,
     namespace: 'ingress-nginx',
     http: { name: 'ingress-nginx-controller', port: 80, path: '/healthz' },
-    refusedWhenHardened: ['Deployment ingress-nginx/ingress-nginx-controller', 'Job ingress-nginx/ingress-nginx-admission-create', 'Job ingress-nginx/ingress-nginx-admission-patch'],
+    refusedWhenHardened: [
+      'Deployment ingress-nginx/ingress-nginx-controller',
+      'Job ingress-nginx/ingress-nginx-admission-create',
+      'Job ingress-nginx/ingress-nginx-admission-patch',
+    ],
   },
 ];
 
 /** The inventory: how many objects of each `apiVersion Kind` the app's files hold (SOURCE.md lists the same). */
 export async function inventory(dir: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const { obj } of await readManifests(dir)) out[`${obj.apiVersion} ${obj.kind}`] = (out[`${obj.apiVersion} ${obj.kind}`] ?? 0) + 1;
+  for (const { obj } of await readManifests(dir))
+    out[`${obj.apiVersion} ${obj.kind}`] = (out[`${obj.apiVersion} ${obj.kind}`] ?? 0) + 1;
   return out;
 }
 
 interface AppStatus {
   kubeconfig: string;
-  app: { applied: Record<string, number>; skipped: { kind: string; count: number; reason: string }[]; refused: { object: string }[]; namespaces: string[]; backupNamespaces: string[] };
+  app: {
+    applied: Record<string, number>;
+    skipped: { kind: string; count: number; reason: string }[];
+    refused: { object: string }[];
+    namespaces: string[];
+    backupNamespaces: string[];
+  };
 }
 
 export interface LabTarget {
@@ -70,9 +121,28 @@ export interface LabTarget {
   unserved: Record<string, RegExp>;
 }
 
-async function labUp(t: LabTarget, app: ConformanceApp, extra: string[]): Promise<{ dir: string; status: AppStatus; stdout: string }> {
+async function labUp(
+  t: LabTarget,
+  app: ConformanceApp,
+  extra: string[],
+): Promise<{ dir: string; status: AppStatus; stdout: string }> {
   const dir = join(await mkdtemp(join(tmpdir(), `kdrill-conf-${app.name}-`)), 'lab');
-  const up = await kdrill(['lab', 'up', '--dir', dir, '--start-delay', '50', '--app', app.dir, ...(app.appNamespace ? ['--app-namespace', app.appNamespace] : []), ...t.labArgs, ...extra], { timeoutMs: 240_000 });
+  const up = await kdrill(
+    [
+      'lab',
+      'up',
+      '--dir',
+      dir,
+      '--start-delay',
+      '50',
+      '--app',
+      app.dir,
+      ...(app.appNamespace ? ['--app-namespace', app.appNamespace] : []),
+      ...t.labArgs,
+      ...extra,
+    ],
+    { timeoutMs: 240_000 },
+  );
   if (up.code !== 0) {
     await kdrill(['lab', 'down', '--dir', dir]);
     throw new Error(`lab up --app ${app.dir} exited ${up.code}: ${up.stderr}${up.stdout}`);
@@ -82,21 +152,36 @@ async function labUp(t: LabTarget, app: ConformanceApp, extra: string[]): Promis
 }
 
 /** A namespace-loss drill of the app's namespace, two-phase, with the checks that fit any app. */
-async function drill(app: ConformanceApp, kubeconfig: string, out: string): Promise<{ code: number | null; stderr: string; result?: DrillResult }> {
-  const s = parse(await readFile('scenarios/namespace-loss.yaml', 'utf8')) as { metadata: { name: string }; spec: Record<string, any> };
+async function drill(
+  app: ConformanceApp,
+  kubeconfig: string,
+  out: string,
+): Promise<{ code: number | null; stderr: string; result?: DrillResult }> {
+  const s = parse(await readFile('scenarios/namespace-loss.yaml', 'utf8')) as {
+    metadata: { name: string };
+    spec: Record<string, any>;
+  };
   s.metadata.name = `${app.name}-namespace-loss`;
   s.spec.target = { namespaces: [app.namespace] };
   s.spec.disaster = [{ type: 'delete-namespace', namespaces: [app.namespace] }];
   s.spec.verify = [
     { type: 'workloads-ready', timeout: '2m' },
-    { type: 'http', service: { namespace: app.namespace, name: app.http.name, port: app.http.port, path: app.http.path }, bodyRegex: 'ready', timeout: '1m' },
+    {
+      type: 'http',
+      service: { namespace: app.namespace, name: app.http.name, port: app.http.port, path: app.http.path },
+      bodyRegex: 'ready',
+      timeout: '1m',
+    },
     { type: 'sentinel' },
     { type: 'inventory' },
   ];
   const file = join(out, '..', `${app.name}.yaml`);
   await writeFile(file, stringify(s));
   const r = await kdrill(['run', file, '--kubeconfig', kubeconfig, '--out', out], { timeoutMs: 300_000 });
-  const result = await readFile(join(out, 'result.json'), 'utf8').then((x) => JSON.parse(x) as DrillResult, () => undefined);
+  const result = await readFile(join(out, 'result.json'), 'utf8').then(
+    (x) => JSON.parse(x) as DrillResult,
+    () => undefined,
+  );
   return { code: r.code, stderr: r.stderr, result };
 }
 
@@ -115,18 +200,28 @@ export function conformanceSuite(target: () => LabTarget): void {
         const skipped = Object.fromEntries(status.app.skipped.map((s) => [s.kind, s]));
         for (const [kind, n] of Object.entries(want)) {
           if (skipped[kind]) {
-            const why = kind.includes('monitoring.coreos.com') ? /no CRD for monitoring\.coreos\.com is installed/ : t.unserved[kind];
+            const why = kind.includes('monitoring.coreos.com')
+              ? /no CRD for monitoring\.coreos\.com is installed/
+              : t.unserved[kind];
             expect(why, `${kind} was skipped: ${skipped[kind].reason}`).toBeDefined();
             expect(skipped[kind].reason, kind).toMatch(why!);
             expect(skipped[kind].count, kind).toBe(n);
           } else expect(status.app.applied[kind], kind).toBe(n);
         }
-        for (const kind of Object.keys(t.unserved)) if (want[kind]) expect(skipped[kind], `${kind} is not served by ${t.name}`).toBeDefined();
+        for (const kind of Object.keys(t.unserved))
+          if (want[kind]) expect(skipped[kind], `${kind} is not served by ${t.name}`).toBeDefined();
         expect(status.app.refused).toEqual([]);
         expect(status.app.backupNamespaces).toContain(app.namespace);
         const out = join(dir, '..', 'report');
         const r = await drill(app, status.kubeconfig, out);
-        expect(r.code, `${r.stderr}\n${JSON.stringify(r.result?.findings?.filter((f) => f.severity !== 'P3'), null, 1)}`).toBe(0);
+        expect(
+          r.code,
+          `${r.stderr}\n${JSON.stringify(
+            r.result?.findings?.filter((f) => f.severity !== 'P3'),
+            null,
+            1,
+          )}`,
+        ).toBe(0);
         expect(r.result!.verdict).toBe('pass');
         expect(r.result!.restores.map((x) => [x.includedResources, x.excludedResources, x.phase])).toEqual([
           [['networkpolicies.networking.k8s.io'], [], 'Completed'],
@@ -147,7 +242,10 @@ export function conformanceSuite(target: () => LabTarget): void {
       const { dir, status, stdout } = await labUp(target(), app, ['--hardened']);
       try {
         expect(status.app.refused.map((r) => r.object).sort()).toEqual([...app.refusedWhenHardened].sort());
-        for (const w of app.refusedWhenHardened) expect(stdout).toContain(`refused ${w}: admission webhook "require-networkpolicy.kdrill.dev" denied the request`);
+        for (const w of app.refusedWhenHardened)
+          expect(stdout).toContain(
+            `refused ${w}: admission webhook "require-networkpolicy.kdrill.dev" denied the request`,
+          );
       } finally {
         await kdrill(['lab', 'down', '--dir', dir]);
       }

@@ -9,7 +9,12 @@ import { expectCleanError, kdrill } from '../../support/cli.js';
 import { eventually } from '../../support/eventually.js';
 import type { KubeTarget } from './targets.js';
 
-const pod = (ns: string, name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+const pod = (ns: string, name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: ns },
+  spec: { containers: [{ name: 'c', image: 'busybox' }] },
+});
 
 /**
  * A hardened lab on a real apiserver, killed with SIGKILL: its webhook stays registered (failurePolicy
@@ -21,28 +26,56 @@ export function realHygieneSuite(target: () => KubeTarget): void {
     const kc = target().kubeconfig;
     const kube = connectKube({ kubeconfig: kc });
     const dir = join(await mkdtemp(join(tmpdir(), 'kdrill-killed-')), 'lab');
-    const up = await kdrill(['lab', 'up', '--dir', dir, '--k8s', 'real', '--real-kubeconfig', kc, '--hardened', '--no-seed', '--start-delay', '50'], { timeoutMs: 240_000 });
+    const up = await kdrill(
+      [
+        'lab',
+        'up',
+        '--dir',
+        dir,
+        '--k8s',
+        'real',
+        '--real-kubeconfig',
+        kc,
+        '--hardened',
+        '--no-seed',
+        '--start-delay',
+        '50',
+      ],
+      { timeoutMs: 240_000 },
+    );
     expect(up.code, up.stderr + up.stdout).toBe(0);
     const { pid } = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { pid: number };
     process.kill(pid, 'SIGKILL');
-    await eventually(() => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 'the lab process to die', 10_000).catch(() => undefined);
-    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kdrill-victim' } }).catch(() => undefined);
+    await eventually(
+      () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      'the lab process to die',
+      10_000,
+    ).catch(() => undefined);
+    await kube
+      .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kdrill-victim' } })
+      .catch(() => undefined);
     try {
       // the dead webhook: a guarded namespace refuses every Pod, kube-system does not
       const refused = await kube.create(pod('kdrill-victim', 'p1')).catch((e: unknown) => e);
       expect(isKubeApiError(refused), String(refused)).toBe(true);
       expect((refused as Error).message).toMatch(/require-networkpolicy\.kdrill\.dev/);
       await kube.create(pod('kube-system', 'kdrill-probe'));
-      await kube.delete({ apiVersion: 'v1', kind: 'Pod', namespace: 'kube-system', name: 'kdrill-probe' }, { gracePeriodSeconds: 0 });
+      await kube.delete(
+        { apiVersion: 'v1', kind: 'Pod', namespace: 'kube-system', name: 'kdrill-probe' },
+        { gracePeriodSeconds: 0 },
+      );
       // a new lab refuses to start beside it, and says how to clean up
-      const second = await kdrill(['lab', 'up', '--dir', join(dir, '..', 'second'), '--k8s', 'real', '--real-kubeconfig', kc, '--no-seed'], { timeoutMs: 120_000 });
+      const second = await kdrill(
+        ['lab', 'up', '--dir', join(dir, '..', 'second'), '--k8s', 'real', '--real-kubeconfig', kc, '--no-seed'],
+        { timeoutMs: 120_000 },
+      );
       expectCleanError(second, 4, /left its admission webhook/);
       expect(second.stderr).toContain(`kdrill lab gc --kubeconfig ${kc}`);
       // lab down of the dead lab removes what it left

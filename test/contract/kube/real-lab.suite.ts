@@ -41,15 +41,43 @@ export function realLabSuite(target: () => KubeTarget): void {
       await run('bash', ['scripts/podnet-up.sh']);
     }
     const net = await findPodNetwork();
-    expect('netns' in net ? undefined : net.reason, 'the pods need a network the real apiserver reaches: scripts/podnet-up.sh, as .ci/run runs it').toBeUndefined();
-    for (const kc of [target().kubeconfig, process.env[SECOND_ENV]].filter((x): x is string => !!x)) await resetRealCluster(kc);
+    expect(
+      'netns' in net ? undefined : net.reason,
+      'the pods need a network the real apiserver reaches: scripts/podnet-up.sh, as .ci/run runs it',
+    ).toBeUndefined();
+    for (const kc of [target().kubeconfig, process.env[SECOND_ENV]].filter((x): x is string => !!x))
+      await resetRealCluster(kc);
     dir = await mkdtemp(join(tmpdir(), 'kdrill-real-lab-'));
     kubeconfig = join(dir, 'lab', 'kubeconfig');
     const ini = join(dir, 'rgw.ini');
-    await writeFile(ini, `[default]\naws_access_key_id=${process.env.KDRILL_TEST_S3_ACCESS_KEY ?? 'TESTACCESSKEY0000001'}\naws_secret_access_key=${process.env.KDRILL_TEST_S3_SECRET_KEY ?? 'testsecretkey0000000000000000000000000001'}\n`);
+    await writeFile(
+      ini,
+      `[default]\naws_access_key_id=${process.env.KDRILL_TEST_S3_ACCESS_KEY ?? 'TESTACCESSKEY0000001'}\naws_secret_access_key=${process.env.KDRILL_TEST_S3_SECRET_KEY ?? 'testsecretkey0000000000000000000000000001'}\n`,
+    );
     const second = process.env[SECOND_ENV] ? ['--real-kubeconfig', process.env[SECOND_ENV]] : [];
     const up = await kdrill(
-      ['lab', 'up', '--dir', join(dir, 'lab'), '--k8s', 'real', '--real-kubeconfig', target().kubeconfig, ...second, '--clusters', '2', '--hardened', '--s3-endpoint', process.env.KDRILL_TEST_S3_ENDPOINT!, '--s3-credentials-file', ini, '--bucket', `kd-real-${Date.now().toString(36)}`, '--start-delay', '50'],
+      [
+        'lab',
+        'up',
+        '--dir',
+        join(dir, 'lab'),
+        '--k8s',
+        'real',
+        '--real-kubeconfig',
+        target().kubeconfig,
+        ...second,
+        '--clusters',
+        '2',
+        '--hardened',
+        '--s3-endpoint',
+        process.env.KDRILL_TEST_S3_ENDPOINT!,
+        '--s3-credentials-file',
+        ini,
+        '--bucket',
+        `kd-real-${Date.now().toString(36)}`,
+        '--start-delay',
+        '50',
+      ],
       { timeoutMs: 240_000 },
     );
     expect(up.code, up.stderr + up.stdout).toBe(0);
@@ -66,23 +94,73 @@ export function realLabSuite(target: () => KubeTarget): void {
   const k = (...a: string[]) => run('kubectl', ['--kubeconfig', kubeconfig, ...a]).then((r) => r.stdout);
 
   it('seeds Thanos and two Completed nightly backups in RGW through the real apiserver', async () => {
-    const phases = (await k('-n', 'velero', 'get', 'backups.velero.io', '-l', 'velero.io/schedule-name=nightly', '-o', 'jsonpath={.items[*].status.phase}')).trim().split(' ');
+    const phases = (
+      await k(
+        '-n',
+        'velero',
+        'get',
+        'backups.velero.io',
+        '-l',
+        'velero.io/schedule-name=nightly',
+        '-o',
+        'jsonpath={.items[*].status.phase}',
+      )
+    )
+      .trim()
+      .split(' ');
     expect(phases).toEqual(['Completed', 'Completed']);
     expect(await k('version', '-o', 'json')).toMatch(/"gitVersion": "v1\.20\.2"/);
-    if (process.env[SECOND_ENV]) expect(await k('--context', 'kdrill-lab-2', 'version', '-o', 'json')).toMatch(/"gitVersion": "v1\.20\.2"/);
+    if (process.env[SECOND_ENV])
+      expect(await k('--context', 'kdrill-lab-2', 'version', '-o', 'json')).toMatch(/"gitVersion": "v1\.20\.2"/);
   });
 
   it('refuses a second lab on the same cluster: two lab Velero controllers would each process every Restore', async () => {
     const other = join(dir, 'second-lab');
     const bucket = `kd-real2-${Date.now().toString(36)}`;
-    const r = await kdrill(['lab', 'up', '--dir', other, '--k8s', 'real', '--real-kubeconfig', target().kubeconfig, '--no-seed', '--s3-endpoint', process.env.KDRILL_TEST_S3_ENDPOINT!, '--s3-credentials-file', join(dir, 'rgw.ini'), '--bucket', bucket], { timeoutMs: 120_000 });
-    expectCleanError(r, 4, new RegExp(`another kdrill lab is attached to this cluster .*kdrill lab down --dir ${join(dir, 'lab')}`));
+    const r = await kdrill(
+      [
+        'lab',
+        'up',
+        '--dir',
+        other,
+        '--k8s',
+        'real',
+        '--real-kubeconfig',
+        target().kubeconfig,
+        '--no-seed',
+        '--s3-endpoint',
+        process.env.KDRILL_TEST_S3_ENDPOINT!,
+        '--s3-credentials-file',
+        join(dir, 'rgw.ini'),
+        '--bucket',
+        bucket,
+      ],
+      { timeoutMs: 120_000 },
+    );
+    expectCleanError(
+      r,
+      4,
+      new RegExp(`another kdrill lab is attached to this cluster .*kdrill lab down --dir ${join(dir, 'lab')}`),
+    );
     // refused before anything was made: not even its bucket
     const creds = parseAwsCredentials(await readFile(join(dir, 'rgw.ini'), 'utf8'))!;
-    await expect(new AwsObjectStore({ endpoint: process.env.KDRILL_TEST_S3_ENDPOINT!, region: 'us-east-1', bucket, prefix: '', forcePathStyle: true, credentials: creds }).checkAccess()).rejects.toThrow();
+    await expect(
+      new AwsObjectStore({
+        endpoint: process.env.KDRILL_TEST_S3_ENDPOINT!,
+        region: 'us-east-1',
+        bucket,
+        prefix: '',
+        forcePathStyle: true,
+        credentials: creds,
+      }).checkAccess(),
+    ).rejects.toThrow();
     await kdrill(['lab', 'down', '--dir', other]);
     // the first lab still holds it
-    expect((await k('-n', 'kube-system', 'get', 'lease', 'kdrill-lab', '-o', 'jsonpath={.spec.holderIdentity}')).endsWith(`:${join(dir, 'lab')}`)).toBe(true);
+    expect(
+      (await k('-n', 'kube-system', 'get', 'lease', 'kdrill-lab', '-o', 'jsonpath={.spec.holderIdentity}')).endsWith(
+        `:${join(dir, 'lab')}`,
+      ),
+    ).toBe(true);
   }, 150_000);
 
   // in this order: each passing drill leaves the app restored for the next; the failing one goes last
@@ -94,12 +172,15 @@ export function realLabSuite(target: () => KubeTarget): void {
   ];
   const drill = async (name: string, code: number): Promise<void> => {
     const out = join(dir, name);
-    const r = await kdrill(['run', `scenarios/${name}.yaml`, '--kubeconfig', kubeconfig, '--out', out], { timeoutMs: 240_000 });
+    const r = await kdrill(['run', `scenarios/${name}.yaml`, '--kubeconfig', kubeconfig, '--out', out], {
+      timeoutMs: 240_000,
+    });
     const res = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as DrillResult;
     expect(r.code, `${r.stderr}\n${JSON.stringify(res.verify)}`).toBe(code);
     expect(res.verdict).toBe(code === 0 ? 'pass' : 'fail');
     // the http check was answered by a pod, through the real apiserver's service proxy
-    for (const v of res.verify.filter((x) => x.type === 'http')) expect(v.detail).toMatch(/kdrill lab: pod thanos\/thanos-query-/);
+    for (const v of res.verify.filter((x) => x.type === 'http'))
+      expect(v.detail).toMatch(/kdrill lab: pod thanos\/thanos-query-/);
     if (name === 'hardened-one-phase') {
       expect(res.restores[0]!.failedItems.map((i) => i.resource)).toContain('deployments.apps');
       expect(res.findings.map((f) => f.code)).toContain('RESTORE_ORDER_NETWORKPOLICY');
@@ -110,20 +191,46 @@ export function realLabSuite(target: () => KubeTarget): void {
   // the RBAC of `kdrill schedule` is not only minimal (test/cli/schedule.test.ts) but enough: the drill
   // passes as the CronJob's ServiceAccount, with its own token
   it('namespace-loss passes as the ServiceAccount that kdrill schedule creates', async () => {
-    const applied = await kdrill(['schedule', 'scenarios/namespace-loss.yaml', '--cron', '@daily', '--apply', '--kubeconfig', kubeconfig]);
+    const applied = await kdrill([
+      'schedule',
+      'scenarios/namespace-loss.yaml',
+      '--cron',
+      '@daily',
+      '--apply',
+      '--kubeconfig',
+      kubeconfig,
+    ]);
     expect(applied.code, applied.stderr).toBe(0);
     let secret = '';
     for (let i = 0; i < 100 && !secret; i++) {
-      secret = (await k('-n', 'kdrill', 'get', 'serviceaccount', 'kdrill-namespace-loss', '-o', 'jsonpath={.secrets[0].name}')).trim();
+      secret = (
+        await k('-n', 'kdrill', 'get', 'serviceaccount', 'kdrill-namespace-loss', '-o', 'jsonpath={.secrets[0].name}')
+      ).trim();
       if (!secret) await new Promise((r) => setTimeout(r, 100));
     }
-    const token = Buffer.from((await k('-n', 'kdrill', 'get', 'secret', secret, '-o', 'jsonpath={.data.token}')).trim(), 'base64').toString();
+    const token = Buffer.from(
+      (await k('-n', 'kdrill', 'get', 'secret', secret, '-o', 'jsonpath={.data.token}')).trim(),
+      'base64',
+    ).toString();
     const lab = parse(await readFile(kubeconfig, 'utf8')) as { clusters: { name: string; cluster: object }[] };
     const saKubeconfig = join(dir, 'sa.kubeconfig');
     const cluster = lab.clusters.find((c) => c.name === 'kdrill-lab')!.cluster;
-    await writeFile(saKubeconfig, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'kdrill-lab', cluster }], users: [{ name: 'sa', user: { token } }], contexts: [{ name: 'kdrill-lab', context: { cluster: 'kdrill-lab', user: 'sa' } }], 'current-context': 'kdrill-lab' }), { mode: 0o600 });
+    await writeFile(
+      saKubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'kdrill-lab', cluster }],
+        users: [{ name: 'sa', user: { token } }],
+        contexts: [{ name: 'kdrill-lab', context: { cluster: 'kdrill-lab', user: 'sa' } }],
+        'current-context': 'kdrill-lab',
+      }),
+      { mode: 0o600 },
+    );
     const out = join(dir, 'as-sa');
-    const r = await kdrill(['run', 'scenarios/namespace-loss.yaml', '--kubeconfig', saKubeconfig, '--out', out], { timeoutMs: 240_000 });
+    const r = await kdrill(['run', 'scenarios/namespace-loss.yaml', '--kubeconfig', saKubeconfig, '--out', out], {
+      timeoutMs: 240_000,
+    });
     const res = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as DrillResult;
     expect(r.code, `${r.stderr}\n${JSON.stringify(res.verify)}`).toBe(0);
     expect(await readFile(join(out, 'journal.jsonl'), 'utf8')).not.toContain(token);
@@ -145,12 +252,17 @@ async function host10(): Promise<string[]> {
  * so pods are deleted with grace 0 and the PVCs' protection finalizers are lifted by hand.
  */
 async function resetRealCluster(kc: string): Promise<void> {
-  const k = (...a: string[]) => run('kubectl', ['--kubeconfig', kc, ...a]).then((r) => r.stdout, () => '');
+  const k = (...a: string[]) =>
+    run('kubectl', ['--kubeconfig', kc, ...a]).then(
+      (r) => r.stdout,
+      () => '',
+    );
   await k('delete', 'nodes', '-l', 'kdrill.dev/lab-node=true', '--wait=false');
   await k('delete', 'namespace', 'thanos', '--wait=false');
   for (let i = 0; i < 120 && (await k('get', 'namespace', 'thanos', '-o', 'name')).trim(); i++) {
     await k('-n', 'thanos', 'delete', 'pods', '--all', '--grace-period=0', '--force');
-    for (const pvc of (await k('-n', 'thanos', 'get', 'pvc', '-o', 'name')).split('\n').filter(Boolean)) await k('-n', 'thanos', 'patch', pvc, '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
+    for (const pvc of (await k('-n', 'thanos', 'get', 'pvc', '-o', 'name')).split('\n').filter(Boolean))
+      await k('-n', 'thanos', 'patch', pvc, '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
     await new Promise((r) => setTimeout(r, 500));
   }
 }

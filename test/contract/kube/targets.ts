@@ -17,7 +17,11 @@ const run = promisify(execFile);
 
 /** The hardened rule applies in contract tests only to namespaces with this label, on both targets. */
 export const HARDENED_LABEL = 'kdrill.dev/hardened';
-export const HARDENED_SCOPE: HardenedScope = { exemptNamespaces: ['kube-system'], namespaceSelector: { matchLabels: { [HARDENED_LABEL]: 'true' } }, action: 'deny' };
+export const HARDENED_SCOPE: HardenedScope = {
+  exemptNamespaces: ['kube-system'],
+  namespaceSelector: { matchLabels: { [HARDENED_LABEL]: 'true' } },
+  action: 'deny',
+};
 
 export interface KubeTarget {
   name: string;
@@ -61,7 +65,15 @@ async function proxiedKubeconfig(kubeconfig: string, proxyPort: number, dir: str
   return out;
 }
 
-async function finish(name: string, kubeconfig: string, dir: string, extraStop: () => Promise<void>, controllers: ControllersHandle, kube: KubeApi, compact: () => Promise<void>): Promise<KubeTarget> {
+async function finish(
+  name: string,
+  kubeconfig: string,
+  dir: string,
+  extraStop: () => Promise<void>,
+  controllers: ControllersHandle,
+  kube: KubeApi,
+  compact: () => Promise<void>,
+): Promise<KubeTarget> {
   const port = Number(/:(\d+)$/.exec(kube.server)?.[1]);
   const proxy = new TcpProxy('127.0.0.1', port);
   const proxyPort = await proxy.start();
@@ -98,12 +110,22 @@ export const TARGETS: TargetSpec[] = [
       await writeFile(kubeconfig, labKubeconfig(server));
       const kube = connectKube({ kubeconfig, context: LAB_CONTEXT });
       const controllers = await startControllers(kube, { startDelayMs: 100, evictionDelayMs: 60_000 });
-      return finish('lab', kubeconfig, dir, () => api.close(), controllers, kube, async () => api.cluster.store.compact());
+      return finish(
+        'lab',
+        kubeconfig,
+        dir,
+        () => api.close(),
+        controllers,
+        kube,
+        async () => api.cluster.store.compact(),
+      );
     },
   },
   {
     name: 'real kube-apiserver',
-    skip: process.env[REAL_ENV] ? undefined : `${REAL_ENV} is not set: run .ci/run, or start scripts/kapi-start.sh and point ${REAL_ENV} at its kubeconfig`,
+    skip: process.env[REAL_ENV]
+      ? undefined
+      : `${REAL_ENV} is not set: run .ci/run, or start scripts/kapi-start.sh and point ${REAL_ENV} at its kubeconfig`,
     start: async () => {
       const dir = await mkdtemp(join(tmpdir(), 'kdrill-contract-'));
       const kubeconfig = process.env[REAL_ENV]!;
@@ -116,7 +138,15 @@ export const TARGETS: TargetSpec[] = [
         await controllers.stop();
         throw e;
       }
-      return finish('real kube-apiserver', kubeconfig, dir, () => webhook.stop(), controllers, kube, () => compactEtcd());
+      return finish(
+        'real kube-apiserver',
+        kubeconfig,
+        dir,
+        () => webhook.stop(),
+        controllers,
+        kube,
+        () => compactEtcd(),
+      );
     },
   },
 ];

@@ -15,22 +15,57 @@ const NETPOL = 'networkpolicies.networking.k8s.io';
 
 function app(ns: string): KubeObject[] {
   const labels = (n: string) => ({ app: n });
-  const tpl = (n: string) => ({ metadata: { labels: labels(n) }, spec: { containers: [{ name: n, image: `registry.invalid/${n}:1` }] } });
+  const tpl = (n: string) => ({
+    metadata: { labels: labels(n) },
+    spec: { containers: [{ name: n, image: `registry.invalid/${n}:1` }] },
+  });
   return [
-    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kdrill-sentinel', namespace: ns }, data: { runId: 'proof-1' } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'query', namespace: ns }, spec: { selector: labels('query'), ports: [{ port: 9090 }] } },
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'query', namespace: ns }, spec: { replicas: 2, selector: { matchLabels: labels('query') }, template: tpl('query') } },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny', namespace: ns },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'kdrill-sentinel', namespace: ns },
+      data: { runId: 'proof-1' },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'query', namespace: ns },
+      spec: { selector: labels('query'), ports: [{ port: 9090 }] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'query', namespace: ns },
+      spec: { replicas: 2, selector: { matchLabels: labels('query') }, template: tpl('query') },
+    },
     {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
       metadata: { name: 'store', namespace: ns },
-      spec: { replicas: 1, serviceName: 'store', selector: { matchLabels: labels('store') }, template: tpl('store'), volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] },
+      spec: {
+        replicas: 1,
+        serviceName: 'store',
+        selector: { matchLabels: labels('store') },
+        template: tpl('store'),
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
+        ],
+      },
     },
   ];
 }
 
-const phaseOf = async (kube: KubeApi, kind: string, name: string): Promise<string | undefined> => (await kube.get({ ...V(kind), namespace: 'velero', name }))?.status?.phase as string | undefined;
+const phaseOf = async (kube: KubeApi, kind: string, name: string): Promise<string | undefined> =>
+  (await kube.get({ ...V(kind), namespace: 'velero', name }))?.status?.phase as string | undefined;
 
 async function workloadsReady(kube: KubeApi, ns: string): Promise<boolean> {
   const d = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'query' });
@@ -40,11 +75,21 @@ async function workloadsReady(kube: KubeApi, ns: string): Promise<boolean> {
 
 async function gone(kube: KubeApi, ns: string): Promise<void> {
   await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
-  await eventually(async () => !(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })), `namespace ${ns} to be gone`, 90_000, 200);
+  await eventually(
+    async () => !(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })),
+    `namespace ${ns} to be gone`,
+    90_000,
+    200,
+  );
 }
 
-async function results(store: AwsObjectStore, restore: string): Promise<{ errors: { namespaces: Record<string, string[]> } }> {
-  return JSON.parse(gunzipSync((await store.get(restoreKeys('', restore).results))!).toString()) as { errors: { namespaces: Record<string, string[]> } };
+async function results(
+  store: AwsObjectStore,
+  restore: string,
+): Promise<{ errors: { namespaces: Record<string, string[]> } }> {
+  return JSON.parse(gunzipSync((await store.get(restoreKeys('', restore).results))!).toString()) as {
+    errors: { namespaces: Record<string, string[]> };
+  };
 }
 
 /**
@@ -62,27 +107,60 @@ export function veleroProofSuite(target: () => KubeTarget): void {
   beforeAll(async () => {
     const kube = target().kube;
     s3 = new LabS3Server({ credentials });
-    const settings = { endpoint: await s3.listen(0), region: 'us-east-1', bucket: `velero-${ns}`, prefix: '', forcePathStyle: true, credentials };
+    const settings = {
+      endpoint: await s3.listen(0),
+      region: 'us-east-1',
+      bucket: `velero-${ns}`,
+      prefix: '',
+      forcePathStyle: true,
+      credentials,
+    };
     store = new AwsObjectStore(settings);
     await prepareBucket(store, { objectLock: true, retentionDays: 31 });
     await installVelero(kube, { namespace: 'velero', bsl: 'default', settings, ttl: '720h' });
     // another run against the same cluster may have left a BSL pointing elsewhere
-    await kube.patch({ ...V('BackupStorageLocation'), namespace: 'velero', name: 'default' }, { spec: { objectStorage: { bucket: settings.bucket }, config: { s3Url: settings.endpoint, region: 'us-east-1', s3ForcePathStyle: 'true' } } });
+    await kube.patch(
+      { ...V('BackupStorageLocation'), namespace: 'velero', name: 'default' },
+      {
+        spec: {
+          objectStorage: { bucket: settings.bucket },
+          config: { s3Url: settings.endpoint, region: 'us-east-1', s3ForcePathStyle: 'true' },
+        },
+      },
+    );
     velero = await startVelero(kube, { validationMs: 300, syncMs: 1000, gate: 'none' });
-    await eventually(async () => (await phaseOf(kube, 'BackupStorageLocation', 'default')) === 'Available', 'the BSL to be Available', 30_000, 100);
+    await eventually(
+      async () => (await phaseOf(kube, 'BackupStorageLocation', 'default')) === 'Available',
+      'the BSL to be Available',
+      30_000,
+      100,
+    );
   });
   afterAll(async () => {
     await velero?.stop();
     await s3?.close();
   });
 
-  it('backs up a hardened namespace into Velero\'s layout, under Object Lock', async () => {
+  it("backs up a hardened namespace into Velero's layout, under Object Lock", async () => {
     const kube = target().kube;
-    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [HARDENED_LABEL]: 'true', team: 'observability' } } });
+    await kube.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns, labels: { [HARDENED_LABEL]: 'true', team: 'observability' } },
+    });
     for (const o of app(ns)) await kube.create(o);
     await eventually(() => workloadsReady(kube, ns), 'the app to be ready', 60_000, 200);
-    await kube.create({ ...V('Backup'), metadata: { name: `${ns}-b1`, namespace: 'velero' }, spec: { includedNamespaces: [ns], ttl: '720h0m0s' } });
-    await eventually(async () => (await phaseOf(kube, 'Backup', `${ns}-b1`)) === 'Completed', 'the backup to complete', 30_000, 100);
+    await kube.create({
+      ...V('Backup'),
+      metadata: { name: `${ns}-b1`, namespace: 'velero' },
+      spec: { includedNamespaces: [ns], ttl: '720h0m0s' },
+    });
+    await eventually(
+      async () => (await phaseOf(kube, 'Backup', `${ns}-b1`)) === 'Completed',
+      'the backup to complete',
+      30_000,
+      100,
+    );
     const b = await kube.get({ ...V('Backup'), namespace: 'velero', name: `${ns}-b1` });
     expect(b?.metadata?.labels?.['velero.io/storage-location']).toBe('default');
     expect(Date.parse(b?.status?.expiration) - Date.parse(b?.status?.startTimestamp)).toBe(720 * 3600_000);
@@ -102,11 +180,23 @@ export function veleroProofSuite(target: () => KubeTarget): void {
   it('a one-phase restore into the hardened namespace ends PartiallyFailed, listing the refused workloads', async () => {
     const kube = target().kube;
     await gone(kube, ns);
-    await kube.create({ ...V('Restore'), metadata: { name: `${ns}-one`, namespace: 'velero' }, spec: { backupName: `${ns}-b1`, includedNamespaces: [ns] } });
-    await eventually(async () => ['PartiallyFailed', 'Completed', 'Failed'].includes(String(await phaseOf(kube, 'Restore', `${ns}-one`))), 'the restore to end', 30_000, 100);
+    await kube.create({
+      ...V('Restore'),
+      metadata: { name: `${ns}-one`, namespace: 'velero' },
+      spec: { backupName: `${ns}-b1`, includedNamespaces: [ns] },
+    });
+    await eventually(
+      async () =>
+        ['PartiallyFailed', 'Completed', 'Failed'].includes(String(await phaseOf(kube, 'Restore', `${ns}-one`))),
+      'the restore to end',
+      30_000,
+      100,
+    );
     expect(await phaseOf(kube, 'Restore', `${ns}-one`)).toBe('PartiallyFailed');
     const errs = (await results(store, `${ns}-one`)).errors.namespaces[ns] ?? [];
-    expect(errs.some((e) => e.includes(`deployments.apps/${ns}/query`) && e.includes('require-networkpolicy'))).toBe(true);
+    expect(errs.some((e) => e.includes(`deployments.apps/${ns}/query`) && e.includes('require-networkpolicy'))).toBe(
+      true,
+    );
     expect(errs.some((e) => e.includes(`statefulsets.apps/${ns}/store`))).toBe(false); // after NetworkPolicies in Velero's order: admitted
     const ns0 = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns });
     expect(ns0?.metadata?.labels?.team).toBe('observability'); // the namespace came back with its labels
@@ -117,31 +207,75 @@ export function veleroProofSuite(target: () => KubeTarget): void {
   it('NetworkPolicies first, then the rest: both Completed, every workload Ready', async () => {
     const kube = target().kube;
     await gone(kube, ns);
-    await kube.create({ ...V('Restore'), metadata: { name: `${ns}-p1`, namespace: 'velero' }, spec: { backupName: `${ns}-b1`, includedNamespaces: [ns], includedResources: [NETPOL] } });
-    await eventually(async () => (await phaseOf(kube, 'Restore', `${ns}-p1`)) === 'Completed', 'phase 1 to complete', 30_000, 100);
-    await kube.create({ ...V('Restore'), metadata: { name: `${ns}-p2`, namespace: 'velero' }, spec: { backupName: `${ns}-b1`, includedNamespaces: [ns], excludedResources: [NETPOL] } });
-    await eventually(async () => ['Completed', 'PartiallyFailed', 'Failed'].includes(String(await phaseOf(kube, 'Restore', `${ns}-p2`))), 'phase 2 to end', 30_000, 100);
+    await kube.create({
+      ...V('Restore'),
+      metadata: { name: `${ns}-p1`, namespace: 'velero' },
+      spec: { backupName: `${ns}-b1`, includedNamespaces: [ns], includedResources: [NETPOL] },
+    });
+    await eventually(
+      async () => (await phaseOf(kube, 'Restore', `${ns}-p1`)) === 'Completed',
+      'phase 1 to complete',
+      30_000,
+      100,
+    );
+    await kube.create({
+      ...V('Restore'),
+      metadata: { name: `${ns}-p2`, namespace: 'velero' },
+      spec: { backupName: `${ns}-b1`, includedNamespaces: [ns], excludedResources: [NETPOL] },
+    });
+    await eventually(
+      async () =>
+        ['Completed', 'PartiallyFailed', 'Failed'].includes(String(await phaseOf(kube, 'Restore', `${ns}-p2`))),
+      'phase 2 to end',
+      30_000,
+      100,
+    );
     expect(await phaseOf(kube, 'Restore', `${ns}-p2`)).toBe('Completed');
     expect((await results(store, `${ns}-p2`)).errors.namespaces).toEqual({});
     await eventually(() => workloadsReady(kube, ns), 'every workload to be Ready again', 90_000, 200);
     const cm = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'kdrill-sentinel' });
     expect((cm?.data as Record<string, string> | undefined)?.runId).toBe('proof-1');
     expect(cm?.metadata?.labels?.['velero.io/backup-name']).toBe(`${ns}-b1`);
-    const pvc = await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name: 'data-store-0' });
+    const pvc = await kube.get({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      namespace: ns,
+      name: 'data-store-0',
+    });
     expect(pvc?.status?.phase).toBe('Bound');
   });
 
   it('a restore of a missing backup fails validation; a corrupt tarball fails with a reason, nothing crashes', async () => {
     const kube = target().kube;
-    await kube.create({ ...V('Restore'), metadata: { name: `${ns}-nob`, namespace: 'velero' }, spec: { backupName: 'no-such-backup' } });
-    await eventually(async () => (await phaseOf(kube, 'Restore', `${ns}-nob`)) === 'FailedValidation', 'validation to fail', 30_000, 100);
+    await kube.create({
+      ...V('Restore'),
+      metadata: { name: `${ns}-nob`, namespace: 'velero' },
+      spec: { backupName: 'no-such-backup' },
+    });
+    await eventually(
+      async () => (await phaseOf(kube, 'Restore', `${ns}-nob`)) === 'FailedValidation',
+      'validation to fail',
+      30_000,
+      100,
+    );
     const r = await kube.get({ ...V('Restore'), namespace: 'velero', name: `${ns}-nob` });
     expect(r?.status?.validationErrors?.[0]).toMatch(/no-such-backup/);
     // a corrupt tarball: overwrite it with garbage (a new version: the locked original stays in the bucket)
     await store.put(backupKeys('', `${ns}-b1`).tarball, 'not a tarball');
-    await kube.create({ ...V('Restore'), metadata: { name: `${ns}-bad`, namespace: 'velero' }, spec: { backupName: `${ns}-b1`, includedNamespaces: ['nothing-here'] } });
-    await eventually(async () => (await phaseOf(kube, 'Restore', `${ns}-bad`)) === 'Failed', 'the restore to fail', 30_000, 100);
-    expect((await kube.get({ ...V('Restore'), namespace: 'velero', name: `${ns}-bad` }))?.status?.failureReason).toMatch(/not a gzip file/);
+    await kube.create({
+      ...V('Restore'),
+      metadata: { name: `${ns}-bad`, namespace: 'velero' },
+      spec: { backupName: `${ns}-b1`, includedNamespaces: ['nothing-here'] },
+    });
+    await eventually(
+      async () => (await phaseOf(kube, 'Restore', `${ns}-bad`)) === 'Failed',
+      'the restore to fail',
+      30_000,
+      100,
+    );
+    expect(
+      (await kube.get({ ...V('Restore'), namespace: 'velero', name: `${ns}-bad` }))?.status?.failureReason,
+    ).toMatch(/not a gzip file/);
     expect(velero.errors().filter((e) => !e.startsWith('validate'))).toEqual([]);
   });
 }

@@ -18,8 +18,20 @@ export interface S3TargetSpec {
   start(): Promise<S3Target>;
 }
 
-function target(name: string, endpoint: string, credentials: S3Target['credentials'], stop: () => Promise<void>): S3Target {
-  const settings = (bucket: string, prefix = ''): S3Settings => ({ endpoint, region: 'us-east-1', bucket, prefix, forcePathStyle: true, credentials });
+function target(
+  name: string,
+  endpoint: string,
+  credentials: S3Target['credentials'],
+  stop: () => Promise<void>,
+): S3Target {
+  const settings = (bucket: string, prefix = ''): S3Settings => ({
+    endpoint,
+    region: 'us-east-1',
+    bucket,
+    prefix,
+    forcePathStyle: true,
+    credentials,
+  });
   return { name, endpoint, credentials, settings, store: (b, p) => new AwsObjectStore(settings(b, p)), stop };
 }
 
@@ -36,7 +48,9 @@ export const S3_TARGETS: S3TargetSpec[] = [
   },
   {
     name: 'Ceph RGW',
-    skip: process.env[ENDPOINT] ? undefined : `${ENDPOINT} is not set: run .ci/run, or start scripts/rgw-start.sh and set ${ENDPOINT}`,
+    skip: process.env[ENDPOINT]
+      ? undefined
+      : `${ENDPOINT} is not set: run .ci/run, or start scripts/rgw-start.sh and set ${ENDPOINT}`,
     start: async () =>
       target(
         'Ceph RGW',
@@ -50,4 +64,5 @@ export const S3_TARGETS: S3TargetSpec[] = [
   },
 ];
 
-export const uniqueBucket = (what: string): string => `kd-${what}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+export const uniqueBucket = (what: string): string =>
+  `kd-${what}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;

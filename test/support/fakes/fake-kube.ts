@@ -1,17 +1,37 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DrillError, ExitCode } from '../../../src/errors.js';
 import { fromResponse, KubeApiError } from '../../../src/kube/errors.js';
-import type { DeleteOptions, KubeApi, ListOptions, ListResult, ObjectRef, PatchKind, ServedResource, TypeRef, WatchHandle, WatchOptions } from '../../../src/kube/kube-api.js';
+import type {
+  DeleteOptions,
+  KubeApi,
+  ListOptions,
+  ListResult,
+  ObjectRef,
+  PatchKind,
+  ServedResource,
+  TypeRef,
+  WatchHandle,
+  WatchOptions,
+} from '../../../src/kube/kube-api.js';
 import { matchesRequirements, parseLabelSelector, SelectorSyntaxError } from '../../../src/kube/labels.js';
 import type { KubeObject, ObjectMeta } from '../../../src/kube/types.js';
 import { runWatch } from '../../../src/kube/watch-loop.js';
 import { matchesFields, parseFieldSelector } from '../../../packages/lab/src/apiserver/fields.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from '../../../packages/lab/src/apiserver/patch.js';
-import { alreadyExists, ApiError, badRequest, conflict, forbidden, invalid, notFound } from '../../../packages/lab/src/apiserver/status.js';
+import {
+  alreadyExists,
+  ApiError,
+  badRequest,
+  conflict,
+  forbidden,
+  invalid,
+  notFound,
+} from '../../../packages/lab/src/apiserver/status.js';
 import { systemClock, type Clock } from '../../../src/time/clock.js';
 import { k8sTime } from '../../../src/time/k8s-time.js';
 
-export type KubeVerb = 'get' | 'list' | 'create' | 'replace' | 'patch' | 'patchStatus' | 'delete' | 'watch' | 'proxyGet' | 'bindPod';
+export type KubeVerb =
+  'get' | 'list' | 'create' | 'replace' | 'patch' | 'patchStatus' | 'delete' | 'watch' | 'proxyGet' | 'bindPod';
 
 export interface KubeCall {
   verb: KubeVerb;
@@ -22,7 +42,12 @@ export interface KubeCall {
 
 export type WriteEvent = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type WriteHook = (event: WriteEvent, obj: KubeObject) => void | Promise<void>;
-export type ProxyHandler = (namespace: string, service: string, port: string | number, path: string) => Promise<{ status: number; body: string }>;
+export type ProxyHandler = (
+  namespace: string,
+  service: string,
+  port: string | number,
+  path: string,
+) => Promise<{ status: number; body: string }>;
 
 export interface FakeKubeOptions {
   context?: string;
@@ -38,7 +63,14 @@ export interface FakeKubeOptions {
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 function served(apiVersion: string, kind: string, resource: string, namespaced: boolean): ServedResource {
-  return { apiVersion, group: apiVersion.includes('/') ? apiVersion.split('/')[0]! : '', kind, resource, namespaced, verbs: [...VERBS] };
+  return {
+    apiVersion,
+    group: apiVersion.includes('/') ? apiVersion.split('/')[0]! : '',
+    kind,
+    resource,
+    namespaced,
+    verbs: [...VERBS],
+  };
 }
 
 /** The built-ins kdrill touches, and Velero's kinds as if its CRDs were installed. */
@@ -82,7 +114,12 @@ class UnknownKindError extends KubeApiError {
   override readonly exitCode: ExitCode = ExitCode.Precondition;
 
   constructor(server: string, type: TypeRef) {
-    super(404, 'UnknownKind', `the server at ${server} does not serve ${type.kind} (${type.apiVersion})`, 'is the CRD installed? `kubectl api-resources` lists what the server serves');
+    super(
+      404,
+      'UnknownKind',
+      `the server at ${server} does not serve ${type.kind} (${type.apiVersion})`,
+      'is the CRD installed? `kubectl api-resources` lists what the server serves',
+    );
   }
 }
 
@@ -104,9 +141,11 @@ interface Watcher {
 const typeKey = (t: TypeRef): string => `${t.apiVersion}/${t.kind}`;
 const objKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
 const isNamespace = (t: TypeRef): boolean => t.apiVersion === 'v1' && t.kind === 'Namespace';
-const isCrd = (t: TypeRef): boolean => t.apiVersion === 'apiextensions.k8s.io/v1' && t.kind === 'CustomResourceDefinition';
+const isCrd = (t: TypeRef): boolean =>
+  t.apiVersion === 'apiextensions.k8s.io/v1' && t.kind === 'CustomResourceDefinition';
 const clone = <T>(v: T): T => structuredClone(v);
-const describe = (ref: TypeRef & { namespace?: string; name?: string }): string => `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name ?? ''}`.trim();
+const describe = (ref: TypeRef & { namespace?: string; name?: string }): string =>
+  `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name ?? ''}`.trim();
 
 function call(verb: KubeVerb, kind: string, namespace?: string, name?: string): KubeCall {
   const c: KubeCall = { verb, kind };
@@ -116,8 +155,14 @@ function call(verb: KubeVerb, kind: string, namespace?: string, name?: string): 
 }
 
 function refOf(obj: KubeObject): ObjectRef {
-  if (!obj.apiVersion || !obj.kind) throw new DrillError('KUBE_BAD_OBJECT', 'an object needs apiVersion and kind', ExitCode.Internal);
-  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' };
+  if (!obj.apiVersion || !obj.kind)
+    throw new DrillError('KUBE_BAD_OBJECT', 'an object needs apiVersion and kind', ExitCode.Internal);
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    namespace: obj.metadata?.namespace,
+    name: obj.metadata?.name ?? '',
+  };
 }
 
 /** Whatever bumps metadata.generation when it changes. */
@@ -159,7 +204,14 @@ export class FakeKube implements KubeApi {
     this.clock = opts.clock ?? systemClock;
     for (const r of opts.resources ?? defaultResources()) this.addResource(r);
     const namespaces = opts.namespaces ?? ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-    this.seed(namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } })));
+    this.seed(
+      namespaces.map((name) => ({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name },
+        status: { phase: 'Active' },
+      })),
+    );
   }
 
   // ---- test hooks ----
@@ -179,7 +231,12 @@ export class FakeKube implements KubeApi {
       meta.uid ??= this.nextUid();
       meta.creationTimestamp ??= this.now();
       meta.generation ??= 1;
-      this.put(t, { ...clone(o), apiVersion: t.apiVersion, kind: t.kind, metadata: meta }, this.find(t, meta.namespace, meta.name), true);
+      this.put(
+        t,
+        { ...clone(o), apiVersion: t.apiVersion, kind: t.kind, metadata: meta },
+        this.find(t, meta.namespace, meta.name),
+        true,
+      );
     }
   }
 
@@ -240,20 +297,33 @@ export class FakeKube implements KubeApi {
 
   async create(obj: KubeObject): Promise<KubeObject> {
     const ref = refOf(obj);
-    return this.op(call('create', ref.kind, ref.namespace, ref.name || obj.metadata?.generateName), ref, `create ${describe(ref)}`, (t) => {
-      if (t.namespaced && !ref.namespace) throw new DrillError('KUBE_NAMESPACE_REQUIRED', `${t.kind} is namespaced: a namespace is required`, ExitCode.Internal);
-      const meta: ObjectMeta = { ...clone(obj.metadata ?? {}) };
-      if (!meta.name) {
-        if (!meta.generateName) throw invalid(t.kind, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
-        meta.name = `${meta.generateName}${(++this.serial).toString(36).padStart(5, '0')}`;
-      }
-      if (t.namespaced) this.requireLiveNamespace(ref.namespace!);
-      else delete meta.namespace;
-      if (this.find(t, meta.namespace, meta.name)) throw alreadyExists(t.group, t.resource, meta.name);
-      delete meta.deletionTimestamp;
-      Object.assign(meta, { uid: this.nextUid(), creationTimestamp: this.now(), generation: 1 });
-      return this.put(t, { ...clone(obj), apiVersion: t.apiVersion, kind: t.kind, metadata: meta }, undefined);
-    });
+    return this.op(
+      call('create', ref.kind, ref.namespace, ref.name || obj.metadata?.generateName),
+      ref,
+      `create ${describe(ref)}`,
+      (t) => {
+        if (t.namespaced && !ref.namespace)
+          throw new DrillError(
+            'KUBE_NAMESPACE_REQUIRED',
+            `${t.kind} is namespaced: a namespace is required`,
+            ExitCode.Internal,
+          );
+        const meta: ObjectMeta = { ...clone(obj.metadata ?? {}) };
+        if (!meta.name) {
+          if (!meta.generateName)
+            throw invalid(t.kind, '', [
+              { field: 'metadata.name', message: 'Required value: name or generateName is required' },
+            ]);
+          meta.name = `${meta.generateName}${(++this.serial).toString(36).padStart(5, '0')}`;
+        }
+        if (t.namespaced) this.requireLiveNamespace(ref.namespace!);
+        else delete meta.namespace;
+        if (this.find(t, meta.namespace, meta.name)) throw alreadyExists(t.group, t.resource, meta.name);
+        delete meta.deletionTimestamp;
+        Object.assign(meta, { uid: this.nextUid(), creationTimestamp: this.now(), generation: 1 });
+        return this.put(t, { ...clone(obj), apiVersion: t.apiVersion, kind: t.kind, metadata: meta }, undefined);
+      },
+    );
   }
 
   async replace(obj: KubeObject): Promise<KubeObject> {
@@ -270,8 +340,14 @@ export class FakeKube implements KubeApi {
     return this.op(call('patch', ref.kind, ref.namespace, ref.name), ref, `patch ${describe(ref)}`, (t) => {
       const current = this.mustFind(t, ref);
       const base = clone(current);
-      const next = kind === 'json' ? jsonPatch(base, patch) : kind === 'merge' ? mergePatch(base, patch) : strategicMergePatch(base, patch);
-      if (typeof next !== 'object' || next === null || Array.isArray(next)) throw badRequest('patch produced a non-object');
+      const next =
+        kind === 'json'
+          ? jsonPatch(base, patch)
+          : kind === 'merge'
+            ? mergePatch(base, patch)
+            : strategicMergePatch(base, patch);
+      if (typeof next !== 'object' || next === null || Array.isArray(next))
+        throw badRequest('patch produced a non-object');
       // a patch that names a resourceVersion is a precondition, as on a real server
       const rv = kind === 'json' ? undefined : (patch as KubeObject | undefined)?.metadata?.resourceVersion;
       if (rv && rv !== current.metadata?.resourceVersion) throw conflict(t.group, t.resource, ref.name);
@@ -280,10 +356,15 @@ export class FakeKube implements KubeApi {
   }
 
   async patchStatus(ref: ObjectRef, status: unknown): Promise<KubeObject> {
-    return this.op(call('patchStatus', ref.kind, ref.namespace, ref.name), ref, `update the status of ${describe(ref)}`, (t) => {
-      const current = this.mustFind(t, ref);
-      return this.write(t, current, { ...clone(current), status: mergePatch(clone(current.status), status) });
-    });
+    return this.op(
+      call('patchStatus', ref.kind, ref.namespace, ref.name),
+      ref,
+      `update the status of ${describe(ref)}`,
+      (t) => {
+        const current = this.mustFind(t, ref);
+        return this.write(t, current, { ...clone(current), status: mergePatch(clone(current.status), status) });
+      },
+    );
   }
 
   async delete(ref: ObjectRef, opts: DeleteOptions = {}): Promise<boolean> {
@@ -295,10 +376,21 @@ export class FakeKube implements KubeApi {
     });
   }
 
-  async proxyGet(namespace: string, service: string, port: string | number, path: string): Promise<{ status: number; body: string }> {
+  async proxyGet(
+    namespace: string,
+    service: string,
+    port: string | number,
+    path: string,
+  ): Promise<{ status: number; body: string }> {
     const ref = { apiVersion: 'v1', kind: 'Service', namespace, name: service };
-    return this.op(call('proxyGet', 'Service', namespace, service), ref, `probe service ${namespace}/${service}`, async () =>
-      this.onProxyGet ? this.onProxyGet(namespace, service, port, path) : { status: 503, body: `no endpoints available for service "${service}"` },
+    return this.op(
+      call('proxyGet', 'Service', namespace, service),
+      ref,
+      `probe service ${namespace}/${service}`,
+      async () =>
+        this.onProxyGet
+          ? this.onProxyGet(namespace, service, port, path)
+          : { status: 503, body: `no endpoints available for service "${service}"` },
     );
   }
 
@@ -306,9 +398,21 @@ export class FakeKube implements KubeApi {
     const ref = { apiVersion: 'v1', kind: 'Pod', namespace, name };
     await this.op(call('bindPod', 'Pod', namespace, name), ref, `bind pod ${namespace}/${name}`, (t) => {
       const pod = this.mustFind(t, ref);
-      if (pod.spec?.nodeName) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-      const conditions = [...(pod.status?.conditions ?? []), { type: 'PodScheduled', status: 'True', lastTransitionTime: this.now() }];
-      this.write(t, pod, { ...clone(pod), spec: { ...pod.spec, nodeName: node }, status: { ...pod.status, conditions } });
+      if (pod.spec?.nodeName)
+        throw new ApiError(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${pod.spec.nodeName}"`,
+        );
+      const conditions = [
+        ...(pod.status?.conditions ?? []),
+        { type: 'PodScheduled', status: 'True', lastTransitionTime: this.now() },
+      ];
+      this.write(t, pod, {
+        ...clone(pod),
+        spec: { ...pod.spec, nodeName: node },
+        status: { ...pod.status, conditions },
+      });
     });
   }
 
@@ -374,7 +478,12 @@ export class FakeKube implements KubeApi {
   private itemNamespace(t: ServedResource, ref: ObjectRef): string | undefined {
     if (!ref.name) throw new DrillError('KUBE_NAME_REQUIRED', `${ref.kind} needs a name`, ExitCode.Internal);
     if (!t.namespaced) return undefined;
-    if (!ref.namespace) throw new DrillError('KUBE_NAMESPACE_REQUIRED', `${t.kind} is namespaced: a namespace is required`, ExitCode.Internal);
+    if (!ref.namespace)
+      throw new DrillError(
+        'KUBE_NAMESPACE_REQUIRED',
+        `${t.kind} is namespaced: a namespace is required`,
+        ExitCode.Internal,
+      );
     return ref.namespace;
   }
 
@@ -408,7 +517,10 @@ export class FakeKube implements KubeApi {
     const labels = parseLabelSelector(opts.labelSelector);
     const fields = parseFieldSelector(opts.fieldSelector);
     const ns = t.namespaced ? opts.namespace : undefined;
-    return (o) => (!ns || o.metadata?.namespace === ns) && matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields);
+    return (o) =>
+      (!ns || o.metadata?.namespace === ns) &&
+      matchesRequirements(o.metadata?.labels ?? {}, labels) &&
+      matchesFields(o, fields);
   }
 
   private requireLiveNamespace(name: string): void {
@@ -416,13 +528,21 @@ export class FakeKube implements KubeApi {
     if (!nsType) return;
     const ns = this.find(nsType, undefined, name);
     if (!ns) throw notFound('', 'namespaces', name);
-    if (ns.metadata?.deletionTimestamp) throw forbidden(`unable to create new content in namespace ${name} because it is being terminated`);
+    if (ns.metadata?.deletionTimestamp)
+      throw forbidden(`unable to create new content in namespace ${name} because it is being terminated`);
   }
 
   /** An update of `current` to `next`: identity and timestamps kept, generation bumped on spec changes. */
   private write(t: ServedResource, current: KubeObject, next: KubeObject): KubeObject {
     const cm = current.metadata ?? {};
-    const meta: ObjectMeta = { ...next.metadata, name: cm.name, uid: cm.uid, creationTimestamp: cm.creationTimestamp, resourceVersion: cm.resourceVersion, generation: cm.generation };
+    const meta: ObjectMeta = {
+      ...next.metadata,
+      name: cm.name,
+      uid: cm.uid,
+      creationTimestamp: cm.creationTimestamp,
+      resourceVersion: cm.resourceVersion,
+      generation: cm.generation,
+    };
     if (t.namespaced) meta.namespace = cm.namespace;
     else delete meta.namespace;
     if (cm.deletionTimestamp) meta.deletionTimestamp = cm.deletionTimestamp;
@@ -438,7 +558,11 @@ export class FakeKube implements KubeApi {
     return this.put(t, updated, current);
   }
 
-  private deleteObject(t: ServedResource, current: KubeObject, policy: NonNullable<DeleteOptions['propagationPolicy']>): void {
+  private deleteObject(
+    t: ServedResource,
+    current: KubeObject,
+    policy: NonNullable<DeleteOptions['propagationPolicy']>,
+  ): void {
     if (current.metadata?.deletionTimestamp) return;
     if (policy === 'Orphan') this.orphanDependents(current);
     const marked = (): KubeObject => ({ ...current, metadata: { ...current.metadata, deletionTimestamp: this.now() } });
@@ -525,7 +649,9 @@ export class FakeKube implements KubeApi {
   /** The kind a CRD defines, at its first served version. */
   private crdKind(crd: KubeObject): ServedResource | undefined {
     const spec = crd.spec ?? {};
-    const version = ((spec.versions ?? []) as { name: string; served?: boolean }[]).find((v) => v.served !== false)?.name;
+    const version = ((spec.versions ?? []) as { name: string; served?: boolean }[]).find(
+      (v) => v.served !== false,
+    )?.name;
     if (!spec.group || !spec.names?.kind || !spec.names?.plural || !version) return undefined;
     return served(`${spec.group}/${version}`, spec.names.kind, spec.names.plural, spec.scope !== 'Cluster');
   }
@@ -546,7 +672,10 @@ export class FakeKube implements KubeApi {
       const r = this.crdKind(stored);
       if (r && !this.served.has(typeKey(r))) this.addResource(r);
     }
-    this.record({ rv: this.rv, type: previous ? 'MODIFIED' : 'ADDED', typeKey: typeKey(t), object: stored, previous }, quiet);
+    this.record(
+      { rv: this.rv, type: previous ? 'MODIFIED' : 'ADDED', typeKey: typeKey(t), object: stored, previous },
+      quiet,
+    );
     return clone(stored);
   }
 

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { s3Error } from '../../../src/backupstore/errors.js';
-import type { BucketProtection, LockMode, ObjectLock, ObjectStore, ObjectVersion, PutOptions, S3Settings, StoredObject } from '../../../src/backupstore/object-store.js';
+import type {
+  BucketProtection,
+  LockMode,
+  ObjectLock,
+  ObjectStore,
+  ObjectVersion,
+  PutOptions,
+  S3Settings,
+  StoredObject,
+} from '../../../src/backupstore/object-store.js';
 
 export interface FakeObjectStoreOptions {
   bucket?: string;
@@ -34,7 +43,13 @@ interface Version {
 const DAY_MS = 86_400_000;
 
 /** An S3 failure as the SDK reports it, turned into the DrillError the real adapter throws. */
-function failure(name: string, status: number, settings: Pick<S3Settings, 'endpoint' | 'bucket'>, what: string, code?: string): Error {
+function failure(
+  name: string,
+  status: number,
+  settings: Pick<S3Settings, 'endpoint' | 'bucket'>,
+  what: string,
+  code?: string,
+): Error {
   return s3Error(Object.assign(new Error(name), { name, code, $metadata: { httpStatusCode: status } }), settings, what);
 }
 
@@ -107,7 +122,8 @@ export class FakeObjectStore implements ObjectStore {
     this.reach('list objects');
     for (const key of this.sortedKeys(prefix)) {
       const latest = this.keys.get(key)!.at(-1)!;
-      if (latest.body) yield { key, size: latest.body.length, etag: latest.etag, lastModified: new Date(latest.lastModified) };
+      if (latest.body)
+        yield { key, size: latest.body.length, etag: latest.etag, lastModified: new Date(latest.lastModified) };
     }
   }
 
@@ -118,7 +134,15 @@ export class FakeObjectStore implements ObjectStore {
       const versions = this.keys.get(key)!;
       for (let i = versions.length - 1; i >= 0; i--) {
         const v = versions[i]!;
-        yield { key, versionId: v.versionId, isLatest: i === versions.length - 1, deleteMarker: !v.body, size: v.body?.length ?? 0, etag: v.etag, lastModified: new Date(v.lastModified) };
+        yield {
+          key,
+          versionId: v.versionId,
+          isLatest: i === versions.length - 1,
+          deleteMarker: !v.body,
+          size: v.body?.length ?? 0,
+          etag: v.etag,
+          lastModified: new Date(v.lastModified),
+        };
       }
     }
   }
@@ -142,10 +166,16 @@ export class FakeObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | string, opts: PutOptions = {}): Promise<{ versionId?: string; etag: string }> {
     this.calls.push({ op: 'put', key });
     this.reach(`write ${key}`);
-    if (!this.objectLock && (opts.retention || opts.legalHold)) throw failure('InvalidRequest', 400, this.settings, `write ${key}`);
+    if (!this.objectLock && (opts.retention || opts.legalHold))
+      throw failure('InvalidRequest', 400, this.settings, `write ${key}`);
     const data = Buffer.from(body);
     const now = this.now();
-    const retention = opts.retention ?? (this.defaultRetention && { mode: this.defaultRetention.mode, until: new Date(now.getTime() + this.defaultRetention.days * DAY_MS) });
+    const retention =
+      opts.retention ??
+      (this.defaultRetention && {
+        mode: this.defaultRetention.mode,
+        until: new Date(now.getTime() + this.defaultRetention.days * DAY_MS),
+      });
     const v: Version = {
       versionId: this.versioned ? `v${++this.serial}` : 'null',
       body: data,
@@ -172,13 +202,18 @@ export class FakeObjectStore implements ObjectStore {
     this.keys.set(key, [...(this.keys.get(key) ?? []), marker]);
   }
 
-  async deleteVersion(key: string, versionId: string, opts: { bypassGovernance?: boolean } = {}): Promise<'deleted' | 'refused'> {
+  async deleteVersion(
+    key: string,
+    versionId: string,
+    opts: { bypassGovernance?: boolean } = {},
+  ): Promise<'deleted' | 'refused'> {
     this.calls.push({ op: 'deleteVersion', key, versionId });
     this.reach(`delete ${key}@${versionId}`);
     const v = this.version(key, versionId);
     if (!v) return 'deleted';
     if (v.legalHold) return 'refused';
-    const retained = v.mode !== undefined && v.retainUntil !== undefined && v.retainUntil.getTime() > this.now().getTime();
+    const retained =
+      v.mode !== undefined && v.retainUntil !== undefined && v.retainUntil.getTime() > this.now().getTime();
     if (retained && (v.mode === 'COMPLIANCE' || !opts.bypassGovernance)) return 'refused';
     const left = this.keys.get(key)!.filter((x) => x !== v);
     if (left.length) this.keys.set(key, left);

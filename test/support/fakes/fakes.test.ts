@@ -12,7 +12,11 @@ const NS = { apiVersion: 'v1', kind: 'Namespace' } as const;
 const RESTORE = { apiVersion: 'velero.io/v1', kind: 'Restore' } as const;
 const START = new Date('2026-12-01T00:00:00Z');
 const names = (items: KubeObject[]): string[] => items.map((o) => o.metadata?.name ?? '');
-const rejection = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+const rejection = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 async function kubeWithNamespace(ns = 'app'): Promise<FakeKube> {
   const kube = new FakeKube({ clock: new FakeClock() });
@@ -58,7 +62,11 @@ describe('FakeKube', () => {
   it('creates with server-assigned metadata, reads back, and lists by namespace, label and field', async () => {
     const kube = await kubeWithNamespace();
     await kube.create({ ...NS, metadata: { name: 'other' } });
-    const a = await kube.create({ ...CM, metadata: { name: 'a', namespace: 'app', labels: { tier: 'x' } }, data: { k: 'v' } });
+    const a = await kube.create({
+      ...CM,
+      metadata: { name: 'a', namespace: 'app', labels: { tier: 'x' } },
+      data: { k: 'v' },
+    });
     await kube.create({ ...CM, metadata: { name: 'b', namespace: 'app', labels: { tier: 'y' } } });
     await kube.create({ ...CM, metadata: { name: 'c', namespace: 'app' } });
     await kube.create({ ...CM, metadata: { name: 'd', namespace: 'other', labels: { tier: 'x' } } });
@@ -70,7 +78,8 @@ describe('FakeKube', () => {
     expect((await kube.get({ ...CM, namespace: 'app', name: 'a' }))?.data).toEqual({ k: 'v' });
     expect(await kube.get({ ...CM, namespace: 'app', name: 'nope' })).toBeUndefined();
 
-    const list = async (o: { namespace?: string; labelSelector?: string; fieldSelector?: string }): Promise<string[]> => names((await kube.list(CM, o)).items);
+    const list = async (o: { namespace?: string; labelSelector?: string; fieldSelector?: string }): Promise<string[]> =>
+      names((await kube.list(CM, o)).items);
     expect(await list({ namespace: 'app' })).toEqual(['a', 'b', 'c']);
     expect(await list({ labelSelector: 'tier=x' })).toEqual(['a', 'd']);
     expect(await list({ namespace: 'app', labelSelector: 'tier in (x,y)' })).toEqual(['a', 'b']);
@@ -115,17 +124,39 @@ describe('FakeKube', () => {
   it('merge-patches with null deleting a key, json-patches, bumps generation on spec changes only', async () => {
     const kube = await kubeWithNamespace();
     const ref = { ...CM, namespace: 'app', name: 'p' };
-    await kube.create({ ...CM, metadata: { name: 'p', namespace: 'app', labels: { a: '1', b: '2' } }, data: { k: 'v', drop: 'me' } });
-    const merged = await kube.patch(ref, { metadata: { labels: { b: null, c: '3' } }, data: { drop: null, k2: 'v2' } }, 'merge');
+    await kube.create({
+      ...CM,
+      metadata: { name: 'p', namespace: 'app', labels: { a: '1', b: '2' } },
+      data: { k: 'v', drop: 'me' },
+    });
+    const merged = await kube.patch(
+      ref,
+      { metadata: { labels: { b: null, c: '3' } }, data: { drop: null, k2: 'v2' } },
+      'merge',
+    );
     expect(merged.metadata?.labels).toEqual({ a: '1', c: '3' });
     expect(merged.data).toEqual({ k: 'v', k2: 'v2' });
     expect(merged.metadata?.generation).toBe(2);
-    const json = await kube.patch(ref, [{ op: 'remove', path: '/data/k' }, { op: 'add', path: '/data/k3', value: 'v3' }, { op: 'replace', path: '/metadata/labels/a', value: 'x' }], 'json');
+    const json = await kube.patch(
+      ref,
+      [
+        { op: 'remove', path: '/data/k' },
+        { op: 'add', path: '/data/k3', value: 'v3' },
+        { op: 'replace', path: '/metadata/labels/a', value: 'x' },
+      ],
+      'json',
+    );
     expect(json.data).toEqual({ k2: 'v2', k3: 'v3' });
     expect(json.metadata?.labels?.a).toBe('x');
-    expect(isKubeApiError(await rejection(kube.patch(ref, [{ op: 'remove', path: '/data/none' }], 'json')), 422)).toBe(true);
+    expect(isKubeApiError(await rejection(kube.patch(ref, [{ op: 'remove', path: '/data/none' }], 'json')), 422)).toBe(
+      true,
+    );
 
-    const restore = await kube.create({ ...RESTORE, metadata: { name: 'r', namespace: 'app' }, spec: { backupName: 'b' } });
+    const restore = await kube.create({
+      ...RESTORE,
+      metadata: { name: 'r', namespace: 'app' },
+      spec: { backupName: 'b' },
+    });
     const st = await kube.patchStatus({ ...RESTORE, namespace: 'app', name: 'r' }, { phase: 'InProgress' });
     expect(st.status).toEqual({ phase: 'InProgress' });
     expect(st.metadata?.generation).toBe(restore.metadata?.generation);
@@ -136,13 +167,20 @@ describe('FakeKube', () => {
     const kube = await kubeWithNamespace();
     await kube.create({ ...NS, metadata: { name: 'keep' } });
     await kube.create({ ...CM, metadata: { name: 'inside', namespace: 'app' } });
-    await kube.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'app' }, spec: { replicas: 1 } });
+    await kube.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'app' },
+      spec: { replicas: 1 },
+    });
     await kube.create({ ...CM, metadata: { name: 'outside', namespace: 'keep' } });
 
     expect(await kube.delete({ ...NS, name: 'app' })).toBe(true);
     expect(await kube.get({ ...NS, name: 'app' })).toBeUndefined();
     expect((await kube.list(CM, { namespace: 'app' })).items).toEqual([]);
-    expect(await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'app', name: 'web' })).toBeUndefined();
+    expect(
+      await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'app', name: 'web' }),
+    ).toBeUndefined();
     expect(names((await kube.list(CM)).items)).toEqual(['outside']);
     expect(await kube.delete({ ...NS, name: 'app' })).toBe(false);
 
@@ -150,7 +188,9 @@ describe('FakeKube', () => {
     await kube.create({ ...CM, metadata: { name: 'held', namespace: 'keep', finalizers: ['example.com/hold'] } });
     await kube.delete({ ...NS, name: 'keep' });
     expect((await kube.get({ ...NS, name: 'keep' }))?.status?.phase).toBe('Terminating');
-    expect(isKubeApiError(await rejection(kube.create({ ...CM, metadata: { name: 'late', namespace: 'keep' } })), 403)).toBe(true);
+    expect(
+      isKubeApiError(await rejection(kube.create({ ...CM, metadata: { name: 'late', namespace: 'keep' } })), 403),
+    ).toBe(true);
     await kube.patch({ ...CM, namespace: 'keep', name: 'held' }, { metadata: { finalizers: null } });
     expect(await kube.get({ ...NS, name: 'keep' })).toBeUndefined();
 
@@ -195,7 +235,11 @@ describe('FakeKube', () => {
     const kube = await kubeWithNamespace();
     const seen: string[] = [];
     const ctl = new AbortController();
-    const w = kube.watch(CM, { labelSelector: 'app=web', signal: ctl.signal, onEvent: (e) => seen.push(`${e.type} ${e.object.metadata?.name}`) });
+    const w = kube.watch(CM, {
+      labelSelector: 'app=web',
+      signal: ctl.signal,
+      onEvent: (e) => seen.push(`${e.type} ${e.object.metadata?.name}`),
+    });
     await w.ready;
     await kube.create({ ...CM, metadata: { name: 'a', namespace: 'app', labels: { app: 'web' } } });
     await kube.patch({ ...CM, namespace: 'app', name: 'a' }, { metadata: { labels: { app: 'db' } } });
@@ -211,9 +255,14 @@ describe('FakeKube', () => {
     const events: string[] = [];
     kube.on('Restore', async (event, obj) => {
       events.push(`${event} ${obj.status?.phase ?? '-'}`);
-      if (event === 'ADDED') await kube.patchStatus({ ...RESTORE, namespace: 'app', name: obj.metadata!.name! }, { phase: 'Completed' });
+      if (event === 'ADDED')
+        await kube.patchStatus({ ...RESTORE, namespace: 'app', name: obj.metadata!.name! }, { phase: 'Completed' });
     });
-    const created = await kube.create({ ...RESTORE, metadata: { name: 'r1', namespace: 'app' }, spec: { backupName: 'b' } });
+    const created = await kube.create({
+      ...RESTORE,
+      metadata: { name: 'r1', namespace: 'app' },
+      spec: { backupName: 'b' },
+    });
     expect(events).toEqual([]);
     expect(created.status).toBeUndefined();
     await kube.idle();
@@ -242,12 +291,22 @@ describe('FakeKube', () => {
 
   it('binds pods, probes services through onProxyGet, and starts serving a CRD once created', async () => {
     const kube = await kubeWithNamespace();
-    await kube.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'app' }, spec: { containers: [] } });
+    await kube.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'app' },
+      spec: { containers: [] },
+    });
     await kube.bindPod('app', 'p', 'node-1');
-    expect((await kube.get({ apiVersion: 'v1', kind: 'Pod', namespace: 'app', name: 'p' }))?.spec?.nodeName).toBe('node-1');
+    expect((await kube.get({ apiVersion: 'v1', kind: 'Pod', namespace: 'app', name: 'p' }))?.spec?.nodeName).toBe(
+      'node-1',
+    );
     expect(isKubeApiError(await rejection(kube.bindPod('app', 'p', 'node-2')), 409)).toBe(true);
 
-    expect(await kube.proxyGet('app', 'web', 80, '/healthz')).toEqual({ status: 503, body: 'no endpoints available for service "web"' });
+    expect(await kube.proxyGet('app', 'web', 80, '/healthz')).toEqual({
+      status: 503,
+      body: 'no endpoints available for service "web"',
+    });
     kube.onProxyGet = async (_ns, svc, port, path) => ({ status: 200, body: `${svc}:${port}${path}` });
     expect(await kube.proxyGet('app', 'web', 80, '/healthz')).toEqual({ status: 200, body: 'web:80/healthz' });
 
@@ -257,10 +316,19 @@ describe('FakeKube', () => {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       metadata: { name: 'widgets.example.dev' },
-      spec: { group: 'example.dev', scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets' }, versions: [{ name: 'v1', served: true, storage: true }] },
+      spec: {
+        group: 'example.dev',
+        scope: 'Namespaced',
+        names: { kind: 'Widget', plural: 'widgets' },
+        versions: [{ name: 'v1', served: true, storage: true }],
+      },
     });
     expect(await kube.serves(W)).toBe(true);
-    expect((await kube.resources()).find((r) => r.kind === 'Widget')).toMatchObject({ apiVersion: 'example.dev/v1', resource: 'widgets', namespaced: true });
+    expect((await kube.resources()).find((r) => r.kind === 'Widget')).toMatchObject({
+      apiVersion: 'example.dev/v1',
+      resource: 'widgets',
+      namespaced: true,
+    });
     expect(await kube.serverVersion()).toEqual({ gitVersion: 'v1.30.0', major: '1', minor: '30' });
   });
 });
@@ -325,8 +393,16 @@ describe('FakeObjectStore', () => {
     await s.setDefaultRetention('GOVERNANCE', 7);
     const after = await s.put('b', 'x');
     expect((await s.lockOf('a', before.versionId!)).mode).toBeUndefined();
-    expect(await s.lockOf('b', after.versionId!)).toEqual({ mode: 'GOVERNANCE', retainUntil: new Date('2026-12-08T00:00:00Z'), legalHold: false });
-    expect(await s.protection()).toEqual({ versioning: 'Enabled', objectLock: true, defaultRetention: { mode: 'GOVERNANCE', days: 7 } });
+    expect(await s.lockOf('b', after.versionId!)).toEqual({
+      mode: 'GOVERNANCE',
+      retainUntil: new Date('2026-12-08T00:00:00Z'),
+      legalHold: false,
+    });
+    expect(await s.protection()).toEqual({
+      versioning: 'Enabled',
+      objectLock: true,
+      defaultRetention: { mode: 'GOVERNANCE', days: 7 },
+    });
 
     const plain = new FakeObjectStore({ objectLock: false, versioning: false });
     expect(await plain.protection()).toEqual({ versioning: 'Off', objectLock: false, defaultRetention: undefined });

@@ -19,16 +19,64 @@ export async function servingCert(dir: string): Promise<ServingCert> {
   await mkdir(dir, { recursive: true });
   const p = (f: string): string => join(dir, f);
   try {
-    return { caPem: await readFile(p('ca.crt'), 'utf8'), certPem: await readFile(p('tls.crt'), 'utf8'), keyPem: await readFile(p('tls.key'), 'utf8') };
+    return {
+      caPem: await readFile(p('ca.crt'), 'utf8'),
+      certPem: await readFile(p('tls.crt'), 'utf8'),
+      keyPem: await readFile(p('tls.key'), 'utf8'),
+    };
   } catch {
     // not made yet
   }
   const o = async (...args: string[]): Promise<void> => {
     await run('openssl', args, { cwd: dir });
   };
-  await o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=kdrill-lab-webhook-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
-  await writeFile(p('tls.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await o('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kdrill-lab-webhook', '-keyout', 'tls.key', '-out', 'tls.csr');
-  await o('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650', '-extfile', 'tls.ext', '-out', 'tls.crt');
+  await o(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=kdrill-lab-webhook-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  await writeFile(
+    p('tls.ext'),
+    'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+  );
+  await o(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=kdrill-lab-webhook',
+    '-keyout',
+    'tls.key',
+    '-out',
+    'tls.csr',
+  );
+  await o(
+    'x509',
+    '-req',
+    '-in',
+    'tls.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '3650',
+    '-extfile',
+    'tls.ext',
+    '-out',
+    'tls.crt',
+  );
   return servingCert(dir);
 }

@@ -48,17 +48,23 @@ export function namespaceInScope(scope: HardenedScope, ns: string, nsLabels: Rec
 /** Labels of the pods an object creates: its own for a Pod, the job template's for a CronJob, the template's otherwise. */
 export function podLabels(obj: KubeObject): Record<string, string> {
   if (obj.kind === 'Pod') return obj.metadata?.labels ?? {};
-  if (obj.kind === 'CronJob') return (obj.spec?.jobTemplate?.spec?.template?.metadata?.labels as Record<string, string> | undefined) ?? {};
+  if (obj.kind === 'CronJob')
+    return (obj.spec?.jobTemplate?.spec?.template?.metadata?.labels as Record<string, string> | undefined) ?? {};
   return (obj.spec?.template?.metadata?.labels as Record<string, string> | undefined) ?? {};
 }
 
 /** Returns the refusal message, or undefined when some NetworkPolicy selects the pods. */
 export function checkHardened(obj: KubeObject, networkPolicies: KubeObject[]): string | undefined {
   const labels = podLabels(obj);
-  const selected = networkPolicies.some((np) => matchesLabelSelector(labels, np.spec?.podSelector as LabelSelector | undefined));
+  const selected = networkPolicies.some((np) =>
+    matchesLabelSelector(labels, np.spec?.podSelector as LabelSelector | undefined),
+  );
   if (selected) return undefined;
   const ns = obj.metadata?.namespace ?? '';
-  const shown = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
+  const shown =
+    Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',') || '<none>';
   return (
     `[${RULE_NAME}] ${obj.kind} ${ns}/${obj.metadata?.name ?? obj.metadata?.generateName ?? ''}: ` +
     `no NetworkPolicy in namespace "${ns}" selects pods with labels {${shown}}; ` +

@@ -26,7 +26,11 @@ export const WEBHOOK_CONFIG_NAME = 'kdrill-lab-hardened';
  * The hardened rule for a real apiserver: an HTTPS validating webhook on 127.0.0.1, registered with
  * a ValidatingWebhookConfiguration. It decides with the same pure rule as the lab API server.
  */
-export async function startHardenedWebhook(kube: KubeApi, scope: HardenedScope, certDir: string): Promise<WebhookHandle> {
+export async function startHardenedWebhook(
+  kube: KubeApi,
+  scope: HardenedScope,
+  certDir: string,
+): Promise<WebhookHandle> {
   const cert = await servingCert(certDir);
   const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -55,7 +59,10 @@ export async function startHardenedWebhook(kube: KubeApi, scope: HardenedScope, 
   const url = `https://127.0.0.1:${port}/validate`;
   const config = {
     ...VWC,
-    metadata: { name: WEBHOOK_CONFIG_NAME, labels: { 'app.kubernetes.io/managed-by': 'kdrill', 'kdrill.dev/lab': 'true' } },
+    metadata: {
+      name: WEBHOOK_CONFIG_NAME,
+      labels: { 'app.kubernetes.io/managed-by': 'kdrill', 'kdrill.dev/lab': 'true' },
+    },
     webhooks: [
       {
         name: WEBHOOK_NAME,
@@ -78,7 +85,11 @@ export async function startHardenedWebhook(kube: KubeApi, scope: HardenedScope, 
   };
   await labelExempt(kube, scope);
   const existing = await kube.get({ ...VWC, name: WEBHOOK_CONFIG_NAME });
-  if (existing) await kube.replace({ ...config, metadata: { ...config.metadata, resourceVersion: existing.metadata?.resourceVersion } });
+  if (existing)
+    await kube.replace({
+      ...config,
+      metadata: { ...config.metadata, resourceVersion: existing.metadata?.resourceVersion },
+    });
   else await kube.create(config);
   return {
     url,
@@ -114,7 +125,11 @@ export function exemptSelector(scope: HardenedScope): LabelSelector {
 async function labelExempt(kube: KubeApi, scope: HardenedScope): Promise<void> {
   if ((Number.parseInt((await kube.serverVersion()).minor, 10) || 99) >= 21) return;
   for (const ns of scope.exemptNamespaces) {
-    if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) await kube.patch({ apiVersion: 'v1', kind: 'Namespace', name: ns }, { metadata: { labels: { [EXEMPT_LABEL]: 'true' } } });
+    if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns }))
+      await kube.patch(
+        { apiVersion: 'v1', kind: 'Namespace', name: ns },
+        { metadata: { labels: { [EXEMPT_LABEL]: 'true' } } },
+      );
   }
 }
 
@@ -123,12 +138,22 @@ async function decide(kube: KubeApi, scope: HardenedScope, req: AdmissionRequest
   const ns = req.namespace ?? '';
   if (req.subResource || scope.exemptNamespaces.includes(ns) || !req.object) return allow;
   // Updates that leave the spec alone (labels, controller bookkeeping) are not re-judged.
-  if (req.operation === 'UPDATE' && JSON.stringify(req.oldObject?.spec) === JSON.stringify(req.object.spec)) return allow;
+  if (req.operation === 'UPDATE' && JSON.stringify(req.oldObject?.spec) === JSON.stringify(req.object.spec))
+    return allow;
   const obj = { ...req.object, metadata: { ...req.object.metadata, namespace: ns } };
   const nps = await kube.list({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, { namespace: ns });
   const reason = checkHardened(obj, nps.items);
   if (!reason) return allow;
   // Gatekeeper's warn action: admitted, and the client is told (kubectl prints it as "Warning: …")
   if (scope.action === 'warn') return { ...allow, warnings: [reason] };
-  return { uid: req.uid, allowed: false, status: { code: 403, reason: 'Forbidden', message: reason, details: { causes: [{ reason: RULE_NAME, message: reason }] } } };
+  return {
+    uid: req.uid,
+    allowed: false,
+    status: {
+      code: 403,
+      reason: 'Forbidden',
+      message: reason,
+      details: { causes: [{ reason: RULE_NAME, message: reason }] },
+    },
+  };
 }

@@ -1,13 +1,28 @@
 import { nameProblem } from './names.js';
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../core.js';
-import { checkHardened, denialMessage, isGuarded, namespaceInScope, type HardenedScope } from '../admission/hardened.js';
+import {
+  checkHardened,
+  denialMessage,
+  isGuarded,
+  namespaceInScope,
+  type HardenedScope,
+} from '../admission/hardened.js';
 import { establishedStatus, typesForCrd } from './crds.js';
 import { defaultOnCreate, specOf } from './defaults.js';
 import { Lifecycle } from './lifecycle.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { ResourceRegistry, groupVersion, storageKey, type ResourceType } from './resources.js';
-import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, unsupportedMediaType, ApiError } from './status.js';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  forbidden,
+  invalid,
+  notFound,
+  unsupportedMediaType,
+  ApiError,
+} from './status.js';
 import { ObjectStore } from './store.js';
 import { k8sTime } from '../core.js';
 
@@ -44,7 +59,11 @@ export class LabCluster {
     this.hardened = opts.hardened;
     this.lifecycle = new Lifecycle(this, opts.namespaceFinalizeDelayMs ?? 100);
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-      this.create(this.type('', 'v1', 'namespaces'), undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      this.create(this.type('', 'v1', 'namespaces'), undefined, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns },
+      });
     }
   }
 
@@ -66,20 +85,29 @@ export class LabCluster {
 
   /** Objects carry the apiVersion of the endpoint they are read through. */
   present(t: ResourceType, o: KubeObject): KubeObject {
-    return o.apiVersion === groupVersion(t) && o.kind === t.kind ? o : { ...o, apiVersion: groupVersion(t), kind: t.kind };
+    return o.apiVersion === groupVersion(t) && o.kind === t.kind
+      ? o
+      : { ...o, apiVersion: groupVersion(t), kind: t.kind };
   }
 
   create(t: ResourceType, ns: string | undefined, body: KubeObject): KubeObject {
     const obj = this.checkBody(t, ns, body);
     const meta = { ...obj.metadata };
     if (!meta.name) {
-      if (!meta.generateName) throw invalid(t.kind, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+      if (!meta.generateName)
+        throw invalid(t.kind, '', [
+          { field: 'metadata.name', message: 'Required value: name or generateName is required' },
+        ]);
       meta.name = `${meta.generateName}${randomUUID().replace(/-/g, '').slice(0, 5)}`;
     }
     const problem = nameProblem(t, meta.name, obj);
-    if (problem) throw invalid(t.kind, meta.name, [{ field: 'metadata.name', message: `Invalid value: "${meta.name}": ${problem}` }]);
+    if (problem)
+      throw invalid(t.kind, meta.name, [
+        { field: 'metadata.name', message: `Invalid value: "${meta.name}": ${problem}` },
+      ]);
     if (t.namespaced) this.requireLiveNamespace(ns!);
-    if (this.store.get(storageKey(t), t.namespaced ? ns : undefined, meta.name)) throw alreadyExists(t.group, t.resource, meta.name);
+    if (this.store.get(storageKey(t), t.namespaced ? ns : undefined, meta.name))
+      throw alreadyExists(t.group, t.resource, meta.name);
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     meta.uid = randomUUID();
@@ -90,7 +118,8 @@ export class LabCluster {
     if (t.crd && t.statusSubresource) delete created.status;
     created = this.validate(t, created);
     this.admit(t, created);
-    if (t.group === 'apiextensions.k8s.io' && t.resource === 'customresourcedefinitions') return this.createCrd(t, created);
+    if (t.group === 'apiextensions.k8s.io' && t.resource === 'customresourcedefinitions')
+      return this.createCrd(t, created);
     return this.present(t, this.store.put(storageKey(t), created));
   }
 
@@ -99,13 +128,21 @@ export class LabCluster {
     const current = this.store.get(storageKey(t), t.namespaced ? ns : undefined, name);
     if (!current) throw notFound(t.group, t.resource, name);
     const obj = this.checkBody(t, ns, body);
-    if (obj.metadata?.name && obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    if (obj.metadata?.name && obj.metadata.name !== name)
+      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     const rv = obj.metadata?.resourceVersion;
     if (rv && rv !== current.metadata?.resourceVersion) throw conflict(t.group, t.resource, name);
     return this.write(t, current, obj, subresource);
   }
 
-  patch(t: ResourceType, ns: string | undefined, name: string, patchType: PatchType, patchBody: unknown, subresource?: 'status'): KubeObject {
+  patch(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    patchType: PatchType,
+    patchBody: unknown,
+    subresource?: 'status',
+  ): KubeObject {
     const current = this.store.get(storageKey(t), t.namespaced ? ns : undefined, name);
     if (!current) throw notFound(t.group, t.resource, name);
     const base = this.present(t, current);
@@ -117,8 +154,14 @@ export class LabCluster {
     if (typeof obj !== 'object' || obj === null) throw badRequest('patch produced a non-object');
     // A patch that names a resourceVersion is a precondition, as on a real server.
     const patchRv = (patchBody as KubeObject | undefined)?.metadata?.resourceVersion;
-    if (patchType !== 'json' && patchRv && patchRv !== current.metadata?.resourceVersion) throw conflict(t.group, t.resource, name);
-    return this.write(t, current, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } }, subresource);
+    if (patchType !== 'json' && patchRv && patchRv !== current.metadata?.resourceVersion)
+      throw conflict(t.group, t.resource, name);
+    return this.write(
+      t,
+      current,
+      { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } },
+      subresource,
+    );
   }
 
   private write(t: ResourceType, current: KubeObject, obj: KubeObject, subresource?: 'status'): KubeObject {
@@ -128,7 +171,13 @@ export class LabCluster {
       if (!t.statusSubresource) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       next = { ...current, status: obj.status };
     } else {
-      const meta = { ...obj.metadata, name: cm.name, namespace: cm.namespace, uid: cm.uid, creationTimestamp: cm.creationTimestamp };
+      const meta = {
+        ...obj.metadata,
+        name: cm.name,
+        namespace: cm.namespace,
+        uid: cm.uid,
+        creationTimestamp: cm.creationTimestamp,
+      };
       if (cm.deletionTimestamp) meta.deletionTimestamp = cm.deletionTimestamp;
       else delete meta.deletionTimestamp;
       meta.generation = cm.generation;
@@ -136,14 +185,21 @@ export class LabCluster {
       if (t.statusSubresource) next.status = current.status;
       next.apiVersion = current.apiVersion ?? groupVersion(t);
       next.kind = t.kind;
-      if (t.tracksGeneration && JSON.stringify(specOf(next)) !== JSON.stringify(specOf(current))) meta.generation = (cm.generation ?? 1) + 1;
+      if (t.tracksGeneration && JSON.stringify(specOf(next)) !== JSON.stringify(specOf(current)))
+        meta.generation = (cm.generation ?? 1) + 1;
       next = this.validate(t, next);
       if (JSON.stringify(specOf(next)) !== JSON.stringify(specOf(current))) this.admit(t, next);
     }
-    const same = JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } }) === JSON.stringify({ ...current, metadata: { ...cm, resourceVersion: '' } });
+    const same =
+      JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } }) ===
+      JSON.stringify({ ...current, metadata: { ...cm, resourceVersion: '' } });
     if (same) return this.present(t, current);
     // Removing the last finalizer of an object being deleted completes the deletion.
-    if (next.metadata?.deletionTimestamp && !(next.metadata.finalizers?.length ?? 0) && !(t.resource === 'namespaces' && !t.group)) {
+    if (
+      next.metadata?.deletionTimestamp &&
+      !(next.metadata.finalizers?.length ?? 0) &&
+      !(t.resource === 'namespaces' && !t.group)
+    ) {
       this.store.remove(storageKey(t), next);
       this.lifecycle.collectDependents(current);
       return this.present(t, next);
@@ -158,7 +214,8 @@ export class LabCluster {
     if (!current) throw notFound(t.group, t.resource, name);
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== current.metadata?.uid) throw conflict(t.group, t.resource, name);
-    if (pre?.resourceVersion && pre.resourceVersion !== current.metadata?.resourceVersion) throw conflict(t.group, t.resource, name);
+    if (pre?.resourceVersion && pre.resourceVersion !== current.metadata?.resourceVersion)
+      throw conflict(t.group, t.resource, name);
     return this.present(t, this.lifecycle.delete(t, current, opts.propagationPolicy ?? 'Background'));
   }
 
@@ -170,8 +227,15 @@ export class LabCluster {
     const node = (body as { target?: { name?: string } }).target?.name;
     if (!node) throw invalid('Binding', podName, [{ field: 'target.name', message: 'Required value' }]);
     if (pod.spec?.nodeName) throw conflict('', 'pods/binding', podName);
-    const conditions = [...((pod.status?.conditions as unknown[]) ?? []), { type: 'PodScheduled', status: 'True', lastTransitionTime: now() }];
-    this.store.put(storageKey(t), { ...pod, spec: { ...pod.spec, nodeName: node }, status: { ...pod.status, conditions } });
+    const conditions = [
+      ...((pod.status?.conditions as unknown[]) ?? []),
+      { type: 'PodScheduled', status: 'True', lastTransitionTime: now() },
+    ];
+    this.store.put(storageKey(t), {
+      ...pod,
+      spec: { ...pod.spec, nodeName: node },
+      status: { ...pod.status, conditions },
+    });
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
   }
 
@@ -184,11 +248,14 @@ export class LabCluster {
   }
 
   private checkBody(t: ResourceType, ns: string | undefined, body: KubeObject): KubeObject {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
-    if (body.kind && body.kind !== t.kind) throw badRequest(`the kind of the object (${body.kind}) does not match the kind on the URL (${t.kind})`);
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badRequest('the request body must be a JSON object');
+    if (body.kind && body.kind !== t.kind)
+      throw badRequest(`the kind of the object (${body.kind}) does not match the kind on the URL (${t.kind})`);
     const meta = { ...(body.metadata ?? {}) };
     if (t.namespaced) {
-      if (meta.namespace && meta.namespace !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (meta.namespace && meta.namespace !== ns)
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       meta.namespace = ns;
     } else delete meta.namespace;
     return { ...body, apiVersion: body.apiVersion ?? groupVersion(t), kind: t.kind, metadata: meta };
@@ -227,7 +294,11 @@ export class LabCluster {
   private createCrd(t: ResourceType, crd: KubeObject): KubeObject {
     const types = typesForCrd(crd);
     for (const existing of this.registry.all()) {
-      if (existing.group === types[0]?.group && existing.resource === types[0]?.resource && existing.crd !== crd.metadata?.name) {
+      if (
+        existing.group === types[0]?.group &&
+        existing.resource === types[0]?.resource &&
+        existing.crd !== crd.metadata?.name
+      ) {
         throw alreadyExists(t.group, t.resource, crd.metadata?.name ?? '');
       }
     }

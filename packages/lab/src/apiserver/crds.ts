@@ -21,10 +21,15 @@ export function typesForCrd(crd: KubeObject): ResourceType[] {
   if (!spec.group) problems.push({ field: 'spec.group', message: 'Required value' });
   if (!names.plural) problems.push({ field: 'spec.names.plural', message: 'Required value' });
   if (!names.kind) problems.push({ field: 'spec.names.kind', message: 'Required value' });
-  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') problems.push({ field: 'spec.scope', message: 'Unsupported value: supported values: "Cluster", "Namespaced"' });
-  if (!Array.isArray(spec.versions) || spec.versions.length === 0) problems.push({ field: 'spec.versions', message: 'Required value' });
+  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster')
+    problems.push({ field: 'spec.scope', message: 'Unsupported value: supported values: "Cluster", "Namespaced"' });
+  if (!Array.isArray(spec.versions) || spec.versions.length === 0)
+    problems.push({ field: 'spec.versions', message: 'Required value' });
   if (names.plural && spec.group && crdName !== `${names.plural}.${spec.group}`) {
-    problems.push({ field: 'metadata.name', message: `Invalid value: "${crdName}": must be spec.names.plural+"."+spec.group` });
+    problems.push({
+      field: 'metadata.name',
+      message: `Invalid value: "${crdName}": must be spec.names.plural+"."+spec.group`,
+    });
   }
   if (problems.length) throw invalid('CustomResourceDefinition', crdName, problems);
 
@@ -69,8 +74,20 @@ export function establishedStatus(crd: KubeObject): Record<string, unknown> {
       ...(names.shortNames ? { shortNames: names.shortNames } : {}),
     },
     conditions: [
-      { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: now },
-      { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: now },
+      {
+        type: 'NamesAccepted',
+        status: 'True',
+        reason: 'NoConflicts',
+        message: 'no conflicts found',
+        lastTransitionTime: now,
+      },
+      {
+        type: 'Established',
+        status: 'True',
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+        lastTransitionTime: now,
+      },
     ],
     storedVersions: (crd.spec?.versions as CrdVersion[] | undefined)?.filter((v) => v.storage).map((v) => v.name) ?? [],
   };

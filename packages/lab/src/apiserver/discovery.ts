@@ -17,9 +17,17 @@ export class AggregatedUnavailable extends Error {}
  * (an APIService with a Service) is listed under /apis, and its own document throws
  * AggregatedUnavailable: the lab proxies to no backend, as a cluster whose metrics-server is down.
  */
-export function discovery(reg: ResourceRegistry, path: string, aggregated: Aggregated[] = []): object | null | undefined {
+export function discovery(
+  reg: ResourceRegistry,
+  path: string,
+  aggregated: Aggregated[] = [],
+): object | null | undefined {
   if (path === '/api') {
-    return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
+    return {
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }],
+    };
   }
   if (path === '/api/v1') return resourceList(reg, '', 'v1');
   const groups = withAggregated(reg.groups(), aggregated);
@@ -28,7 +36,8 @@ export function discovery(reg: ResourceRegistry, path: string, aggregated: Aggre
   }
   const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
   if (!m) return undefined;
-  if (m[2] !== undefined && aggregated.some((a) => a.group === m[1] && a.version === m[2])) throw new AggregatedUnavailable(`${m[1]}/${m[2]}`);
+  if (m[2] !== undefined && aggregated.some((a) => a.group === m[1] && a.version === m[2]))
+    throw new AggregatedUnavailable(`${m[1]}/${m[2]}`);
   const g = groups.find((x) => x.name === m[1]);
   if (!g) return null;
   if (m[2] === undefined) return { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(g) };
@@ -36,7 +45,10 @@ export function discovery(reg: ResourceRegistry, path: string, aggregated: Aggre
   return resourceList(reg, m[1]!, m[2]);
 }
 
-function withAggregated(groups: { name: string; versions: string[] }[], aggregated: Aggregated[]): { name: string; versions: string[] }[] {
+function withAggregated(
+  groups: { name: string; versions: string[] }[],
+  aggregated: Aggregated[],
+): { name: string; versions: string[] }[] {
   const out = groups.map((g) => ({ ...g, versions: [...g.versions] }));
   for (const a of aggregated) {
     const g = out.find((x) => x.name === a.group);
@@ -56,9 +68,24 @@ function resourceList(reg: ResourceRegistry, group: string, version: string): ob
   const resources: object[] = [];
   for (const t of types.sort((a, b) => a.resource.localeCompare(b.resource))) {
     resources.push(entry(t));
-    if (t.statusSubresource) resources.push({ name: `${t.resource}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
-    if (!group && t.resource === 'pods') resources.push({ name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] });
-    if (!group && t.resource === 'namespaces') resources.push({ name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] });
+    if (t.statusSubresource)
+      resources.push({
+        name: `${t.resource}/status`,
+        singularName: '',
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: ['get', 'patch', 'update'],
+      });
+    if (!group && t.resource === 'pods')
+      resources.push({ name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] });
+    if (!group && t.resource === 'namespaces')
+      resources.push({
+        name: 'namespaces/finalize',
+        singularName: '',
+        namespaced: false,
+        kind: 'Namespace',
+        verbs: ['update'],
+      });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion({ group, version }), resources };
 }

@@ -28,9 +28,13 @@ export class Lifecycle {
     if (current.metadata?.deletionTimestamp) return current;
     if (policy === 'Orphan') this.orphan(current);
     const finalizers = [...(current.metadata?.finalizers ?? [])];
-    if (policy === 'Foreground' && store.dependentsOf(current.metadata?.uid ?? '').length > 0) finalizers.push('foregroundDeletion');
+    if (policy === 'Foreground' && store.dependentsOf(current.metadata?.uid ?? '').length > 0)
+      finalizers.push('foregroundDeletion');
     if (finalizers.length > 0) {
-      const marked = store.put(key, { ...current, metadata: { ...current.metadata, deletionTimestamp: now(), deletionGracePeriodSeconds: 0, finalizers } });
+      const marked = store.put(key, {
+        ...current,
+        metadata: { ...current.metadata, deletionTimestamp: now(), deletionGracePeriodSeconds: 0, finalizers },
+      });
       if (finalizers.includes('foregroundDeletion')) this.later(() => this.foreground(key, marked), 0);
       return marked;
     }

@@ -47,7 +47,8 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
   if (!Array.isArray(ops)) throw badRequest('json patch must be an array of operations');
   let doc = structuredClone(target);
   for (const raw of ops as Op[]) {
-    if (!raw || typeof raw.op !== 'string' || typeof raw.path !== 'string') throw badRequest('invalid json patch operation');
+    if (!raw || typeof raw.op !== 'string' || typeof raw.path !== 'string')
+      throw badRequest('invalid json patch operation');
     switch (raw.op) {
       case 'add':
         doc = add(doc, parsePointer(raw.path), structuredClone(raw.value));
@@ -70,7 +71,11 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
         break;
       case 'test':
         if (JSON.stringify(get(doc, parsePointer(raw.path))) !== JSON.stringify(raw.value)) {
-          throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: test failed at ${raw.path}`);
+          throw new ApiError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: test failed at ${raw.path}`,
+          );
         }
         break;
       default:

@@ -71,7 +71,8 @@ function objectMeta(buf: Buffer): Record<string, unknown> {
 }
 
 export function decodeProtobuf(body: Buffer): KubeObject {
-  if (!body.subarray(0, 4).equals(MAGIC)) throw new ApiError(400, 'BadRequest', 'protobuf body without the k8s envelope');
+  if (!body.subarray(0, 4).equals(MAGIC))
+    throw new ApiError(400, 'BadRequest', 'protobuf body without the k8s envelope');
   let apiVersion = '';
   let kind = '';
   let raw: Buffer = Buffer.alloc(0);

@@ -21,7 +21,8 @@ export interface ResourceType {
   categories?: string[];
 }
 
-export const groupVersion = (t: Pick<ResourceType, 'group' | 'version'>): string => (t.group ? `${t.group}/${t.version}` : t.version);
+export const groupVersion = (t: Pick<ResourceType, 'group' | 'version'>): string =>
+  t.group ? `${t.group}/${t.version}` : t.version;
 
 /** Key for the store: `group/resource` (core: `/pods`). Versions share storage, as on a real server. */
 export const storageKey = (t: Pick<ResourceType, 'group' | 'resource'>): string => `${t.group}/${t.resource}`;
@@ -58,7 +59,11 @@ export function builtinResources(): ResourceType[] {
     r('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { short: ['sa'] }),
     r('', 'v1', 'secrets', 'Secret', true),
     r('', 'v1', 'configmaps', 'ConfigMap', true, { short: ['cm'] }),
-    r('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, { short: ['pvc'], status: true, generation: false }),
+    r('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, {
+      short: ['pvc'],
+      status: true,
+      generation: false,
+    }),
     r('', 'v1', 'persistentvolumes', 'PersistentVolume', false, { short: ['pv'], status: true, generation: false }),
     r('', 'v1', 'nodes', 'Node', false, { short: ['no'], status: true, generation: false }),
     r('', 'v1', 'events', 'Event', true, { short: ['ev'] }),
@@ -83,7 +88,11 @@ export function builtinResources(): ResourceType[] {
     r('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
     r('apiregistration.k8s.io', 'v1', 'apiservices', 'APIService', false, { status: true }),
     // what a v1.30 API server also serves and applications ship: stored as they are, no controller behind them
-    r('', 'v1', 'replicationcontrollers', 'ReplicationController', true, { short: ['rc'], status: true, categories: ['all'] }),
+    r('', 'v1', 'replicationcontrollers', 'ReplicationController', true, {
+      short: ['rc'],
+      status: true,
+      categories: ['all'],
+    }),
     r('', 'v1', 'limitranges', 'LimitRange', true, { short: ['limits'] }),
     r('', 'v1', 'resourcequotas', 'ResourceQuota', true, { short: ['quota'], status: true }),
     r('', 'v1', 'podtemplates', 'PodTemplate', true),
@@ -91,7 +100,10 @@ export function builtinResources(): ResourceType[] {
     r('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
     r('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false, { short: ['sc'] }),
     r('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false, { short: ['pc'] }),
-    r('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, { short: ['hpa'], status: true }),
+    r('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, {
+      short: ['hpa'],
+      status: true,
+    }),
     r('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false),
     r('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
     r('node.k8s.io', 'v1', 'runtimeclasses', 'RuntimeClass', false),
@@ -145,7 +157,9 @@ export class ResourceRegistry {
       if (!m.has(t.group)) m.set(t.group, new Set());
       m.get(t.group)!.add(t.version);
     }
-    return [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, v]) => ({ name, versions: [...v].sort(versionOrder) }));
+    return [...m.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, v]) => ({ name, versions: [...v].sort(versionOrder) }));
   }
 }
 

@@ -33,7 +33,10 @@ export interface Cause {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Returns the pruned and defaulted object plus every validation problem found. */
-export function applySchema(root: Schema, obj: Record<string, unknown>): { value: Record<string, unknown>; causes: Cause[] } {
+export function applySchema(
+  root: Schema,
+  obj: Record<string, unknown>,
+): { value: Record<string, unknown>; causes: Cause[] } {
   const causes: Cause[] = [];
   // apiVersion, kind and metadata are never pruned; metadata is validated by the server itself.
   const { apiVersion, kind, metadata, ...rest } = obj;
@@ -55,25 +58,50 @@ function walk(s: Schema, v: unknown, path: string, causes: Cause[]): unknown {
   }
   if (s['x-kubernetes-int-or-string']) {
     if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) {
-      causes.push({ field: path, message: `Invalid value: "${typeName(v)}": ${path} in body must be of type integer,string: "${typeName(v)}"` });
+      causes.push({
+        field: path,
+        message: `Invalid value: "${typeName(v)}": ${path} in body must be of type integer,string: "${typeName(v)}"`,
+      });
     }
     return v;
   }
   if (s.type && !typeMatches(s.type, v)) {
-    causes.push({ field: path, message: `Invalid value: "${typeName(v)}": ${path} in body must be of type ${s.type}: "${typeName(v)}"` });
+    causes.push({
+      field: path,
+      message: `Invalid value: "${typeName(v)}": ${path} in body must be of type ${s.type}: "${typeName(v)}"`,
+    });
     return v;
   }
   if (s.enum && !s.enum.some((e) => e === v)) {
-    causes.push({ field: path, message: `Unsupported value: ${JSON.stringify(v)}: supported values: ${s.enum.map((e) => JSON.stringify(e)).join(', ')}` });
+    causes.push({
+      field: path,
+      message: `Unsupported value: ${JSON.stringify(v)}: supported values: ${s.enum.map((e) => JSON.stringify(e)).join(', ')}`,
+    });
   }
   if (typeof v === 'string') checkString(s, v, path, causes);
   if (typeof v === 'number') {
-    if (s.minimum !== undefined && v < s.minimum) causes.push({ field: path, message: `Invalid value: ${v}: ${path} in body should be greater than or equal to ${s.minimum}` });
-    if (s.maximum !== undefined && v > s.maximum) causes.push({ field: path, message: `Invalid value: ${v}: ${path} in body should be less than or equal to ${s.maximum}` });
+    if (s.minimum !== undefined && v < s.minimum)
+      causes.push({
+        field: path,
+        message: `Invalid value: ${v}: ${path} in body should be greater than or equal to ${s.minimum}`,
+      });
+    if (s.maximum !== undefined && v > s.maximum)
+      causes.push({
+        field: path,
+        message: `Invalid value: ${v}: ${path} in body should be less than or equal to ${s.maximum}`,
+      });
   }
   if (Array.isArray(v)) {
-    if (s.minItems !== undefined && v.length < s.minItems) causes.push({ field: path, message: `Invalid value: ${v.length}: ${path} in body should have at least ${s.minItems} items` });
-    if (s.maxItems !== undefined && v.length > s.maxItems) causes.push({ field: path, message: `Invalid value: ${v.length}: ${path} in body should have at most ${s.maxItems} items` });
+    if (s.minItems !== undefined && v.length < s.minItems)
+      causes.push({
+        field: path,
+        message: `Invalid value: ${v.length}: ${path} in body should have at least ${s.minItems} items`,
+      });
+    if (s.maxItems !== undefined && v.length > s.maxItems)
+      causes.push({
+        field: path,
+        message: `Invalid value: ${v.length}: ${path} in body should have at most ${s.maxItems} items`,
+      });
     if (!s.items) return v;
     return v.map((item, i) => walk(s.items!, item, `${path}[${i}]`, causes));
   }
@@ -109,11 +137,23 @@ function checkString(s: Schema, v: string, path: string, causes: Cause[]): void 
     causes.push({ field: path, message: `Invalid value: "${v}": ${path} in body must be of type date-time: "${v}"` });
   }
   if (s.format === 'byte' && !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) {
-    causes.push({ field: path, message: `Invalid value: "${v.slice(0, 40)}": ${path} in body must be of type byte: "${v.slice(0, 40)}"` });
+    causes.push({
+      field: path,
+      message: `Invalid value: "${v.slice(0, 40)}": ${path} in body must be of type byte: "${v.slice(0, 40)}"`,
+    });
   }
-  if (s.minLength !== undefined && v.length < s.minLength) causes.push({ field: path, message: `Invalid value: "${v}": ${path} in body should be at least ${s.minLength} chars long` });
-  if (s.maxLength !== undefined && v.length > s.maxLength) causes.push({ field: path, message: `Invalid value: "${v}": ${path} in body may not be longer than ${s.maxLength}` });
-  if (s.pattern !== undefined && !new RegExp(s.pattern).test(v)) causes.push({ field: path, message: `Invalid value: "${v}": ${path} in body should match '${s.pattern}'` });
+  if (s.minLength !== undefined && v.length < s.minLength)
+    causes.push({
+      field: path,
+      message: `Invalid value: "${v}": ${path} in body should be at least ${s.minLength} chars long`,
+    });
+  if (s.maxLength !== undefined && v.length > s.maxLength)
+    causes.push({
+      field: path,
+      message: `Invalid value: "${v}": ${path} in body may not be longer than ${s.maxLength}`,
+    });
+  if (s.pattern !== undefined && !new RegExp(s.pattern).test(v))
+    causes.push({ field: path, message: `Invalid value: "${v}": ${path} in body should match '${s.pattern}'` });
 }
 
 function typeMatches(t: NonNullable<Schema['type']>, v: unknown): boolean {

@@ -62,7 +62,11 @@ export class LabApiServer {
   /** A write's answer, with the admission warnings it raised as Warning headers (RFC 7234 code 299, as kube-apiserver sends them). */
   private written(res: ServerResponse, code: number, body: unknown): void {
     const warnings = this.cluster.takeWarnings();
-    if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`));
+    if (warnings.length)
+      res.setHeader(
+        'Warning',
+        warnings.map((w) => `299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`),
+      );
     json(res, code, body);
   }
 
@@ -70,7 +74,10 @@ export class LabApiServer {
   private aggregated(): Aggregated[] {
     const t = this.cluster.registry.lookup('apiregistration.k8s.io', 'v1', 'apiservices');
     if (!t) return [];
-    return this.cluster.list(t, undefined).filter((a) => a.spec?.service).map((a) => ({ group: String(a.spec.group ?? ''), version: String(a.spec.version ?? '') }));
+    return this.cluster
+      .list(t, undefined)
+      .filter((a) => a.spec?.service)
+      .map((a) => ({ group: String(a.spec.group ?? ''), version: String(a.spec.version ?? '') }));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -82,7 +89,15 @@ export class LabApiServer {
     const method = req.method ?? 'GET';
 
     if (path === '/healthz' || path === '/readyz' || path === '/livez') return text(res, 200, 'ok');
-    if (path === '/version') return json(res, 200, { ...LAB_VERSION, gitCommit: 'lab', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'node', compiler: 'node' });
+    if (path === '/version')
+      return json(res, 200, {
+        ...LAB_VERSION,
+        gitCommit: 'lab',
+        gitTreeState: 'clean',
+        buildDate: '2026-01-01T00:00:00Z',
+        goVersion: 'node',
+        compiler: 'node',
+      });
     let disc: object | null | undefined;
     try {
       disc = discovery(this.cluster.registry, path, this.aggregated());
@@ -101,12 +116,17 @@ export class LabApiServer {
     const version = m[1] ?? m[3]!;
     const segs = m[4]!.split('/').map(decodeURIComponent);
     let ns: string | undefined;
-    if (segs[0] === 'namespaces' && segs.length >= 3 && !(segs.length === 3 && (segs[2] === 'status' || segs[2] === 'finalize'))) {
+    if (
+      segs[0] === 'namespaces' &&
+      segs.length >= 3 &&
+      !(segs.length === 3 && (segs[2] === 'status' || segs[2] === 'finalize'))
+    ) {
       ns = segs[1];
       segs.splice(0, 2);
     }
     const [resource, name, sub, ...extra] = segs;
-    if (resource === 'services' && sub === 'proxy' && ns !== undefined && name !== undefined && method === 'GET') return this.serviceProxy(ns, name, res);
+    if (resource === 'services' && sub === 'proxy' && ns !== undefined && name !== undefined && method === 'GET')
+      return this.serviceProxy(ns, name, res);
     if (!resource || extra.length > 0) throw notFoundPath();
     const t = this.cluster.registry.lookup(group, version, resource);
     if (!t) throw notFoundPath();
@@ -118,7 +138,14 @@ export class LabApiServer {
     return this.item(t, ns, name, sub, method, q, req, res);
   }
 
-  private async collection(t: ResourceType, ns: string | undefined, method: string, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async collection(
+    t: ResourceType,
+    ns: string | undefined,
+    method: string,
+    q: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const labels = parseSelector(q.get('labelSelector'));
     const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
     if (method === 'GET' && (q.get('watch') === 'true' || q.get('watch') === '1')) {
@@ -144,19 +171,27 @@ export class LabApiServer {
       return;
     }
     if (method === 'GET') {
-      const all = this.cluster.list(t, ns).filter((o) => matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields));
+      const all = this.cluster
+        .list(t, ns)
+        .filter((o) => matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields));
       const limit = Number(q.get('limit') ?? '0');
       const start = decodeContinue(q.get('continue'));
       const from = start ? all.findIndex((o) => itemKey(o) > start) : 0;
       const page = from < 0 ? [] : limit > 0 ? all.slice(from, from + limit) : all.slice(from);
       const more = from >= 0 && limit > 0 && from + limit < all.length;
-      if (wantsTable(req.headers.accept)) return json(res, 200, toTable(t, page, String(this.cluster.store.currentResourceVersion())));
+      if (wantsTable(req.headers.accept))
+        return json(res, 200, toTable(t, page, String(this.cluster.store.currentResourceVersion())));
       return json(res, 200, {
         kind: t.listKind,
         apiVersion: groupVersion(t),
         metadata: {
           resourceVersion: String(this.cluster.store.currentResourceVersion()),
-          ...(more ? { continue: encodeContinue(itemKey(page[page.length - 1]!)), remainingItemCount: all.length - from - limit } : {}),
+          ...(more
+            ? {
+                continue: encodeContinue(itemKey(page[page.length - 1]!)),
+                remainingItemCount: all.length - from - limit,
+              }
+            : {}),
         },
         items: page,
       });
@@ -166,14 +201,25 @@ export class LabApiServer {
       return this.written(res, 201, this.cluster.create(t, ns, body));
     }
     if (method === 'DELETE') {
-      const items = this.cluster.list(t, ns).filter((o) => matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields));
+      const items = this.cluster
+        .list(t, ns)
+        .filter((o) => matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields));
       const deleted = items.map((o) => this.cluster.delete(t, ns, o.metadata?.name ?? ''));
       return json(res, 200, { kind: t.listKind, apiVersion: groupVersion(t), metadata: {}, items: deleted });
     }
     throw methodNotAllowed(`${method} is not supported on a collection`);
   }
 
-  private async item(t: ResourceType, ns: string | undefined, name: string, sub: string | undefined, method: string, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async item(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    sub: string | undefined,
+    method: string,
+    q: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     if (sub === 'binding') {
       if (method !== 'POST' || t.resource !== 'pods' || t.group !== '') throw notFoundPath();
       return json(res, 201, this.cluster.bind(ns!, name, await readJson(req, this.opts.maxBodyBytes)));
@@ -184,12 +230,20 @@ export class LabApiServer {
       if (t.resource !== 'namespaces' || method !== 'PUT') throw notFoundPath();
       const body = await readJson(req, this.opts.maxBodyBytes);
       const cur = this.cluster.get(t, undefined, name);
-      return json(res, 200, this.cluster.update(t, undefined, name, { ...cur, spec: { ...cur.spec, finalizers: body.spec?.finalizers ?? [] } }));
+      return json(
+        res,
+        200,
+        this.cluster.update(t, undefined, name, {
+          ...cur,
+          spec: { ...cur.spec, finalizers: body.spec?.finalizers ?? [] },
+        }),
+      );
     }
     switch (method) {
       case 'GET': {
         const o = this.cluster.get(t, ns, name);
-        if (wantsTable(req.headers.accept)) return json(res, 200, toTable(t, [o], String(this.cluster.store.currentResourceVersion())));
+        if (wantsTable(req.headers.accept))
+          return json(res, 200, toTable(t, [o], String(this.cluster.store.currentResourceVersion())));
         return json(res, 200, o);
       }
       case 'PUT': {
@@ -202,10 +256,17 @@ export class LabApiServer {
         return this.written(res, 200, this.cluster.patch(t, ns, name, type, body, status));
       }
       case 'DELETE': {
-        const body = (await readJson(req, this.opts.maxBodyBytes, true, true)) as { propagationPolicy?: string; preconditions?: object } | undefined;
-        const policy = (q.get('propagationPolicy') ?? body?.propagationPolicy) as 'Background' | 'Foreground' | 'Orphan' | undefined;
-        if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) throw badRequest(`invalid propagationPolicy "${policy}"`);
-        return json(res, 200, this.cluster.delete(t, ns, name, { propagationPolicy: policy, preconditions: body?.preconditions }));
+        const body = (await readJson(req, this.opts.maxBodyBytes, true, true)) as
+          { propagationPolicy?: string; preconditions?: object } | undefined;
+        const policy = (q.get('propagationPolicy') ?? body?.propagationPolicy) as
+          'Background' | 'Foreground' | 'Orphan' | undefined;
+        if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy))
+          throw badRequest(`invalid propagationPolicy "${policy}"`);
+        return json(
+          res,
+          200,
+          this.cluster.delete(t, ns, name, { propagationPolicy: policy, preconditions: body?.preconditions }),
+        );
       }
       default:
         throw methodNotAllowed(`${method} is not supported`);
@@ -221,13 +282,25 @@ export class LabApiServer {
     const svc = this.cluster.store.get('/services', ns, name);
     if (!svc) throw notFound('', 'services', name);
     const selector = (svc.spec?.selector ?? {}) as Record<string, string>;
-    const pods = this.cluster.store.list('/pods', ns).filter((p) => Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v));
-    const ready = pods.filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const pods = this.cluster.store
+      .list('/pods', ns)
+      .filter((p) => Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v));
+    const ready = pods.filter(
+      (p) =>
+        !p.metadata?.deletionTimestamp &&
+        (p.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+          (c) => c.type === 'Ready' && c.status === 'True',
+        ),
+    );
     if (ready.length === 0) {
-      res.writeHead(503, { 'Content-Type': 'text/plain' }).end(`kdrill lab: service ${ns}/${name} has no ready endpoints\n`);
+      res
+        .writeHead(503, { 'Content-Type': 'text/plain' })
+        .end(`kdrill lab: service ${ns}/${name} has no ready endpoints\n`);
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`kdrill lab: ${ns}/${name} is ready (${ready.length}/${pods.length} endpoints)\n`);
+    res
+      .writeHead(200, { 'Content-Type': 'text/plain' })
+      .end(`kdrill lab: ${ns}/${name} is ready (${ready.length}/${pods.length} endpoints)\n`);
   }
 
   private fail(res: ServerResponse, err: unknown): void {
@@ -237,12 +310,17 @@ export class LabApiServer {
     }
     if (err instanceof ApiError) return json(res, err.code, err.toStatus());
     if (err instanceof SelectorSyntaxError) return json(res, 400, badRequest(err.message).toStatus());
-    const e = new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+    const e = new ApiError(
+      500,
+      'InternalError',
+      `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+    );
     json(res, 500, e.toStatus());
   }
 }
 
-const notFoundPath = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+const notFoundPath = (): ApiError =>
+  new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 
 function parseSelector(s: string | null): ReturnType<typeof parseLabelSelector> {
   try {
@@ -274,7 +352,12 @@ function text(res: ServerResponse, code: number, body: string): void {
   res.end(body);
 }
 
-async function readJson(req: IncomingMessage, max = 3 * 1024 * 1024, allowAny = false, optional = false): Promise<KubeObject> {
+async function readJson(
+  req: IncomingMessage,
+  max = 3 * 1024 * 1024,
+  allowAny = false,
+  optional = false,
+): Promise<KubeObject> {
   const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
   if (ct.includes('yaml')) throw unsupportedMediaType(ct);
   const chunks: Buffer[] = [];
@@ -292,7 +375,8 @@ async function readJson(req: IncomingMessage, max = 3 * 1024 * 1024, allowAny = 
   }
   try {
     const v = JSON.parse(raw) as unknown;
-    if (!allowAny && (typeof v !== 'object' || v === null || Array.isArray(v))) throw badRequest('the request body must be a JSON object');
+    if (!allowAny && (typeof v !== 'object' || v === null || Array.isArray(v)))
+      throw badRequest('the request body must be a JSON object');
     return v as KubeObject;
   } catch (e) {
     if (e instanceof ApiError) throw e;

@@ -2,7 +2,12 @@
 export class ApiError extends Error {
   readonly code: number;
   readonly reason: string;
-  readonly details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message: string; field?: string }[] };
+  readonly details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: { reason?: string; message: string; field?: string }[];
+  };
 
   constructor(code: number, reason: string, message: string, details?: ApiError['details']) {
     super(message);
@@ -28,10 +33,18 @@ export class ApiError extends Error {
 const res = (group: string, resource: string): string => (group ? `${resource}.${group}` : resource);
 
 export const notFound = (group: string, resource: string, name: string): ApiError =>
-  new ApiError(404, 'NotFound', `${res(group, resource)} "${name}" not found`, { name, group: group || undefined, kind: resource });
+  new ApiError(404, 'NotFound', `${res(group, resource)} "${name}" not found`, {
+    name,
+    group: group || undefined,
+    kind: resource,
+  });
 
 export const alreadyExists = (group: string, resource: string, name: string): ApiError =>
-  new ApiError(409, 'AlreadyExists', `${res(group, resource)} "${name}" already exists`, { name, group: group || undefined, kind: resource });
+  new ApiError(409, 'AlreadyExists', `${res(group, resource)} "${name}" already exists`, {
+    name,
+    group: group || undefined,
+    kind: resource,
+  });
 
 export const conflict = (group: string, resource: string, name: string): ApiError =>
   new ApiError(
@@ -58,4 +71,8 @@ export const gone = (message: string): ApiError => new ApiError(410, 'Expired', 
 export const methodNotAllowed = (message: string): ApiError => new ApiError(405, 'MethodNotAllowed', message);
 
 export const unsupportedMediaType = (type: string): ApiError =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`);
+  new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`,
+  );

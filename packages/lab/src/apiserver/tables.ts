@@ -18,12 +18,22 @@ export function wantsTable(accept: string | undefined): boolean {
 }
 
 export function toTable(t: ResourceType, items: KubeObject[], resourceVersion: string): object {
-  const cols = [{ name: 'Name', type: 'string', format: 'name', cell: (o: KubeObject) => o.metadata?.name }, ...(COLUMNS[`${t.group}/${t.resource}`] ?? []), { name: 'Age', type: 'string', cell: age }];
+  const cols = [
+    { name: 'Name', type: 'string', format: 'name', cell: (o: KubeObject) => o.metadata?.name },
+    ...(COLUMNS[`${t.group}/${t.resource}`] ?? []),
+    { name: 'Age', type: 'string', cell: age },
+  ];
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion },
-    columnDefinitions: cols.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.name, priority: c.priority ?? 0 })),
+    columnDefinitions: cols.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: c.format ?? '',
+      description: c.name,
+      priority: c.priority ?? 0,
+    })),
     rows: items.map((o) => ({
       cells: cols.map((c) => c.cell(o) ?? '<none>'),
       object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
@@ -41,7 +51,8 @@ function age(o: KubeObject): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-const cond = (o: KubeObject, type: string): string | undefined => (o.status?.conditions as { type: string; status: string }[] | undefined)?.find((c) => c.type === type)?.status;
+const cond = (o: KubeObject, type: string): string | undefined =>
+  (o.status?.conditions as { type: string; status: string }[] | undefined)?.find((c) => c.type === type)?.status;
 
 const COLUMNS: Record<string, Column[]> = {
   '/pods': [
@@ -60,7 +71,12 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Node', type: 'string', priority: 1, cell: (o) => o.spec?.nodeName },
   ],
   '/nodes': [
-    { name: 'Status', type: 'string', cell: (o) => (cond(o, 'Ready') === 'True' ? 'Ready' : 'NotReady') + (o.spec?.unschedulable ? ',SchedulingDisabled' : '') },
+    {
+      name: 'Status',
+      type: 'string',
+      cell: (o) =>
+        (cond(o, 'Ready') === 'True' ? 'Ready' : 'NotReady') + (o.spec?.unschedulable ? ',SchedulingDisabled' : ''),
+    },
     { name: 'Roles', type: 'string', cell: () => '<none>' },
     { name: 'Version', type: 'string', cell: (o) => o.status?.nodeInfo?.kubeletVersion },
   ],
@@ -69,21 +85,34 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Status', type: 'string', cell: (o) => o.status?.phase },
     { name: 'Volume', type: 'string', cell: (o) => o.spec?.volumeName ?? '' },
     { name: 'Capacity', type: 'string', cell: (o) => o.status?.capacity?.storage ?? '' },
-    { name: 'Access Modes', type: 'string', cell: (o) => ((o.status?.accessModes as string[] | undefined) ?? []).map((m) => m.replace('ReadWriteOnce', 'RWO').replace('ReadOnlyMany', 'ROX').replace('ReadWriteMany', 'RWX')).join(',') },
+    {
+      name: 'Access Modes',
+      type: 'string',
+      cell: (o) =>
+        ((o.status?.accessModes as string[] | undefined) ?? [])
+          .map((m) => m.replace('ReadWriteOnce', 'RWO').replace('ReadOnlyMany', 'ROX').replace('ReadWriteMany', 'RWX'))
+          .join(','),
+    },
     { name: 'StorageClass', type: 'string', cell: (o) => o.spec?.storageClassName ?? '' },
   ],
   '/persistentvolumes': [
     { name: 'Capacity', type: 'string', cell: (o) => o.spec?.capacity?.storage },
     { name: 'Reclaim Policy', type: 'string', cell: (o) => o.spec?.persistentVolumeReclaimPolicy },
     { name: 'Status', type: 'string', cell: (o) => o.status?.phase },
-    { name: 'Claim', type: 'string', cell: (o) => (o.spec?.claimRef ? `${o.spec.claimRef.namespace}/${o.spec.claimRef.name}` : '') },
+    {
+      name: 'Claim',
+      type: 'string',
+      cell: (o) => (o.spec?.claimRef ? `${o.spec.claimRef.namespace}/${o.spec.claimRef.name}` : ''),
+    },
   ],
   'apps/deployments': [
     { name: 'Ready', type: 'string', cell: (o) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}` },
     { name: 'Up-to-date', type: 'integer', cell: (o) => o.status?.updatedReplicas ?? 0 },
     { name: 'Available', type: 'integer', cell: (o) => o.status?.availableReplicas ?? 0 },
   ],
-  'apps/statefulsets': [{ name: 'Ready', type: 'string', cell: (o) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}` }],
+  'apps/statefulsets': [
+    { name: 'Ready', type: 'string', cell: (o) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}` },
+  ],
   'apps/replicasets': [
     { name: 'Desired', type: 'integer', cell: (o) => o.spec?.replicas ?? 0 },
     { name: 'Current', type: 'integer', cell: (o) => o.status?.replicas ?? 0 },

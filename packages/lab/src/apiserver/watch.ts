@@ -22,7 +22,12 @@ export interface WatchRequest {
  * with ADDED for what exists; with one it replays history, or sends a 410 Expired ERROR event when
  * the version is older than the history, the way a real apiserver's watch cache does.
  */
-export function serveWatch(cluster: LabCluster, req: WatchRequest, res: ServerResponse, onClose: (fn: () => void) => void): void {
+export function serveWatch(
+  cluster: LabCluster,
+  req: WatchRequest,
+  res: ServerResponse,
+  onClose: (fn: () => void) => void,
+): void {
   const t = req.type;
   const key = storageKey(t);
   const match = (o: KubeObject): boolean =>
@@ -45,13 +50,18 @@ export function serveWatch(cluster: LabCluster, req: WatchRequest, res: ServerRe
     }
   };
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache',
+  });
   res.flushHeaders();
 
   const rvText = req.resourceVersion ?? '';
   let replay: StoreEvent[] = [];
   if (rvText === '' || rvText === '0') {
-    for (const o of cluster.store.list(key, t.namespaced ? req.namespace : undefined)) if (match(o)) send('ADDED', cluster.present(t, o));
+    for (const o of cluster.store.list(key, t.namespaced ? req.namespace : undefined))
+      if (match(o)) send('ADDED', cluster.present(t, o));
   } else {
     const rv = Number(rvText);
     const events = Number.isInteger(rv) ? cluster.store.eventsSince(key, rv) : undefined;
@@ -79,7 +89,10 @@ export function serveWatch(cluster: LabCluster, req: WatchRequest, res: ServerRe
         send('BOOKMARK', {
           kind: t.kind,
           apiVersion: groupVersion(t),
-          metadata: { resourceVersion: String(cluster.store.currentResourceVersion()), annotations: { 'k8s.io/initial-events-end': 'true' } },
+          metadata: {
+            resourceVersion: String(cluster.store.currentResourceVersion()),
+            annotations: { 'k8s.io/initial-events-end': 'true' },
+          },
         });
       }, req.bookmarkIntervalMs)
     : undefined;

@@ -29,7 +29,10 @@ export class ControllerContext {
 
   constructor(kube: KubeApi) {
     this.kube = kube;
-    this.informers = Object.fromEntries(Object.entries(KINDS).map(([k, t]) => [k, new Informer(t)])) as Record<KindName, Informer>;
+    this.informers = Object.fromEntries(Object.entries(KINDS).map(([k, t]) => [k, new Informer(t)])) as Record<
+      KindName,
+      Informer
+    >;
   }
 
   of(kind: KindName): Informer {

@@ -77,7 +77,13 @@ export async function startControllers(kube: KubeApi, opts: ControllerOptions = 
         if (workloads) await reconcileWorkloads(ctx);
         await reconcileVolumes(ctx, layout.zones, turn);
         await schedule(ctx);
-        const next = await runKubelet(ctx, { startDelayMs: opts.startDelayMs ?? 300, evictionDelayMs: opts.evictionDelayMs ?? 5000 }, Date.now, boundAt, ipFor);
+        const next = await runKubelet(
+          ctx,
+          { startDelayMs: opts.startDelayMs ?? 300, evictionDelayMs: opts.evictionDelayMs ?? 5000 },
+          Date.now,
+          boundAt,
+          ipFor,
+        );
         await net?.sync(ctx.of('pod').list());
         if (next !== undefined && !abort.signal.aborted) {
           if (timer) clearTimeout(timer);

@@ -32,7 +32,8 @@ export class Informer {
 
   list(namespace?: string): KubeObject[] {
     const out: KubeObject[] = [];
-    for (const o of this.items.values()) if (namespace === undefined || o.metadata?.namespace === namespace) out.push(o);
+    for (const o of this.items.values())
+      if (namespace === undefined || o.metadata?.namespace === namespace) out.push(o);
     return out;
   }
 

@@ -15,7 +15,13 @@ export interface KubeletOptions {
  * NotReady (and evicts them later), and completes graceful deletions that a real apiserver leaves
  * to the kubelet. Returns the ms until it next has something to do, if anything.
  */
-export async function runKubelet(ctx: ControllerContext, opts: KubeletOptions, clock: () => number, boundAt: Map<string, number>, ipFor: (uid: string) => string): Promise<number | undefined> {
+export async function runKubelet(
+  ctx: ControllerContext,
+  opts: KubeletOptions,
+  clock: () => number,
+  boundAt: Map<string, number>,
+  ipFor: (uid: string) => string,
+): Promise<number | undefined> {
   let next: number | undefined;
   const soon = (ms: number): void => {
     next = next === undefined ? ms : Math.min(next, ms);
@@ -42,14 +48,22 @@ export async function runKubelet(ctx: ControllerContext, opts: KubeletOptions, c
       }
       await ctx.patchStatus('pod', pod, podStatus(pod, nodeName, true, ipFor(uid)));
     } else {
-      if (ready || pod.status?.phase !== 'Running') await ctx.patchStatus('pod', pod, podStatus(pod, nodeName, false, ipFor(uid)));
+      if (ready || pod.status?.phase !== 'Running')
+        await ctx.patchStatus('pod', pod, podStatus(pod, nodeName, false, ipFor(uid)));
       const downSince = nodeDownSince(node) ?? now;
       const evictAt = downSince + opts.evictionDelayMs;
       if (now >= evictAt) await ctx.delete('pod', pod, 0);
       else soon(evictAt - now);
     }
   }
-  for (const uid of boundAt.keys()) if (!ctx.of('pod').list().some((p) => p.metadata?.uid === uid)) boundAt.delete(uid);
+  for (const uid of boundAt.keys())
+    if (
+      !ctx
+        .of('pod')
+        .list()
+        .some((p) => p.metadata?.uid === uid)
+    )
+      boundAt.delete(uid);
   return next;
 }
 

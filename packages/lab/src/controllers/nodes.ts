@@ -13,7 +13,9 @@ export interface NodeLayout {
 export const DEFAULT_LAYOUT: NodeLayout = { zones: ['zone-a', 'zone-b', 'zone-c'], perZone: 2 };
 
 export function nodeNames(layout: NodeLayout): { name: string; zone: string }[] {
-  return layout.zones.flatMap((zone) => Array.from({ length: layout.perZone }, (_, i) => ({ name: `lab-${zone}-${i + 1}`, zone })));
+  return layout.zones.flatMap((zone) =>
+    Array.from({ length: layout.perZone }, (_, i) => ({ name: `lab-${zone}-${i + 1}`, zone })),
+  );
 }
 
 /** Creates the lab's nodes where missing; existing ones are left as they are (they may be stopped). */
@@ -42,16 +44,21 @@ export async function ensureNodes(kube: KubeApi, layout: NodeLayout): Promise<vo
 
 /** Marks a node Ready or NotReady, as its kubelet's heartbeat would. NotReady takes its pods down. */
 export async function setNodeReady(kube: KubeApi, name: string, ready: boolean): Promise<KubeObject> {
-  return kube.patchStatus({ ...NODE, name }, {
-    capacity: { cpu: '8', memory: '32Gi', pods: '110' },
-    allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
-    conditions: [readyCondition(ready)],
-    addresses: [{ type: 'Hostname', address: name }],
-    nodeInfo: { kubeletVersion: 'v1.30.0-kdrill-lab', operatingSystem: 'linux', architecture: 'amd64' },
-  });
+  return kube.patchStatus(
+    { ...NODE, name },
+    {
+      capacity: { cpu: '8', memory: '32Gi', pods: '110' },
+      allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
+      conditions: [readyCondition(ready)],
+      addresses: [{ type: 'Hostname', address: name }],
+      nodeInfo: { kubeletVersion: 'v1.30.0-kdrill-lab', operatingSystem: 'linux', architecture: 'amd64' },
+    },
+  );
 }
 
 export function isNodeReady(node: KubeObject | undefined): boolean {
-  const c = (node?.status?.conditions as { type: string; status: string }[] | undefined)?.find((x) => x.type === 'Ready');
+  const c = (node?.status?.conditions as { type: string; status: string }[] | undefined)?.find(
+    (x) => x.type === 'Ready',
+  );
   return c?.status === 'True' && !node?.spec?.unschedulable;
 }

@@ -5,7 +5,8 @@ import type { Server, Socket } from 'node:net';
  * forwarder's network namespace and relays each connection to the unix socket `socket`, where the lab
  * answers as the pod; `close` closes the port and cuts its connections, as a pod that stopped does.
  */
-export type ForwarderCommand = { op: 'open'; ip: string; port: number; socket: string } | { op: 'close'; ip: string; port: number };
+export type ForwarderCommand =
+  { op: 'open'; ip: string; port: number; socket: string } | { op: 'close'; ip: string; port: number };
 export type ForwarderRequest = ForwarderCommand & { id: number };
 
 /** Its answer, one JSON line on its stdout per request. */

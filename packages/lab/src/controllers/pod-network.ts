@@ -30,12 +30,22 @@ export function podIpAt(cluster: number, n: number): string {
  */
 export type PodNetworkSetup = { netns: string } | { reason: string; misconfigured: boolean };
 
-export async function findPodNetwork(netns = process.env[POD_NETNS_ENV], probes = [podIpAt(0, 2), podIpAt(1, 2)]): Promise<PodNetworkSetup> {
+export async function findPodNetwork(
+  netns = process.env[POD_NETNS_ENV],
+  probes = [podIpAt(0, 2), podIpAt(1, 2)],
+): Promise<PodNetworkSetup> {
   const onHost = hostAddressesIn(POD_CIDR);
   if (onHost.length) {
-    return { reason: `${onHost.join(', ')} is an address of this machine; pods are served only inside a network namespace (scripts/podnet-up.sh), so remove it (ip addr del …)`, misconfigured: true };
+    return {
+      reason: `${onHost.join(', ')} is an address of this machine; pods are served only inside a network namespace (scripts/podnet-up.sh), so remove it (ip addr del …)`,
+      misconfigured: true,
+    };
   }
-  if (!netns) return { reason: `${POD_NETNS_ENV} is not set, so the pods have no network a real apiserver reaches (scripts/podnet-up.sh makes one)`, misconfigured: false };
+  if (!netns)
+    return {
+      reason: `${POD_NETNS_ENV} is not set, so the pods have no network a real apiserver reaches (scripts/podnet-up.sh makes one)`,
+      misconfigured: false,
+    };
   const bad = (reason: string): PodNetworkSetup => ({ reason, misconfigured: true });
   try {
     const spaces = (await ipJson('netns', 'list')) as { name: string; id?: number }[];
@@ -43,9 +53,15 @@ export async function findPodNetwork(netns = process.env[POD_NETNS_ENV], probes 
     if (!ns) return bad(`there is no network namespace ${netns} (${POD_NETNS_ENV}); scripts/podnet-up.sh makes it`);
     for (const ip of probes) {
       const [route] = (await ipJson('route', 'get', ip)) as { type?: string; dev?: string }[];
-      if (route?.type === 'local') return bad(`${ip} is an address of this machine; pods are served only inside network namespace ${netns}`);
-      const [link] = route?.dev ? ((await ipJson('link', 'show', 'dev', route.dev)) as { link_netnsid?: number }[]) : [];
-      if (ns.id === undefined || link?.link_netnsid !== ns.id) return bad(`${ip} is routed via ${route?.dev ?? 'nothing'}, not into network namespace ${netns}; scripts/podnet-up.sh routes ${POD_CIDR} there`);
+      if (route?.type === 'local')
+        return bad(`${ip} is an address of this machine; pods are served only inside network namespace ${netns}`);
+      const [link] = route?.dev
+        ? ((await ipJson('link', 'show', 'dev', route.dev)) as { link_netnsid?: number }[])
+        : [];
+      if (ns.id === undefined || link?.link_netnsid !== ns.id)
+        return bad(
+          `${ip} is routed via ${route?.dev ?? 'nothing'}, not into network namespace ${netns}; scripts/podnet-up.sh routes ${POD_CIDR} there`,
+        );
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
@@ -58,8 +74,10 @@ export async function findPodNetwork(netns = process.env[POD_NETNS_ENV], probes 
 export function hostAddressesIn(cidr: string): string[] {
   const [base, bits] = cidr.split('/') as [string, string];
   const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  const inside = (a: string): boolean => ((ipv4(a) & mask) >>> 0) === ((ipv4(base) & mask) >>> 0);
-  return Object.values(networkInterfaces()).flatMap((addrs) => (addrs ?? []).filter((a) => a.family === 'IPv4' && inside(a.address)).map((a) => a.address));
+  const inside = (a: string): boolean => (ipv4(a) & mask) >>> 0 === (ipv4(base) & mask) >>> 0;
+  return Object.values(networkInterfaces()).flatMap((addrs) =>
+    (addrs ?? []).filter((a) => a.family === 'IPv4' && inside(a.address)).map((a) => a.address),
+  );
 }
 
 function ipv4(a: string): number {
@@ -129,7 +147,9 @@ export class PodNetwork {
         if (fwd.exited) return this.forwarderDied(fwd);
         // one address that cannot be bound must not stop the reconcile loop; say so once
         this.failed.add(key);
-        this.note(`pod network: cannot listen on ${key} in network namespace ${this.netns} for ${name}: ${(e as Error).message}`);
+        this.note(
+          `pod network: cannot listen on ${key} in network namespace ${this.netns} for ${name}: ${(e as Error).message}`,
+        );
       }
     }
   }
@@ -161,7 +181,9 @@ export class PodNetwork {
     this.failed.clear();
     await Promise.all(servers.map(closeServer));
     this.broken = !fwd.answered || ++this.restarts > 3;
-    this.note(`pod network: the forwarder in network namespace ${this.netns} exited (${fwd.exited})${this.broken ? '; the pods are not reachable through a real apiserver' : '; starting it again'}`);
+    this.note(
+      `pod network: the forwarder in network namespace ${this.netns} exited (${fwd.exited})${this.broken ? '; the pods are not reachable through a real apiserver' : '; starting it again'}`,
+    );
   }
 }
 
@@ -206,7 +228,12 @@ class Forwarder {
       child.on('error', (e) => end(e.message));
       child.on('close', (code, signal) => {
         // the message, not the stack under it nor node's version line
-        const said = this.stderr.split('\n').filter((l) => l.trim() && !/^\s+at |^Node\.js v/.test(l)).slice(-2).join(' ').trim();
+        const said = this.stderr
+          .split('\n')
+          .filter((l) => l.trim() && !/^\s+at |^Node\.js v/.test(l))
+          .slice(-2)
+          .join(' ')
+          .trim();
         end(`${signal ?? `code ${code}`}${said ? `: ${said}` : ''}`);
       });
     });
@@ -272,8 +299,11 @@ function splitKey(key: string): [string, number] {
 }
 
 function containerPorts(p: KubeObject): number[] {
-  const containers = (p.spec?.containers as { ports?: { containerPort?: number; protocol?: string }[] }[] | undefined) ?? [];
-  return containers.flatMap((c) => (c.ports ?? []).filter((x) => (x.protocol ?? 'TCP') === 'TCP' && x.containerPort).map((x) => x.containerPort!));
+  const containers =
+    (p.spec?.containers as { ports?: { containerPort?: number; protocol?: string }[] }[] | undefined) ?? [];
+  return containers.flatMap((c) =>
+    (c.ports ?? []).filter((x) => (x.protocol ?? 'TCP') === 'TCP' && x.containerPort).map((x) => x.containerPort!),
+  );
 }
 
 async function listenUnix(path: string, pod: string): Promise<Server> {

@@ -5,8 +5,13 @@ const now = (): string => k8sTime();
 
 export const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
 
-export function conditionOf(o: KubeObject | undefined, type: string): { status: string; lastTransitionTime?: string } | undefined {
-  return (o?.status?.conditions as { type: string; status: string; lastTransitionTime?: string }[] | undefined)?.find((c) => c.type === type);
+export function conditionOf(
+  o: KubeObject | undefined,
+  type: string,
+): { status: string; lastTransitionTime?: string } | undefined {
+  return (o?.status?.conditions as { type: string; status: string; lastTransitionTime?: string }[] | undefined)?.find(
+    (c) => c.type === type,
+  );
 }
 
 export function isPodReady(p: KubeObject): boolean {
@@ -20,7 +25,12 @@ export function isPodActive(p: KubeObject): boolean {
 /** The status a kubelet reports for a started (or, on a stopped node, unreachable) pod. */
 export function podStatus(pod: KubeObject, node: string, ready: boolean, podIp: string): Record<string, unknown> {
   const t = now();
-  const cond = (type: string, status: boolean): object => ({ type, status: status ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t });
+  const cond = (type: string, status: boolean): object => ({
+    type,
+    status: status ? 'True' : 'False',
+    lastProbeTime: null,
+    lastTransitionTime: t,
+  });
   const containers = ((pod.spec?.containers as { name: string; image?: string }[] | undefined) ?? []).map((c) => ({
     name: c.name,
     image: c.image ?? '',
@@ -36,7 +46,12 @@ export function podStatus(pod: KubeObject, node: string, ready: boolean, podIp: 
     podIP: podIp,
     podIPs: [{ ip: podIp }],
     startTime: pod.status?.startTime ?? t,
-    conditions: [cond('Initialized', true), cond('Ready', ready), cond('ContainersReady', ready), cond('PodScheduled', true)],
+    conditions: [
+      cond('Initialized', true),
+      cond('Ready', ready),
+      cond('ContainersReady', ready),
+      cond('PodScheduled', true),
+    ],
     containerStatuses: containers,
   };
 }
@@ -48,8 +63,15 @@ function hostOctet(node: string): number {
 }
 
 /** The pod template of a workload turned into a Pod body, owned by the workload. */
-export function podFromTemplate(owner: KubeObject, name: { name?: string; generateName?: string }, extraLabels: Record<string, string> = {}): KubeObject {
-  const tpl = (owner.spec?.template ?? {}) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: object };
+export function podFromTemplate(
+  owner: KubeObject,
+  name: { name?: string; generateName?: string },
+  extraLabels: Record<string, string> = {},
+): KubeObject {
+  const tpl = (owner.spec?.template ?? {}) as {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec?: object;
+  };
   return {
     ...POD,
     metadata: {
@@ -63,8 +85,22 @@ export function podFromTemplate(owner: KubeObject, name: { name?: string; genera
   };
 }
 
-export function ownerRef(owner: KubeObject): { apiVersion: string; kind: string; name: string; uid: string; controller: true; blockOwnerDeletion: true } {
-  return { apiVersion: owner.apiVersion ?? '', kind: owner.kind ?? '', name: owner.metadata?.name ?? '', uid: owner.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
+export function ownerRef(owner: KubeObject): {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller: true;
+  blockOwnerDeletion: true;
+} {
+  return {
+    apiVersion: owner.apiVersion ?? '',
+    kind: owner.kind ?? '',
+    name: owner.metadata?.name ?? '',
+    uid: owner.metadata?.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 export function stamp(): string {

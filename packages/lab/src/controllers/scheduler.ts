@@ -20,16 +20,25 @@ export async function schedule(ctx: ControllerContext): Promise<void> {
     if (pod.spec?.schedulerName && pod.spec.schedulerName !== 'default-scheduler') continue;
     const zone = volumeZone(ctx, pod);
     if (zone === null) continue; // a claim is not bound yet
-    const fits = nodes.filter((n) => fitsNode(pod, n) && (zone === undefined || n.metadata?.labels?.[ZONE_LABEL] === zone));
+    const fits = nodes.filter(
+      (n) => fitsNode(pod, n) && (zone === undefined || n.metadata?.labels?.[ZONE_LABEL] === zone),
+    );
     if (fits.length === 0) continue;
     const owner = pod.metadata?.ownerReferences?.[0]?.uid;
     const pods = ctx.of('pod').list(); // fresh: includes the bindings made earlier in this pass
     const load = (n: KubeObject): [number, number] => {
       const on = pods.filter((p) => p.spec?.nodeName === n.metadata?.name && !p.metadata?.deletionTimestamp);
       const sameOwnerZone = pods.filter(
-        (p) => owner && p.metadata?.ownerReferences?.[0]?.uid === owner && zoneOfNode(ctx, p.spec?.nodeName) === n.metadata?.labels?.[ZONE_LABEL],
+        (p) =>
+          owner &&
+          p.metadata?.ownerReferences?.[0]?.uid === owner &&
+          zoneOfNode(ctx, p.spec?.nodeName) === n.metadata?.labels?.[ZONE_LABEL],
       );
-      return [sameOwnerZone.length * 1000 + on.filter((p) => owner && p.metadata?.ownerReferences?.[0]?.uid === owner).length * 100, on.length];
+      return [
+        sameOwnerZone.length * 1000 +
+          on.filter((p) => owner && p.metadata?.ownerReferences?.[0]?.uid === owner).length * 100,
+        on.length,
+      ];
     };
     const best = [...fits].sort((a, b) => {
       const [a1, a2] = load(a);
@@ -67,10 +76,10 @@ function volumeZone(ctx: ControllerContext, pod: KubeObject): string | undefined
 
 export function fitsNode(pod: KubeObject, node: KubeObject): boolean {
   const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries((pod.spec?.nodeSelector as Record<string, string> | undefined) ?? {})) if (labels[k] !== v) return false;
+  for (const [k, v] of Object.entries((pod.spec?.nodeSelector as Record<string, string> | undefined) ?? {}))
+    if (labels[k] !== v) return false;
   const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms as
-    | { matchExpressions?: NodeSelectorRequirement[]; matchFields?: NodeSelectorRequirement[] }[]
-    | undefined;
+    { matchExpressions?: NodeSelectorRequirement[]; matchFields?: NodeSelectorRequirement[] }[] | undefined;
   if (!terms || terms.length === 0) return true;
   // terms are ORed; requirements inside a term are ANDed
   return terms.some(

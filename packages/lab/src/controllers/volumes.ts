@@ -20,7 +20,11 @@ export async function reconcileVolumes(ctx: ControllerContext, zones: string[], 
       volumeName = `pvc-${pvc.metadata?.uid ?? name}`;
       pv = await ctx.create('pv', {
         // the lab's label: `lab gc` removes the volumes it provisioned on a real cluster
-        metadata: { name: volumeName, labels: { [ZONE_LABEL]: zone, 'kdrill.dev/lab': 'true' }, annotations: { 'pv.kubernetes.io/provisioned-by': 'lab.kdrill.dev' } },
+        metadata: {
+          name: volumeName,
+          labels: { [ZONE_LABEL]: zone, 'kdrill.dev/lab': 'true' },
+          annotations: { 'pv.kubernetes.io/provisioned-by': 'lab.kdrill.dev' },
+        },
         spec: {
           capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
           accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
@@ -28,7 +32,11 @@ export async function reconcileVolumes(ctx: ControllerContext, zones: string[], 
           storageClassName: pvc.spec?.storageClassName ?? 'standard',
           claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid: pvc.metadata?.uid },
           csi: { driver: 'lab.kdrill.dev', volumeHandle: volumeName },
-          nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: 'In', values: [zone] }] }] } },
+          nodeAffinity: {
+            required: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: 'In', values: [zone] }] }],
+            },
+          },
         },
       });
     }
@@ -36,13 +44,21 @@ export async function reconcileVolumes(ctx: ControllerContext, zones: string[], 
     const claim = claimOf(pv);
     if (claim && claim !== `${ns}/${name}`) continue; // the volume belongs to someone else
     if (!claim || pv.spec?.claimRef?.uid !== pvc.metadata?.uid) {
-      pv = await ctx.patch('pv', pv, { spec: { claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid: pvc.metadata?.uid } } });
+      pv = await ctx.patch('pv', pv, {
+        spec: {
+          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid: pvc.metadata?.uid },
+        },
+      });
       if (!pv) continue;
     }
     if (pv.status?.phase !== 'Bound') await ctx.patchStatus('pv', pv, { phase: 'Bound' });
     if (!pvc.spec?.volumeName) await ctx.patch('pvc', pvc, { spec: { volumeName: pv.metadata?.name } });
     if (pvc.status?.phase !== 'Bound') {
-      await ctx.patchStatus('pvc', pvc, { phase: 'Bound', capacity: pv.spec?.capacity, accessModes: pv.spec?.accessModes });
+      await ctx.patchStatus('pvc', pvc, {
+        phase: 'Bound',
+        capacity: pv.spec?.capacity,
+        accessModes: pv.spec?.accessModes,
+      });
     }
   }
   for (const pv of pvs.list()) {
@@ -54,7 +70,8 @@ export async function reconcileVolumes(ctx: ControllerContext, zones: string[], 
     if (!pv.spec?.claimRef?.uid) continue; // pre-bound by name only: waiting for its claim
     // Released before deleted: a real controller-manager's pv-protection finalizer holds a Bound PV forever
     if (pv.status?.phase !== 'Released') await ctx.patchStatus('pv', pv, { phase: 'Released' });
-    if (pv.spec?.persistentVolumeReclaimPolicy === 'Delete' && !pv.metadata?.deletionTimestamp) await ctx.delete('pv', pv);
+    if (pv.spec?.persistentVolumeReclaimPolicy === 'Delete' && !pv.metadata?.deletionTimestamp)
+      await ctx.delete('pv', pv);
   }
 }
 

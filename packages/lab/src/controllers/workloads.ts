@@ -16,7 +16,11 @@ export async function reconcileWorkloads(ctx: ControllerContext): Promise<void> 
   for (const ds of ctx.of('daemonset').list()) await daemonSet(ctx, ds);
 }
 
-const templateHash = (o: KubeObject): string => createHash('sha256').update(JSON.stringify(o.spec?.template ?? {})).digest('hex').slice(0, 10);
+const templateHash = (o: KubeObject): string =>
+  createHash('sha256')
+    .update(JSON.stringify(o.spec?.template ?? {}))
+    .digest('hex')
+    .slice(0, 10);
 const uid = (o: KubeObject): string => o.metadata?.uid ?? '';
 
 function podsOf(ctx: ControllerContext, owner: KubeObject): KubeObject[] {
@@ -29,18 +33,35 @@ function podsOf(ctx: ControllerContext, owner: KubeObject): KubeObject[] {
  * matches, and that are not being deleted, get the owner as their controller. Velero restores Pods and
  * ReplicaSets without owner references: adopted, they are not made twice.
  */
-async function adoptOrphans(ctx: ControllerContext, kind: 'replicaset' | 'pod', owner: KubeObject, member: (o: KubeObject) => boolean = () => true): Promise<void> {
+async function adoptOrphans(
+  ctx: ControllerContext,
+  kind: 'replicaset' | 'pod',
+  owner: KubeObject,
+  member: (o: KubeObject) => boolean = () => true,
+): Promise<void> {
   const selector = owner.spec?.selector as LabelSelector | undefined;
   // an empty selector selects nothing for a controller
-  if (owner.metadata?.deletionTimestamp || !selector || (!Object.keys(selector.matchLabels ?? {}).length && !selector.matchExpressions?.length)) return;
+  if (
+    owner.metadata?.deletionTimestamp ||
+    !selector ||
+    (!Object.keys(selector.matchLabels ?? {}).length && !selector.matchExpressions?.length)
+  )
+    return;
   for (const o of ctx.of(kind).list(owner.metadata?.namespace)) {
     if (o.metadata?.deletionTimestamp || o.metadata?.ownerReferences?.some((r) => r.controller)) continue;
     if (!matchesLabelSelector(o.metadata?.labels ?? {}, selector) || !member(o)) continue;
-    await ctx.patch(kind, o, { metadata: { ownerReferences: [...(o.metadata?.ownerReferences ?? []), ownerRef(owner)] } });
+    await ctx.patch(kind, o, {
+      metadata: { ownerReferences: [...(o.metadata?.ownerReferences ?? []), ownerRef(owner)] },
+    });
   }
 }
 
-async function writeStatus(ctx: ControllerContext, kind: 'deployment' | 'replicaset' | 'statefulset' | 'daemonset', o: KubeObject, status: Record<string, unknown>): Promise<void> {
+async function writeStatus(
+  ctx: ControllerContext,
+  kind: 'deployment' | 'replicaset' | 'statefulset' | 'daemonset',
+  o: KubeObject,
+  status: Record<string, unknown>,
+): Promise<void> {
   const cur = o.status ?? {};
   const changed = Object.entries(status).some(([k, v]) => JSON.stringify(cur[k]) !== JSON.stringify(v));
   if (changed) await ctx.patchStatus(kind, o, status);
@@ -79,7 +100,10 @@ async function deployment(ctx: ControllerContext, d: KubeObject): Promise<void> 
       },
       spec: {
         replicas: desired,
-        selector: { matchLabels: { ...(d.spec?.selector?.matchLabels ?? {}), 'pod-template-hash': hash }, matchExpressions: d.spec?.selector?.matchExpressions },
+        selector: {
+          matchLabels: { ...(d.spec?.selector?.matchLabels ?? {}), 'pod-template-hash': hash },
+          matchExpressions: d.spec?.selector?.matchExpressions,
+        },
         template: tpl,
       },
     });
@@ -87,7 +111,9 @@ async function deployment(ctx: ControllerContext, d: KubeObject): Promise<void> 
   } else if (current.spec?.replicas !== desired) {
     await ctx.patch('replicaset', current, { spec: { replicas: desired } });
   }
-  for (const old of owned) if (old !== current && (old.spec?.replicas ?? 0) !== 0) await ctx.patch('replicaset', old, { spec: { replicas: 0 } });
+  for (const old of owned)
+    if (old !== current && (old.spec?.replicas ?? 0) !== 0)
+      await ctx.patch('replicaset', old, { spec: { replicas: 0 } });
   const pods = owned.flatMap((rs) => podsOf(ctx, rs)).filter(isPodActive);
   const ready = pods.filter(isPodReady).length;
   const updated = podsOf(ctx, current).filter(isPodActive).length;
@@ -104,7 +130,9 @@ async function deployment(ctx: ControllerContext, d: KubeObject): Promise<void> 
 
 // Keep lastTransitionTime stable while the condition does not change, as a real controller does.
 function availabilityIfChanged(o: KubeObject, ready: number, desired: number, kind: string): object[] {
-  const prev = (o.status?.conditions as { type: string; status: string }[] | undefined)?.find((c) => c.type === 'Available');
+  const prev = (o.status?.conditions as { type: string; status: string }[] | undefined)?.find(
+    (c) => c.type === 'Available',
+  );
   const next = availability(ready, desired, kind);
   if (prev && prev.status === (next[0] as { status: string }).status) return o.status.conditions as object[];
   return next;
@@ -159,14 +187,24 @@ async function statefulSet(ctx: ControllerContext, s: KubeObject): Promise<void>
       const claim = `${tpl.metadata?.name}-${podName}`;
       if (!ctx.of('pvc').get(ns, claim)) {
         await ctx.create('pvc', {
-          metadata: { name: claim, namespace: ns, labels: { ...(s.spec?.selector?.matchLabels ?? {}), ...(tpl.metadata?.labels ?? {}) } },
+          metadata: {
+            name: claim,
+            namespace: ns,
+            labels: { ...(s.spec?.selector?.matchLabels ?? {}), ...(tpl.metadata?.labels ?? {}) },
+          },
           spec: structuredClone(tpl.spec ?? {}),
         });
       }
       volumes.push({ name: tpl.metadata?.name, persistentVolumeClaim: { claimName: claim } });
     }
-    const pod = podFromTemplate(s, { name: podName }, { 'statefulset.kubernetes.io/pod-name': podName, 'apps.kubernetes.io/pod-index': String(i) });
-    const own = ((pod.spec.volumes as { name: string }[] | undefined) ?? []).filter((v) => !volumes.some((x) => (x as { name: string }).name === v.name));
+    const pod = podFromTemplate(
+      s,
+      { name: podName },
+      { 'statefulset.kubernetes.io/pod-name': podName, 'apps.kubernetes.io/pod-index': String(i) },
+    );
+    const own = ((pod.spec.volumes as { name: string }[] | undefined) ?? []).filter(
+      (v) => !volumes.some((x) => (x as { name: string }).name === v.name),
+    );
     pod.spec = { ...pod.spec, volumes: [...own, ...volumes], hostname: podName, subdomain: s.spec?.serviceName };
     await ctx.create('pod', pod);
     if (ordered) break;
@@ -190,7 +228,10 @@ async function statefulSet(ctx: ControllerContext, s: KubeObject): Promise<void>
 async function daemonSet(ctx: ControllerContext, ds: KubeObject): Promise<void> {
   if (ds.metadata?.deletionTimestamp) return;
   const nodeSelector = (ds.spec?.template?.spec?.nodeSelector as Record<string, string> | undefined) ?? {};
-  const nodes = ctx.of('node').list().filter((n) => matchesLabelSelector(n.metadata?.labels ?? {}, { matchLabels: nodeSelector }));
+  const nodes = ctx
+    .of('node')
+    .list()
+    .filter((n) => matchesLabelSelector(n.metadata?.labels ?? {}, { matchLabels: nodeSelector }));
   await adoptOrphans(ctx, 'pod', ds);
   const pods = podsOf(ctx, ds).filter(isPodActive);
   for (const n of nodes) {
@@ -199,7 +240,13 @@ async function daemonSet(ctx: ControllerContext, ds: KubeObject): Promise<void> 
     const pod = podFromTemplate(ds, { generateName: `${ds.metadata?.name}-` });
     pod.spec = {
       ...pod.spec,
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }] } } },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }],
+          },
+        },
+      },
     };
     await ctx.create('pod', pod);
   }
@@ -220,7 +267,6 @@ async function daemonSet(ctx: ControllerContext, ds: KubeObject): Promise<void> 
 
 export function pinnedNode(p: KubeObject): string | undefined {
   const terms = p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms as
-    | { matchFields?: { key: string; values?: string[] }[] }[]
-    | undefined;
+    { matchFields?: { key: string; values?: string[] }[] }[] | undefined;
   return p.spec?.nodeName ?? terms?.[0]?.matchFields?.find((f) => f.key === 'metadata.name')?.values?.[0];
 }

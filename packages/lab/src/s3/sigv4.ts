@@ -11,7 +11,8 @@ const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256'
 const sha256 = (data: string): string => createHash('sha256').update(data).digest('hex');
 
 // RFC 3986 encoding as SigV4 wants it: everything but unreserved characters.
-const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const enc = (s: string): string =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function canonicalQuery(url: URL, skipSignature: boolean): string {
   const pairs: [string, string][] = [];
@@ -78,7 +79,8 @@ export function verifySigV4(req: IncomingMessage, url: URL, creds: Credentials, 
     throw accessDenied('Anonymous access is not allowed');
   }
   const [keyId, date, region, service] = credential.split('/');
-  if (keyId !== creds.accessKeyId) throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+  if (keyId !== creds.accessKeyId)
+    throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
   const headerNames = signedHeaders.split(';').filter(Boolean);
   const canonicalHeaders = headerNames
     .map((h) => {
@@ -88,7 +90,14 @@ export function verifySigV4(req: IncomingMessage, url: URL, creds: Credentials, 
     })
     .join('');
   const rawPath = (req.url ?? '/').split('?')[0]!;
-  const canonicalRequest = [req.method, canonicalPath(rawPath), canonicalQuery(url, presigned), canonicalHeaders, signedHeaders, payloadHash].join('\n');
+  const canonicalRequest = [
+    req.method,
+    canonicalPath(rawPath),
+    canonicalQuery(url, presigned),
+    canonicalHeaders,
+    signedHeaders,
+    payloadHash,
+  ].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
   const kSigning = signingKey(creds.secretAccessKey, date ?? '', region ?? '', service ?? '');
@@ -96,6 +105,10 @@ export function verifySigV4(req: IncomingMessage, url: URL, creds: Credentials, 
   const a = Buffer.from(expected);
   const b = Buffer.from(signature);
   if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new S3Error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+    throw new S3Error(
+      403,
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    );
   }
 }

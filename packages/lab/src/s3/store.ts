@@ -55,7 +55,13 @@ export class S3Store {
   }
 
   createBucket(name: string, objectLock: boolean): Bucket {
-    const b: Bucket = { name, created: new Date().toISOString(), objectLock, versioning: objectLock ? 'Enabled' : undefined, objects: new Map() };
+    const b: Bucket = {
+      name,
+      created: new Date().toISOString(),
+      objectLock,
+      versioning: objectLock ? 'Enabled' : undefined,
+      objects: new Map(),
+    };
     this.buckets.set(name, b);
     this.changed();
     return b;
@@ -114,7 +120,10 @@ export class S3Store {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (!this.dir || !this.dirty) return;
-    const index = this.allBuckets().map((b) => ({ ...b, objects: [...b.objects.entries()].map(([k, vs]) => [k, vs.map(({ body: _b, ...rest }) => rest)]) }));
+    const index = this.allBuckets().map((b) => ({
+      ...b,
+      objects: [...b.objects.entries()].map(([k, vs]) => [k, vs.map(({ body: _b, ...rest }) => rest)]),
+    }));
     const tmp = join(this.dir, 'index.json.tmp');
     writeFileSync(tmp, JSON.stringify(index));
     renameSync(tmp, join(this.dir, 'index.json'));
@@ -124,7 +133,9 @@ export class S3Store {
   private load(): void {
     const f = join(this.dir!, 'index.json');
     if (!existsSync(f)) return;
-    const index = JSON.parse(readFileSync(f, 'utf8')) as (Omit<Bucket, 'objects'> & { objects: [string, Version[]][] })[];
+    const index = JSON.parse(readFileSync(f, 'utf8')) as (Omit<Bucket, 'objects'> & {
+      objects: [string, Version[]][];
+    })[];
     for (const b of index) this.buckets.set(b.name, { ...b, objects: new Map(b.objects) });
   }
 

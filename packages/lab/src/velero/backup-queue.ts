@@ -11,14 +11,20 @@ const position = (b: KubeObject): number => Number(b.status?.queuePosition ?? 0)
  * Namespace conflicts between queued backups cannot arise with one at a time and are not looked for.
  * Returns the backups it changed, as the server answered.
  */
-export async function advanceBackupQueue(kube: KubeApi, namespace: string, backups: KubeObject[]): Promise<KubeObject[]> {
+export async function advanceBackupQueue(
+  kube: KubeApi,
+  namespace: string,
+  backups: KubeObject[],
+): Promise<KubeObject[]> {
   const changed: KubeObject[] = [];
   const patch = async (b: KubeObject, status: Record<string, unknown>): Promise<void> => {
     changed.push(await kube.patchStatus({ ...BACKUP, namespace, name: b.metadata?.name ?? '' }, status));
   };
   const queued = backups.filter((b) => phaseOf(b) === 'Queued').sort((a, b) => position(a) - position(b));
   let last = queued.reduce((m, b) => Math.max(m, position(b)), 0);
-  const fresh = backups.filter((b) => phaseOf(b) === '' || phaseOf(b) === 'New').sort((a, b) => String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)));
+  const fresh = backups
+    .filter((b) => phaseOf(b) === '' || phaseOf(b) === 'New')
+    .sort((a, b) => String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)));
   for (const b of fresh) {
     await patch(b, { phase: 'Queued', queuePosition: ++last });
     queued.push({ ...b, status: { ...b.status, phase: 'Queued', queuePosition: last } });

@@ -16,15 +16,38 @@ export interface BackupNamespaces extends IncludesExcludes {
  * (pkg/util/wildcard/expand.go), and "everything" also when the includes name every namespace there is
  * (NamespaceIncludesExcludes, pkg/util/collections/includes_excludes.go).
  */
-export function backupNamespaces(release: VeleroRelease, includes: string[] = [], excludes: string[] = [], active: string[]): BackupNamespaces {
-  if (!release.backupNamespacesExpand || includes.length === 0 || ![...includes, ...excludes].some((p) => WILDCARD.test(p))) {
-    return { includes, excludes, coversAll: includeEverything({ includes, excludes }) || (release.backupNamespacesExpand && excludes.length === 0 && same(includes, active)), none: false };
+export function backupNamespaces(
+  release: VeleroRelease,
+  includes: string[] = [],
+  excludes: string[] = [],
+  active: string[],
+): BackupNamespaces {
+  if (
+    !release.backupNamespacesExpand ||
+    includes.length === 0 ||
+    ![...includes, ...excludes].some((p) => WILDCARD.test(p))
+  ) {
+    return {
+      includes,
+      excludes,
+      coversAll:
+        includeEverything({ includes, excludes }) ||
+        (release.backupNamespacesExpand && excludes.length === 0 && same(includes, active)),
+      none: false,
+    };
   }
-  const expand = (patterns: string[]): string[] => [...new Set(patterns.flatMap((p) => (WILDCARD.test(p) ? active.filter((ns) => matchesFilter(ns, [p], [])) : [p])))];
+  const expand = (patterns: string[]): string[] => [
+    ...new Set(patterns.flatMap((p) => (WILDCARD.test(p) ? active.filter((ns) => matchesFilter(ns, [p], [])) : [p]))),
+  ];
   const inc = expand(includes);
   const exc = expand(excludes);
-// an expansion that matched nothing leaves the includes empty: no namespace, yet "everything" to the cluster-scope check
-  return { includes: inc, excludes: exc, coversAll: exc.length === 0 && (inc.length === 0 || same(inc, active)), none: inc.length === 0 };
+  // an expansion that matched nothing leaves the includes empty: no namespace, yet "everything" to the cluster-scope check
+  return {
+    includes: inc,
+    excludes: exc,
+    coversAll: exc.length === 0 && (inc.length === 0 || same(inc, active)),
+    none: inc.length === 0,
+  };
 }
 
 const same = (a: string[], b: string[]): boolean => {
@@ -40,7 +63,13 @@ export const namespaceIncluded = (ns: BackupNamespaces, name: string): boolean =
  * includeClusterResources false; with it unset only when the namespace filter covers everything (the
  * `namespaces` type itself aside); then the resource filter.
  */
-export function typeIncluded(gr: string, namespaced: boolean, resources: IncludesExcludes, includeClusterResources: boolean | undefined, ns: BackupNamespaces): boolean {
+export function typeIncluded(
+  gr: string,
+  namespaced: boolean,
+  resources: IncludesExcludes,
+  includeClusterResources: boolean | undefined,
+  ns: BackupNamespaces,
+): boolean {
   if (!namespaced && includeClusterResources === false) return false;
   if (gr !== 'namespaces' && !namespaced && includeClusterResources === undefined && !ns.coversAll) return false;
   return shouldInclude(resources, gr);
@@ -51,7 +80,12 @@ export function typeIncluded(gr: string, namespaced: boolean, resources: Include
  * is left out (GlobalIncludesExcludes.ShouldExclude): explicitly excluded, or includeClusterResources
  * false, or unset and the resource filter does not include it.
  */
-export function additionalExcluded(gr: string, namespaced: boolean, resources: IncludesExcludes, includeClusterResources: boolean | undefined): boolean {
+export function additionalExcluded(
+  gr: string,
+  namespaced: boolean,
+  resources: IncludesExcludes,
+  includeClusterResources: boolean | undefined,
+): boolean {
   if (resources.excludes.length && !shouldInclude({ includes: [], excludes: resources.excludes }, gr)) return true;
   if (namespaced) return false;
   if (includeClusterResources === false) return true;

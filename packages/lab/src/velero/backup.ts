@@ -43,7 +43,12 @@ export async function runBackup(ctx: BackupContext, backup: KubeObject): Promise
   const ref = { ...BACKUP, namespace: backup.metadata?.namespace, name };
   const start = ctx.now();
   const ttlMs = parseGoDuration(backup.spec?.ttl as string | undefined, 720 * 3600_000);
-  const base = { version: 1, formatVersion: '1.1.0', startTimestamp: ts(start), expiration: ts(new Date(start.getTime() + ttlMs)) };
+  const base = {
+    version: 1,
+    formatVersion: '1.1.0',
+    startTimestamp: ts(start),
+    expiration: ts(new Date(start.getTime() + ttlMs)),
+  };
   await ctx.kube.patchStatus(ref, { ...base, phase: 'InProgress' });
   const keys = backupKeys(ctx.prefix, name);
   const exists = await ctx.store.get(keys.metadata).then(
@@ -51,20 +56,43 @@ export async function runBackup(ctx: BackupContext, backup: KubeObject): Promise
     (e: Error) => `error checking if backup already exists in object storage: ${e.message}`,
   );
   if (exists) {
-    await ctx.kube.patchStatus(ref, { ...base, phase: 'Failed', failureReason: exists, completionTimestamp: ts(ctx.now()) });
+    await ctx.kube.patchStatus(ref, {
+      ...base,
+      phase: 'Failed',
+      failureReason: exists,
+      completionTimestamp: ts(ctx.now()),
+    });
     return;
   }
   let collected: Collected;
   try {
-    collected = await collect(ctx.kube, backup.spec ?? {}, ctx.faults?.backupItemErrors ?? new Set(), ctx.release ?? veleroRelease());
+    collected = await collect(
+      ctx.kube,
+      backup.spec ?? {},
+      ctx.faults?.backupItemErrors ?? new Set(),
+      ctx.release ?? veleroRelease(),
+    );
   } catch (e) {
-    await ctx.kube.patchStatus(ref, { ...base, phase: 'Failed', failureReason: `error collecting resources: ${(e as Error).message}`, completionTimestamp: ts(ctx.now()) });
+    await ctx.kube.patchStatus(ref, {
+      ...base,
+      phase: 'Failed',
+      failureReason: `error collecting resources: ${(e as Error).message}`,
+      completionTimestamp: ts(ctx.now()),
+    });
     return;
   }
   const errors = countResults(collected.errors);
   const progress = { totalItems: collected.items, itemsBackedUp: collected.items };
   // the first velero-backup.json is written in this phase, before the Backup says it (backup_controller.go runBackup)
-  const finalizing: KubeObject = { ...strip(backup), status: { ...base, phase: errors > 0 ? 'FinalizingPartiallyFailed' : 'Finalizing', progress, errors: errors || undefined } };
+  const finalizing: KubeObject = {
+    ...strip(backup),
+    status: {
+      ...base,
+      phase: errors > 0 ? 'FinalizingPartiallyFailed' : 'Finalizing',
+      progress,
+      errors: errors || undefined,
+    },
+  };
   try {
     collected.log.push(`level=info msg="Backed up a total of ${collected.items} items" backup=${ctx.prefix}${name}`);
     await ctx.store.put(keys.logs, gzipSync(collected.log.join('\n') + '\n')).catch(() => undefined); // best effort, as Velero
@@ -74,16 +102,33 @@ export async function runBackup(ctx: BackupContext, backup: KubeObject): Promise
     await ctx.store.put(keys.results, gzipSync(JSON.stringify({ warnings: emptyResults(), errors: collected.errors })));
     await ctx.store.put(keys.volumeSnapshots, gzipSync('[]'));
   } catch (e) {
-    await ctx.kube.patchStatus(ref, { ...base, phase: 'Failed', failureReason: `error uploading backup to the object store: ${(e as Error).message}`, completionTimestamp: ts(ctx.now()) });
+    await ctx.kube.patchStatus(ref, {
+      ...base,
+      phase: 'Failed',
+      failureReason: `error uploading backup to the object store: ${(e as Error).message}`,
+      completionTimestamp: ts(ctx.now()),
+    });
     return;
   }
   await ctx.kube.patchStatus(ref, finalizing.status);
-  const done = { ...base, phase: errors > 0 ? 'PartiallyFailed' : 'Completed', progress, completionTimestamp: ts(ctx.now()), errors: errors || undefined };
+  const done = {
+    ...base,
+    phase: errors > 0 ? 'PartiallyFailed' : 'Completed',
+    progress,
+    completionTimestamp: ts(ctx.now()),
+    errors: errors || undefined,
+  };
   // Velero rewrites velero-backup.json when it finalizes: a second version on a versioned bucket
   try {
-    await ctx.store.put(keys.metadata, JSON.stringify({ ...finalizing, status: done }, null, 2), { contentType: 'application/json' });
+    await ctx.store.put(keys.metadata, JSON.stringify({ ...finalizing, status: done }, null, 2), {
+      contentType: 'application/json',
+    });
   } catch (e) {
-    await ctx.kube.patchStatus(ref, { ...done, phase: 'Failed', failureReason: `error rewriting velero-backup.json: ${(e as Error).message}` });
+    await ctx.kube.patchStatus(ref, {
+      ...done,
+      phase: 'Failed',
+      failureReason: `error rewriting velero-backup.json: ${(e as Error).message}`,
+    });
     return;
   }
   await ctx.kube.patchStatus(ref, done);
@@ -115,14 +160,30 @@ const CLUSTER_ROLES = 'clusterroles.rbac.authorization.k8s.io';
  * backed up (service_account_action.go), and the CRD of each custom resource backed up, unless excluded.
  * Items being deleted, or labelled velero.io/exclude-from-backup=true, are left out.
  */
-async function collect(kube: KubeApi, spec: BackupSpecFilters, failing: Set<string>, release: VeleroRelease): Promise<Collected> {
+async function collect(
+  kube: KubeApi,
+  spec: BackupSpecFilters,
+  failing: Set<string>,
+  release: VeleroRelease,
+): Promise<Collected> {
   const out: Collected = { entries: [], resourceList: {}, errors: emptyResults(), items: 0, log: [] };
   const discovery = await Discovery.load(kube);
-  const served = (await kube.resources()).filter((r) => !NEVER_BACKED_UP.has(groupResource(r.group, r.resource)) && !isVeleroOwn(r));
-  const resources = resourceIncludesExcludes((n) => discovery.groupResource(n), spec.includedResources, spec.excludedResources);
+  const served = (await kube.resources()).filter(
+    (r) => !NEVER_BACKED_UP.has(groupResource(r.group, r.resource)) && !isVeleroOwn(r),
+  );
+  const resources = resourceIncludesExcludes(
+    (n) => discovery.groupResource(n),
+    spec.includedResources,
+    spec.excludedResources,
+  );
   const labelSelector = spec.labelSelector ? selectorToString(spec.labelSelector) : undefined;
   const allNs = (await kube.list({ apiVersion: 'v1', kind: 'Namespace' })).items;
-  const nsFilter = backupNamespaces(release, spec.includedNamespaces, spec.excludedNamespaces, allNs.map((n) => n.metadata?.name ?? ''));
+  const nsFilter = backupNamespaces(
+    release,
+    spec.includedNamespaces,
+    spec.excludedNamespaces,
+    allNs.map((n) => n.metadata?.name ?? ''),
+  );
   const cluster = spec.includeClusterResources;
   const done = new Set<string>();
   const backedUpTypes = new Set<string>();
@@ -132,16 +193,28 @@ async function collect(kube: KubeApi, spec: BackupSpecFilters, failing: Set<stri
     const ns = o.metadata?.namespace;
     const name = o.metadata?.name ?? '';
     const id = `${gr}/${ns ? `${ns}/` : ''}${name}`;
-    if (done.has(id) || o.metadata?.deletionTimestamp || o.metadata?.labels?.['velero.io/exclude-from-backup'] === 'true') return;
+    if (
+      done.has(id) ||
+      o.metadata?.deletionTimestamp ||
+      o.metadata?.labels?.['velero.io/exclude-from-backup'] === 'true'
+    )
+      return;
     done.add(id);
     if (failing.has(gr)) {
-      addResult(out.errors, ns, `error backing up item ${id}: kdrill lab fault: ${gr} are set to fail (ConfigMap ${FAULTS_CONFIGMAP})`);
+      addResult(
+        out.errors,
+        ns,
+        `error backing up item ${id}: kdrill lab fault: ${gr} are set to fail (ConfigMap ${FAULTS_CONFIGMAP})`,
+      );
       return;
     }
     const rel = ns ? `namespaces/${ns}/${name}.json` : `cluster/${name}.json`;
     const json = JSON.stringify({ apiVersion: r.apiVersion, kind: r.kind, ...o });
     const version = r.apiVersion.split('/').pop()!;
-    out.entries.push({ path: `resources/${gr}/${rel}`, data: json }, { path: `resources/${gr}/${version}-preferredversion/${rel}`, data: json });
+    out.entries.push(
+      { path: `resources/${gr}/${rel}`, data: json },
+      { path: `resources/${gr}/${version}-preferredversion/${rel}`, data: json },
+    );
     const key = `${r.apiVersion}/${r.kind}`;
     (out.resourceList[key] ??= []).push(ns ? `${ns}/${name}` : name);
     out.items++;
@@ -167,7 +240,8 @@ async function collect(kube: KubeApi, spec: BackupSpecFilters, failing: Set<stri
       }
       for (const o of items) {
         add(r, o);
-        if (gr === 'persistentvolumeclaims' && o.status?.phase === 'Bound' && o.spec?.volumeName) volumes.push(o.spec.volumeName as string);
+        if (gr === 'persistentvolumeclaims' && o.status?.phase === 'Bound' && o.spec?.volumeName)
+          volumes.push(o.spec.volumeName as string);
       }
       out.log.push(`level=info msg="Listed ${items.length} items" resource=${gr}`);
     } catch (e) {
@@ -180,9 +254,15 @@ async function collect(kube: KubeApi, spec: BackupSpecFilters, failing: Set<stri
   const accounts = out.resourceList['v1/ServiceAccount'] ?? [];
   if (accounts.length) {
     const crb = served.find((x) => groupResource(x.group, x.resource) === CRBS);
-    for (const b of crb ? (await kube.list({ apiVersion: crb.apiVersion, kind: crb.kind }).catch(() => ({ items: [] as KubeObject[] }))).items : []) {
+    for (const b of crb
+      ? (await kube.list({ apiVersion: crb.apiVersion, kind: crb.kind }).catch(() => ({ items: [] as KubeObject[] })))
+          .items
+      : []) {
       const subjects = (b.subjects as { kind?: string; name?: string; namespace?: string }[] | undefined) ?? [];
-      if (!subjects.some((x) => x.kind === 'ServiceAccount' && accounts.includes(`${x.namespace ?? ''}/${x.name ?? ''}`))) continue;
+      if (
+        !subjects.some((x) => x.kind === 'ServiceAccount' && accounts.includes(`${x.namespace ?? ''}/${x.name ?? ''}`))
+      )
+        continue;
       await addNamed(CRBS, b.metadata?.name ?? '');
       const ref = b.roleRef as { kind?: string; name?: string } | undefined;
       if (ref?.kind === 'ClusterRole') await addNamed(CLUSTER_ROLES, ref.name ?? '');
@@ -190,8 +270,13 @@ async function collect(kube: KubeApi, spec: BackupSpecFilters, failing: Set<stri
   }
   // the CRDs of the custom resources backed up, when the filter neither takes nor refuses CRDs itself
   const crd = served.find((x) => groupResource(x.group, x.resource) === CRDS);
-  if (crd && !additionalExcluded(CRDS, false, resources, cluster) && !typeIncluded(CRDS, false, resources, cluster, nsFilter)) {
-    for (const gr of [...backedUpTypes]) if (served.some((x) => x.group && groupResource(x.group, x.resource) === gr)) await addNamed(CRDS, gr);
+  if (
+    crd &&
+    !additionalExcluded(CRDS, false, resources, cluster) &&
+    !typeIncluded(CRDS, false, resources, cluster, nsFilter)
+  ) {
+    for (const gr of [...backedUpTypes])
+      if (served.some((x) => x.group && groupResource(x.group, x.resource) === gr)) await addNamed(CRDS, gr);
   }
   for (const k of Object.keys(out.resourceList)) out.resourceList[k]!.sort();
   return out;

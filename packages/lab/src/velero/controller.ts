@@ -17,7 +17,14 @@ import { k8sTime } from '../core.js';
 import { parseGoDuration } from '../core.js';
 
 const V = (kind: string): TypeRef => ({ apiVersion: 'velero.io/v1', kind });
-const KINDS = ['BackupStorageLocation', 'Backup', 'Restore', 'Schedule', 'DownloadRequest', 'DeleteBackupRequest'] as const;
+const KINDS = [
+  'BackupStorageLocation',
+  'Backup',
+  'Restore',
+  'Schedule',
+  'DownloadRequest',
+  'DeleteBackupRequest',
+] as const;
 const ts = k8sTime;
 /** The Deployment `velero install` creates for the server (pkg/install/deployment.go). */
 export const SERVER_DEPLOYMENT = 'velero';
@@ -63,11 +70,15 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
   const ns = opts.namespace ?? 'velero';
   const release = veleroRelease(opts.version);
   const now = opts.now ?? (() => new Date());
-  const storeFor = opts.storeFor ?? (async (k: KubeApi, bsl: KubeObject) => new AwsObjectStore((await settingsFromCluster(k, ns, bsl.metadata?.name ?? '')).settings));
+  const storeFor =
+    opts.storeFor ??
+    (async (k: KubeApi, bsl: KubeObject) =>
+      new AwsObjectStore((await settingsFromCluster(k, ns, bsl.metadata?.name ?? '')).settings));
   const inf = Object.fromEntries(KINDS.map((k) => [k, new Informer(V(k))])) as Record<(typeof KINDS)[number], Informer>;
   const deployments = new Informer({ apiVersion: 'apps/v1', kind: 'Deployment' });
   // the server runs in the pod of its Deployment (pkg/install/deployment.go): no ready replica, no Velero
-  const serverUp = (): boolean => opts.gate === 'none' || Number(deployments.get(ns, SERVER_DEPLOYMENT)?.status?.readyReplicas ?? 0) > 0;
+  const serverUp = (): boolean =>
+    opts.gate === 'none' || Number(deployments.get(ns, SERVER_DEPLOYMENT)?.status?.readyReplicas ?? 0) > 0;
   const abort = new AbortController();
   const errors: string[] = [];
   const note = (m: string): void => {
@@ -90,7 +101,9 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
   };
   const bslFor = (name: string | undefined): KubeObject | undefined => {
     const all = inf.BackupStorageLocation.list(ns);
-    return name ? all.find((b) => b.metadata?.name === name) : (all.find((b) => b.spec?.default) ?? all.find((b) => b.metadata?.name === 'default'));
+    return name
+      ? all.find((b) => b.metadata?.name === name)
+      : (all.find((b) => b.spec?.default) ?? all.find((b) => b.metadata?.name === 'default'));
   };
 
   let dirty = true;
@@ -117,7 +130,8 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       let phase = 'Available';
       let message: string | undefined;
       try {
-        if (!['aws', 'velero.io/aws'].includes(String(bsl.spec?.provider))) throw new Error(`unsupported provider "${bsl.spec?.provider}" (the lab speaks aws)`);
+        if (!['aws', 'velero.io/aws'].includes(String(bsl.spec?.provider)))
+          throw new Error(`unsupported provider "${bsl.spec?.provider}" (the lab speaks aws)`);
         const s = await store(bsl);
         await s.checkAccess();
         const prefix = prefixOf(bsl);
@@ -136,7 +150,10 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
         message = `BackupStorageLocation "${bsl.metadata?.name}" is unavailable: ${(e as Error).message}`;
       }
       // Velero writes lastValidationTime on every validation, whether or not anything changed
-      const patched = await kube.patchStatus({ ...V('BackupStorageLocation'), namespace: ns, name: bsl.metadata?.name ?? '' }, { phase, message: message ?? null, lastValidationTime: ts(now()) });
+      const patched = await kube.patchStatus(
+        { ...V('BackupStorageLocation'), namespace: ns, name: bsl.metadata?.name ?? '' },
+        { phase, message: message ?? null, lastValidationTime: ts(now()) },
+      );
       inf.BackupStorageLocation.remember(patched);
     }
   };
@@ -166,7 +183,12 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
         if ((phase?.startsWith('Finalizing') || phase?.startsWith('WaitingForPluginOperations')) && !expired) continue;
         const labels = { ...(b.metadata?.labels ?? {}), 'velero.io/storage-location': bsl.metadata?.name ?? 'default' };
         const created = await kube
-          .create({ ...V('Backup'), metadata: { name, namespace: ns, labels, annotations: b.metadata?.annotations }, spec: { ...b.spec, storageLocation: bsl.metadata?.name }, status: { ...b.status, ...(expired && phase !== 'Completed' ? { phase: 'PartiallyFailed' } : {}) } })
+          .create({
+            ...V('Backup'),
+            metadata: { name, namespace: ns, labels, annotations: b.metadata?.annotations },
+            spec: { ...b.spec, storageLocation: bsl.metadata?.name },
+            status: { ...b.status, ...(expired && phase !== 'Completed' ? { phase: 'PartiallyFailed' } : {}) },
+          })
           .catch((e: Error) => note(`sync ${name}: ${e.message}`));
         if (created) inf.Backup.remember(created);
       }
@@ -186,10 +208,17 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       if (sch.spec?.paused) continue;
       if (sch.status?.phase !== 'Enabled') {
         const valid = nextRun(String(sch.spec?.schedule ?? ''), now()) !== undefined;
-        await kube.patchStatus({ ...V('Schedule'), namespace: ns, name: sch.metadata?.name ?? '' }, valid ? { phase: 'Enabled' } : { phase: 'FailedValidation', validationErrors: [`invalid schedule: ${sch.spec?.schedule}`] });
+        await kube.patchStatus(
+          { ...V('Schedule'), namespace: ns, name: sch.metadata?.name ?? '' },
+          valid
+            ? { phase: 'Enabled' }
+            : { phase: 'FailedValidation', validationErrors: [`invalid schedule: ${sch.spec?.schedule}`] },
+        );
         continue;
       }
-      const last = sch.status?.lastBackup ? new Date(sch.status.lastBackup as string) : new Date(sch.metadata?.creationTimestamp ?? now());
+      const last = sch.status?.lastBackup
+        ? new Date(sch.status.lastBackup as string)
+        : new Date(sch.metadata?.creationTimestamp ?? now());
       const due = nextRun(String(sch.spec?.schedule), last);
       if (due && due.getTime() <= now().getTime()) await backupFromSchedule(kube, sch, now());
     }
@@ -209,17 +238,30 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       const ref = { ...V('Backup'), namespace: ns, name: b.metadata?.name ?? '' };
       const bsl = bslFor(b.spec?.storageLocation as string | undefined);
       const problems: string[] = [];
-      if (!bsl) problems.push(`an existing backup storage location wasn't specified at backup creation time and the default '${b.spec?.storageLocation ?? 'default'}' wasn't found`);
-      else if (bsl.spec?.accessMode === 'ReadOnly') problems.push(`backup can't be created because backup storage location ${bsl.metadata?.name} is currently in read-only mode`);
-      else if (bsl.status?.phase !== 'Available') problems.push(`backup storage location ${bsl.metadata?.name} is unavailable`);
+      if (!bsl)
+        problems.push(
+          `an existing backup storage location wasn't specified at backup creation time and the default '${b.spec?.storageLocation ?? 'default'}' wasn't found`,
+        );
+      else if (bsl.spec?.accessMode === 'ReadOnly')
+        problems.push(
+          `backup can't be created because backup storage location ${bsl.metadata?.name} is currently in read-only mode`,
+        );
+      else if (bsl.status?.phase !== 'Available')
+        problems.push(`backup storage location ${bsl.metadata?.name} is unavailable`);
       if (problems.length) {
         inf.Backup.remember(await kube.patchStatus(ref, { phase: 'FailedValidation', validationErrors: problems }));
         return true;
       }
       if (!b.metadata?.labels?.['velero.io/storage-location']) {
-        await kube.patch(ref, { metadata: { labels: { 'velero.io/storage-location': bsl!.metadata?.name } }, spec: { storageLocation: bsl!.metadata?.name } });
+        await kube.patch(ref, {
+          metadata: { labels: { 'velero.io/storage-location': bsl!.metadata?.name } },
+          spec: { storageLocation: bsl!.metadata?.name },
+        });
       }
-      await runBackup({ kube, store: await store(bsl!), prefix: prefixOf(bsl!), now, faults: await readFaults(kube, ns), release }, { ...b, spec: { ...b.spec, storageLocation: bsl!.metadata?.name } });
+      await runBackup(
+        { kube, store: await store(bsl!), prefix: prefixOf(bsl!), now, faults: await readFaults(kube, ns), release },
+        { ...b, spec: { ...b.spec, storageLocation: bsl!.metadata?.name } },
+      );
       return true; // one at a time; the next reconcile takes the next
     }
     return moved && inf.Backup.list(ns).some((b) => ready.includes(String(b.status?.phase ?? '')));
@@ -240,12 +282,25 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       });
       const spec = { ...v.spec, itemOperationTimeout: v.spec.itemOperationTimeout || '4h0m0s' };
       // the completed spec and the phase in one write, as Velero patches them
-      const status = v.errors.length ? { phase: 'FailedValidation', validationErrors: v.errors } : { phase: 'InProgress', startTimestamp: ts(now()) };
+      const status = v.errors.length
+        ? { phase: 'FailedValidation', validationErrors: v.errors }
+        : { phase: 'InProgress', startTimestamp: ts(now()) };
       const patched = await kube.patch(ref, { spec, status }, 'merge');
       inf.Restore.remember(patched);
       if (v.errors.length) continue;
       await runRestore(
-        { kube, store: await store(v.bsl!), prefix: prefixOf(v.bsl!), now, itemDelayMs: opts.restoreItemDelayMs, faults: await readFaults(kube, ns), release, resourceTimeoutMs: opts.resourceTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS, terminatingTimeoutMs: opts.resourceTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS, pollMs: opts.pollMs },
+        {
+          kube,
+          store: await store(v.bsl!),
+          prefix: prefixOf(v.bsl!),
+          now,
+          itemDelayMs: opts.restoreItemDelayMs,
+          faults: await readFaults(kube, ns),
+          release,
+          resourceTimeoutMs: opts.resourceTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS,
+          terminatingTimeoutMs: opts.resourceTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS,
+          pollMs: opts.pollMs,
+        },
         patched,
         v.backup!,
       );
@@ -259,7 +314,8 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       const target = (d.spec?.target ?? {}) as { kind?: string; name?: string };
       const ref = { ...V('DownloadRequest'), namespace: ns, name: d.metadata?.name ?? '' };
       let backupName = target.name ?? '';
-      if (target.kind?.startsWith('Restore')) backupName = String(inf.Restore.get(ns, target.name ?? '')?.spec?.backupName ?? '');
+      if (target.kind?.startsWith('Restore'))
+        backupName = String(inf.Restore.get(ns, target.name ?? '')?.spec?.backupName ?? '');
       const backup = inf.Backup.get(ns, backupName);
       const bsl = backup ? bslFor(backup.spec?.storageLocation as string | undefined) : undefined;
       if (!bsl) {
@@ -269,13 +325,28 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       const prefix = prefixOf(bsl);
       const bk = backupKeys(prefix, target.name ?? '');
       const rk = restoreKeys(prefix, target.name ?? '');
-      const key = ({ BackupLog: bk.logs, BackupContents: bk.tarball, BackupResourceList: bk.resourceList, BackupResults: bk.results, BackupVolumeSnapshots: bk.volumeSnapshots, RestoreLog: rk.logs, RestoreResults: rk.results, RestoreResourceList: rk.resourceList } as Record<string, string>)[target.kind ?? ''];
+      const key = (
+        {
+          BackupLog: bk.logs,
+          BackupContents: bk.tarball,
+          BackupResourceList: bk.resourceList,
+          BackupResults: bk.results,
+          BackupVolumeSnapshots: bk.volumeSnapshots,
+          RestoreLog: rk.logs,
+          RestoreResults: rk.results,
+          RestoreResourceList: rk.resourceList,
+        } as Record<string, string>
+      )[target.kind ?? ''];
       const expiration = ts(new Date(now().getTime() + 600_000));
       if (!key) {
         await kube.patchStatus(ref, { phase: 'Processed', expiration });
         continue;
       }
-      await kube.patchStatus(ref, { phase: 'Processed', downloadURL: await (await store(bsl)).presignGet(key, 600), expiration });
+      await kube.patchStatus(ref, {
+        phase: 'Processed',
+        downloadURL: await (await store(bsl)).presignGet(key, 600),
+        expiration,
+      });
     }
   };
 
@@ -286,7 +357,8 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
       const name = String(dbr.spec?.backupName ?? '');
       const backup = inf.Backup.get(ns, name);
       const bsl = backup ? bslFor(backup.spec?.storageLocation as string | undefined) : undefined;
-      const reject = async (msg: string): Promise<void> => void (await kube.patchStatus(ref, { phase: 'Processed', errors: [msg] }));
+      const reject = async (msg: string): Promise<void> =>
+        void (await kube.patchStatus(ref, { phase: 'Processed', errors: [msg] }));
       if (!backup) {
         await reject(`backup not found`);
         continue;
@@ -300,7 +372,9 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
         continue;
       }
       if (bsl.spec?.accessMode === 'ReadOnly') {
-        await reject(`cannot delete backup because backup storage location ${bsl.metadata?.name} is currently in read-only mode`);
+        await reject(
+          `cannot delete backup because backup storage location ${bsl.metadata?.name} is currently in read-only mode`,
+        );
         continue;
       }
       await kube.patchStatus(ref, { phase: 'InProgress' });
@@ -317,10 +391,12 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
         await kube.patchStatus(ref, { phase: 'Processed', errors: problems });
         continue;
       }
-      for (const r of inf.Restore.list(ns).filter((x) => x.spec?.backupName === name)) await kube.delete({ ...V('Restore'), namespace: ns, name: r.metadata?.name ?? '' });
+      for (const r of inf.Restore.list(ns).filter((x) => x.spec?.backupName === name))
+        await kube.delete({ ...V('Restore'), namespace: ns, name: r.metadata?.name ?? '' });
       await kube.delete(bref);
       await kube.patchStatus(ref, { phase: 'Processed' });
-      for (const other of inf.DeleteBackupRequest.list(ns).filter((x) => x.spec?.backupName === name)) await kube.delete({ ...V('DeleteBackupRequest'), namespace: ns, name: other.metadata?.name ?? '' });
+      for (const other of inf.DeleteBackupRequest.list(ns).filter((x) => x.spec?.backupName === name))
+        await kube.delete({ ...V('DeleteBackupRequest'), namespace: ns, name: other.metadata?.name ?? '' });
     }
   };
 
@@ -356,7 +432,10 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
     // cleared when the loop ends, even when it ends before its first await (the server is down)
     if (!running && !abort.signal.aborted) running = reconcile().finally(() => (running = undefined));
   };
-  await Promise.all([...KINDS.map((k) => inf[k].start(kube, kick, abort.signal)), ...(opts.gate === 'none' ? [] : [deployments.start(kube, kick, abort.signal)])]);
+  await Promise.all([
+    ...KINDS.map((k) => inf[k].start(kube, kick, abort.signal)),
+    ...(opts.gate === 'none' ? [] : [deployments.start(kube, kick, abort.signal)]),
+  ]);
   const tick = (): void => {
     kick();
     timer = setTimeout(tick, Math.min(opts.validationMs ?? 1000, opts.syncMs ?? 2000, 1000));
@@ -378,9 +457,19 @@ export async function backupFromSchedule(kube: KubeApi, schedule: KubeObject, at
   const name = scheduledBackupName(schedule.metadata?.name ?? '', at);
   const created = await kube.create({
     ...V('Backup'),
-    metadata: { name, namespace: ns, labels: { ...(schedule.spec?.template?.metadata?.labels ?? {}), 'velero.io/schedule-name': schedule.metadata?.name ?? '' } },
+    metadata: {
+      name,
+      namespace: ns,
+      labels: {
+        ...(schedule.spec?.template?.metadata?.labels ?? {}),
+        'velero.io/schedule-name': schedule.metadata?.name ?? '',
+      },
+    },
     spec: { ...(schedule.spec?.template ?? {}) },
   });
-  await kube.patchStatus({ ...V('Schedule'), namespace: ns, name: schedule.metadata?.name ?? '' }, { phase: 'Enabled', lastBackup: ts(at) });
+  await kube.patchStatus(
+    { ...V('Schedule'), namespace: ns, name: schedule.metadata?.name ?? '' },
+    { phase: 'Enabled', lastBackup: ts(at) },
+  );
   return created;
 }

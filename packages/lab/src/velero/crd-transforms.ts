@@ -82,7 +82,8 @@ export function transformCrds(crds: KubeObject[], transforms: readonly CrdTransf
   for (const t of transforms) {
     switch (t.op) {
       case 'annotate':
-        for (const c of out) c.metadata = { ...c.metadata, annotations: { ...(c.metadata?.annotations ?? {}), [t.key]: t.value } };
+        for (const c of out)
+          c.metadata = { ...c.metadata, annotations: { ...(c.metadata?.annotations ?? {}), [t.key]: t.value } };
         break;
       case 'drop-schema-key': {
         let any = false;
@@ -103,11 +104,15 @@ export function transformCrds(crds: KubeObject[], transforms: readonly CrdTransf
           const { parent, key, node } = at(s, t.path, t.crd);
           if (t.op === 'drop-property') delete parent.properties![key];
           else if (t.op === 'drop-default') {
-            if (!('default' in node)) throw new Error(`CRD ${t.crd} ${t.path.join('.')} has no default: the transform is out of date`);
+            if (!('default' in node))
+              throw new Error(`CRD ${t.crd} ${t.path.join('.')} has no default: the transform is out of date`);
             delete node.default;
           } else {
             const missing = t.values.filter((v) => !node.enum?.includes(v));
-            if (missing.length) throw new Error(`CRD ${t.crd} ${t.path.join('.')} has no enum values ${missing.join(', ')}: the transform is out of date`);
+            if (missing.length)
+              throw new Error(
+                `CRD ${t.crd} ${t.path.join('.')} has no enum values ${missing.join(', ')}: the transform is out of date`,
+              );
             node.enum = node.enum!.filter((v) => !t.values.includes(v as string));
           }
         }

@@ -14,7 +14,8 @@ async function shippedCrds(): Promise<KubeObject[]> {
   const dir = join(assetsDir(), 'crds', 'velero');
   const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
   const out: KubeObject[] = [];
-  for (const f of files) for (const d of parseAllDocuments(await readFile(join(dir, f), 'utf8'))) out.push(d.toJSON() as KubeObject);
+  for (const f of files)
+    for (const d of parseAllDocuments(await readFile(join(dir, f), 'utf8'))) out.push(d.toJSON() as KubeObject);
   return out;
 }
 
@@ -39,7 +40,8 @@ export function adaptCrdForServer(crd: KubeObject, minor: number): KubeObject {
   return strip(crd) as KubeObject;
 }
 
-const schemaOf = (crd: KubeObject | undefined): string => JSON.stringify(((crd?.spec?.versions ?? []) as { name: string; schema?: unknown }[]).map((v) => [v.name, v.schema]));
+const schemaOf = (crd: KubeObject | undefined): string =>
+  JSON.stringify(((crd?.spec?.versions ?? []) as { name: string; schema?: unknown }[]).map((v) => [v.name, v.schema]));
 const GENERATOR = 'controller-gen.kubebuilder.io/version';
 
 /**
@@ -53,11 +55,21 @@ export async function installVeleroCrds(kube: KubeApi, version?: VeleroVersion):
     const want = adaptCrdForServer(crd, minor);
     const have = await kube.get({ ...CRD, name: crd.metadata?.name ?? '' });
     if (!have) await kube.create(want);
-    else if (have.metadata?.annotations?.[GENERATOR] !== want.metadata?.annotations?.[GENERATOR] || schemaOf(have) !== schemaOf(want)) {
+    else if (
+      have.metadata?.annotations?.[GENERATOR] !== want.metadata?.annotations?.[GENERATOR] ||
+      schemaOf(have) !== schemaOf(want)
+    ) {
       await kube.replace({ ...want, metadata: { ...want.metadata, resourceVersion: have.metadata?.resourceVersion } });
     }
   }
-  for (const kind of ['Backup', 'Restore', 'BackupStorageLocation', 'Schedule', 'DownloadRequest', 'DeleteBackupRequest']) {
+  for (const kind of [
+    'Backup',
+    'Restore',
+    'BackupStorageLocation',
+    'Schedule',
+    'DownloadRequest',
+    'DeleteBackupRequest',
+  ]) {
     const deadline = Date.now() + 30_000;
     while (!(await kube.serves({ apiVersion: 'velero.io/v1', kind }))) {
       if (Date.now() > deadline) throw new Error(`the server did not start serving velero.io/v1 ${kind}`);

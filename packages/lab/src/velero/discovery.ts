@@ -35,10 +35,14 @@ export class Discovery {
     const group = dot < 0 ? '' : name.slice(dot + 1);
     const inGroup = (r: ServedResource): boolean => !group || r.group === group;
     // short names first, case as given; with a group, then a group prefix ("autoscal" → "autoscaling")
-    const short = this.served.find((r) => inGroup(r) && r.shortNames?.includes(resource)) ?? (group ? this.served.find((r) => r.group.startsWith(group) && r.shortNames?.includes(resource)) : undefined);
+    const short =
+      this.served.find((r) => inGroup(r) && r.shortNames?.includes(resource)) ??
+      (group ? this.served.find((r) => r.group.startsWith(group) && r.shortNames?.includes(resource)) : undefined);
     if (short) resource = short.resource;
     resource = resource.toLowerCase();
-    return this.served.find((r) => inGroup(r) && (r.resource === resource || (r.singular ?? r.kind.toLowerCase()) === resource));
+    return this.served.find(
+      (r) => inGroup(r) && (r.resource === resource || (r.singular ?? r.kind.toLowerCase()) === resource),
+    );
   }
 
   /** `<plural>.<group>` of what the name means, or the name as it is when nothing is served by it. */

@@ -16,10 +16,17 @@ export interface LabFaults {
 }
 
 export async function readFaults(kube: KubeApi, namespace: string): Promise<LabFaults> {
-  const cm = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: FAULTS_CONFIGMAP }).catch(() => undefined);
+  const cm = await kube
+    .get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: FAULTS_CONFIGMAP })
+    .catch(() => undefined);
   const data = (cm?.data ?? {}) as Record<string, string>;
   return {
-    backupItemErrors: new Set((data.backupItemErrors ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    backupItemErrors: new Set(
+      (data.backupItemErrors ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
     restoreResultsMissing: data.restoreResults === 'missing',
   };
 }

@@ -1,7 +1,12 @@
 import type { ServedResource } from '../core.js';
 
 /** Velero's include/exclude semantics: empty or ["*"] means all; excludes win; namespace globs. */
-export function matchesFilter(value: string, included: string[] | undefined, excluded: string[] | undefined, aliases: string[] = [value]): boolean {
+export function matchesFilter(
+  value: string,
+  included: string[] | undefined,
+  excluded: string[] | undefined,
+  aliases: string[] = [value],
+): boolean {
   const hit = (pats: string[]): boolean => pats.some((p) => aliases.some((a) => glob(p, a)));
   if (excluded && hit(excluded)) return false;
   if (!included || included.length === 0 || included.includes('*')) return true;
@@ -10,7 +15,12 @@ export function matchesFilter(value: string, included: string[] | undefined, exc
 
 function glob(pattern: string, value: string): boolean {
   if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(value);
 }
 
@@ -39,8 +49,15 @@ export function includeEverything(ie: IncludesExcludes): boolean {
  * A resource filter with each name resolved through discovery to `<plural>.<group>`, kept as given when
  * nothing serves it (GetResourceIncludesExcludes); `*` is kept in includes and ignored in excludes.
  */
-export function resourceIncludesExcludes(resolve: (name: string) => string, includes: string[] = [], excludes: string[] = []): IncludesExcludes {
-  return { includes: includes.map((i) => (i === '*' ? i : resolve(i))), excludes: excludes.filter((e) => e !== '*').map(resolve) };
+export function resourceIncludesExcludes(
+  resolve: (name: string) => string,
+  includes: string[] = [],
+  excludes: string[] = [],
+): IncludesExcludes {
+  return {
+    includes: includes.map((i) => (i === '*' ? i : resolve(i))),
+    excludes: excludes.filter((e) => e !== '*').map(resolve),
+  };
 }
 
 /** The errors ValidateIncludesExcludes reports for a pair of lists. */
@@ -48,8 +65,10 @@ export function validateIncludesExcludes(includes: string[] = [], excludes: stri
   const inc = new Set(includes);
   const exc = new Set(excludes);
   const out: string[] = [];
-  if (inc.size > 1 && inc.has('*')) out.push("includes list must either contain '*' only, or a non-empty list of items");
+  if (inc.size > 1 && inc.has('*'))
+    out.push("includes list must either contain '*' only, or a non-empty list of items");
   if (exc.has('*')) out.push("excludes list cannot contain '*'");
-  for (const e of [...exc].sort()) if (inc.has(e)) out.push(`excludes list cannot contain an item in the includes list: ${e}`);
+  for (const e of [...exc].sort())
+    if (inc.has(e)) out.push(`excludes list cannot contain an item in the includes list: ${e}`);
   return out;
 }

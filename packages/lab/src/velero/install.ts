@@ -44,8 +44,25 @@ export function serverDeployment(namespace: string, image: string, plugins: stri
         metadata: { labels: { component: 'velero', deploy: 'velero' } },
         spec: {
           serviceAccountName: 'velero',
-          ...(plugins.length ? { initContainers: plugins.map((p) => ({ name: pluginContainerName(p), image: p, volumeMounts: [{ name: 'plugins', mountPath: '/target' }] })) } : {}),
-          containers: [{ name: 'velero', image, command: ['/velero'], args: ['server'], ports: [{ name: 'metrics', containerPort: 8085 }], volumeMounts: [{ name: 'plugins', mountPath: '/plugins' }] }],
+          ...(plugins.length
+            ? {
+                initContainers: plugins.map((p) => ({
+                  name: pluginContainerName(p),
+                  image: p,
+                  volumeMounts: [{ name: 'plugins', mountPath: '/target' }],
+                })),
+              }
+            : {}),
+          containers: [
+            {
+              name: 'velero',
+              image,
+              command: ['/velero'],
+              args: ['server'],
+              ports: [{ name: 'metrics', containerPort: 8085 }],
+              volumeMounts: [{ name: 'plugins', mountPath: '/plugins' }],
+            },
+          ],
           volumes: [{ name: 'plugins', emptyDir: {} }],
         },
       },
@@ -62,14 +79,34 @@ export async function installVelero(kube: KubeApi, v: VeleroInstall): Promise<vo
   await installVeleroCrds(kube, release.version);
   // create, or bring an existing object (a previous lab's) in line with these settings
   const create = async (o: KubeObject): Promise<void> => {
-    const ref = { apiVersion: o.apiVersion!, kind: o.kind!, namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' };
+    const ref = {
+      apiVersion: o.apiVersion!,
+      kind: o.kind!,
+      namespace: o.metadata?.namespace,
+      name: o.metadata?.name ?? '',
+    };
     if (!(await kube.get(ref))) await kube.create(o);
-    else if (o.kind !== 'Namespace' && o.kind !== 'ServiceAccount') await kube.patch(ref, { spec: o.spec, data: o.data });
+    else if (o.kind !== 'Namespace' && o.kind !== 'ServiceAccount')
+      await kube.patch(ref, { spec: o.spec, data: o.data });
   };
-  await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: v.namespace, labels: { 'app.kubernetes.io/name': 'velero' } } });
+  await create({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: v.namespace, labels: { 'app.kubernetes.io/name': 'velero' } },
+  });
   const ini = `[default]\naws_access_key_id=${v.settings.credentials?.accessKeyId ?? ''}\naws_secret_access_key=${v.settings.credentials?.secretAccessKey ?? ''}\n`;
-  await create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cloud-credentials', namespace: v.namespace }, type: 'Opaque', data: { cloud: Buffer.from(ini).toString('base64') } });
-  await create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'velero', namespace: v.namespace, labels: { component: 'velero' } } });
+  await create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'cloud-credentials', namespace: v.namespace },
+    type: 'Opaque',
+    data: { cloud: Buffer.from(ini).toString('base64') },
+  });
+  await create({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'velero', namespace: v.namespace, labels: { component: 'velero' } },
+  });
   await create(serverDeployment(v.namespace, v.image ?? release.image, [release.awsPlugin.image]));
   await create({
     apiVersion: 'velero.io/v1',
@@ -79,15 +116,26 @@ export async function installVelero(kube: KubeApi, v: VeleroInstall): Promise<vo
       provider: 'aws',
       default: true,
       ...(v.validationFrequency ? { validationFrequency: v.validationFrequency } : {}),
-      objectStorage: { bucket: v.settings.bucket, ...(v.settings.prefix ? { prefix: v.settings.prefix.replace(/\/$/, '') } : {}) },
+      objectStorage: {
+        bucket: v.settings.bucket,
+        ...(v.settings.prefix ? { prefix: v.settings.prefix.replace(/\/$/, '') } : {}),
+      },
       credential: { name: 'cloud-credentials', key: 'cloud' },
-      config: { region: v.settings.region, ...(v.settings.endpoint ? { s3Url: v.settings.endpoint, s3ForcePathStyle: String(v.settings.forcePathStyle) } : {}) },
+      config: {
+        region: v.settings.region,
+        ...(v.settings.endpoint
+          ? { s3Url: v.settings.endpoint, s3ForcePathStyle: String(v.settings.forcePathStyle) }
+          : {}),
+      },
     },
   });
 }
 
 /** A bucket with Object Lock on and a default retention covering the backup TTL (plus a day). */
-export async function prepareBucket(store: ObjectStore, opts: { objectLock: boolean; retentionDays: number }): Promise<void> {
+export async function prepareBucket(
+  store: ObjectStore,
+  opts: { objectLock: boolean; retentionDays: number },
+): Promise<void> {
   try {
     await store.checkAccess();
     return; // exists: leave it as it is

@@ -12,7 +12,17 @@ export interface AdditionalItem {
 }
 
 // metadata Velero never restores (resetMetadata, pkg/restore/restore.go)
-const RESET_METADATA = ['generateName', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences'];
+const RESET_METADATA = [
+  'generateName',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'ownerReferences',
+];
 
 /** The object without server-set metadata, owner references and status (resetMetadataAndStatus). */
 export function resetMetadataAndStatus(o: KubeObject): KubeObject {
@@ -82,14 +92,18 @@ function podAction(pod: KubeObject): { item: KubeObject; additional: AdditionalI
   if (Array.isArray(spec.volumes)) spec.volumes = spec.volumes.filter(keep);
   for (const list of ['containers', 'initContainers']) {
     if (!Array.isArray(spec[list])) continue;
-    spec[list] = (spec[list] as Json[]).map((c) => (Array.isArray(c.volumeMounts) ? { ...c, volumeMounts: c.volumeMounts.filter(keep) } : c));
+    spec[list] = (spec[list] as Json[]).map((c) =>
+      Array.isArray(c.volumeMounts) ? { ...c, volumeMounts: c.volumeMounts.filter(keep) } : c,
+    );
   }
   out.spec = spec;
   const ns = pod.metadata?.namespace ?? '';
   const additional: AdditionalItem[] = [];
-  if (spec.priorityClassName) additional.push({ gr: 'priorityclasses.scheduling.k8s.io', ns: '', name: String(spec.priorityClassName) });
+  if (spec.priorityClassName)
+    additional.push({ gr: 'priorityclasses.scheduling.k8s.io', ns: '', name: String(spec.priorityClassName) });
   for (const v of (spec.volumes ?? []) as { persistentVolumeClaim?: { claimName?: string } }[]) {
-    if (v.persistentVolumeClaim) additional.push({ gr: 'persistentvolumeclaims', ns, name: v.persistentVolumeClaim.claimName ?? '' });
+    if (v.persistentVolumeClaim)
+      additional.push({ gr: 'persistentvolumeclaims', ns, name: v.persistentVolumeClaim.claimName ?? '' });
   }
   return { item: out, additional };
 }

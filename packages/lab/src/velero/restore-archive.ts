@@ -13,7 +13,8 @@ export interface BackupArchive {
   read(gr: string, ns: string, name: string): KubeObject | undefined;
 }
 
-export const itemPath = (gr: string, ns: string, name: string): string => `resources/${gr}/${ns ? `namespaces/${ns}` : 'cluster'}/${name}.json`;
+export const itemPath = (gr: string, ns: string, name: string): string =>
+  `resources/${gr}/${ns ? `namespaces/${ns}` : 'cluster'}/${name}.json`;
 
 export function parseArchive(files: Map<string, Buffer>): BackupArchive {
   const resources = new Map<string, Map<string, string[]>>();

@@ -6,7 +6,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** Deep equality of JSON values, key order aside (equality.Semantic.DeepEqual on unstructured objects). */
 export function sameJson(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (Array.isArray(a) || Array.isArray(b))
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
   if (isObj(a) && isObj(b)) {
     const ka = Object.keys(a);
     return ka.length === Object.keys(b).length && ka.every((k) => k in b && sameJson(a[k], b[k]));
@@ -19,7 +20,8 @@ export function mergePatch(from: unknown, to: unknown): unknown {
   if (!isObj(from) || !isObj(to)) return to;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(from)) if (!(k in to)) out[k] = null;
-  for (const [k, v] of Object.entries(to)) if (!(k in from) || !sameJson(from[k], v)) out[k] = k in from ? mergePatch(from[k], v) : v;
+  for (const [k, v] of Object.entries(to))
+    if (!(k in from) || !sameJson(from[k], v)) out[k] = k in from ? mergePatch(from[k], v) : v;
   return out;
 }
 
@@ -36,7 +38,8 @@ const withLabels = (o: KubeObject, labels: Record<string, string | undefined>): 
 function mergeServiceAccount(cluster: KubeObject, backup: KubeObject): KubeObject {
   const byName = (a: unknown, b: unknown): { name?: string }[] => {
     const first = [...((a as { name?: string }[] | undefined) ?? [])];
-    for (const s of (b as { name?: string }[] | undefined) ?? []) if (!first.some((f) => f.name === s.name)) first.push(s);
+    for (const s of (b as { name?: string }[] | undefined) ?? [])
+      if (!first.some((f) => f.name === s.name)) first.push(s);
     return first;
   };
   const out = structuredClone(cluster) as KubeObject & Record<string, unknown>;
@@ -47,7 +50,11 @@ function mergeServiceAccount(cluster: KubeObject, backup: KubeObject): KubeObjec
   const labels = { ...(backup.metadata?.labels ?? {}), ...(cluster.metadata?.labels ?? {}) };
   const annotations = { ...(backup.metadata?.annotations ?? {}), ...(cluster.metadata?.annotations ?? {}) };
   // empty maps marshal away (omitempty)
-  out.metadata = { ...out.metadata, ...(Object.keys(labels).length ? { labels } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) };
+  out.metadata = {
+    ...out.metadata,
+    ...(Object.keys(labels).length ? { labels } : {}),
+    ...(Object.keys(annotations).length ? { annotations } : {}),
+  };
   return out;
 }
 
@@ -58,11 +65,25 @@ function mergeServiceAccount(cluster: KubeObject, backup: KubeObject): KubeObjec
  * worded per release by the caller), or with existingResourcePolicy `update` a patch (a failed one is a
  * warning). The same object with policy `update` gets this restore's labels.
  */
-export async function existingOutcome(kube: KubeApi, gr: string, found: KubeObject, desired: KubeObject, policy: string | undefined): Promise<{ updated: boolean; warnings: string[] }> {
+export async function existingOutcome(
+  kube: KubeApi,
+  gr: string,
+  found: KubeObject,
+  desired: KubeObject,
+  policy: string | undefined,
+): Promise<{ updated: boolean; warnings: string[] }> {
   const labels = desired.metadata?.labels ?? {};
-  const restoreLabels = { [BACKUP_NAME_LABEL]: labels[BACKUP_NAME_LABEL], [RESTORE_NAME_LABEL]: labels[RESTORE_NAME_LABEL] };
+  const restoreLabels = {
+    [BACKUP_NAME_LABEL]: labels[BACKUP_NAME_LABEL],
+    [RESTORE_NAME_LABEL]: labels[RESTORE_NAME_LABEL],
+  };
   const cluster = withLabels(resetMetadataAndStatus(found), restoreLabels);
-  const ref = { apiVersion: desired.apiVersion!, kind: desired.kind!, namespace: desired.metadata?.namespace, name: desired.metadata?.name ?? '' };
+  const ref = {
+    apiVersion: desired.apiVersion!,
+    kind: desired.kind!,
+    namespace: desired.metadata?.namespace,
+    name: desired.metadata?.name ?? '',
+  };
   const patch = async (from: KubeObject, to: KubeObject): Promise<string | undefined> => {
     try {
       await kube.patch(ref, mergePatch(from, to), 'merge');

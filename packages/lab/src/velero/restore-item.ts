@@ -90,7 +90,11 @@ export class ItemRestorer {
       this.errors.velero.push(`error getting namespace ${target}: ${(e as Error).message}`);
       return false;
     }
-    const metadata = { name: target, ...(backedUp?.metadata?.labels ? { labels: backedUp.metadata.labels } : {}), ...(backedUp?.metadata?.annotations ? { annotations: backedUp.metadata.annotations } : {}) };
+    const metadata = {
+      name: target,
+      ...(backedUp?.metadata?.labels ? { labels: backedUp.metadata.labels } : {}),
+      ...(backedUp?.metadata?.annotations ? { annotations: backedUp.metadata.annotations } : {}),
+    };
     try {
       await this.o.kube.create({ ...ref, metadata, ...(backedUp?.spec ? { spec: backedUp.spec } : {}) });
       this.items.set(`v1/Namespace||${target}`, { action: 'created', exists: true });
@@ -140,7 +144,15 @@ export class ItemRestorer {
     }
   }
 
-  private async restoreRegistered(backedUp: KubeObject, gr: string, ns: string, id: string, w: ResultSet, e: ResultSet, status: { action?: ItemAction; exists: boolean }): Promise<boolean> {
+  private async restoreRegistered(
+    backedUp: KubeObject,
+    gr: string,
+    ns: string,
+    id: string,
+    w: ResultSet,
+    e: ResultSet,
+    status: { action?: ItemAction; exists: boolean },
+  ): Promise<boolean> {
     const name = backedUp.metadata?.name ?? '';
     if (gr === 'pods' && backedUp.metadata?.annotations?.['kubernetes.io/config.mirror']) return false;
     let obj = backedUp;
@@ -155,7 +167,13 @@ export class ItemRestorer {
     obj = resetMetadataAndStatus(obj);
     let additional;
     try {
-      ({ item: obj, additional } = runRestoreItemActions({ gr, item: obj, fromBackup: backedUp, restoreSpec: this.spec, pvcAnnotationsRemoved: this.o.release.pvcAnnotationsRemoved }));
+      ({ item: obj, additional } = runRestoreItemActions({
+        gr,
+        item: obj,
+        fromBackup: backedUp,
+        restoreSpec: this.spec,
+        pvcAnnotationsRemoved: this.o.release.pvcAnnotationsRemoved,
+      }));
     } catch (err) {
       addResult(e, ns, `error preparing ${id}: ${(err as Error).message}`);
       return false;
@@ -169,7 +187,11 @@ export class ItemRestorer {
       try {
         extra = this.o.archive.read(a.gr, a.ns, a.name);
       } catch (err) {
-        addResult(e, ns, `error restoring additional item ${a.gr}/${a.ns ? `${a.ns}/` : ''}${a.name}: ${(err as Error).message}`);
+        addResult(
+          e,
+          ns,
+          `error restoring additional item ${a.gr}/${a.ns ? `${a.ns}/` : ''}${a.name}: ${(err as Error).message}`,
+        );
         continue;
       }
       const mapping = (this.spec.namespaceMapping ?? {}) as Record<string, string>;
@@ -188,7 +210,17 @@ export class ItemRestorer {
         obj = { ...obj, spec };
       }
     }
-    obj = { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}), labels: { ...(obj.metadata?.labels ?? {}), ...restoreLabels(this.o.backupName, this.o.restore.metadata?.name ?? '') } } };
+    obj = {
+      ...obj,
+      metadata: {
+        ...obj.metadata,
+        ...(ns ? { namespace: ns } : {}),
+        labels: {
+          ...(obj.metadata?.labels ?? {}),
+          ...restoreLabels(this.o.backupName, this.o.restore.metadata?.name ?? ''),
+        },
+      },
+    };
     if (!ns) delete obj.metadata!.namespace;
     if (this.o.itemDelayMs) await sleep(this.o.itemDelayMs);
     try {
@@ -200,15 +232,39 @@ export class ItemRestorer {
         addResult(e, ns, `error restoring ${id}: ${(err as Error).message.replace(/^cannot create [^:]+: /, '')}`);
         return false;
       }
-      const found = await this.o.kube.get({ apiVersion: obj.apiVersion!, kind: obj.kind!, namespace: ns || undefined, name }).catch((x: Error) => x);
+      const found = await this.o.kube
+        .get({ apiVersion: obj.apiVersion!, kind: obj.kind!, namespace: ns || undefined, name })
+        .catch((x: Error) => x);
       if (found instanceof Error || !found) {
-        addResult(w, ns, found instanceof Error ? found.message : `${obj.kind} ${name} already exists but could not be read back`);
+        addResult(
+          w,
+          ns,
+          found instanceof Error ? found.message : `${obj.kind} ${name} already exists but could not be read back`,
+        );
         return false;
       }
       status.exists = true;
-      const outcome = await existingOutcome(this.o.kube, gr, found, obj, this.spec.existingResourcePolicy as string | undefined);
+      const outcome = await existingOutcome(
+        this.o.kube,
+        gr,
+        found,
+        obj,
+        this.spec.existingResourcePolicy as string | undefined,
+      );
       if (outcome.updated) status.action = 'updated';
-      for (const m of outcome.warnings) addResult(w, ns, m === 'differs' ? alreadyExistsWarning(this.o.release, this.spec.existingResourcePolicy as string | undefined, String(backedUp.kind), name) : m);
+      for (const m of outcome.warnings)
+        addResult(
+          w,
+          ns,
+          m === 'differs'
+            ? alreadyExistsWarning(
+                this.o.release,
+                this.spec.existingResourcePolicy as string | undefined,
+                String(backedUp.kind),
+                name,
+              )
+            : m,
+        );
       return true;
     }
     if (gr === 'customresourcedefinitions.apiextensions.k8s.io') await this.waitForCrd(name, e);
@@ -225,10 +281,19 @@ export class ItemRestorer {
   private async waitForCrd(name: string, e: ResultSet): Promise<void> {
     const deadline = Date.now() + this.o.resourceTimeoutMs;
     const ready = (c: KubeObject | undefined): boolean =>
-      ['Established', 'NamesAccepted'].every((t) => (c?.status?.conditions as { type: string; status: string }[] | undefined)?.some((x) => x.type === t && x.status === 'True'));
+      ['Established', 'NamesAccepted'].every((t) =>
+        (c?.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+          (x) => x.type === t && x.status === 'True',
+        ),
+      );
     try {
       for (;;) {
-        if (ready(await this.o.kube.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name }))) return;
+        if (
+          ready(
+            await this.o.kube.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name }),
+          )
+        )
+          return;
         if (Date.now() >= deadline) throw new Error('context deadline exceeded');
         await sleep(this.o.pollMs);
       }

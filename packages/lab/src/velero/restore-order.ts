@@ -5,7 +5,10 @@
  * discovery only as they are reached, so a name in both lists (`roles` and
  * `roles.rbac.authorization.k8s.io`) is taken once, where it first resolves.
  */
-export function orderedResources(priorities: { high: readonly string[]; low: readonly string[] }, backupResources: Iterable<string>): string[] {
+export function orderedResources(
+  priorities: { high: readonly string[]; low: readonly string[] },
+  backupResources: Iterable<string>,
+): string[] {
   const listed = new Set([...priorities.high, ...priorities.low]);
   const middle = [...backupResources].filter((r) => !listed.has(r));
   middle.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

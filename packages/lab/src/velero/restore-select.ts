@@ -34,7 +34,12 @@ export interface SelectOptions {
  * or unset while the namespace filter does not cover everything; then the label selectors.
  * `includeAll` false takes the priority list alone (the CRD pass).
  */
-export function selectResources(o: SelectOptions, priorities: { high: readonly string[]; low: readonly string[] }, includeAll: boolean, processed: Set<string>): SelectedItem[] {
+export function selectResources(
+  o: SelectOptions,
+  priorities: { high: readonly string[]; low: readonly string[] },
+  includeAll: boolean,
+  processed: Set<string>,
+): SelectedItem[] {
   const list = includeAll ? orderedResources(priorities, o.archive.resources.keys()) : [...priorities.high];
   const cluster = o.spec.includeClusterResources as boolean | undefined;
   const mapping = (o.spec.namespaceMapping ?? {}) as Record<string, string>;

@@ -6,7 +6,17 @@ import type { VeleroRelease } from './versions.js';
 type Json = Record<string, KubeObject['spec']>;
 
 // never restored: appended to every Restore's excludedResources (nonRestorableResources, restore_controller.go)
-export const NON_RESTORABLE = ['nodes', 'events', 'events.events.k8s.io', 'backups.velero.io', 'restores.velero.io', 'resticrepositories.velero.io', 'csinodes.storage.k8s.io', 'volumeattachments.storage.k8s.io', 'backuprepositories.velero.io'];
+export const NON_RESTORABLE = [
+  'nodes',
+  'events',
+  'events.events.k8s.io',
+  'backups.velero.io',
+  'restores.velero.io',
+  'resticrepositories.velero.io',
+  'csinodes.storage.k8s.io',
+  'volumeattachments.storage.k8s.io',
+  'backuprepositories.velero.io',
+];
 
 export interface RestoreValidation {
   errors: string[];
@@ -26,7 +36,8 @@ export interface ValidationLookups {
   configMap: (namespace: string, name: string) => Promise<KubeObject | undefined>;
 }
 
-const startOf = (b: KubeObject): number => (b.status?.startTimestamp ? Date.parse(b.status.startTimestamp as string) : 0);
+const startOf = (b: KubeObject): number =>
+  b.status?.startTimestamp ? Date.parse(b.status.startTimestamp as string) : 0;
 
 /**
  * validateAndComplete (pkg/controller/restore_controller.go), message for message, in its order. The
@@ -42,14 +53,18 @@ export async function validateRestore(restore: KubeObject, l: ValidationLookups)
   spec.excludedResources = excluded;
   const included = new Set((spec.includedResources ?? []) as string[]);
   for (const r of NON_RESTORABLE) if (included.has(r)) errors.push(`${r} are non-restorable resources`);
-  for (const e of validateIncludesExcludes(spec.includedResources, spec.excludedResources)) errors.push(`Invalid included/excluded resource lists: ${e}`);
-  for (const e of validateIncludesExcludes(spec.includedNamespaces, spec.excludedNamespaces)) errors.push(`Invalid included/excluded namespace lists: ${e}`);
-  if (spec.orLabelSelectors != null && spec.labelSelector != null) errors.push('encountered labelSelector as well as orLabelSelectors in restore spec, only one can be specified');
+  for (const e of validateIncludesExcludes(spec.includedResources, spec.excludedResources))
+    errors.push(`Invalid included/excluded resource lists: ${e}`);
+  for (const e of validateIncludesExcludes(spec.includedNamespaces, spec.excludedNamespaces))
+    errors.push(`Invalid included/excluded namespace lists: ${e}`);
+  if (spec.orLabelSelectors != null && spec.labelSelector != null)
+    errors.push('encountered labelSelector as well as orLabelSelectors in restore spec, only one can be specified');
   if (!spec.backupName === !spec.scheduleName) {
     errors.push('Either a backup or schedule must be specified as a source for the restore, but not both');
     return done();
   }
-  if (spec.existingResourcePolicy && !['none', 'update'].includes(spec.existingResourcePolicy as string)) errors.push(`Invalid ExistingResourcePolicy: ${spec.existingResourcePolicy}`);
+  if (spec.existingResourcePolicy && !['none', 'update'].includes(spec.existingResourcePolicy as string))
+    errors.push(`Invalid ExistingResourcePolicy: ${spec.existingResourcePolicy}`);
   if (spec.scheduleName) {
     const ofSchedule = l.backups().filter((b) => b.metadata?.labels?.['velero.io/schedule-name'] === spec.scheduleName);
     if (ofSchedule.length === 0) errors.push('No backups found for schedule');
@@ -63,7 +78,9 @@ export async function validateRestore(restore: KubeObject, l: ValidationLookups)
   const name = spec.backupName as string;
   const backup = await l.backup(name);
   if (!backup) {
-    errors.push(`Error retrieving backup: can't find backup ${l.namespace}/${name}: backups.velero.io "${name}" not found`);
+    errors.push(
+      `Error retrieving backup: can't find backup ${l.namespace}/${name}: backups.velero.io "${name}" not found`,
+    );
     return done();
   }
   const location = String(backup.spec?.storageLocation ?? '');
@@ -76,10 +93,17 @@ export async function validateRestore(restore: KubeObject, l: ValidationLookups)
     errors.push(`The BSL ${location} is unavailable, cannot retrieve the backup`);
     return done();
   }
-  if (!spec.scheduleName && backup.metadata?.labels?.['velero.io/schedule-name']) spec.scheduleName = backup.metadata.labels['velero.io/schedule-name'];
+  if (!spec.scheduleName && backup.metadata?.labels?.['velero.io/schedule-name'])
+    spec.scheduleName = backup.metadata.labels['velero.io/schedule-name'];
   const modifier = spec.resourceModifier as { kind?: string; name?: string } | undefined;
-  if (modifier && String(modifier.kind).toLowerCase() === 'configmap' && !(await l.configMap(restore.metadata?.namespace ?? l.namespace, modifier.name ?? ''))) {
-    errors.push(`failed to get resource modifiers configmap ${restore.metadata?.namespace ?? l.namespace}/${modifier.name}`);
+  if (
+    modifier &&
+    String(modifier.kind).toLowerCase() === 'configmap' &&
+    !(await l.configMap(restore.metadata?.namespace ?? l.namespace, modifier.name ?? ''))
+  ) {
+    errors.push(
+      `failed to get resource modifiers configmap ${restore.metadata?.namespace ?? l.namespace}/${modifier.name}`,
+    );
     return done();
   }
   return done({ backup, bsl });

@@ -52,7 +52,13 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
   const ref = { ...RESTORE, namespace: restore.metadata?.namespace, name };
   const start = (restore.status?.startTimestamp as string | undefined) ?? ts(ctx.now());
   const backupName = backup.metadata?.name ?? '';
-  const fail = async (reason: string): Promise<void> => void (await ctx.kube.patchStatus(ref, { phase: 'Failed', failureReason: reason, startTimestamp: start, completionTimestamp: ts(ctx.now()) }));
+  const fail = async (reason: string): Promise<void> =>
+    void (await ctx.kube.patchStatus(ref, {
+      phase: 'Failed',
+      failureReason: reason,
+      startTimestamp: start,
+      completionTimestamp: ts(ctx.now()),
+    }));
   const key = backupKeys(ctx.prefix, backupName).tarball;
   let gz: Buffer | undefined;
   try {
@@ -61,7 +67,10 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
     return fail(`error downloading backup: ${pluginError(key, (e as Error).message)}`);
   }
   // what velero-plugin-for-aws answers for a key that is not there, through the plugin's gRPC
-  if (!gz) return fail(`error downloading backup: ${pluginError(key, 'operation error S3: GetObject, https response error StatusCode: 404, api error NoSuchKey: The specified key does not exist.')}`);
+  if (!gz)
+    return fail(
+      `error downloading backup: ${pluginError(key, 'operation error S3: GetObject, https response error StatusCode: 404, api error NoSuchKey: The specified key does not exist.')}`,
+    );
   const files = new Map<string, Buffer>();
   try {
     await walkTarball(gz, async (path, body) => void files.set(path, await body()));
@@ -71,8 +80,15 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
   const spec = (restore.spec ?? {}) as Json;
   const archive = parseArchive(files);
   const discovery = await Discovery.load(ctx.kube);
-  const resources = resourceIncludesExcludes((n) => discovery.groupResource(n), spec.includedResources, spec.excludedResources);
-  const namespaces = { includes: (spec.includedNamespaces ?? []) as string[], excludes: (spec.excludedNamespaces ?? []) as string[] };
+  const resources = resourceIncludesExcludes(
+    (n) => discovery.groupResource(n),
+    spec.includedResources,
+    spec.excludedResources,
+  );
+  const namespaces = {
+    includes: (spec.includedNamespaces ?? []) as string[],
+    excludes: (spec.excludedNamespaces ?? []) as string[],
+  };
   const restorer = new ItemRestorer({
     kube: ctx.kube,
     release,
@@ -87,7 +103,15 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
     pollMs: ctx.pollMs ?? 1000,
     itemDelayMs: ctx.itemDelayMs,
   });
-  const select: SelectOptions = { archive, discovery, spec, resources, namespaces, isMustHave: (gr) => restorer.isMustHave(gr), errors: restorer.errors };
+  const select: SelectOptions = {
+    archive,
+    discovery,
+    spec,
+    resources,
+    namespaces,
+    isMustHave: (gr) => restorer.isMustHave(gr),
+    errors: restorer.errors,
+  };
   const existingNamespaces = new Set<string>();
   const processed = new Set<string>();
   const restoreAll = async (items: SelectedItem[]): Promise<void> => {
@@ -104,7 +128,9 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
   };
   await restoreAll(selectResources(select, { high: ['customresourcedefinitions'], low: [] }, false, processed));
   if (restorer.changedAnything()) {
-    await discovery.refresh().catch((e: Error) => addResult(restorer.warnings, '', `refresh discovery after restoring CRDs: ${e.message}`));
+    await discovery
+      .refresh()
+      .catch((e: Error) => addResult(restorer.warnings, '', `refresh discovery after restoring CRDs: ${e.message}`));
   }
   await restoreAll(selectResources(select, release.restorePriorities, true, processed));
 
@@ -118,19 +144,34 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
   const keys = restoreKeys(ctx.prefix, name);
   const created = [...restorer.items.values()].filter((i) => i.action === 'created').length;
   try {
-    await ctx.store.put(keys.logs, gzipSync(`level=info msg="restore completed" restore=${ref.namespace}/${name} items=${created}\n`));
+    await ctx.store.put(
+      keys.logs,
+      gzipSync(`level=info msg="restore completed" restore=${ref.namespace}/${name} items=${created}\n`),
+    );
   } catch (e) {
     errors.velero.push(`error uploading log file to backup storage: ${(e as Error).message}`);
   }
   const nErr = countResults(errors);
   const nWarn = countResults(warnings);
   // a failed upload of the results or the resource list is only logged, as Velero does
-  if (!ctx.faults?.restoreResultsMissing) await ctx.store.put(keys.results, gzipSync(JSON.stringify({ errors, warnings }))).catch(() => undefined);
+  if (!ctx.faults?.restoreResultsMissing)
+    await ctx.store.put(keys.results, gzipSync(JSON.stringify({ errors, warnings }))).catch(() => undefined);
   await ctx.store.put(keys.resourceList, gzipSync(JSON.stringify(resourceList))).catch(() => undefined);
   const progress = { totalItems: restorer.items.size, itemsRestored: restorer.items.size };
   const counts = { errors: nErr || undefined, warnings: nWarn || undefined };
-  await ctx.kube.patchStatus(ref, { phase: nErr > 0 ? 'FinalizingPartiallyFailed' : 'Finalizing', startTimestamp: start, progress, ...counts });
-  await ctx.kube.patchStatus(ref, { phase: nErr > 0 ? 'PartiallyFailed' : 'Completed', startTimestamp: start, completionTimestamp: ts(ctx.now()), progress, ...counts });
+  await ctx.kube.patchStatus(ref, {
+    phase: nErr > 0 ? 'FinalizingPartiallyFailed' : 'Finalizing',
+    startTimestamp: start,
+    progress,
+    ...counts,
+  });
+  await ctx.kube.patchStatus(ref, {
+    phase: nErr > 0 ? 'PartiallyFailed' : 'Completed',
+    startTimestamp: start,
+    completionTimestamp: ts(ctx.now()),
+    progress,
+    ...counts,
+  });
 }
 
 /** An error of velero-plugin-for-aws's GetObject as the Velero server sees it, through gRPC. */

@@ -42,7 +42,9 @@ const lastApplied = (svc: KubeObject): Json | undefined => {
 
 /** managedFields entries' fieldsV1 trees. */
 const ownedFields = (svc: KubeObject): Json[] =>
-  ((svc.metadata?.managedFields ?? []) as { fieldsV1?: Json }[]).map((m) => m.fieldsV1).filter((f): f is Json => typeof f === 'object' && f !== null);
+  ((svc.metadata?.managedFields ?? []) as { fieldsV1?: Json }[])
+    .map((m) => m.fieldsV1)
+    .filter((f): f is Json => typeof f === 'object' && f !== null);
 
 const asInt = (v: unknown): number => {
   if (typeof v === 'number') return Math.trunc(v);
@@ -74,7 +76,8 @@ function clearNodePorts(svc: KubeObject, spec: Record<string, unknown>): void {
   const explicit = new Set<string>();
   for (const f of ownedFields(svc)) {
     const owned = f['f:spec']?.['f:ports'] as Record<string, Record<string, unknown>> | undefined;
-    for (const [key, p] of Object.entries(owned ?? {})) if (typeof p === 'object' && p !== null && 'f:nodePort' in p) explicit.add(key);
+    for (const [key, p] of Object.entries(owned ?? {}))
+      if (typeof p === 'object' && p !== null && 'f:nodePort' in p) explicit.add(key);
   }
   for (const p of ports) if (!explicit.has(`k:{"port":${p.port ?? 0},"protocol":"${p.protocol ?? ''}"}`)) clear(p);
 }
@@ -83,6 +86,11 @@ function clearHealthCheckNodePort(svc: KubeObject, spec: Record<string, unknown>
   if (spec.externalTrafficPolicy !== 'Local' || spec.type !== 'LoadBalancer' || !spec.healthCheckNodePort) return;
   const applied = lastApplied(svc);
   if (applied && Number(applied.spec?.healthCheckNodePort ?? 0) !== 0) return;
-  if (ownedFields(svc).some((f) => f['f:spec'] && typeof f['f:spec'] === 'object' && 'f:healthCheckNodePort' in f['f:spec'])) return;
+  if (
+    ownedFields(svc).some(
+      (f) => f['f:spec'] && typeof f['f:spec'] === 'object' && 'f:healthCheckNodePort' in f['f:spec'],
+    )
+  )
+    return;
   delete spec.healthCheckNodePort;
 }

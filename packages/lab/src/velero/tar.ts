@@ -12,7 +12,12 @@ function header(name: string, size: number, type: '0' | 'x', mtime: number): Buf
   h.write('0000000\0', 108);
   h.write('0000000\0', 116);
   h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  h.write(`${Math.floor(mtime / 1000).toString(8).padStart(11, '0')}\0`, 136);
+  h.write(
+    `${Math.floor(mtime / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+  );
   h.write('        ', 148); // checksum placeholder: spaces while summing
   h.write(type, 156);
   h.write('ustar\0', 257);

@@ -42,8 +42,10 @@ export interface VeleroRelease {
   crdTransforms: readonly CrdTransform[];
 }
 
-const QUOTED = 'could not restore, {kind} "{name}" already exists. Warning: the in-cluster version is different than the backed-up version';
-const COLON = 'could not restore, {kind}:{name} already exists. Warning: the in-cluster version is different than the backed-up version';
+const QUOTED =
+  'could not restore, {kind} "{name}" already exists. Warning: the in-cluster version is different than the backed-up version';
+const COLON =
+  'could not restore, {kind}:{name} already exists. Warning: the in-cluster version is different than the backed-up version';
 
 const V114_HIGH = [
   'customresourcedefinitions',
@@ -92,7 +94,11 @@ const V118_HIGH = [
   'services',
 ] as const;
 
-const V114_LOW = ['clusterbootstraps.run.tanzu.vmware.com', 'clusters.cluster.x-k8s.io', 'clusterresourcesets.addons.cluster.x-k8s.io'] as const;
+const V114_LOW = [
+  'clusterbootstraps.run.tanzu.vmware.com',
+  'clusters.cluster.x-k8s.io',
+  'clusterresourcesets.addons.cluster.x-k8s.io',
+] as const;
 const V118_LOW = [...V114_LOW, 'apps.kappctrl.k14s.io', 'packageinstalls.packaging.carvel.dev'] as const;
 
 export const VELERO_VERSIONS: Readonly<Record<VeleroVersion, VeleroRelease>> = {

@@ -20,10 +20,28 @@ export class FakeClock implements Clock {
 
   advance(ms: number): void {
     this.t += ms;
+    this.fireDue();
   }
 
   set(date: Date): void {
     this.t = date.getTime();
+    this.fireDue();
+  }
+
+  /** Deadlines fire when time reaches them: by advance(), set() or a sleep, never by the wall clock. */
+  timeout(fn: () => void, ms: number): { clear(): void } {
+    const timer = { at: this.t + Math.max(0, ms), fn };
+    this.timers.add(timer);
+    return { clear: () => void this.timers.delete(timer) };
+  }
+
+  private readonly timers = new Set<{ at: number; fn: () => void }>();
+
+  private fireDue(): void {
+    for (const timer of [...this.timers].filter((x) => x.at <= this.t).sort((a, b) => a.at - b.at)) {
+      this.timers.delete(timer);
+      timer.fn();
+    }
   }
 
   /** Time moves forward by `ms` as the sleep resolves; an aborted sleep rejects and moves nothing. */
@@ -38,6 +56,7 @@ export class FakeClock implements Clock {
       const handle = setImmediate(() => {
         signal?.removeEventListener('abort', onAbort);
         this.t += Math.max(0, ms);
+        this.fireDue();
         resolve();
       });
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -228,7 +228,10 @@ export class ClientNodeKubeApi implements KubeApi {
       return (JSON.parse(body) as { resources?: DiscoveredResource[] }).resources ?? [];
     } catch (e) {
       if (gv === 'v1' || !(e instanceof KubeApiError)) throw e;
-      const why = `couldn't get the resource list for ${gv} (HTTP ${e.status}: ${e.message.replace(/^cannot discover [^:]+: /, '')}); kdrill goes on without it, as kubectl does`;
+      const why = `couldn't get the resource list for ${gv} (HTTP ${e.status}: ${e.message
+        .replace(/^cannot discover [^:]+: /, '')
+        .replace(/\s+/g, ' ')
+        .trim()}); kdrill goes on without it, as kubectl does`;
       if (!this.skipped.has(gv)) this.onWarning(why);
       this.skipped.set(gv, why);
       this.skippedAt.set(gv, Date.now());

@@ -302,6 +302,15 @@ describe.skipIf(!REAL)(
       );
 
     it('falls back to batch/v1beta1 on 1.20 and says so; RBAC allows what the drill does and refuses the rest', async () => {
+      // a suite before this one may have left velero being deleted (lab down): wait until it is gone
+      for (let i = 0; i < 240; i++) {
+        const phase = await k('get', 'namespace', 'velero', '-o', 'jsonpath={.status.phase}').then(
+          (r) => r.stdout,
+          () => '',
+        );
+        if (phase !== 'Terminating') break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
       await k('create', 'namespace', 'velero').catch(() => undefined);
       const r = await kdrill([
         'schedule',

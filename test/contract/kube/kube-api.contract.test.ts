@@ -492,7 +492,8 @@ for (const spec of TARGETS) {
               for (const n of namespaces) await kube.delete({ ...NS, name: n }).catch(() => undefined);
               await t.stop();
             });
-            realLabSuite(() => t);
+            // a describe of its own, so that its lab is down before the next suites claim the cluster
+            describe('the lab on it', () => realLabSuite(() => t));
             describe('lab hygiene on the real kube-apiserver', () => realHygieneSuite(() => t));
             // then each real app on the real control plane, one lab at a time (a Lease allows one per cluster)
             describe('conformance on real apps: the real kube-apiserver', () =>

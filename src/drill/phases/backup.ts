@@ -1,6 +1,8 @@
 import { DrillError, ExitCode } from '../../errors.js';
 import { readBackupContents } from '../../velero/contents.js';
-import { BACKUP_TERMINAL, V, waitForPhase } from '../../velero/velero.js';
+import { V, getVelero, type Backup } from '../../velero/objects.js';
+import { BACKUP_TERMINAL } from '../../velero/velero.js';
+import { waitForVelero } from '../../velero/wait.js';
 import type { DrillContext, PhaseOutcome } from '../context.js';
 import { scopeGap } from './baseline.js';
 import { backupInfo, checkCoverage, targetContents } from './preflight.js';
@@ -22,8 +24,8 @@ export async function takeBackup(ctx: DrillContext): Promise<PhaseOutcome> {
     state.takenBackup = name;
   }
   // created before a crash: waited on, not created again
-  if (!(await kube.get({ ...V('Backup'), namespace: ns, name }))) {
-    await kube.create({
+  if (!(await getVelero(kube, { kind: 'Backup', namespace: ns, name }))) {
+    const backup: Backup = {
       ...V('Backup'),
       metadata: {
         name,
@@ -35,19 +37,23 @@ export async function takeBackup(ctx: DrillContext): Promise<PhaseOutcome> {
         storageLocation: spec.backup.storageLocation,
         ttl: '720h0m0s',
       },
-    });
+    };
+    await kube.create(backup);
   }
-  const r = await waitForPhase(kube, 'Backup', ns, name, BACKUP_TERMINAL, {
+  const r = await waitForVelero(kube, {
+    kind: 'Backup',
+    namespace: ns,
+    name,
+    terminal: BACKUP_TERMINAL,
     timeoutMs: spec.backup.timeout * 1000,
     clock,
     signal,
   });
   const info = backupInfo(r.object);
   if (info.phase !== 'Completed' && !(info.phase === 'PartiallyFailed' && spec.backup.allowPartiallyFailed)) {
+    const st = r.object.status;
     const why =
-      r.object.status?.failureReason ??
-      (r.object.status?.validationErrors as string[] | undefined)?.join('; ') ??
-      (r.object.status?.errors ? `${r.object.status.errors} item error(s)` : '');
+      st?.failureReason ?? st?.validationErrors?.join('; ') ?? (st?.errors ? `${st.errors} item error(s)` : '');
     throw new DrillError(
       'BACKUP_FAILED',
       `the drill's backup ${name} ended ${info.phase}${why ? `: ${why}` : ''}`,

@@ -1,10 +1,11 @@
 import type { ObjectStore } from '../../backupstore/object-store.js';
 import { DrillError, ExitCode } from '../../errors.js';
 import type { KubeApi } from '../../kube/kube-api.js';
-import type { KubeObject } from '../../kube/types.js';
 import type { RestorePhase } from '../../scenario/schema.js';
 import { readRestoreResults } from '../../velero/results.js';
-import { RESTORE_TERMINAL, V, waitForBackupSync, waitForPhase } from '../../velero/velero.js';
+import { V, getVelero, type Restore } from '../../velero/objects.js';
+import { RESTORE_TERMINAL, waitForBackupSync } from '../../velero/velero.js';
+import { waitForVelero, type Waited } from '../../velero/wait.js';
 import { iso, type DrillContext, type PhaseOutcome } from '../context.js';
 import { restorePhases } from '../plan.js';
 import type { RestoreRecord } from '../types.js';
@@ -31,8 +32,8 @@ async function createRestore(
   const spec = s.spec;
   const ns = spec.backup.veleroNamespace;
   // a restore created before a crash is waited on, not created again
-  if (await kube.get({ ...V('Restore'), namespace: ns, name })) return;
-  await kube.create({
+  if (await getVelero(kube, { kind: 'Restore', namespace: ns, name })) return;
+  const restore: Restore = {
     ...V('Restore'),
     metadata: {
       name,
@@ -52,7 +53,8 @@ async function createRestore(
       existingResourcePolicy: spec.recovery.existingResourcePolicy,
       restorePVs: true,
     },
-  });
+  };
+  await kube.create(restore);
 }
 
 /** What a finished Restore says of itself, with its results read from the bucket or a DownloadRequest. */
@@ -60,13 +62,13 @@ async function recordOf(
   ctx: DrillContext,
   kube: KubeApi,
   p: RestorePhase,
-  done: { object: KubeObject; seenAt: Date },
+  done: Waited<'Restore'>,
 ): Promise<RestoreRecord> {
   const { deps, s } = ctx;
   const st = done.object.status ?? {};
   const name = done.object.metadata?.name ?? '';
   const phase = String(st.phase);
-  const warnings = Number(st.warnings ?? 0);
+  const warnings = st.warnings ?? 0;
   const needed = phase !== 'Completed' || warnings > 0;
   const results = needed
     ? await readRestoreResults(
@@ -86,18 +88,16 @@ async function recordOf(
     phase,
     includedResources: p.include ?? [],
     excludedResources: p.exclude ?? [],
-    startedAt: st.startTimestamp as string | undefined,
-    completedAt: (st.completionTimestamp as string | undefined) ?? iso(done.seenAt),
-    errors: Number(st.errors ?? parsed?.failedItems.length ?? 0),
+    startedAt: st.startTimestamp ?? undefined,
+    completedAt: st.completionTimestamp ?? iso(done.seenAt),
+    errors: st.errors ?? parsed?.failedItems.length ?? 0,
     warnings: Math.max(warnings, parsed?.warnings.length ?? 0),
     failedItems: parsed?.failedItems ?? [],
     otherErrors: parsed?.otherErrors.length ? parsed.otherErrors : undefined,
     warningMessages: parsed?.warnings.length ? parsed.warnings.slice(0, WARNINGS_KEPT) : undefined,
     results: results?.source ?? 'not-needed',
     resultsError: results?.error,
-    failureReason:
-      (st.failureReason as string | undefined) ??
-      ((st.validationErrors as string[] | undefined)?.join('; ') || undefined),
+    failureReason: st.failureReason ?? (st.validationErrors?.join('; ') || undefined),
   };
 }
 
@@ -109,7 +109,7 @@ async function velero(ctx: DrillContext): Promise<PhaseOutcome> {
   const backupName = state.preflight!.backup.name;
   if (rk !== deps.kube) {
     reporter.info(`  waiting for backup ${backupName} to sync into context ${rk.context}`);
-    await waitForBackupSync(rk, ns, backupName, { timeoutMs: 300_000, clock, signal });
+    await waitForBackupSync(rk, { namespace: ns, name: backupName, timeoutMs: 300_000, clock, signal });
   }
   for (const [i, p] of restorePhases(s).entries()) {
     const name = `${s.metadata.name}-${state.runId}-${i + 1}`;
@@ -122,7 +122,11 @@ async function velero(ctx: DrillContext): Promise<PhaseOutcome> {
     reporter.info(
       `  restore ${name}${p.include ? ` (include ${p.include.join(', ')})` : ''}${p.exclude ? ` (exclude ${p.exclude.join(', ')})` : ''}`,
     );
-    const done = await waitForPhase(rk, 'Restore', ns, name, RESTORE_TERMINAL, {
+    const done = await waitForVelero(rk, {
+      kind: 'Restore',
+      namespace: ns,
+      name,
+      terminal: RESTORE_TERMINAL,
       timeoutMs: s.spec.recovery.timeout * 1000,
       clock,
       signal,

@@ -49,6 +49,8 @@ describe('viaDownloadRequest', () => {
     ]);
     expect(early).toBe('pending');
     clock.advance(1);
-    await expect(got).rejects.toMatchObject({ name: 'TimeoutError' });
+    // promptly: a deadline on the wall clock would still be 30 s away
+    const wall = new Promise((r) => setTimeout(() => r('still waiting on the wall clock'), 2_000));
+    await expect(Promise.race([got, wall])).rejects.toMatchObject({ name: 'TimeoutError' });
   });
 });

@@ -1,14 +1,12 @@
 import { DrillError, ExitCode } from '../errors.js';
 import type { InjectContext } from './types.js';
 
+/** How long a disaster may take to show: a namespace's finalizers, a node's heartbeat. */
+const HAPPENS_WITHIN_MS = 120_000;
+
 /** Polls until `check` holds: a disaster step is done only once it really happened. */
-export async function until(
-  ctx: InjectContext,
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 120_000,
-): Promise<void> {
-  const deadline = ctx.clock.now().getTime() + timeoutMs;
+export async function until(ctx: InjectContext, what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = ctx.clock.now().getTime() + HAPPENS_WITHIN_MS;
   while (!(await check())) {
     if (ctx.clock.now().getTime() > deadline)
       throw new DrillError(

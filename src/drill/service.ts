@@ -54,9 +54,8 @@ const stamp = (d: Date): string =>
     .replace(/\.\d+Z$/, 'Z');
 
 /** Starts the ephemeral lab of `--lab`, and points the run at it. */
-async function startLab(o: RunOptions, s: Scenario, info: RunInfo, dir: string): Promise<void> {
-  const labDir = join(dir, 'lab');
-  info.labDir = labDir;
+async function startLab(o: RunOptions, s: Scenario, info: RunInfo & { labDir: string }): Promise<void> {
+  const labDir = info.labDir;
   o.reporter.info(
     `starting an ephemeral lab in ${labDir}${s.spec.lab?.hardened ? ' (hardened)' : ''}${s.spec.lab?.clusters === 2 ? ' with a recovery cluster' : ''}`,
   );
@@ -94,7 +93,7 @@ export async function runScenario(o: RunOptions): Promise<Executed> {
     keepLab: o.keepLab,
     publish: { ...o.publish, history: o.publish?.history ?? join(dirname(dir), 'history') },
   };
-  if (o.lab) await startLab(o, s, info, dir);
+  if (o.lab) await startLab(o, s, Object.assign(info, { labDir: join(dir, 'lab') }));
   const mode: RunMode = o.runbook ? (o.runbook.ui ? 'guide' : 'guide --yes') : 'run';
   journal.append(
     'run-started',

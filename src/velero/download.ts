@@ -39,10 +39,10 @@ export interface DownloadOptions {
  */
 export async function viaDownloadRequest(
   kube: KubeApi,
-  namespace: string,
-  target: { kind: DownloadKind; name: string },
+  file: { namespace: string; kind: DownloadKind; name: string },
   o: DownloadOptions,
 ): Promise<Buffer | undefined> {
+  const { namespace, ...target } = file;
   const name = `${target.name.slice(0, 200)}-${randomBytes(4).toString('hex')}`;
   const ref = { ...V('DownloadRequest'), namespace, name };
   const request: DownloadRequest = {

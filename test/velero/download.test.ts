@@ -24,7 +24,11 @@ describe('viaDownloadRequest', () => {
   it('fetches the pre-signed URL Velero fills in, and gunzips it', async () => {
     const { clock, kube } = world();
     const fetch: UrlFetcher = async (url) => gzipSync(Buffer.from(`from ${url}`));
-    const body = await viaDownloadRequest(kube, 'velero', { kind: 'RestoreResults', name: 'r1' }, { clock, fetch });
+    const body = await viaDownloadRequest(
+      kube,
+      { namespace: 'velero', kind: 'RestoreResults', name: 'r1' },
+      { clock, fetch },
+    );
     expect(body?.toString()).toBe('from https://bucket.invalid/r1');
   });
 
@@ -37,7 +41,11 @@ describe('viaDownloadRequest', () => {
         fetching();
         signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
       });
-    const got = viaDownloadRequest(kube, 'velero', { kind: 'BackupResourceList', name: 'b1' }, { clock, fetch });
+    const got = viaDownloadRequest(
+      kube,
+      { namespace: 'velero', kind: 'BackupResourceList', name: 'b1' },
+      { clock, fetch },
+    );
     await started;
     clock.advance(29_999);
     const early = await Promise.race([

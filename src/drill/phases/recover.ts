@@ -21,13 +21,16 @@ async function bucketOf(ctx: DrillContext, kube: KubeApi): Promise<{ store: Obje
   }
 }
 
-async function createRestore(
-  ctx: DrillContext,
-  kube: KubeApi,
-  index: number,
-  p: RestorePhase,
-  name: string,
-): Promise<void> {
+/** One phase's Restore, as `phases[index]` of the scenario asks for it. */
+interface PhaseRestore {
+  kube: KubeApi;
+  index: number;
+  phase: RestorePhase;
+  name: string;
+}
+
+async function createRestore(ctx: DrillContext, r: PhaseRestore): Promise<void> {
+  const { kube, index, phase: p, name } = r;
   const { s, state } = ctx;
   const spec = s.spec;
   const ns = spec.backup.veleroNamespace;
@@ -60,10 +63,9 @@ async function createRestore(
 /** What a finished Restore says of itself, with its results read from the bucket or a DownloadRequest. */
 async function recordOf(
   ctx: DrillContext,
-  kube: KubeApi,
-  p: RestorePhase,
-  done: Waited<'Restore'>,
+  r: Pick<PhaseRestore, 'kube' | 'phase'> & { done: Waited<'Restore'> },
 ): Promise<RestoreRecord> {
+  const { kube, phase: p, done } = r;
   const { deps, s } = ctx;
   const st = done.object.status ?? {};
   const name = done.object.metadata?.name ?? '';
@@ -118,7 +120,7 @@ async function velero(ctx: DrillContext): Promise<PhaseOutcome> {
       journal.append('restore-creating', { phase: i + 1, name }, clock.now());
       state.restoresCreated.push({ phase: i + 1, name });
     }
-    await createRestore(ctx, rk, i, p, name);
+    await createRestore(ctx, { kube: rk, index: i, phase: p, name });
     reporter.info(
       `  restore ${name}${p.include ? ` (include ${p.include.join(', ')})` : ''}${p.exclude ? ` (exclude ${p.exclude.join(', ')})` : ''}`,
     );
@@ -131,7 +133,7 @@ async function velero(ctx: DrillContext): Promise<PhaseOutcome> {
       clock,
       signal,
     });
-    const record = await recordOf(ctx, rk, p, done);
+    const record = await recordOf(ctx, { kube: rk, phase: p, done });
     state.restores.push(record);
     journal.append('restore-ended', { record }, clock.now());
     const more = record.failedItems.length > 3 ? ` and ${record.failedItems.length - 3} more` : '';

@@ -119,7 +119,7 @@ async function ended(x: Execution, result: DrillResult): Promise<void> {
   if (!(result.exitCode === ExitCode.CleanupIncomplete && !x.state.verify)) await stopLab(x);
   if (info.publish) {
     const { publishRun } = await import('../history/publish.js');
-    const done = await publishRun(result, info.publish, (m) => reporter.info(`warning: ${m}`));
+    const done = await publishRun(result, info.publish, (m) => reporter.info(`warning: ${m}`), x.clock);
     if (done.length) reporter.info(`recorded: ${done.join('; ')}`);
   }
 }

@@ -262,7 +262,7 @@ async function protectionAudit(ctx: DrillContext, bucket: Bucket, chosen: Backup
     },
     replica: spec.protection.replica ? await replicaStore(ctx.deps.kube, spec.protection.replica) : undefined,
     concurrency: 32,
-    now: ctx.deps.clock.now(),
+    clock: ctx.deps.clock,
   });
 }
 

@@ -42,8 +42,9 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
     ...KINDS.map((k) => s.inf[k].start(kube, loop.kick, abort.signal)),
     ...(opts.gate === 'none' ? [] : [deployments.start(kube, loop.kick, abort.signal)]),
   ]);
-  // a pass at least every second, for what no watch event announces: validation and sync periods, schedules
-  const periodMs = Math.min(opts.validationMs ?? 1000, opts.syncMs ?? 2000, 1000);
+  // a pass at least every second, for what no watch event announces: validation and sync periods, schedules;
+  // never 0 ms, which a clock may run at once, within tick itself
+  const periodMs = Math.max(1, Math.min(opts.validationMs ?? 1000, opts.syncMs ?? 2000, 1000));
   let timer: { clear(): void } | undefined;
   const tick = (): void => {
     loop.kick();

@@ -61,19 +61,23 @@ function phaseTasks() {
  * nothing of listr2; this adapter turns its events into task states.
  */
 export async function listrReporter(phases: Phase[]): Promise<{ reporter: Reporter; done: () => Promise<void> }> {
-  const { Listr, ProcessOutput } = await import('listr2');
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
   const t = phaseTasks();
   let current: Phase | undefined;
+  // progress on stderr: stdout is for the verdict (and for -o json/yaml). listr2 picks its renderer by
+  // stdout, so with stdout piped the fallback renderer draws, and it needs the same logger.
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
   const list = new Listr(
     phases.map((p) => ({ title: p, task: t.task(p) })),
     {
       concurrent: false,
       exitOnError: false,
       registerSignalListeners: false,
-      rendererOptions: { collapseSubtasks: false },
       renderer: 'default',
-      output: new ProcessOutput(process.stderr, process.stderr),
-    } as never,
+      rendererOptions: { collapseSubtasks: false, logger },
+      fallbackRenderer: 'simple',
+      fallbackRendererOptions: { logger },
+    },
   );
   const running = list.run().catch(() => undefined);
   return {

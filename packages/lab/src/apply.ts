@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { DrillError, ExitCode, isKubeApiError, systemClock } from './core.js';
 import type { Clock, KubeApi, KubeObject, ServedResource } from './core.js';
 import { pollUntil } from './poll.js';
+import { untilNotTerminating } from './namespace-ready.js';
 
 export interface Manifest {
   file: string;
@@ -188,7 +189,7 @@ class ApplyRun {
     const ns = type.namespaced ? (obj.metadata.namespace ?? this.o.defaultNamespace) : undefined;
     if (ns) {
       this.namespaces.add(ns);
-      await ensureNamespace(this.kube, ns, this.o.labels);
+      await ensureNamespace(this.kube, ns, this.o.clock ?? systemClock, this.o.labels);
     }
     await this.create(file, obj, ns);
   }
@@ -205,6 +206,8 @@ class ApplyRun {
     };
     if (!ns) delete body.metadata!.namespace;
     const what = describe(obj, ns);
+    if (obj.kind === 'Namespace')
+      await untilNotTerminating(this.kube, obj.metadata!.name!, this.o.clock ?? systemClock);
     try {
       await createOrMerge(this.kube, body);
       this.report.applied[kindKey(obj)] = (this.report.applied[kindKey(obj)] ?? 0) + 1;
@@ -240,7 +243,14 @@ class ApplyRun {
 }
 
 /** A namespace the manifests use but do not create: made as needed, as `kubectl create namespace` would. */
-async function ensureNamespace(kube: KubeApi, ns: string, labels?: Record<string, string>): Promise<void> {
+async function ensureNamespace(
+  kube: KubeApi,
+  ns: string,
+  clock: Clock,
+  labels?: Record<string, string>,
+): Promise<void> {
+  // the namespace an earlier drill or lab deleted may still be going: content created now would be refused
+  await untilNotTerminating(kube, ns, clock);
   if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) return;
   try {
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, ...(labels ? { labels } : {}) } });

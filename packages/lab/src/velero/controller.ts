@@ -300,6 +300,7 @@ export async function startVelero(kube: KubeApi, opts: VeleroOptions = {}): Prom
           resourceTimeoutMs: opts.resourceTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS,
           terminatingTimeoutMs: opts.resourceTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS,
           pollMs: opts.pollMs,
+          modifiers: v.modifiers,
         },
         patched,
         v.backup!,

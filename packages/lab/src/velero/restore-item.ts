@@ -7,6 +7,7 @@ import { itemPath, type BackupArchive } from './restore-archive.js';
 import { resetMetadataAndStatus, resetVolumeBindingInfo, runRestoreItemActions } from './restore-actions.js';
 import { alreadyExistsWarning, type VeleroRelease } from './versions.js';
 import { existingOutcome } from './restore-existing.js';
+import { applyModifiers, type ResourceModifiers } from './resource-modifiers.js';
 
 // JSON of many shapes, as the core types spec and status; the code narrows what it reads
 type Json = Record<string, KubeObject['spec']>;
@@ -29,6 +30,7 @@ export interface ItemRestorerOptions {
   terminatingTimeoutMs: number;
   pollMs: number;
   itemDelayMs?: number;
+  modifiers?: ResourceModifiers;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -209,6 +211,12 @@ export class ItemRestorer {
         const { volumeName: _v, ...spec } = obj.spec as Record<string, unknown>;
         obj = { ...obj, spec };
       }
+    }
+    // after the item actions and the claim's reset, before the namespace is mapped (restore.go)
+    if (this.o.modifiers) {
+      const m = applyModifiers(this.o.modifiers, obj, gr);
+      obj = m.item;
+      for (const err of m.errors) addResult(e, ns, err);
     }
     obj = {
       ...obj,

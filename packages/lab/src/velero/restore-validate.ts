@@ -1,5 +1,6 @@
 import type { KubeObject } from '../core.js';
 import { validateIncludesExcludes } from './filters.js';
+import { modifiersFromConfigMap, validateModifiers, type ResourceModifiers } from './resource-modifiers.js';
 import type { VeleroRelease } from './versions.js';
 
 // JSON of many shapes, as the core types spec and status; the code narrows what it reads
@@ -24,6 +25,8 @@ export interface RestoreValidation {
   spec: Json;
   backup?: KubeObject;
   bsl?: KubeObject;
+  /** The rules of `spec.resourceModifier`, parsed and validated. */
+  modifiers?: ResourceModifiers;
 }
 
 export interface ValidationLookups {
@@ -42,7 +45,8 @@ const startOf = (b: KubeObject): number =>
 /**
  * validateAndComplete (pkg/controller/restore_controller.go), message for message, in its order. The
  * backup's own phase is not checked: a restore of a Failed backup passes, and fails when it runs. The
- * BSL's phase is checked from v1.18 only; hooks' init containers and resource-modifier rules are not.
+ * BSL's phase is checked from v1.18 only; hooks' init containers are not. Resource-modifier rules are
+ * parsed and validated as Velero does (resource-modifiers.ts).
  */
 export async function validateRestore(restore: KubeObject, l: ValidationLookups): Promise<RestoreValidation> {
   const spec = structuredClone(restore.spec ?? {}) as Json;
@@ -96,15 +100,25 @@ export async function validateRestore(restore: KubeObject, l: ValidationLookups)
   if (!spec.scheduleName && backup.metadata?.labels?.['velero.io/schedule-name'])
     spec.scheduleName = backup.metadata.labels['velero.io/schedule-name'];
   const modifier = spec.resourceModifier as { kind?: string; name?: string } | undefined;
-  if (
-    modifier &&
-    String(modifier.kind).toLowerCase() === 'configmap' &&
-    !(await l.configMap(restore.metadata?.namespace ?? l.namespace, modifier.name ?? ''))
-  ) {
-    errors.push(
-      `failed to get resource modifiers configmap ${restore.metadata?.namespace ?? l.namespace}/${modifier.name}`,
-    );
+  if (!modifier || String(modifier.kind).toLowerCase() !== 'configmap') return done({ backup, bsl });
+  const where = `${restore.metadata?.namespace ?? l.namespace}/${modifier.name}`;
+  const cm = await l.configMap(restore.metadata?.namespace ?? l.namespace, modifier.name ?? '');
+  if (!cm) {
+    errors.push(`failed to get resource modifiers configmap ${where}`);
     return done();
   }
-  return done({ backup, bsl });
+  let modifiers: ResourceModifiers;
+  try {
+    modifiers = modifiersFromConfigMap(cm);
+  } catch (e) {
+    errors.push(`Error in parsing resource modifiers provided in configmap ${where}: ${(e as Error).message}`);
+    return done();
+  }
+  try {
+    validateModifiers(modifiers);
+  } catch (e) {
+    errors.push(`Validation error in resource modifiers provided in configmap ${where}: ${(e as Error).message}`);
+    return done();
+  }
+  return done({ backup, bsl, modifiers });
 }

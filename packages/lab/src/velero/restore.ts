@@ -10,6 +10,7 @@ import { resourceIncludesExcludes } from './filters.js';
 import { addResult, backupKeys, countResults, restoreKeys } from './layout.js';
 import { parseArchive } from './restore-archive.js';
 import { ItemRestorer } from './restore-item.js';
+import type { ResourceModifiers } from './resource-modifiers.js';
 import { selectResources, type SelectOptions, type SelectedItem } from './restore-select.js';
 import { veleroRelease, type VeleroRelease } from './versions.js';
 
@@ -34,6 +35,8 @@ export interface RestoreContext {
   terminatingTimeoutMs?: number;
   /** How often those are polled (Velero: every second). */
   pollMs?: number;
+  /** The Restore's resource modifier rules, from its validation. */
+  modifiers?: ResourceModifiers;
 }
 
 /** The lab's default for both timeouts: a lab cluster answers in seconds, and a drill should not hang 10 minutes. */
@@ -102,6 +105,7 @@ export async function runRestore(ctx: RestoreContext, restore: KubeObject, backu
     terminatingTimeoutMs: ctx.terminatingTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS,
     pollMs: ctx.pollMs ?? 1000,
     itemDelayMs: ctx.itemDelayMs,
+    modifiers: ctx.modifiers,
   });
   const select: SelectOptions = {
     archive,

@@ -5,6 +5,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { RunState } from './state.js';
 import { actionItems, drillFindings } from './findings.js';
 import { stillMissing } from './missing.js';
+import { restoreTestFindings, sandboxEvidence, sandboxLeftBehind } from '../restore-test/evidence.js';
 import type { DrillResult, Objective, RetentionObjective } from './types.js';
 
 // to the millisecond: RTO and RPO are compared exactly
@@ -40,7 +41,8 @@ export function buildResult(
   },
 ): DrillResult {
   const obj = s.spec.objectives;
-  const injectAt = st.injectStartedAt;
+  // a restore test has no disaster: its RTO estimate runs from the first Restore
+  const injectAt = st.injectStartedAt ?? st.restoreTest?.restoreStartedAt;
   const backup = st.preflight?.backup;
   const rtoMeasured = injectAt && st.verify?.passedAt ? secondsBetween(injectAt, st.verify.passedAt) : null;
   const down = injectAt && st.verify?.passedAt ? downtimeWithin(st, injectAt, st.verify.passedAt) : 0;
@@ -54,7 +56,9 @@ export function buildResult(
         : `${formatDuration(rtoMeasured)} against ${formatDuration(obj.rto)}${down ? ` (of which kdrill was not running for ${formatDuration(down)})` : ''}`,
     ...(down ? { kdrillDowntimeSeconds: down } : {}),
   };
-  const rpoMeasured = injectAt && backup?.startTimestamp ? secondsBetween(backup.startTimestamp, injectAt) : null;
+  // a restore test of an older backup (a random pick) is judged on the newest one for RPO
+  const rpoFrom = st.restoreTest?.plan?.rpoBackup?.startTimestamp ?? backup?.startTimestamp;
+  const rpoMeasured = injectAt && rpoFrom ? secondsBetween(rpoFrom, injectAt) : null;
   const rpo: Objective = {
     objectiveSeconds: obj.rpo,
     measuredSeconds: rpoMeasured,
@@ -65,7 +69,7 @@ export function buildResult(
         : `${formatDuration(rpoMeasured)} of data at risk against ${formatDuration(obj.rpo)}`,
   };
   const retention = retentionObjective(s, st, o.endedAt);
-  const findings = drillFindings(st, { rto, rpo, retention }, o);
+  const findings = [...drillFindings(st, { rto, rpo, retention }, o), ...restoreTestFindings(st)];
   const verifyOk = !!st.verify && st.verify.records.length > 0 && st.verify.records.every((r) => r.passed);
   const serious = findings.some((f) => f.severity !== 'P3');
   const pass = !o.interrupted && !o.error && verifyOk && rto.met && rpo.met && retention.met && !serious;
@@ -73,11 +77,13 @@ export function buildResult(
   const unrecovered = !!st.injectStartedAt && !st.verify;
   const exitCode = o.interrupted
     ? ExitCode.Interrupted
-    : o.revertFailures.length || unrecovered
-      ? ExitCode.CleanupIncomplete
-      : pass
-        ? ExitCode.Ok
-        : ExitCode.ObjectivesBreached;
+    : st.restoreTest?.precondition
+      ? ExitCode.Precondition
+      : o.revertFailures.length || unrecovered || sandboxLeftBehind(st)
+        ? ExitCode.CleanupIncomplete
+        : pass
+          ? ExitCode.Ok
+          : ExitCode.ObjectivesBreached;
   const contents = st.preflight?.contents;
   return {
     runId: st.runId,
@@ -121,6 +127,7 @@ export function buildResult(
     drill: { ...s.spec.drill },
     notes: st.notes,
     runbook: st.runbook,
+    ...(st.restoreTest ? { sandbox: sandboxEvidence(st) } : {}),
     ...(exitCode === ExitCode.CleanupIncomplete ? { stillMissing: stillMissing(st, o) } : {}),
   };
 }

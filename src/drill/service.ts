@@ -24,6 +24,7 @@ import { buildResult } from './result.js';
 import type { Reporter } from './context.js';
 import { handleInterrupts } from './interrupts.js';
 import { runDrill, type DrillRun } from './runner.js';
+import { runRestoreTest } from '../restore-test/run.js';
 import { newState, stateFromJournal, type RunState } from './state.js';
 import type { DrillResult, RunMode } from './types.js';
 
@@ -45,6 +46,8 @@ export interface RunOptions {
   /** History, metrics file, Pushgateway. The history defaults to `history/` beside the report dir. */
   publish?: PublishOptions;
   clock?: Clock;
+  /** A restore test leaves its sandbox for inspection (it still expires). */
+  keep?: boolean;
 }
 
 interface RunInfo {
@@ -55,6 +58,7 @@ interface RunInfo {
   labDir?: string;
   keepLab: boolean;
   publish?: PublishOptions;
+  keepSandbox?: boolean;
 }
 
 export interface GuideRunbook {
@@ -74,6 +78,15 @@ const stamp = (d: Date): string =>
 export async function runScenario(o: RunOptions): Promise<{ exitCode: number; result?: DrillResult; dir: string }> {
   const clock = o.clock ?? systemClock;
   const s = await requireScenario(o.file);
+  if (o.runbook && s.spec.mode === 'restore-test')
+    throw new DrillError(
+      'GUIDE_RESTORE_TEST',
+      `${o.file} is a restore test: it has no disaster to recover from by hand`,
+      ExitCode.Usage,
+      {
+        hint: `run it with: kdrill run ${o.file}`,
+      },
+    );
   const started = clock.now();
   const runId = randomBytes(4).toString('hex');
   const dir = resolve(o.out ?? join('drill-reports', `${s.metadata.name}-${stamp(started)}`));
@@ -86,6 +99,7 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
     context: o.context ?? s.spec.target.context,
     recoveryContext: s.spec.recovery.context,
     keepLab: o.keepLab,
+    keepSandbox: o.keep,
     publish: { ...o.publish, history: o.publish?.history ?? join(dirname(dir), 'history') },
   };
   if (o.lab) {
@@ -113,7 +127,13 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
     info.kubeconfig = st.kubeconfig;
     info.context = 'kdrill-lab';
   }
-  const mode: RunMode = o.runbook ? (o.runbook.ui ? 'guide' : 'guide --yes') : 'run';
+  const mode: RunMode = o.runbook
+    ? o.runbook.ui
+      ? 'guide'
+      : 'guide --yes'
+    : s.spec.mode === 'restore-test'
+      ? 'restore-test'
+      : 'run';
   journal.append(
     'run-started',
     { runId, scenario: s.metadata.name, mode, ...info, runbook: o.runbook?.file, interactive: !!o.runbook?.ui },
@@ -347,7 +367,10 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
   };
   let run: DrillRun;
   try {
-    run = await runDrill(deps, s, state);
+    run =
+      s.spec.mode === 'restore-test'
+        ? await runRestoreTest(deps, s, state, { keep: !!info.keepSandbox })
+        : await runDrill(deps, s, state);
   } catch (e) {
     interrupts.dispose();
     if (isDrillError(e) && e.exitCode === ExitCode.Precondition && !state.injectStartedAt) {

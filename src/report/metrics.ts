@@ -23,6 +23,11 @@ export function drillMetrics(r: HistoryRecord, lastSuccessAt: string | undefined
       samples: [{ labels: scenario, value: ts(r.startedAt) }],
     },
     {
+      name: 'kdrill_drill_info',
+      help: 'How the last drill of this scenario ran: mode run, guide, guide --yes, or restore-test (a sandbox, no disaster).',
+      samples: [{ labels: { ...scenario, mode: r.mode ?? 'run' }, value: 1 }],
+    },
+    {
       name: 'kdrill_drill_last_success_timestamp_seconds',
       help: 'When the last passing drill of this scenario started (Unix time).',
       samples: lastSuccessAt ? [{ labels: scenario, value: ts(lastSuccessAt) }] : [],

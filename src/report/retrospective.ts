@@ -1,6 +1,7 @@
 import type { DrillResult, TimelineEntry } from '../drill/types.js';
 import { auditMarkdown, type AuditReport } from '../backupstore/audit.js';
 import { formatDuration } from '../scenario/duration.js';
+import { restoreTestProven, sandboxMarkdown } from '../restore-test/report.js';
 
 const dur = (a?: string, b?: string): string => (a && b ? formatDuration((Date.parse(b) - Date.parse(a)) / 1000) : '—');
 const mark = (ok: boolean): string => (ok ? '✅ met' : '❌ breached');
@@ -83,7 +84,11 @@ function scope(r: DrillResult): string[] {
     );
     L.push(...b.gap.slice(0, SHOWN * 2).map((g) => `- \`${g}\``));
     if (b.gap.length > SHOWN * 2) L.push(`- and ${b.gap.length - SHOWN * 2} more`);
-  } else L.push('', 'Everything live in the target namespaces before the disaster was in it.');
+  } else
+    L.push(
+      '',
+      `Everything live in the target namespaces ${r.mode === 'restore-test' ? 'when the test began' : 'before the disaster'} was in it.`,
+    );
   return L;
 }
 
@@ -111,7 +116,8 @@ function proven(r: DrillResult): string[] {
 /** The retrospective the guide asks for, prefilled from the evidence: what went well, what to improve, action items. */
 export function retrospective(r: DrillResult): string {
   const L: string[] = [];
-  L.push(`# Drill retrospective: ${r.scenario}`, '');
+  const rt = r.mode === 'restore-test';
+  L.push(`# ${rt ? 'Restore test' : 'Drill'} retrospective: ${r.scenario}`, '');
   if (r.description) L.push(r.description, '');
   L.push(
     `**Verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}** (exit ${r.exitCode}) · mode \`${r.mode}\` · run \`${r.runId}\` · context \`${r.context}\`${r.recoveryContext !== r.context ? ` → recovered into \`${r.recoveryContext}\`` : ''} · ${r.startedAt} – ${r.endedAt}`,
@@ -130,7 +136,7 @@ export function retrospective(r: DrillResult): string {
       '> Continue with `kdrill resume <this report directory>`.',
       '',
     );
-  L.push('## The drill', '');
+  L.push(rt ? '## The restore test' : '## The drill', '');
   L.push(`- **Goals:** ${r.drill.goals.join('; ')}`);
   L.push(`- **Leader:** ${r.drill.leader}`);
   L.push(`- **Observers:** ${r.drill.observers.length ? r.drill.observers.join(', ') : '—'}`);
@@ -145,15 +151,15 @@ export function retrospective(r: DrillResult): string {
   L.push('', '## Objectives', '', '| objective | target | measured | result |', '|---|---|---|---|');
   const o = r.objectives;
   L.push(
-    `| RTO (disaster → verified recovery) | ${formatDuration(o.rto.objectiveSeconds)} | ${o.rto.measuredSeconds === null ? 'not measured' : `${formatDuration(o.rto.measuredSeconds)}${o.rto.kdrillDowntimeSeconds ? ` (kdrill down ${formatDuration(o.rto.kdrillDowntimeSeconds)} of it)` : ''}`} | ${mark(o.rto.met)} |`,
+    `| ${rt ? 'RTO estimate (first Restore → verified in the sandbox)' : 'RTO (disaster → verified recovery)'} | ${formatDuration(o.rto.objectiveSeconds)} | ${o.rto.measuredSeconds === null ? 'not measured' : `${formatDuration(o.rto.measuredSeconds)}${o.rto.kdrillDowntimeSeconds ? ` (kdrill down ${formatDuration(o.rto.kdrillDowntimeSeconds)} of it)` : ''}`} | ${mark(o.rto.met)} |`,
   );
   L.push(
-    `| RPO (disaster − backup start) | ${formatDuration(o.rpo.objectiveSeconds)} | ${o.rpo.measuredSeconds === null ? 'not measured' : formatDuration(o.rpo.measuredSeconds)} | ${mark(o.rpo.met)} |`,
+    `| ${rt ? 'RPO (test − newest backup start)' : 'RPO (disaster − backup start)'} | ${formatDuration(o.rpo.objectiveSeconds)} | ${o.rpo.measuredSeconds === null ? 'not measured' : formatDuration(o.rpo.measuredSeconds)} | ${mark(o.rpo.met)} |`,
   );
   L.push(
     `| Retention | ${formatDuration(o.retention.objectiveSeconds)} | ${cell(o.retention.detail)} | ${mark(o.retention.met)} |`,
   );
-  L.push(...timeline(r), ...scope(r), ...restores(r));
+  L.push(...timeline(r), ...scope(r), ...sandboxMarkdown(r), ...restores(r));
   if (r.runbook) {
     L.push('', `## Runbook: ${r.runbook.file}`, '', '| step | started | duration | result |', '|---|---|---|---|');
     for (const s of r.runbook.steps)
@@ -173,7 +179,7 @@ export function retrospective(r: DrillResult): string {
   if (audit?.bucket)
     L.push('', auditMarkdown(audit).replace('## Backup protection audit', '## Backup protection').trimEnd());
   L.push('', '## What went well?', '');
-  if (r.verdict === 'pass') L.push(...proven(r).map((w) => `- ${w}`));
+  if (r.verdict === 'pass') L.push(...(rt ? restoreTestProven(r) : proven(r)).map((w) => `- ${w}`));
   else {
     const well: string[] = [];
     if (o.rto.met)

@@ -118,14 +118,23 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
             "Write the run's Prometheus metrics here (node_exporter textfile collector: a .prom file in its directory)",
         })
         .option('pushgateway', { type: 'string', describe: 'Push the same metrics to this Prometheus Pushgateway URL' })
+        .option('keep', {
+          type: 'boolean',
+          default: false,
+          describe: 'A restore test keeps its sandbox for inspection (until its expiry; then `kdrill gc` removes it)',
+        })
         .example('$0 run scenarios/namespace-loss.yaml --lab', 'a full drill in the lab')
         .example(
           '$0 run drill.yaml --history s3://drill-history/kdrill --metrics-file /var/lib/node_exporter/kdrill.prom',
           'remember the run in S3 and expose it to Prometheus',
         )
-        .example('$0 run drill.yaml --context kind-drill --allow-context kind-drill', 'against kind'),
+        .example('$0 run drill.yaml --context kind-drill --allow-context kind-drill', 'against kind')
+        .example(
+          '$0 run scenarios/restore-test.yaml --context prod',
+          'restore the newest backup into a sandbox beside prod',
+        ),
     async (a) => {
-      const args = a as unknown as RunArgs & PublishOptions;
+      const args = a as unknown as RunArgs & PublishOptions & { keep: boolean };
       const { checkPublishOptions } = await import('../../history/check.js');
       const publish = checkPublishOptions({
         history: args.history,
@@ -138,6 +147,7 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
       const r = await withReporter(args.output, (reporter) =>
         runScenario({
           file: args.scenario,
+          keep: args.keep,
           kubeconfig: args.kubeconfig,
           context: args.context,
           allowContexts: args.allowContext ?? [],
@@ -183,6 +193,7 @@ async function withReporter<T>(output: string, fn: (r: Reporter) => Promise<T>):
     'preflight',
     'baseline',
     'backup',
+    'sandbox',
     'inject',
     'recover',
     'verify',

@@ -51,6 +51,7 @@ async function createRestore(
       ...(p.includeClusterResources !== undefined ? { includeClusterResources: p.includeClusterResources } : {}),
       existingResourcePolicy: spec.recovery.existingResourcePolicy,
       restorePVs: true,
+      ...ctx.restoreSpec,
     },
   });
 }

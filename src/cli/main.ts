@@ -5,10 +5,12 @@ import { parseGoDuration } from '../time/go-duration.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerDrill } from './commands/drill.js';
+import { registerGc } from './commands/gc.js';
 import { registerGuide } from './commands/guide.js';
 import { registerHistory } from './commands/history.js';
 import { registerLab } from './commands/lab.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerScope } from './commands/scope.js';
 import { registerVelero } from './commands/velero.js';
 import { printError } from './print-error.js';
 import { VERSION } from './version.js';
@@ -90,6 +92,8 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
   registerLab(y, setExit);
   registerCluster(y);
   registerVelero(y, setExit);
+  registerGc(y);
+  registerScope(y, setExit);
   return y;
 }
 

@@ -9,6 +9,7 @@ import { registerGc } from './commands/gc.js';
 import { registerGuide } from './commands/guide.js';
 import { registerHistory } from './commands/history.js';
 import { registerLab } from './commands/lab.js';
+import { registerLint } from './commands/lint.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerScope } from './commands/scope.js';
 import { registerVelero } from './commands/velero.js';
@@ -94,6 +95,7 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
   registerVelero(y, setExit);
   registerGc(y);
   registerScope(y, setExit);
+  registerLint(y, setExit);
   return y;
 }
 

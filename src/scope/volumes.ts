@@ -31,22 +31,22 @@ export function mountsOf(pvc: KubeObject, pods: KubeObject[]): { pod: KubeObject
 }
 
 /** Velero's server default (--default-volumes-to-fs-backup, or --default-volumes-to-restic before v1.10), unless the template says. */
-export function fsByDefault(t: Template, input: ScopeInput): boolean {
+export function fsByDefault(t: Template, veleroArgs: string[]): boolean {
   const own = t.defaultVolumesToFsBackup ?? t.defaultVolumesToRestic;
   if (own !== undefined) return own;
-  return input.velero.args.some((a) => /^--default-volumes-to-(fs-backup|restic)(=true)?$/.test(a));
+  return veleroArgs.some((a) => /^--default-volumes-to-(fs-backup|restic)(=true)?$/.test(a));
 }
 
 /** A pod volume file-system backup picks: opted in by annotation, or every volume by default unless opted out. */
 export function fsBackupOf(
   t: Template,
-  input: ScopeInput,
+  veleroArgs: string[],
   pod: KubeObject,
   volume: string,
 ): VolumeCoverage['how'] | undefined {
   const a = pod.metadata?.annotations ?? {};
   if (list(a[OPT_IN]).includes(volume)) return 'fs-backup (annotation)';
-  if (fsByDefault(t, input) && !list(a[OPT_OUT]).includes(volume)) return 'fs-backup (default)';
+  if (fsByDefault(t, veleroArgs) && !list(a[OPT_OUT]).includes(volume)) return 'fs-backup (default)';
   return undefined;
 }
 
@@ -84,7 +84,7 @@ export function volumeCoverage(t: Template, input: ScopeInput, pvc: KubeObject):
   const mounts = mountsOf(pvc, input.pods);
   const podsIn = resourceCovered(t, POD_NAMES);
   for (const m of mounts) {
-    const how = fsBackupOf(t, input, m.pod, m.volume);
+    const how = fsBackupOf(t, input.velero.args, m.pod, m.volume);
     if (!how) continue;
     const pod = `pod ${m.pod.metadata?.name} volume ${m.volume}`;
     if (!input.velero.nodeAgent)

@@ -109,6 +109,34 @@ describe('a restore test (spec.mode: restore-test)', () => {
     ]);
   });
 
+  it('into the second cluster (recovery.context): the sandbox, its fence and Restores there, nothing written in the first', async () => {
+    const w = new DrillWorld({ twoClusters: true });
+    await w.backup('nightly-1');
+    const before = w.writes().length;
+    const { result } = await run(w, restoreTest(w, { recovery: { context: 'drill-b' } }));
+    expect(result.verdict, JSON.stringify(result.findings)).toBe('pass');
+    expect(result.sandbox).toMatchObject({
+      context: 'drill-b',
+      namespaces: [{ source: NS, sandbox: SANDBOX }],
+      sourceUntouched: true,
+      teardown: { deleted: [SANDBOX], failures: [] },
+    });
+    const created = (k: typeof w.kube): string[] =>
+      k.calls.filter((c) => c.verb === 'create').map((c) => `${c.kind} ${c.namespace ?? ''}/${c.name}`);
+    expect(created(w.recovery)).toEqual(
+      expect.arrayContaining([
+        `Namespace /${SANDBOX}`,
+        `NetworkPolicy ${SANDBOX}/kdrill-sandbox-deny-all`,
+        'Restore velero/shop-loss-abcd1234-1',
+      ]),
+    );
+    // the first cluster, production's, is only read
+    expect(w.writes().slice(before)).toEqual([]);
+    expect(created(w.kube)).toEqual([]);
+    expect(sandboxGone(w, w.recovery)).toBe(true);
+    expect(w.kube.peek({ apiVersion: 'v1', kind: 'Namespace', name: SANDBOX })).toBeUndefined();
+  });
+
   it('labels the sandbox with its run, source and expiry, and its NetworkPolicy selects every pod both ways', async () => {
     const w = new DrillWorld();
     await w.backup('nightly-1');

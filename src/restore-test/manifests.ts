@@ -49,8 +49,7 @@ export async function readBackupManifests(
   try {
     const gz = await viaDownloadRequest(
       src.kube,
-      src.veleroNamespace,
-      { kind: 'BackupContents', name: backup },
+      { namespace: src.veleroNamespace, kind: 'BackupContents', name: backup },
       src.download,
     );
     if (gz) return await fromTarball(gz, namespaces);

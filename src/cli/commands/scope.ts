@@ -1,36 +1,38 @@
 import type { Argv } from 'yargs';
-import { kubeOptions, type KubeArgs } from '../kube-options.js';
+import { defineCommand, toModule, type CliContext } from '../command.js';
+import { KUBE_OPTIONS, outputOption } from '../options.js';
+import { isData, printData } from '../output.js';
 
 /** `kdrill scope`: which namespaces and which volumes the Schedules back up, and how fresh. */
-export function registerScope(y: Argv, setExit: (code: number) => void): void {
-  y.command(
-    'scope',
+const scope = defineCommand({
+  command: 'scope',
+  describe:
     "Backup coverage: for every namespace, the Schedules that back it up, the RPO they imply, the newest backup, and how each PVC's data is covered (exit 3 on a P2)",
-    (c) =>
-      kubeOptions(c)
-        .option('velero-namespace', { type: 'string', default: 'velero' })
-        .option('output', { alias: 'o', choices: ['text', 'json', 'markdown'] as const, default: 'text' as const })
-        .example(
-          '$0 scope --kubeconfig .kdrill/lab/kubeconfig',
-          'the lab: Thanos is in the nightly Schedule, its volume data is not',
-        ),
-    async (a) => {
-      const args = a as unknown as KubeArgs & { veleroNamespace: string; output: string };
-      const { connectKube } = await import('../../kube/client-node.js');
-      const { scope } = await import('../../scope/service.js');
-      const { scopeMarkdown, scopeText } = await import('../../scope/render.js');
-      const r = await scope(connectKube({ kubeconfig: args.kubeconfig, context: args.context }), {
-        veleroNamespace: args.veleroNamespace,
-        now: new Date(),
-      });
-      process.stdout.write(
-        args.output === 'json'
-          ? `${JSON.stringify(r, null, 2)}\n`
-          : args.output === 'markdown'
-            ? scopeMarkdown(r)
-            : scopeText(r),
-      );
-      if (r.findings.some((f) => f.severity !== 'P3')) setExit(3);
-    },
-  );
+  builder: (c: Argv) =>
+    c
+      .options({
+        ...KUBE_OPTIONS,
+        'velero-namespace': { type: 'string', default: 'velero' },
+        output: outputOption(['text', 'json', 'yaml', 'markdown']),
+      })
+      .example(
+        '$0 scope --kubeconfig .kdrill/lab/kubeconfig',
+        'the lab: Thanos is in the nightly Schedule, its volume data is not',
+      ),
+  run: async (a) => {
+    const { connectKube } = await import('../../kube/client-node.js');
+    const { scope: coverage } = await import('../../scope/service.js');
+    const { scopeMarkdown, scopeText } = await import('../../scope/render.js');
+    const r = await coverage(connectKube({ kubeconfig: a.kubeconfig, context: a.context }), {
+      veleroNamespace: a.veleroNamespace,
+      now: new Date(),
+    });
+    if (isData(a.output)) await printData(a.output, r);
+    else process.stdout.write(a.output === 'markdown' ? scopeMarkdown(r) : scopeText(r));
+    return r.findings.some((f) => f.severity !== 'P3') ? 3 : undefined;
+  },
+});
+
+export function registerScope(y: Argv, ctx: CliContext): void {
+  y.command(toModule(scope, ctx));
 }

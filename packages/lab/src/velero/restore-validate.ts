@@ -50,19 +50,8 @@ const startOf = (b: KubeObject): number =>
  */
 export async function validateRestore(restore: KubeObject, l: ValidationLookups): Promise<RestoreValidation> {
   const spec = structuredClone(restore.spec ?? {}) as Json;
-  const errors: string[] = [];
+  const errors = checkFilters(spec);
   const done = (extra: Partial<RestoreValidation> = {}): RestoreValidation => ({ errors, spec, ...extra });
-  const excluded = [...((spec.excludedResources ?? []) as string[])];
-  for (const r of NON_RESTORABLE) if (!excluded.includes(r)) excluded.push(r);
-  spec.excludedResources = excluded;
-  const included = new Set((spec.includedResources ?? []) as string[]);
-  for (const r of NON_RESTORABLE) if (included.has(r)) errors.push(`${r} are non-restorable resources`);
-  for (const e of validateIncludesExcludes(spec.includedResources, spec.excludedResources))
-    errors.push(`Invalid included/excluded resource lists: ${e}`);
-  for (const e of validateIncludesExcludes(spec.includedNamespaces, spec.excludedNamespaces))
-    errors.push(`Invalid included/excluded namespace lists: ${e}`);
-  if (spec.orLabelSelectors != null && spec.labelSelector != null)
-    errors.push('encountered labelSelector as well as orLabelSelectors in restore spec, only one can be specified');
   if (!spec.backupName === !spec.scheduleName) {
     errors.push('Either a backup or schedule must be specified as a source for the restore, but not both');
     return done();
@@ -70,13 +59,8 @@ export async function validateRestore(restore: KubeObject, l: ValidationLookups)
   if (spec.existingResourcePolicy && !['none', 'update'].includes(spec.existingResourcePolicy as string))
     errors.push(`Invalid ExistingResourcePolicy: ${spec.existingResourcePolicy}`);
   if (spec.scheduleName) {
-    const ofSchedule = l.backups().filter((b) => b.metadata?.labels?.['velero.io/schedule-name'] === spec.scheduleName);
-    if (ofSchedule.length === 0) errors.push('No backups found for schedule');
-    const latest = [...ofSchedule].sort((a, b) => startOf(b) - startOf(a)).find((b) => b.status?.phase === 'Completed');
-    if (!latest) {
-      errors.push('No completed backups found for schedule');
-      return done();
-    }
+    const latest = latestOfSchedule(String(spec.scheduleName), l, errors);
+    if (!latest) return done();
     spec.backupName = latest.metadata?.name;
   }
   const name = spec.backupName as string;
@@ -99,26 +83,61 @@ export async function validateRestore(restore: KubeObject, l: ValidationLookups)
   }
   if (!spec.scheduleName && backup.metadata?.labels?.['velero.io/schedule-name'])
     spec.scheduleName = backup.metadata.labels['velero.io/schedule-name'];
-  const modifier = spec.resourceModifier as { kind?: string; name?: string } | undefined;
-  if (!modifier || String(modifier.kind).toLowerCase() !== 'configmap') return done({ backup, bsl });
-  const where = `${restore.metadata?.namespace ?? l.namespace}/${modifier.name}`;
-  const cm = await l.configMap(restore.metadata?.namespace ?? l.namespace, modifier.name ?? '');
-  if (!cm) {
-    errors.push(`failed to get resource modifiers configmap ${where}`);
+  const m = await readModifiers(restore, spec, l);
+  if (m.error) {
+    errors.push(m.error);
     return done();
   }
+  return done({ backup, bsl, modifiers: m.modifiers });
+}
+
+/** The checks of the resource and namespace filters and the selectors; excludedResources completed. */
+function checkFilters(spec: Json): string[] {
+  const errors: string[] = [];
+  const excluded = [...((spec.excludedResources ?? []) as string[])];
+  for (const r of NON_RESTORABLE) if (!excluded.includes(r)) excluded.push(r);
+  spec.excludedResources = excluded;
+  const included = new Set((spec.includedResources ?? []) as string[]);
+  for (const r of NON_RESTORABLE) if (included.has(r)) errors.push(`${r} are non-restorable resources`);
+  for (const e of validateIncludesExcludes(spec.includedResources, spec.excludedResources))
+    errors.push(`Invalid included/excluded resource lists: ${e}`);
+  for (const e of validateIncludesExcludes(spec.includedNamespaces, spec.excludedNamespaces))
+    errors.push(`Invalid included/excluded namespace lists: ${e}`);
+  if (spec.orLabelSelectors != null && spec.labelSelector != null)
+    errors.push('encountered labelSelector as well as orLabelSelectors in restore spec, only one can be specified');
+  return errors;
+}
+
+/** The schedule's latest Completed backup by start time, or undefined with Velero's errors. */
+function latestOfSchedule(schedule: string, l: ValidationLookups, errors: string[]): KubeObject | undefined {
+  const ofSchedule = l.backups().filter((b) => b.metadata?.labels?.['velero.io/schedule-name'] === schedule);
+  if (ofSchedule.length === 0) errors.push('No backups found for schedule');
+  const latest = [...ofSchedule].sort((a, b) => startOf(b) - startOf(a)).find((b) => b.status?.phase === 'Completed');
+  if (!latest) errors.push('No completed backups found for schedule');
+  return latest;
+}
+
+/** The resource-modifier rules the restore names, or Velero's error for a ConfigMap missing, unparsable or invalid. */
+async function readModifiers(
+  restore: KubeObject,
+  spec: Json,
+  l: ValidationLookups,
+): Promise<{ modifiers?: ResourceModifiers; error?: string }> {
+  const modifier = spec.resourceModifier as { kind?: string; name?: string } | undefined;
+  if (!modifier || String(modifier.kind).toLowerCase() !== 'configmap') return {};
+  const where = `${restore.metadata?.namespace ?? l.namespace}/${modifier.name}`;
+  const cm = await l.configMap(restore.metadata?.namespace ?? l.namespace, modifier.name ?? '');
+  if (!cm) return { error: `failed to get resource modifiers configmap ${where}` };
   let modifiers: ResourceModifiers;
   try {
     modifiers = modifiersFromConfigMap(cm);
   } catch (e) {
-    errors.push(`Error in parsing resource modifiers provided in configmap ${where}: ${(e as Error).message}`);
-    return done();
+    return { error: `Error in parsing resource modifiers provided in configmap ${where}: ${(e as Error).message}` };
   }
   try {
     validateModifiers(modifiers);
   } catch (e) {
-    errors.push(`Validation error in resource modifiers provided in configmap ${where}: ${(e as Error).message}`);
-    return done();
+    return { error: `Validation error in resource modifiers provided in configmap ${where}: ${(e as Error).message}` };
   }
-  return done({ backup, bsl, modifiers });
+  return { modifiers };
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { DrillResult } from '../../src/drill/types.js';
 import { connectKube } from '../../src/kube/client-node.js';
 import type { KubeApi } from '../../src/kube/kube-api.js';
@@ -222,6 +222,12 @@ describe('restore tests against an existing lab (its kubeconfig)', () => {
     expect(s.findings.map((f) => `${f.severity} ${f.code} ${f.key}`)).toContain('P2 SCOPE_PVC_UNCOVERED orders');
     const md = await kdrill(['scope', '--kubeconfig', kubeconfig, '-o', 'markdown']);
     expect(md.stdout).toMatch(/\| orders \| NONE \|/);
+    const yaml = await kdrill(['scope', '--kubeconfig', kubeconfig, '-o', 'yaml']);
+    expect(yaml.code, yaml.stderr).toBe(3);
+    // the same content (ages aside: each run reads the clock)
+    const fromYaml = parse(yaml.stdout) as typeof s;
+    expect(fromYaml.findings).toEqual(s.findings);
+    expect(fromYaml.namespaces.map((n) => n.namespace)).toEqual(s.namespaces.map((n) => n.namespace));
   }, 60_000);
 
   it('a restore test of a namespace the backup does not hold fails with the finding, exit 4, and makes nothing', async () => {
@@ -249,6 +255,9 @@ describe('restore tests against an existing lab (its kubeconfig)', () => {
       ]),
     );
     for (const f of l.findings) expect(f.fix.length, f.code).toBeGreaterThan(10);
+    const yaml = await kdrill(['lint', '--kubeconfig', kubeconfig, '-n', 'shop', '-o', 'yaml']);
+    expect(yaml.code, yaml.stderr).toBe(3);
+    expect(parse(yaml.stdout)).toEqual(l);
     const md = await kdrill(['lint', '--kubeconfig', kubeconfig, '-n', 'shop', '-o', 'markdown']);
     expect(md.stdout).toMatch(
       /- \*\*P2\*\* `LINT_PDB_BLOCKS_DRAIN` `PodDisruptionBudget shop\/web`: .*maxUnavailable is 0/,

@@ -2,7 +2,8 @@ import type { RunDeps } from '../drill/context.js';
 import type { RunState } from '../drill/state.js';
 import type { KubeApi } from '../kube/kube-api.js';
 import type { Scenario } from '../scenario/schema.js';
-import { RESTORE_TERMINAL, V, waitForPhase } from '../velero/velero.js';
+import { RESTORE_TERMINAL, V } from '../velero/velero.js';
+import { waitForVelero } from '../velero/wait.js';
 import { ownSandbox } from './names.js';
 import type { TeardownRecord } from './state.js';
 
@@ -24,7 +25,11 @@ async function restoresEnded(
   for (const r of st.restoresCreated) {
     const now = await k.get({ ...V('Restore'), namespace: ns, name: r.name }).catch(() => undefined);
     if (!now || RESTORE_TERMINAL.has(String(now.status?.phase ?? ''))) continue;
-    await waitForPhase(k, 'Restore', ns, r.name, RESTORE_TERMINAL, {
+    await waitForVelero(k, {
+      kind: 'Restore',
+      namespace: ns,
+      name: r.name,
+      terminal: RESTORE_TERMINAL,
       timeoutMs: s.spec.recovery.timeout * 1000,
       clock: deps.clock,
     }).catch((e: Error) =>

@@ -100,7 +100,18 @@ describe('restore tests against an existing lab (its kubeconfig)', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'kdrill-rt-ext-'));
     const up = await kdrill(
-      ['lab', 'up', '--dir', file('lab'), '--start-delay', '50', '--app', 'test/cli/fixtures/restore-test-shop'],
+      // Thanos too: the shipped scenario restore-tests it
+      [
+        'lab',
+        'up',
+        '--dir',
+        file('lab'),
+        '--start-delay',
+        '50',
+        '--app',
+        'test/cli/fixtures/restore-test-shop',
+        '--thanos',
+      ],
       { timeoutMs: 120_000, env: { KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '150' } },
     );
     expect(up.code, up.stderr).toBe(0);
@@ -157,6 +168,30 @@ describe('restore tests against an existing lab (its kubeconfig)', () => {
     expect(gc.code, gc.stderr).toBe(0);
     expect(JSON.parse(gc.stdout)).toMatchObject({ entries: [{ kind: 'Namespace', name: sb, action: 'deleted' }] });
     await eventually(async () => (await sandboxes(kube)).length === 0, 'the expired sandbox to go', 30_000);
+  }, 180_000);
+
+  it('the shipped scenarios/restore-test.yaml against this lab (its kubeconfig, no --allow-context): PASS, Thanos untouched', async () => {
+    const before = await identity(kube, 'thanos');
+    expect(before.length).toBeGreaterThan(0);
+    const r = await kdrill(
+      ['run', 'scenarios/restore-test.yaml', '--kubeconfig', kubeconfig, '--out', file('shipped'), '--no-history'],
+      { timeoutMs: 150_000 },
+    );
+    const res = await readResult(file('shipped'));
+    expect(r.code, `${r.stderr}\n${JSON.stringify(res.findings)}`).toBe(0);
+    expect(res.sandbox).toMatchObject({
+      namespaces: [{ source: 'thanos' }],
+      sourceUntouched: true,
+      teardown: { failures: [], kept: false },
+    });
+    expect(res.verify.map((v) => `${v.type} ${v.passed}`)).toEqual([
+      'workloads-ready true',
+      'http true',
+      'sentinel true',
+      'inventory true',
+    ]);
+    expect(await sandboxes(kube)).toEqual([]);
+    expect(await identity(kube, 'thanos')).toEqual(before);
   }, 180_000);
 
   it('Ctrl-C during the restore: exit 130, no sandbox left behind, production untouched', async () => {

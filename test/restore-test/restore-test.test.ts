@@ -358,6 +358,38 @@ describe('a restore test (spec.mode: restore-test)', () => {
     expect([...picked].sort()).toEqual(['nightly-a', 'nightly-b', 'nightly-new']);
   });
 
+  it('restores a named backup (the RPO still judged on the newest), and aims a command check at the sandbox', async () => {
+    const w = new DrillWorld();
+    await w.backup('nightly-old', { startedHoursAgo: 10 });
+    await w.backup('nightly-new', { startedHoursAgo: 2 });
+    const ran: string[][] = [];
+    const deps = w.deps.bind(w);
+    w.deps = (o = {}) =>
+      deps({
+        exec: {
+          run: async (argv) => (ran.push(argv), { exitCode: 0, stdout: 'ok', stderr: '', timedOut: false }),
+          runZx: async () => ({ exitCode: 0, stdout: '', stderr: '', timedOut: false }),
+        },
+        ...o,
+      });
+    const s = restoreTest(w, {
+      backup: { name: 'nightly-old' },
+      verify: [
+        { type: 'workloads-ready', timeout: '5m' },
+        { type: 'command', argv: ['probe', '-n', `{sandbox:${NS}}`] },
+      ],
+    });
+    const { result, state } = await run(w, s);
+    expect(result.verdict, JSON.stringify(result.findings)).toBe('pass');
+    expect(result.backup!.name).toBe('nightly-old');
+    expect(result.sandbox!.backupPick).toEqual({ how: 'named' });
+    for (const r of state.restoresCreated)
+      expect(w.kube.peek({ ...V('Restore'), namespace: 'velero', name: r.name })!.spec!.backupName).toBe('nightly-old');
+    // a disaster now would fall back to the newest backup, two hours old, not the ten-hour-old one tested
+    expect(result.objectives.rpo.measuredSeconds).toBeLessThan(3 * 3600);
+    expect(ran).toContainEqual(['probe', '-n', SANDBOX]);
+  });
+
   it('its journal replays: a resumed restore test tears down what is left and is not continued', async () => {
     const w = new DrillWorld();
     await w.backup('nightly-1');

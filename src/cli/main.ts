@@ -6,10 +6,13 @@ import type { CliContext } from './command.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerDrill } from './commands/drill.js';
+import { registerGc } from './commands/gc.js';
 import { registerGuide } from './commands/guide.js';
 import { registerHistory } from './commands/history.js';
 import { registerLab } from './commands/lab.js';
+import { registerLint } from './commands/lint.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerScope } from './commands/scope.js';
 import { registerVelero } from './commands/velero.js';
 import { printError } from './print-error.js';
 import { VERSION } from './version.js';
@@ -84,6 +87,9 @@ function build(y: Argv, ctx: CliContext, scriptName: string): Argv {
     registerLab,
     registerCluster,
     registerVelero,
+    registerGc,
+    registerScope,
+    registerLint,
   ])
     register(y, ctx);
   return y;

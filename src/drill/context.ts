@@ -40,6 +40,8 @@ export interface DrillContext {
   deps: RunDeps;
   s: Scenario;
   state: RunState;
+  /** Added to every Restore's spec: a restore test's namespaceMapping and resourceModifier. */
+  restoreSpec?: Record<string, unknown>;
 }
 
 /** What a phase says of itself: whether it did what it had to, in one line. A failed phase is shown ✖ everywhere. */

@@ -17,6 +17,7 @@ import type { LabLauncher } from './lab-port.js';
 import { buildResult } from './result.js';
 import { recoverByRunbook, type GuideRunbook } from './runbook-recovery.js';
 import { runDrill, type DrillRun } from './runner.js';
+import { runRestoreTest } from '../restore-test/run.js';
 import type { RunState } from './state.js';
 import type { DrillResult } from './types.js';
 
@@ -29,6 +30,8 @@ export interface RunInfo {
   labDir?: string;
   keepLab: boolean;
   publish?: PublishOptions;
+  /** A restore test's --keep: its sandbox stays (until it expires). */
+  keepSandbox?: boolean;
 }
 
 /** One run (new or resumed) of a scenario, with everything it needs. */
@@ -84,10 +87,12 @@ const stopLab = async (x: Execution): Promise<void> => {
   if (x.info.labDir && !x.info.keepLab) await x.lab?.down(x.info.labDir);
 };
 
-/** The drill itself; a precondition that stopped it before the disaster is journaled as the run's end. */
+/** The drill (or restore test) itself; a precondition that stopped it before the disaster is journaled as the run's end. */
 async function drill(x: Execution, deps: RunDeps): Promise<DrillRun> {
   try {
-    return await runDrill(deps, x.s, x.state);
+    return x.s.spec.mode === 'restore-test'
+      ? await runRestoreTest(deps, x.s, x.state, { keep: !!x.info.keepSandbox })
+      : await runDrill(deps, x.s, x.state);
   } catch (e) {
     if (isDrillError(e) && e.exitCode === ExitCode.Precondition && !x.state.injectStartedAt) {
       // nothing was touched: say why, keep the journal, write no verdict

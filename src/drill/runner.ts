@@ -24,7 +24,7 @@ export interface DrillRun {
 }
 
 /** Runs one phase: journaled before it acts, stamped on the timeline, shown ✔ or ✖ by what it returns. */
-async function phase(
+export async function phase(
   deps: RunDeps,
   state: RunState,
   name: Phase,

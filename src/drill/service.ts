@@ -35,6 +35,8 @@ export interface RunOptions {
   /** History, metrics file, Pushgateway. The history defaults to `history/` beside the report dir. */
   publish?: PublishOptions;
   clock?: Clock;
+  /** A restore test leaves its sandbox for inspection (it still expires). */
+  keep?: boolean;
 }
 
 export interface ResumeOptions {
@@ -75,10 +77,23 @@ async function startLab(o: RunOptions, s: Scenario, info: RunInfo & { labDir: st
   info.context = 'kdrill-lab';
 }
 
+/** How the run is journaled and reported: guided (by hand or unattended), a restore test, or a drill. */
+function runMode(o: RunOptions, s: Scenario): RunMode {
+  if (o.runbook) return o.runbook.ui ? 'guide' : 'guide --yes';
+  return s.spec.mode === 'restore-test' ? 'restore-test' : 'run';
+}
+
 /** `kdrill run`: sets up (or starts a lab), runs the drill, writes the reports; resolves to the exit code. */
 export async function runScenario(o: RunOptions): Promise<Executed> {
   const clock = o.clock ?? systemClock;
   const s = await requireScenario(o.file);
+  if (o.runbook && s.spec.mode === 'restore-test')
+    throw new DrillError(
+      'GUIDE_RESTORE_TEST',
+      `${o.file} is a restore test: it has no disaster to recover from by hand`,
+      ExitCode.Usage,
+      { hint: `run it with: kdrill run ${o.file}` },
+    );
   const started = clock.now();
   const runId = randomBytes(4).toString('hex');
   const dir = resolve(o.out ?? join('drill-reports', `${s.metadata.name}-${stamp(started)}`));
@@ -91,10 +106,11 @@ export async function runScenario(o: RunOptions): Promise<Executed> {
     context: o.context ?? s.spec.target.context,
     recoveryContext: s.spec.recovery.context,
     keepLab: o.keepLab,
+    keepSandbox: o.keep,
     publish: { ...o.publish, history: o.publish?.history ?? join(dirname(dir), 'history') },
   };
   if (o.lab) await startLab(o, s, Object.assign(info, { labDir: join(dir, 'lab') }));
-  const mode: RunMode = o.runbook ? (o.runbook.ui ? 'guide' : 'guide --yes') : 'run';
+  const mode = runMode(o, s);
   journal.append(
     'run-started',
     { runId, scenario: s.metadata.name, mode, ...info, runbook: o.runbook?.file, interactive: !!o.runbook?.ui },
@@ -175,6 +191,7 @@ function startOf(start: JournalEntry): RunInfo & { runbook?: string; interactive
     recoveryContext: text(start.recoveryContext),
     labDir: text(start.labDir),
     keepLab: start.keepLab === true,
+    keepSandbox: start.keepSandbox === true,
     // written by runScenario from its PublishOptions
     publish: start.publish as PublishOptions | undefined,
     runbook: text(start.runbook),

@@ -3,6 +3,8 @@ import type { StepRecord } from '../guide/run-steps.js';
 import type { BackupContents } from '../velero/contents.js';
 import type { InventoryItem } from '../verify/inventory.js';
 import type { Journal, JournalEntry } from './journal.js';
+import type { RestoreTestState } from '../restore-test/state.js';
+import { restoreTestFromJournal } from '../restore-test/state.js';
 import type { Finding, Interruption, Phase, RestoreRecord, RunMode, TimelineEntry, VerifyRecord } from './types.js';
 
 /** Velero as preflight found it in one cluster. */
@@ -51,6 +53,8 @@ export interface RunState {
   notes: string[];
   runbook?: { file: string; steps: StepRecord[] };
   interruptions: Interruption[];
+  /** A restore test (spec.mode: restore-test): its sandbox, isolation, and production before and after. */
+  restoreTest?: RestoreTestState;
 }
 
 export interface BackupInfo {
@@ -189,5 +193,6 @@ export function stateFromJournal(j: Journal): RunState | undefined {
     if (Object.hasOwn(REPLAY, e.event)) REPLAY[e.event]!(s, e, entries[i - 1]);
   });
   s.interruptions = interruptionsOf(entries);
+  s.restoreTest = restoreTestFromJournal(entries);
   return s;
 }

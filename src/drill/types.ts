@@ -1,5 +1,8 @@
+import type { SandboxEvidence } from '../restore-test/evidence.js';
+
 /** The evidence of a drill: what result.json holds. */
-export type Phase = 'preflight' | 'baseline' | 'backup' | 'inject' | 'recover' | 'verify' | 'cleanup' | 'report';
+export type Phase =
+  'preflight' | 'baseline' | 'backup' | 'sandbox' | 'inject' | 'recover' | 'verify' | 'cleanup' | 'report';
 
 export interface TimelineEntry {
   phase: Phase;
@@ -106,12 +109,12 @@ export interface ActionItem {
   action: string;
 }
 
-export type RunMode = 'run' | 'guide' | 'guide --yes';
+export type RunMode = 'run' | 'guide' | 'guide --yes' | 'restore-test';
 
 export interface DrillResult {
   runId: string;
   scenario: string;
-  /** run: kdrill's restores; guide: a person followed the runbook; guide --yes: the runbook ran unattended. */
+  /** run: kdrill's restores; guide: a person followed the runbook; guide --yes: the runbook ran unattended; restore-test: no disaster, a sandbox. */
   mode: RunMode;
   description?: string;
   context: string;
@@ -144,6 +147,8 @@ export interface DrillResult {
   resources?: { cpuSeconds: number; wallSeconds: number };
   /** Exit 5 only: what is still undone (disaster steps in force, Restores unfinished, no verification). */
   stillMissing?: string[];
+  /** A restore test: the sandbox, its isolation, its teardown, and production before and after. */
+  sandbox?: SandboxEvidence;
   /** A guided recovery: each runbook step, its commands and outcome. */
   runbook?: {
     file: string;

@@ -1,7 +1,7 @@
 import type { DrillResult, RunMode, Severity } from '../drill/types.js';
 
 export type { RunMode };
-export const RUN_MODES: readonly RunMode[] = ['run', 'guide', 'guide --yes'];
+export const RUN_MODES: readonly RunMode[] = ['run', 'guide', 'guide --yes', 'restore-test'];
 
 /** One drill in the history: small, stable, and free of anything secret. */
 export interface HistoryRecord {

@@ -202,6 +202,7 @@ describe('scenario format', () => {
       'hardened-one-phase.yaml',
       'namespace-loss.yaml',
       'pvc-loss.yaml',
+      'restore-test.yaml',
       'thanos-nodes-lost.yaml',
     ]);
     for (const f of files) {

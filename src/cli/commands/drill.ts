@@ -45,6 +45,11 @@ const RUN_ONLY_OPTIONS = {
       "Write the run's Prometheus metrics here (node_exporter textfile collector: a .prom file in its directory)",
   },
   pushgateway: { type: 'string', describe: 'Push the same metrics to this Prometheus Pushgateway URL' },
+  keep: {
+    type: 'boolean',
+    default: false,
+    describe: 'A restore test keeps its sandbox for inspection (until its expiry; then `kdrill gc` removes it)',
+  },
 } as const satisfies Record<string, Options>;
 
 const RUN_EXAMPLES: [string, string][] = [
@@ -54,6 +59,7 @@ const RUN_EXAMPLES: [string, string][] = [
     'remember the run in S3 and expose it to Prometheus',
   ],
   ['$0 run drill.yaml --context kind-drill --allow-context kind-drill', 'against kind'],
+  ['$0 run scenarios/restore-test.yaml --context prod', 'restore the newest backup into a sandbox beside prod'],
 ];
 
 const validate = defineCommand({
@@ -133,6 +139,7 @@ const run = defineCommand({
     const r = await withReporter(a.output, (reporter) =>
       runScenario({
         ...scenarioTarget(a.scenario, a),
+        keep: a.keep,
         reporter,
         publish,
         labLauncher,
@@ -184,6 +191,7 @@ async function withReporter<T>(output: string, fn: (r: Reporter) => Promise<T>):
     'preflight',
     'baseline',
     'backup',
+    'sandbox',
     'inject',
     'recover',
     'verify',

@@ -14,6 +14,8 @@ import { listVelero, type Backup } from '../../velero/objects.js';
 import { RESTORE_TERMINAL, chooseBackup } from '../../velero/velero.js';
 import { snapshotInventory, type InventoryItem } from '../../verify/inventory.js';
 import type { DrillContext, PhaseOutcome } from '../context.js';
+import { isHardened } from '../plan.js';
+import { lintForDrill } from '../../lint/drill.js';
 import type { BackupInfo, VeleroSeen } from '../state.js';
 import type { Finding } from '../types.js';
 
@@ -292,6 +294,13 @@ export async function preflight(ctx: DrillContext): Promise<PhaseOutcome> {
   const recoveryBefore = await recoveryTargetFree(ctx);
   const report = await protectionAudit(ctx, bucket, chosen);
   findings.push(...report.findings);
+  findings.push(
+    ...(await lintForDrill(kube, {
+      namespaces: spec.target.namespaces,
+      hardened: isHardened(s),
+      veleroNamespace: veleroNs,
+    })),
+  );
   state.preflight = { backup: chosen, allBackups: all, findings, protection: report, velero, contents, recoveryBefore };
   const p12 = findings.filter((f) => f.severity !== 'P3').length;
   if (p12) deps.reporter.info(`${p12} P1/P2 finding(s) before the drill: it continues, and the verdict will say so`);

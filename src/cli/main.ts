@@ -2,9 +2,11 @@ import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { ExitCode, usageError } from '../errors.js';
 import { parseGoDuration } from '../time/go-duration.js';
+import { registerActions } from './commands/actions.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerDrill } from './commands/drill.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerGuide } from './commands/guide.js';
 import { registerHistory } from './commands/history.js';
 import { registerLab } from './commands/lab.js';
@@ -90,6 +92,8 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
   registerLab(y, setExit);
   registerCluster(y);
   registerVelero(y, setExit);
+  registerEvidence(y, setExit);
+  registerActions(y);
   return y;
 }
 

@@ -12,6 +12,7 @@ import { requireScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { writeReports } from '../report/write.js';
+import { completeEvidence } from '../evidence/run-hook.js';
 import type { PublishOptions } from '../history/publish.js';
 import { parseHistoryLocation } from '../history/store.js';
 import { onPath } from '../guide/check.js';
@@ -45,6 +46,8 @@ export interface RunOptions {
   /** History, metrics file, Pushgateway. The history defaults to `history/` beside the report dir. */
   publish?: PublishOptions;
   clock?: Clock;
+  /** Who owns the run's action items (default: the scenario's drill leader). */
+  actionOwner?: string;
 }
 
 interface RunInfo {
@@ -55,6 +58,7 @@ interface RunInfo {
   labDir?: string;
   keepLab: boolean;
   publish?: PublishOptions;
+  actionOwner?: string;
 }
 
 export interface GuideRunbook {
@@ -87,6 +91,7 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
     recoveryContext: s.spec.recovery.context,
     keepLab: o.keepLab,
     publish: { ...o.publish, history: o.publish?.history ?? join(dirname(dir), 'history') },
+    actionOwner: o.actionOwner,
   };
   if (o.lab) {
     info.labDir = join(dir, 'lab');
@@ -376,6 +381,14 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
   const cpu = process.cpuUsage(cpu0);
   result.resources = { cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - wall0) / 1000 };
   reporter.phase('report', 'start');
+  await completeEvidence(result, {
+    scenario: s,
+    kubes: [kube, recoveryKube],
+    history: info.publish,
+    owner: info.actionOwner,
+    clock,
+    info: (m) => reporter.info(m),
+  });
   const files = await writeReports(dir, result);
   reporter.phase('report', 'ok', files.map((f) => f.split('/').pop()).join(', '));
   if (!interrupted) {

@@ -252,6 +252,13 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       objectives,
       drill,
+      requiredEvery: positiveDuration('requiredEvery')
+        .refine((v) => v >= 3600, { message: 'requiredEvery is at least 1h: a drill is not a health check' })
+        .optional()
+        .meta({
+          description:
+            'How often this drill must run (e.g. 30d); `kdrill evidence report` names every stretch without a run longer than this as a gap',
+        }),
       target,
       backup,
       protection: protection.default({

@@ -252,8 +252,9 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       objectives,
       drill,
+      // zero has its own message, from positiveDuration
       requiredEvery: positiveDuration('requiredEvery')
-        .refine((v) => v >= 3600, { message: 'requiredEvery is at least 1h: a drill is not a health check' })
+        .refine((v) => v === 0 || v >= 3600, { message: 'requiredEvery is at least 1h: a drill is not a health check' })
         .optional()
         .meta({
           description:

@@ -11,10 +11,12 @@ export function actionMeta(a: ActionItem, runId?: string): string {
   return ` · \`${a.id}\` · owner ${a.owner ?? '—'} · due ${a.due ?? '—'}${since}`;
 }
 
+const what = (a: CarriedActionItem): string => `${a.code}${a.object ? ` \`${a.object}\`` : ''}: ${a.action}`;
+
 /** One carried-over item as a checklist line. */
 export function carriedLine(a: CarriedActionItem, now: Date): string {
   const overdue = isOverdue(a, now) ? ' · **overdue**' : '';
-  return `- [ ] **${a.severity}** \`${a.id}\`: ${a.object ? `\`${a.object}\`: ` : ''}${a.action} · owner ${a.owner} · due ${a.due}${overdue} (carried over from run ${a.raisedIn}, ${day(a.raisedAt)})`;
+  return `- [ ] **${a.severity}** \`${a.id}\` ${what(a)} · owner ${a.owner} · due ${a.due}${overdue} (carried over from run ${a.raisedIn}, ${day(a.raisedAt)})`;
 }
 
 const CLOSE_HINT = 'Close one when it is done: `kdrill actions close <id> --note "what was done"`.';
@@ -38,7 +40,7 @@ export function carriedOverSection(r: DrillResult): string[] {
 export function planCarriedOver(items: CarriedActionItem[], now: Date, note?: string): string {
   if (note) return `\nOpen action items: ${note}\n`;
   if (!items.length) return '\nOpen action items from earlier runs: none\n';
-  return `\nOpen action items from earlier runs (${items.length}), carried over into this drill:\n${items
-    .map((a) => `  ${carriedLine(a, now).slice(2)}`)
-    .join('\n')}\n  ${CLOSE_HINT}\n`;
+  const line = (a: CarriedActionItem): string =>
+    `  - ${a.severity} ${a.id} ${what(a).replace(/`/g, '')}; owner ${a.owner}, due ${a.due}${isOverdue(a, now) ? ' (OVERDUE)' : ''}; carried over from run ${a.raisedIn} (${day(a.raisedAt)})`;
+  return `\nOpen action items from earlier runs (${items.length}), carried over into this drill:\n${items.map(line).join('\n')}\n  ${CLOSE_HINT}\n`;
 }

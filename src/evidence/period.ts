@@ -1,7 +1,7 @@
 import { closedActionItems, isOverdue, openActionItems } from '../actions/open.js';
 import type { ActionEvent, CarriedActionItem } from '../actions/types.js';
 import type { HistoryRecord } from '../history/record.js';
-import { REGRESSION_FACTOR, median, modeOf, sparkline } from '../history/trend.js';
+import { DEFAULT_REGRESSION_FLOOR_SECONDS, REGRESSION_FACTOR, median, modeOf, sparkline } from '../history/trend.js';
 import { CONTROLS } from './controls.js';
 import { gapFindings, type PeriodFinding } from './gaps.js';
 
@@ -60,11 +60,13 @@ export interface PeriodOptions {
   requiredEvery: Map<string, number>;
 }
 
-function trendOf(xs: number[]): SeriesSummary['trend'] {
+/** The later half's median against the earlier half's; below the history's regression floor, seconds of lab jitter are no trend. */
+export function trendOf(xs: number[]): SeriesSummary['trend'] {
   if (xs.length < 2) return 'n/a';
   const half = Math.floor(xs.length / 2);
   const early = median(xs.slice(0, half))!;
   const late = median(xs.slice(half))!;
+  if (Math.max(early, late) <= DEFAULT_REGRESSION_FLOOR_SECONDS) return 'steady';
   if (late > early * REGRESSION_FACTOR) return 'worsening';
   if (late * REGRESSION_FACTOR < early) return 'improving';
   return 'steady';

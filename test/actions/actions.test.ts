@@ -234,7 +234,7 @@ describe('action items that live', () => {
     );
     expect(retro).toContain('## Carried over from earlier runs (1)');
     expect(retro).toContain(
-      '- [ ] **P1** `run1-2`: enable Object Lock · owner on-call platform engineer · due 2026-12-08 · **overdue** (carried over from run run1, 2026-12-01)',
+      '- [ ] **P1** `run1-2` LOCK_NOT_ENFORCED: enable Object Lock · owner on-call platform engineer · due 2026-12-08 · **overdue** (carried over from run run1, 2026-12-01)',
     );
     expect(retrospective(sampleResult())).not.toContain('Carried over');
   });

@@ -3,7 +3,7 @@ import type { ActionEvent, TrackedActionItem } from '../../src/actions/types.js'
 import { gapFindings } from '../../src/evidence/gaps.js';
 import { periodHtml } from '../../src/evidence/period-html.js';
 import { periodMarkdown } from '../../src/evidence/period-markdown.js';
-import { periodReport } from '../../src/evidence/period.js';
+import { periodReport, trendOf } from '../../src/evidence/period.js';
 import { periodOf } from '../../src/evidence/report-service.js';
 import type { HistoryRecord } from '../../src/history/record.js';
 
@@ -116,6 +116,13 @@ describe('kdrill evidence report: the period over a synthetic history', () => {
       'restore-test',
     ]);
     expect(r.runs).toHaveLength(9); // the run before the period is not in it
+    // a trend needs two halves, and more than lab jitter: under the regression floor (30 s) nothing trends
+    expect([trendOf([100]), trendOf([0.8, 1.8]), trendOf([100, 60]), trendOf([100, 110, 105])]).toEqual([
+      'n/a',
+      'steady',
+      'improving',
+      'steady',
+    ]);
   });
 
   it('gaps are findings: a stretch longer than requiredEvery, overdue at the end, never run; and no passing run', () => {

@@ -45,9 +45,15 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
       kubeOptions(c)
         .positional('scenario', { type: 'string', demandOption: true })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const })
-        .option('offline', { type: 'boolean', default: false, describe: 'Do not read the cluster' }),
+        .option('offline', { type: 'boolean', default: false, describe: 'Do not read the cluster' })
+        .option('history', {
+          type: 'string',
+          default: 'drill-reports/history',
+          describe: 'Where earlier runs are recorded: their open action items are listed, carried over into this drill',
+        })
+        .option('history-endpoint', { type: 'string', describe: 'S3 endpoint of an s3:// history' }),
     async (a) => {
-      const args = a as unknown as RunArgs & { offline: boolean };
+      const args = a as unknown as RunArgs & { offline: boolean; history: string; historyEndpoint?: string };
       const { requireScenario } = await import('../../scenario/load.js');
       const { buildPlan, blastRadius, renderPlan } = await import('../../drill/plan.js');
       const s = await requireScenario(args.scenario);
@@ -69,7 +75,15 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
           };
         }
       }
-      process.stdout.write(args.output === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+      const { openForPlan } = await import('../../actions/plan.js');
+      const open = await openForPlan({ history: args.history, historyEndpoint: args.historyEndpoint }, s.metadata.name);
+      plan.carriedOver = open.items;
+      const { planCarriedOver } = await import('../../actions/render.js');
+      process.stdout.write(
+        args.output === 'json'
+          ? `${JSON.stringify(plan, null, 2)}\n`
+          : `${renderPlan(plan)}${planCarriedOver(open.items, new Date(), open.note)}`,
+      );
     },
   );
 
@@ -118,6 +132,10 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
             "Write the run's Prometheus metrics here (node_exporter textfile collector: a .prom file in its directory)",
         })
         .option('pushgateway', { type: 'string', describe: 'Push the same metrics to this Prometheus Pushgateway URL' })
+        .option('action-owner', {
+          type: 'string',
+          describe: "Who owns the run's action items (default: the scenario's drill.leader)",
+        })
         .example('$0 run scenarios/namespace-loss.yaml --lab', 'a full drill in the lab')
         .example(
           '$0 run drill.yaml --history s3://drill-history/kdrill --metrics-file /var/lib/node_exporter/kdrill.prom',
@@ -125,7 +143,7 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
         )
         .example('$0 run drill.yaml --context kind-drill --allow-context kind-drill', 'against kind'),
     async (a) => {
-      const args = a as unknown as RunArgs & PublishOptions;
+      const args = a as unknown as RunArgs & PublishOptions & { actionOwner?: string };
       const { checkPublishOptions } = await import('../../history/check.js');
       const publish = checkPublishOptions({
         history: args.history,
@@ -148,6 +166,7 @@ export function registerDrill(y: Argv, setExit: (code: number) => void): void {
           self: selfArgv(),
           publish,
           labLauncher,
+          actionOwner: args.actionOwner,
         }),
       );
       finish(r, args.output, setExit);

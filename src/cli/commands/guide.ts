@@ -14,6 +14,7 @@ interface GuideArgs {
   allowContext?: string[];
   kubeconfig?: string;
   context?: string;
+  actionOwner?: string;
 }
 
 /**
@@ -62,6 +63,10 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
           array: true,
           describe:
             'Allow --scenario to inject its disaster in this context (also KDRILL_ALLOW_CONTEXTS, .kdrill.yaml)',
+        })
+        .option('action-owner', {
+          type: 'string',
+          describe: "Who owns the drill's action items (default: the scenario's drill.leader)",
         })
         .example('$0 guide runbooks/namespace-loss.md --check', 'validate a runbook')
         .example(
@@ -143,6 +148,7 @@ export function registerGuide(y: Argv, setExit: (code: number) => void): void {
         self: selfArgv(),
         runbook: { file: args.runbook, runbook: r.runbook, ui: t?.ui },
         labLauncher,
+        actionOwner: args.actionOwner,
       }).finally(() => t?.close());
       setExit(res.exitCode);
       if (res.result)

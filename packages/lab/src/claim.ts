@@ -17,6 +17,27 @@ const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.
 
 export class ClusterTakenError extends Error {}
 
+/** Who holds the cluster now: the Lease's holder, unless its renewal is stale or (on this machine) its process is gone. */
+function liveHolder(lease: KubeObject, now: Date): string | undefined {
+  const holder = String(lease.spec?.holderIdentity ?? '');
+  const renewed = Date.parse(String(lease.spec?.renewTime ?? ''));
+  const [holderHost, holderPid] = holder.split(':');
+  // a holder on this machine whose process is gone (killed) holds nothing, however fresh its last renewal
+  const dead = holderHost === hostname() && !!holderPid && !processAlive(Number(holderPid));
+  const fresh = now.getTime() - renewed < Number(lease.spec?.leaseDurationSeconds ?? DURATION_S) * 1000;
+  return holder && !dead && fresh ? holder : undefined;
+}
+
+/**
+ * The lab (by its holder identity) that holds this cluster now, when it is not the lab of `dir`: a lab
+ * that was refused the cluster, or took it over long ago, must not clean up what the holder made.
+ */
+export async function otherHolder(kube: KubeApi, dir: string, now = new Date()): Promise<string | undefined> {
+  const lease = await kube.get(LEASE);
+  const holder = lease && liveHolder(lease, now);
+  return holder && !holder.endsWith(`:${dir}`) ? holder : undefined;
+}
+
 /**
  * One lab per real cluster. Two labs attached to one cluster run two lab Velero controllers, and both
  * process every Restore: a drill then measures the wrong thing (a refused Deployment is created by
@@ -47,17 +68,8 @@ export async function claimCluster(
   });
   const existing = await kube.get(LEASE);
   if (existing) {
-    const holder = String(existing.spec?.holderIdentity ?? '');
-    const renewed = Date.parse(String(existing.spec?.renewTime ?? ''));
-    const [holderHost, holderPid] = holder.split(':');
-    // a holder on this machine whose process is gone (killed) holds nothing, however fresh its last renewal
-    const dead = holderHost === hostname() && !!holderPid && !processAlive(Number(holderPid));
-    const fresh =
-      holder &&
-      holder !== me &&
-      !dead &&
-      now().getTime() - renewed < Number(existing.spec?.leaseDurationSeconds ?? DURATION_S) * 1000;
-    if (fresh) {
+    const holder = liveHolder(existing, now());
+    if (holder && holder !== me) {
       const [host, pid, ...rest] = holder.split(':');
       throw new ClusterTakenError(
         `another kdrill lab is attached to this cluster (host ${host}, pid ${pid}); stop it first: kdrill lab down --dir ${rest.join(':')}`,

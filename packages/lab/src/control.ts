@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DrillError, ExitCode, connectKube } from './core.js';
+import { otherHolder } from './claim.js';
 import { labGc } from './gc.js';
 import { alive, clearLabState, readLabState, type LabState } from './state.js';
 
@@ -79,7 +80,8 @@ export async function labUp(o: UpOptions): Promise<LabState> {
 export interface DownResult {
   state?: LabState;
   wasRunning: boolean;
-  removed: { kubeconfig: string; objects: string[] }[];
+  /** Per real cluster: what was removed, or which other lab holds it (and so nothing was touched). */
+  removed: { kubeconfig: string; objects: string[]; heldBy?: string }[];
 }
 
 /**
@@ -99,7 +101,10 @@ export async function labDown(dirArg: string, timeoutMs = 15_000): Promise<DownR
   }
   const removed: DownResult['removed'] = [];
   for (const kubeconfig of (s.options.realKubeconfigs as string[] | undefined) ?? []) {
-    removed.push({ kubeconfig, objects: await labGc(connectKube({ kubeconfig })) });
+    const kube = connectKube({ kubeconfig });
+    const holder = await otherHolder(kube, dir);
+    if (holder) removed.push({ kubeconfig, objects: [], heldBy: holder });
+    else removed.push({ kubeconfig, objects: await labGc(kube) });
   }
   await clearLabState(dir);
   return { state: s, wasRunning, removed };

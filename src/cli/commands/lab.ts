@@ -197,7 +197,9 @@ export function registerLab(y: Argv, setExit: (code: number) => void): void {
               );
             for (const r of d.removed)
               process.stdout.write(
-                `  removed from ${r.kubeconfig}: ${r.objects.length ? r.objects.join(', ') : 'nothing was left'}\n`,
+                r.heldBy
+                  ? `  left ${r.kubeconfig} alone: another lab holds it (${r.heldBy})\n`
+                  : `  removed from ${r.kubeconfig}: ${r.objects.length ? r.objects.join(', ') : 'nothing was left'}\n`,
               );
           },
         )

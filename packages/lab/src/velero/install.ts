@@ -1,5 +1,5 @@
 import type { ObjectStore, S3Settings } from '../core.js';
-import type { KubeApi } from '../core.js';
+import type { Clock, KubeApi } from '../core.js';
 import type { KubeObject } from '../core.js';
 import { installVeleroCrds } from './crds.js';
 import { veleroRelease, type VeleroVersion } from './versions.js';
@@ -15,6 +15,8 @@ export interface VeleroInstall {
   image?: string;
   /** spec.validationFrequency of the BSL; Velero's default is 1m, the lab validates sooner. */
   validationFrequency?: string;
+  /** The wait for the CRDs to be served reads it (systemClock by default). */
+  clock?: Clock;
 }
 
 /**
@@ -76,7 +78,7 @@ export function serverDeployment(namespace: string, image: string, plugins: stri
  */
 export async function installVelero(kube: KubeApi, v: VeleroInstall): Promise<void> {
   const release = veleroRelease(v.version);
-  await installVeleroCrds(kube, release.version);
+  await installVeleroCrds(kube, release.version, v.clock);
   // create, or bring an existing object (a previous lab's) in line with these settings
   const create = async (o: KubeObject): Promise<void> => {
     const ref = {

@@ -138,4 +138,22 @@ describe('ClientNodeKubeApi retries and errors', () => {
     expect((e403 as { hint: string }).hint).toMatch(/RBAC/);
     expect(sleeps).toHaveLength(0);
   });
+
+  it('tells a namespace being deleted apart from a missing permission (both are 403)', async () => {
+    steps.push(
+      json(403, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'Forbidden',
+        code: 403,
+        message:
+          'secrets "x" is forbidden: unable to create new content in namespace velero because it is being terminated',
+      }),
+    );
+    const e = await api.get(ref).catch((err: unknown) => err);
+    expect(isKubeApiError(e, 403)).toBe(true);
+    expect((e as { hint: string }).hint).toMatch(/being deleted \(Terminating\)/);
+    expect((e as { hint: string }).hint).not.toMatch(/RBAC/);
+  });
 });

@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { DrillError, ExitCode, isKubeApiError, systemClock } from './core.js';
 import type { Clock, KubeApi, KubeObject, ServedResource } from './core.js';
 import { pollUntil } from './poll.js';
+import { untilNotTerminating } from './namespace-ready.js';
 
 export interface Manifest {
   file: string;
@@ -188,7 +189,7 @@ class ApplyRun {
     const ns = type.namespaced ? (obj.metadata.namespace ?? this.o.defaultNamespace) : undefined;
     if (ns) {
       this.namespaces.add(ns);
-      await ensureNamespace(this.kube, ns, this.o.labels);
+      await ensureNamespace(this.kube, ns, this.o.clock ?? systemClock, this.o.labels);
     }
     await this.create(file, obj, ns);
   }
@@ -205,6 +206,8 @@ class ApplyRun {
     };
     if (!ns) delete body.metadata!.namespace;
     const what = describe(obj, ns);
+    if (obj.kind === 'Namespace')
+      await untilNotTerminating(this.kube, obj.metadata!.name!, this.o.clock ?? systemClock);
     try {
       await createOrMerge(this.kube, body);
       this.report.applied[kindKey(obj)] = (this.report.applied[kindKey(obj)] ?? 0) + 1;
@@ -232,15 +235,33 @@ class ApplyRun {
         'APP_APPLY_FAILED',
         `${f.length} object(s) of the app could not be applied: ${f.slice(0, 3).join('; ')}${f.length > 3 ? `; and ${f.length - 3} more` : ''}`,
         ExitCode.Precondition,
-        { hint: 'the cluster refused them as a real one would; fix the manifests, or leave those files out' },
+        { hint: refusalHint(f, this.version) },
       );
     }
     return this.report;
   }
 }
 
+/**
+ * A field this Kubernetes does not know is dropped before validation, so an old server names the symptom
+ * ("must specify a handler type" for a probe whose only handler is grpc, served from v1.24 on), not the cause.
+ */
+function refusalHint(failures: string[], serverVersion: string): string {
+  const minor = Number(/^v1\.(\d+)/.exec(serverVersion)?.[1] ?? 99);
+  if (minor < 24 && failures.some((x) => x.includes('Probe: Required value: must specify a handler type')))
+    return `this cluster runs Kubernetes ${serverVersion}, which does not know grpc probes (served from v1.24): these manifests need a newer cluster`;
+  return 'the cluster refused them as a real one would; fix the manifests, or leave those files out';
+}
+
 /** A namespace the manifests use but do not create: made as needed, as `kubectl create namespace` would. */
-async function ensureNamespace(kube: KubeApi, ns: string, labels?: Record<string, string>): Promise<void> {
+async function ensureNamespace(
+  kube: KubeApi,
+  ns: string,
+  clock: Clock,
+  labels?: Record<string, string>,
+): Promise<void> {
+  // the namespace an earlier drill or lab deleted may still be going: content created now would be refused
+  await untilNotTerminating(kube, ns, clock);
   if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) return;
   try {
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, ...(labels ? { labels } : {}) } });

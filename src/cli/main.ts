@@ -3,10 +3,12 @@ import type { Argv, Options } from 'yargs';
 import { ExitCode, usageError } from '../errors.js';
 import { fromYargs, requestTimeoutArg } from './coerce.js';
 import type { CliContext } from './command.js';
+import { registerActions } from './commands/actions.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerDrill } from './commands/drill.js';
 import { registerGc } from './commands/gc.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerGuide } from './commands/guide.js';
 import { registerHistory } from './commands/history.js';
 import { registerLab } from './commands/lab.js';
@@ -90,6 +92,8 @@ function build(y: Argv, ctx: CliContext, scriptName: string): Argv {
     registerGc,
     registerScope,
     registerLint,
+    registerEvidence,
+    registerActions,
   ])
     register(y, ctx);
   return y;

@@ -6,6 +6,7 @@ import type { PublishOptions } from '../history/publish.js';
 import { parseHistoryLocation } from '../history/store.js';
 import { connectKube } from '../kube/client-node.js';
 import type { KubeApi } from '../kube/kube-api.js';
+import { completeEvidence } from '../evidence/run-hook.js';
 import { writeReports } from '../report/write.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Clock } from '../time/clock.js';
@@ -32,6 +33,8 @@ export interface RunInfo {
   publish?: PublishOptions;
   /** A restore test's --keep: its sandbox stays (until it expires). */
   keepSandbox?: boolean;
+  /** Who owns the run's action items (default: the scenario's drill leader). */
+  actionOwner?: string;
 }
 
 /** One run (new or resumed) of a scenario, with everything it needs. */
@@ -163,6 +166,14 @@ export async function execute(x: Execution): Promise<Executed> {
   const cpu = process.cpuUsage(cpu0);
   result.resources = { cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (clock.now().getTime() - wall0) / 1000 };
   reporter.phase('report', 'start');
+  await completeEvidence(result, {
+    scenario: x.s,
+    kubes: [deps.kube, deps.recoveryKube],
+    history: x.info.publish,
+    owner: x.info.actionOwner,
+    clock,
+    info: (m) => reporter.info(m),
+  });
   const files = await writeReports(dir, result);
   reporter.phase('report', 'ok', files.map((f) => f.split('/').pop()).join(', '));
   if (!run.interrupted) await ended(x, result);

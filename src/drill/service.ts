@@ -37,6 +37,8 @@ export interface RunOptions {
   clock?: Clock;
   /** A restore test leaves its sandbox for inspection (it still expires). */
   keep?: boolean;
+  /** Who owns the run's action items (default: the scenario's drill leader). */
+  actionOwner?: string;
 }
 
 export interface ResumeOptions {
@@ -108,6 +110,7 @@ export async function runScenario(o: RunOptions): Promise<Executed> {
     keepLab: o.keepLab,
     keepSandbox: o.keep,
     publish: { ...o.publish, history: o.publish?.history ?? join(dirname(dir), 'history') },
+    actionOwner: o.actionOwner,
   };
   if (o.lab) await startLab(o, s, Object.assign(info, { labDir: join(dir, 'lab') }));
   const mode = runMode(o, s);
@@ -194,6 +197,7 @@ function startOf(start: JournalEntry): RunInfo & { runbook?: string; interactive
     keepSandbox: start.keepSandbox === true,
     // written by runScenario from its PublishOptions
     publish: start.publish as PublishOptions | undefined,
+    actionOwner: text(start.actionOwner),
     runbook: text(start.runbook),
     interactive: start.interactive === true,
   };

@@ -1,4 +1,7 @@
 import type { SandboxEvidence } from '../restore-test/evidence.js';
+import type { CarriedActionItem } from '../actions/types.js';
+import type { ControlEvidence } from '../evidence/controls.js';
+import type { RunVersions } from '../evidence/versions.js';
 
 /** The evidence of a drill: what result.json holds. */
 export type Phase =
@@ -107,6 +110,15 @@ export interface ActionItem {
   code: string;
   object?: string;
   action: string;
+  /** Tracked across runs (src/actions/track.ts): `<run id>-<n>`, kept while the item stays open. */
+  id?: string;
+  /** The drill leader unless `--action-owner` says otherwise. */
+  owner?: string;
+  /** YYYY-MM-DD (UTC). */
+  due?: string;
+  /** The run that first raised it (an earlier one when this run raised an open item again), and when it started. */
+  raisedIn?: string;
+  raisedAt?: string;
 }
 
 export type RunMode = 'run' | 'guide' | 'guide --yes' | 'restore-test';
@@ -149,6 +161,14 @@ export interface DrillResult {
   stillMissing?: string[];
   /** A restore test: the sandbox, its isolation, its teardown, and production before and after. */
   sandbox?: SandboxEvidence;
+  /** Open action items of earlier runs of this scenario that this run did not raise again (from the history). */
+  carriedOver?: CarriedActionItem[];
+  /** Which controls (DORA, ISO/IEC 27001, SOC 2, NIST SP 800-53) this run evidences, and by what. */
+  controls?: ControlEvidence[];
+  /** kdrill's version, and each cluster's Kubernetes and Velero versions, read at the end of the run. */
+  versions?: RunVersions;
+  /** The scenario's `requiredEvery`: how often it must run. */
+  requiredEverySeconds?: number;
   /** A guided recovery: each runbook step, its commands and outcome. */
   runbook?: {
     file: string;

@@ -1,4 +1,6 @@
+import type { TrackedActionItem } from '../actions/types.js';
 import type { DrillResult, RunMode, Severity } from '../drill/types.js';
+import { evidenceFields } from '../evidence/history-fields.js';
 
 export type { RunMode };
 export const RUN_MODES: readonly RunMode[] = ['run', 'guide', 'guide --yes', 'restore-test'];
@@ -21,6 +23,17 @@ export interface HistoryRecord {
   findingsBySeverity: Partial<Record<Severity, number>>;
   /** Whether the Object Lock summary of the backups said the lock is enforced. */
   lockEnforced?: boolean;
+  /** What the auditor's period report reads (src/evidence/history-fields.ts); absent in older records. */
+  objectiveSeconds?: { rto: number; rpo: number };
+  backup?: string;
+  /** A restore test into a sandbox, not a drill. */
+  restoreTest?: boolean;
+  /** The lock canary's delete was refused: the lock was proven, not only configured. */
+  lockProven?: boolean;
+  /** The controls this run evidenced in full (ids of src/evidence/controls.ts). */
+  controls?: string[];
+  requiredEverySeconds?: number;
+  actionItems?: TrackedActionItem[];
 }
 
 export function recordOf(r: DrillResult): HistoryRecord {
@@ -41,6 +54,7 @@ export function recordOf(r: DrillResult): HistoryRecord {
     findings: r.findings.length,
     findingsBySeverity: bySeverity,
     lockEnforced: lockEnforced(r),
+    ...evidenceFields(r),
   };
 }
 

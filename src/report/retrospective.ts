@@ -2,6 +2,7 @@ import type { DrillResult, TimelineEntry } from '../drill/types.js';
 import { auditMarkdown, type AuditReport } from '../backupstore/audit.js';
 import { formatDuration } from '../scenario/duration.js';
 import { restoreTestProven, sandboxMarkdown } from '../restore-test/report.js';
+import { actionMeta, carriedOverSection } from '../actions/render.js';
 
 const dur = (a?: string, b?: string): string => (a && b ? formatDuration((Date.parse(b) - Date.parse(a)) / 1000) : '—');
 const mark = (ok: boolean): string => (ok ? '✅ met' : '❌ breached');
@@ -239,13 +240,14 @@ function toImprove(r: DrillResult): string[] {
 function actionItems(r: DrillResult): string[] {
   const actions = r.actionItems.map(
     (a) =>
-      `- [ ] **${a.severity}** ${a.object ? `\`${a.object}\`: ` : ''}${a.action}${a.code === 'RESTORE_ORDER_NETWORKPOLICY' ? ' (see runbooks/namespace-loss.md)' : ''}`,
+      `- [ ] **${a.severity}** ${a.object ? `\`${a.object}\`: ` : ''}${a.action}${a.code === 'RESTORE_ORDER_NETWORKPOLICY' ? ' (see runbooks/namespace-loss.md)' : ''}${actionMeta(a, r.runId)}`,
   );
   return [
     '',
     '## Action items',
     '',
     ...(actions.length ? actions : ['- [ ] Schedule the next drill, and rotate who leads it.']),
+    ...carriedOverSection(r),
   ];
 }
 

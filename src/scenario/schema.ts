@@ -278,6 +278,14 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       objectives,
       drill,
+      // zero has its own message, from positiveDuration
+      requiredEvery: positiveDuration('requiredEvery')
+        .refine((v) => v === 0 || v >= 3600, { message: 'requiredEvery is at least 1h: a drill is not a health check' })
+        .optional()
+        .meta({
+          description:
+            'How often this drill must run (e.g. 30d); `kdrill evidence report` names every stretch without a run longer than this as a gap',
+        }),
       target,
       backup,
       protection: protection.default({

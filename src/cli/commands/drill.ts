@@ -11,6 +11,12 @@ const PLAN_OPTIONS = {
   ...KUBE_OPTIONS,
   output: outputOption(['text', 'json', 'yaml']),
   offline: { type: 'boolean', default: false, describe: 'Do not read the cluster' },
+  history: {
+    type: 'string',
+    default: 'drill-reports/history',
+    describe: 'Where earlier runs are recorded: their open action items are listed, carried over into this drill',
+  },
+  'history-endpoint': { type: 'string', describe: 'S3 endpoint of an s3:// history' },
 } as const satisfies Record<string, Options>;
 
 /** What run and resume share: the cluster, the allow-list, and how the evidence is printed. */
@@ -49,6 +55,10 @@ const RUN_ONLY_OPTIONS = {
     type: 'boolean',
     default: false,
     describe: 'A restore test keeps its sandbox for inspection (until its expiry; then `kdrill gc` removes it)',
+  },
+  'action-owner': {
+    type: 'string',
+    describe: "Who owns the run's action items (default: the scenario's drill.leader)",
   },
 } as const satisfies Record<string, Options>;
 
@@ -95,8 +105,12 @@ const plan = defineCommand({
     const s = await requireScenario(a.scenario);
     const p = buildPlan(s);
     if (!a.offline) p.blastRadius = await blastRadiusOrNote(s, a);
+    const { openForPlan } = await import('../../actions/plan.js');
+    const open = await openForPlan({ history: a.history, historyEndpoint: a.historyEndpoint }, s.metadata.name);
+    p.carriedOver = open.items;
+    const { planCarriedOver } = await import('../../actions/render.js');
     if (isData(a.output)) await printData(a.output, p);
-    else process.stdout.write(renderPlan(p));
+    else process.stdout.write(`${renderPlan(p)}${planCarriedOver(open.items, new Date(), open.note)}`);
   },
 });
 
@@ -143,6 +157,7 @@ const run = defineCommand({
         reporter,
         publish,
         labLauncher,
+        actionOwner: a.actionOwner,
       }),
     );
     return finish(r, a.output);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { DrillError, ExitCode, connectKube } from './core.js';
 import { labGc } from './gc.js';
 import { alive, clearLabState, readLabState, type LabState } from './state.js';
+import { stopLeftovers } from './monitoring/leftovers.js';
 
 export interface UpOptions {
   dir: string;
@@ -97,6 +98,7 @@ export async function labDown(dirArg: string, timeoutMs = 15_000): Promise<DownR
     while (alive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
   }
+  await stopLeftovers(s.monitoring);
   const removed: DownResult['removed'] = [];
   for (const kubeconfig of (s.options.realKubeconfigs as string[] | undefined) ?? []) {
     removed.push({ kubeconfig, objects: await labGc(connectKube({ kubeconfig })) });

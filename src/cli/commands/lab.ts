@@ -83,6 +83,12 @@ const serveOptions = <T>(c: Argv<T>) =>
       default: 1,
       choices: [1, 2],
       describe: '2 adds a recovery cluster (context kdrill-lab-2) reading the same bucket',
+    })
+    .option('monitoring', {
+      type: 'boolean',
+      default: false,
+      describe:
+        "Start Debian's Prometheus and Alertmanager (apt-get install prometheus prometheus-alertmanager) on free ports: kube-state-metrics series of the lab, its alerts, a webhook to kdrill's receiver",
     });
 
 function passThrough(a: LabArgs): string[] {
@@ -110,10 +116,14 @@ function passThrough(a: LabArgs): string[] {
   if (a.s3CredentialsFile) out.push('--s3-credentials-file', a.s3CredentialsFile);
   if (a.bucket) out.push('--bucket', a.bucket);
   for (const kc of a.realKubeconfig ?? []) out.push('--real-kubeconfig', kc);
+  if (a.monitoring) out.push('--monitoring');
   return out;
 }
 
 type AppReport = NonNullable<LabState['app']>;
+
+const monitoringLine = (m: NonNullable<LabState['monitoring']>): string =>
+  `monitoring: Prometheus ${m.prometheus}, Alertmanager ${m.alertmanager} (webhook to ${m.receiver})`;
 
 /** What `lab up --app` applied and skipped, per kind (the lab's summarize(), restated here so --help never loads the lab). */
 function appSummary(a: AppReport): string[] {
@@ -173,6 +183,7 @@ export function registerLab(y: Argv, setExit: (code: number) => void): void {
               `lab up (pid ${s.pid}): contexts ${s.contexts.join(', ')}; S3 ${s.s3?.endpoint} bucket ${s.s3?.bucket}\n`,
             );
             if (s.backups?.length) process.stdout.write(`  backups: ${s.backups.join(', ')}\n`);
+            if (s.monitoring) process.stdout.write(`  ${monitoringLine(s.monitoring)}\n`);
             if (s.app) for (const line of appSummary(s.app)) process.stdout.write(`  ${line}\n`);
             for (const w of (s.warnings ?? []).filter((x) => !/^(refused|skipped) /.test(x)))
               process.stdout.write(`  warning: ${w}\n`);
@@ -260,6 +271,7 @@ export function registerLab(y: Argv, setExit: (code: number) => void): void {
                     .map((l) => `  ${l}\n`)
                     .join('')}`,
                 );
+              if (s.monitoring) process.stdout.write(`  ${monitoringLine(s.monitoring)}\n`);
               process.stdout.write(`  log:        ${s.log}\n`);
             }
             if (!s.running) setExit(4);

@@ -1,4 +1,5 @@
 import { formatDuration } from '../scenario/duration.js';
+import { detectionFindings } from '../detect/result.js';
 import type { RunState } from './state.js';
 import type { ActionItem, FailedItem, Finding, Objective, RestoreRecord, RetentionObjective } from './types.js';
 
@@ -108,6 +109,7 @@ export function drillFindings(
       fix: 'align the backup TTL with the retention objective, and let old backups expire',
     });
   findings.push(...restoreFindings(st.restores));
+  findings.push(...detectionFindings(st.detection));
   for (const v of st.verify?.records ?? [])
     if (!v.passed)
       findings.push({

@@ -120,6 +120,8 @@ export function buildResult(
     protection: st.preflight?.protection,
     drill: { ...s.spec.drill },
     notes: st.notes,
+    ...(st.detection ? { detection: { ...st.detection, heartbeat: st.preflight?.heartbeat } } : {}),
+    ...(st.availability?.length ? { availability: st.availability } : {}),
     runbook: st.runbook,
     ...(exitCode === ExitCode.CleanupIncomplete ? { stillMissing: stillMissing(st, o) } : {}),
   };

@@ -7,7 +7,7 @@ import { DrillError, ExitCode, isDrillError } from '../errors.js';
 import { execaRunner } from '../exec/execa-runner.js';
 import { connectKube } from '../kube/client-node.js';
 import type { KubeApi } from '../kube/kube-api.js';
-import type { LabLauncher } from './lab-port.js';
+import type { LabLauncher, LabMonitoring } from './lab-port.js';
 import { requireScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -55,6 +55,8 @@ interface RunInfo {
   labDir?: string;
   keepLab: boolean;
   publish?: PublishOptions;
+  /** The lab's Prometheus and Alertmanager, when it runs them. */
+  monitoring?: LabMonitoring;
 }
 
 export interface GuideRunbook {
@@ -99,6 +101,7 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
       '--start-delay',
       '100',
       ...(s.spec.lab?.objectLock === false ? ['--no-object-lock'] : []),
+      ...(s.spec.lab?.monitoring ? ['--monitoring'] : []),
     ];
     if (!o.labLauncher)
       throw new DrillError('LAB_UNAVAILABLE', 'this build has no lab', ExitCode.Usage, {
@@ -112,6 +115,7 @@ export async function runScenario(o: RunOptions): Promise<{ exitCode: number; re
     });
     info.kubeconfig = st.kubeconfig;
     info.context = 'kdrill-lab';
+    info.monitoring = st.monitoring;
   }
   const mode: RunMode = o.runbook ? (o.runbook.ui ? 'guide' : 'guide --yes') : 'run';
   journal.append(
@@ -292,6 +296,7 @@ async function execute(x: Execution): Promise<{ exitCode: number; result?: Drill
     journal,
     allowed: allowedContexts(allow),
     history: typeof info.publish?.history === 'string' ? parseHistoryLocation(info.publish.history) : undefined,
+    monitoring: info.monitoring,
     recoverWith: runbook
       ? async () => {
           // runbooks call `kdrill …`: the same kdrill, first on PATH

@@ -2,6 +2,8 @@ import type { Revert } from '../disaster/types.js';
 import type { StepRecord } from '../guide/run-steps.js';
 import type { BackupContents } from '../velero/contents.js';
 import type { InventoryItem } from '../verify/inventory.js';
+import type { AlertRecord, AvailabilityRecord, DetectionResult, HeartbeatRecord } from '../detect/types.js';
+import { replayDetect } from './phases/detect-state.js';
 import type { Journal, JournalEntry } from './journal.js';
 import type { Finding, Interruption, Phase, RestoreRecord, RunMode, TimelineEntry, VerifyRecord } from './types.js';
 
@@ -30,6 +32,8 @@ export interface RunState {
     contents?: BackupContents;
     /** A recovery cluster allowed to hold the targets already: what was there before the restore. */
     recoveryBefore?: InventoryItem[];
+    /** With detect: the heartbeat alert, as it was before the disaster. */
+    heartbeat?: HeartbeatRecord;
   };
   baseline?: {
     inventory: InventoryItem[];
@@ -51,6 +55,10 @@ export interface RunState {
   notes: string[];
   runbook?: { file: string; steps: StepRecord[] };
   interruptions: Interruption[];
+  /** The detect phase so far: the alerts firing before the disaster (label keys, per expected alert), each alert seen. */
+  detect?: { before: string[][]; alerts: (AlertRecord | undefined)[] };
+  detection?: DetectionResult;
+  availability?: AvailabilityRecord[];
 }
 
 export interface BackupInfo {
@@ -207,6 +215,8 @@ export function stateFromJournal(j: Journal): RunState | undefined {
       case 'run-ended':
         s.ended = { verdict: e.verdict as string, exitCode: e.exitCode as number };
         break;
+      default:
+        replayDetect(s, e);
     }
   }
   s.interruptions = interruptionsOf(entries);

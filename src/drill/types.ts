@@ -1,5 +1,8 @@
+import type { AvailabilityRecord, DetectionResult } from '../detect/types.js';
+
 /** The evidence of a drill: what result.json holds. */
-export type Phase = 'preflight' | 'baseline' | 'backup' | 'inject' | 'recover' | 'verify' | 'cleanup' | 'report';
+export type Phase =
+  'preflight' | 'baseline' | 'backup' | 'inject' | 'detect' | 'recover' | 'verify' | 'cleanup' | 'report';
 
 export interface TimelineEntry {
   phase: Phase;
@@ -140,6 +143,10 @@ export interface DrillResult {
     environment?: string;
   };
   notes: string[];
+  /** Did anyone notice? The heartbeat before the disaster and each expected alert (scenario detect:). */
+  detection?: DetectionResult;
+  /** Each sampled endpoint's downtime from the disaster to the end of verification. */
+  availability?: AvailabilityRecord[];
   /** kdrill's own CPU time during this run (from run start to report), against its wall time. */
   resources?: { cpuSeconds: number; wallSeconds: number };
   /** Exit 5 only: what is still undone (disaster steps in force, Restores unfinished, no verification). */

@@ -14,6 +14,7 @@ import { veleroRunning } from '../../velero/health.js';
 import { RESTORE_TERMINAL, V, chooseBackup } from '../../velero/velero.js';
 import { snapshotInventory, type InventoryItem } from '../../verify/inventory.js';
 import type { DrillContext, PhaseOutcome } from '../context.js';
+import { detectPreflight } from './detect.js';
 import type { BackupInfo, VeleroSeen } from '../state.js';
 import type { Finding } from '../types.js';
 
@@ -182,6 +183,7 @@ export async function preflight(ctx: DrillContext): Promise<PhaseOutcome> {
   }
   await targetsExist(kube, s);
   const findings: Finding[] = [];
+  const heartbeat = await detectPreflight(ctx, findings);
   for (const v of velero.filter((x) => x.validationDisabled)) {
     findings.push({
       severity: 'P3',
@@ -256,6 +258,7 @@ export async function preflight(ctx: DrillContext): Promise<PhaseOutcome> {
   });
   findings.push(...report.findings);
   state.preflight = { backup: chosen, allBackups: all, findings, protection: report, velero, contents, recoveryBefore };
+  if (heartbeat) state.preflight.heartbeat = heartbeat;
   const p12 = findings.filter((f) => f.severity !== 'P3').length;
   if (p12) deps.reporter.info(`${p12} P1/P2 finding(s) before the drill: it continues, and the verdict will say so`);
   return {

@@ -1,4 +1,5 @@
 import type { DrillResult, RunMode, Severity } from '../drill/types.js';
+import { detectionRecord } from '../report/detection-metrics.js';
 
 export type { RunMode };
 export const RUN_MODES: readonly RunMode[] = ['run', 'guide', 'guide --yes'];
@@ -21,6 +22,10 @@ export interface HistoryRecord {
   findingsBySeverity: Partial<Record<Severity, number>>;
   /** Whether the Object Lock summary of the backups said the lock is enforced. */
   lockEnforced?: boolean;
+  /** With detect: the first expected alert's time to detect (null: none fired). */
+  ttdSeconds?: number | null;
+  /** Each sampled endpoint's downtime. */
+  downtime?: { target: string; seconds: number }[];
 }
 
 export function recordOf(r: DrillResult): HistoryRecord {
@@ -41,6 +46,7 @@ export function recordOf(r: DrillResult): HistoryRecord {
     findings: r.findings.length,
     findingsBySeverity: bySeverity,
     lockEnforced: lockEnforced(r),
+    ...detectionRecord(r),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { DrillResult, Objective } from '../drill/types.js';
 import { formatDuration } from '../scenario/duration.js';
 import { escapeXml as esc } from '../xml-escape.js';
+import { availabilityBand, detectionTable } from './detection-html.js';
 
 const W = 880; // chart width in px
 const LABEL = 110; // left column for phase names
@@ -30,6 +31,8 @@ svg text{font:12px system-ui,sans-serif;fill:#424242}
 ${r.description ? `<p>${esc(r.description)}</p>` : ''}
 <h2>Timeline</h2>
 ${timelineChart(r)}
+${availabilityBand(r)}
+${detectionTable(r)}
 <h2>Objectives</h2>
 <table><tr><th>Objective</th><th>Target</th><th>Measured</th><th></th></tr>
 ${objectiveRow('RTO (recovery time)', r.objectives.rto)}

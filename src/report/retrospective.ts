@@ -1,6 +1,7 @@
 import type { DrillResult, TimelineEntry } from '../drill/types.js';
 import { auditMarkdown, type AuditReport } from '../backupstore/audit.js';
 import { formatDuration } from '../scenario/duration.js';
+import { detectionObjectiveRows, detectionProven, downtimeSection, howWeFoundOut } from './detection-md.js';
 
 const dur = (a?: string, b?: string): string => (a && b ? formatDuration((Date.parse(b) - Date.parse(a)) / 1000) : '—');
 const mark = (ok: boolean): string => (ok ? '✅ met' : '❌ breached');
@@ -102,6 +103,7 @@ function proven(r: DrillResult): string[] {
       `${r.restores.length} Restore(s) completed without errors: ${r.restores.map((x) => (x.includedResources.length ? `${x.includedResources.join(', ')} first` : 'then the rest')).join(', ')}.`,
     );
   out.push(`Every check passed: ${r.verify.map((v) => v.type).join(', ')}.`);
+  out.push(...detectionProven(r));
   const audit = r.protection as AuditReport | undefined;
   if (audit?.canary?.deleteRefused)
     out.push('The backups are under Object Lock, and the store refused to delete a locked canary.');
@@ -153,7 +155,8 @@ export function retrospective(r: DrillResult): string {
   L.push(
     `| Retention | ${formatDuration(o.retention.objectiveSeconds)} | ${cell(o.retention.detail)} | ${mark(o.retention.met)} |`,
   );
-  L.push(...timeline(r), ...scope(r), ...restores(r));
+  L.push(...detectionObjectiveRows(r));
+  L.push(...timeline(r), ...howWeFoundOut(r), ...downtimeSection(r), ...scope(r), ...restores(r));
   if (r.runbook) {
     L.push('', `## Runbook: ${r.runbook.file}`, '', '| step | started | duration | result |', '|---|---|---|---|');
     for (const s of r.runbook.steps)

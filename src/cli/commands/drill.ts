@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { Reporter } from '../../drill/runner.js';
 import type { DrillResult } from '../../drill/types.js';
 import type { PublishOptions } from '../../history/publish.js';
+import { detectionSummary } from '../../report/detection-summary.js';
 import { kubeOptions, type KubeArgs } from '../kube-options.js';
 import { selfArgv } from '../self-argv.js';
 
@@ -214,6 +215,7 @@ function finish(
       `  RTO ${f(o.rto.measuredSeconds)} (objective ${o.rto.objectiveSeconds}s) ${o.rto.met ? 'met' : 'BREACHED'}\n` +
       `  RPO ${f(o.rpo.measuredSeconds)} (objective ${o.rpo.objectiveSeconds}s) ${o.rpo.met ? 'met' : 'BREACHED'}\n` +
       `  retention ${o.retention.met ? 'met' : 'BREACHED'}: ${o.retention.detail}\n` +
+      detectionSummary(r.result) +
       r.result.findings
         .filter((x) => x.severity !== 'P3')
         .map((x) => `  ${x.severity} ${x.code}: ${x.message}\n`)

@@ -26,18 +26,33 @@ function alertLine(d: DetectionResult, a: AlertRecord): string {
   return `- ${a.met && (!d.notify || a.notifiedAt) ? '✅' : '⚠️'} ${name(a)} (${prio}${label}) fired ${formatDuration(a.ttdSeconds ?? 0)} after the disaster${late}${a.suppressed ? ', **but it was silenced**' : ''}${page}.`;
 }
 
-/** The first page, in one sentence: which alert, which priority, how many seconds, notified or not. */
+const URGENCY = ['P1', 'P2', 'P3'];
+const urgency = (a: AlertRecord): number => {
+  const i = URGENCY.indexOf(a.priority ?? a.expectedPriority);
+  return i < 0 ? URGENCY.length : i;
+};
+const byTtd = (a: AlertRecord, b: AlertRecord): number => (a.ttdSeconds ?? 0) - (b.ttdSeconds ?? 0);
+
+/**
+ * The first page, in one sentence: which alert, which priority, how many seconds, notified or not.
+ * The most urgent alert that fired is the page (a P2 waits for a business day, so a P1 a moment later
+ * is how the on-call engineer finds out); an earlier, less urgent one is named beside it.
+ */
 function firstPage(d: DetectionResult): string {
-  const fired = d.alerts.filter((a) => a.fired).sort((a, b) => (a.ttdSeconds ?? 0) - (b.ttdSeconds ?? 0));
-  const first = fired[0];
-  if (!first)
+  const fired = d.alerts.filter((a) => a.fired).sort(byTtd);
+  const page = [...fired].sort((a, b) => urgency(a) - urgency(b) || byTtd(a, b))[0];
+  if (!page)
     return '**No expected alert fired: nobody would have been paged.** The team would have found out some other way, if at all.';
   const notified = d.notify
-    ? first.notifiedAt
+    ? page.notifiedAt
       ? ', and the page reached the receiver'
       : ', but no page reached the receiver'
     : '';
-  return `The team would have found out from ${name(first)}, a ${first.priority ?? first.expectedPriority}, ${formatDuration(first.ttdSeconds ?? 0)} after the disaster${notified}.`;
+  const earlier = fired[0] !== page ? fired[0] : undefined;
+  const before = earlier
+    ? ` ${name(earlier)}, a ${earlier.priority ?? earlier.expectedPriority}, fired before it, ${formatDuration(earlier.ttdSeconds ?? 0)} after the disaster.`
+    : '';
+  return `The team would have found out from ${name(page)}, a ${page.priority ?? page.expectedPriority}, ${formatDuration(page.ttdSeconds ?? 0)} after the disaster${notified}.${before}`;
 }
 
 /** "How did we find out?": the scenario's answer beside what the alerts really did. */

@@ -1,8 +1,8 @@
-# The kdrill image: the bundled CLI on node:20-slim, running as a non-root user.
+# The kdrill image: the bundled CLI on node:24-slim (an LTS kdrill is tested on), running as a non-root user.
 # Build: docker build -t kdrill:0.1.0 .   (kind: kind load docker-image kdrill:0.1.0)
 # test/cli/dockerfile.test.ts checks that every file named here exists and that the entrypoint runs the bundle.
 
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json ./
 COPY packages/lab/package.json packages/lab/package.json
@@ -13,11 +13,13 @@ COPY src src
 COPY packages/lab/src packages/lab/src
 RUN node scripts/build.mjs
 
-# esbuild bundles every dependency into dist/: the runtime image needs no node_modules
-FROM node:20-slim
+# esbuild bundles every dependency into dist/: the runtime image needs no node_modules but zx, the
+# program a scenario's `script:` step runs (zx has no dependencies of its own)
+FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /src/dist dist
+COPY --from=build /src/node_modules/zx node_modules/zx
 COPY package.json ./
 COPY bin bin
 COPY assets assets

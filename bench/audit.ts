@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { auditBackups } from '../src/backupstore/audit.js';
 import { AwsObjectStore } from '../src/backupstore/aws-object-store.js';
 import type { ObjectStore } from '../src/backupstore/object-store.js';
+import { systemClock } from '../src/time/clock.js';
 import { report } from './stats.js';
+import { stopwatch } from './stopwatch.js';
 
 const N = 10_000;
 const PER_BACKUP = 500;
@@ -25,14 +27,14 @@ async function fill(store: ObjectStore): Promise<void> {
 }
 
 async function run(store: ObjectStore, concurrency: number): Promise<{ seconds: number; versions: number }> {
-  const now = new Date();
+  const now = systemClock.now();
   const backups = Array.from({ length: N / PER_BACKUP }, (_, k) => ({
     name: `b${k}`,
     phase: 'Completed',
     startTimestamp: now.toISOString(),
     expiration: new Date(now.getTime() + 30 * 86400_000).toISOString(),
   }));
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   const r = await auditBackups({
     store,
     prefix: '',
@@ -43,7 +45,7 @@ async function run(store: ObjectStore, concurrency: number): Promise<{ seconds: 
     concurrency,
     now,
   });
-  return { seconds: (performance.now() - t0) / 1000, versions: r.stats.versions };
+  return { seconds: elapsed() / 1000, versions: r.stats.versions };
 }
 
 /** Peak RSS of `kdrill audit` itself (its own process, as a user runs it), in MB. */
@@ -114,7 +116,7 @@ export async function benchAudit(): Promise<void> {
         new AwsObjectStore({
           endpoint,
           region: 'us-east-1',
-          bucket: `audit-${Date.now()}`,
+          bucket: `audit-${systemClock.now().getTime()}`,
           prefix: '',
           forcePathStyle: true,
           credentials,
@@ -136,7 +138,7 @@ export async function benchAudit(): Promise<void> {
       new AwsObjectStore({
         endpoint: rgw,
         region: 'us-east-1',
-        bucket: `audit-${Date.now()}`,
+        bucket: `audit-${systemClock.now().getTime()}`,
         prefix: '',
         forcePathStyle: true,
         credentials: c,

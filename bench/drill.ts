@@ -10,6 +10,7 @@ import { installVeleroCrds } from '../packages/lab/src/velero/crds.js';
 import { systemClock } from '../src/time/clock.js';
 import { RESTORE_TERMINAL, V, waitForPhase } from '../src/velero/velero.js';
 import { fmt, percentile, report } from './stats.js';
+import { stopwatch } from './stopwatch.js';
 
 /** Restore-complete detection: kdrill's watch against a 1 s polling loop, on Restores the bench flips. */
 async function detection(): Promise<void> {
@@ -34,12 +35,12 @@ async function detection(): Promise<void> {
     const polling = (async () => {
       for (;;) {
         const r = await kube.get({ ...V('Restore'), namespace: 'velero', name });
-        if (RESTORE_TERMINAL.has(String(r?.status?.phase))) return Date.now();
-        await new Promise((res) => setTimeout(res, 1000));
+        if (RESTORE_TERMINAL.has(String(r?.status?.phase))) return systemClock.now().getTime();
+        await systemClock.sleep(1000);
       }
     })();
-    await new Promise((r) => setTimeout(r, 100 + Math.random() * 900)); // flips land anywhere in a poll interval
-    const flippedAt = Date.now();
+    await systemClock.sleep(100 + Math.random() * 900); // flips land anywhere in a poll interval
+    const flippedAt = systemClock.now().getTime();
     await kube.patchStatus({ ...V('Restore'), namespace: 'velero', name }, { phase: 'Completed' });
     watchLat.push((await watching).seenAt.getTime() - flippedAt);
     pollLat.push((await polling) - flippedAt);
@@ -57,7 +58,7 @@ async function detection(): Promise<void> {
 /** CPU time of the kdrill process (the lab runs in its own) as a share of a lab drill's wall time. */
 function cpuShare(): void {
   const out = execFileSync('mktemp', ['-d']).toString().trim();
-  const t0 = Date.now();
+  const elapsed = stopwatch();
   const r = spawnSync(
     '/usr/bin/time',
     [
@@ -73,7 +74,7 @@ function cpuShare(): void {
     ],
     { encoding: 'utf8' },
   );
-  const wall = (Date.now() - t0) / 1000;
+  const wall = elapsed() / 1000;
   const [user, sys] = (r.stderr.trim().split('\n').pop() ?? '0 0').split(' ').map(Number);
   const cpu = (user ?? 0) + (sys ?? 0);
   const res = JSON.parse(readFileSync(join(out, 'r', 'result.json'), 'utf8')) as {
@@ -105,9 +106,9 @@ function coldStart(): void {
   const time = (args: string[]): number => {
     const xs: number[] = [];
     for (let i = 0; i < 15; i++) {
-      const t = process.hrtime.bigint();
+      const elapsed = stopwatch();
       spawnSync(process.execPath, args, { stdio: 'ignore' });
-      xs.push(Number(process.hrtime.bigint() - t) / 1e6);
+      xs.push(elapsed());
     }
     return percentile(xs, 50);
   };

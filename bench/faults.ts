@@ -7,6 +7,7 @@ import { kdrill } from '../test/support/cli.js';
 import { labAudit, S3_FAULTS } from '../test/support/faulty-audit.js';
 import { faultyDrill } from '../test/support/faulty-drill.js';
 import { percentile, report } from './stats.js';
+import { stopwatch } from './stopwatch.js';
 
 /** Lab drills of namespace-loss under API faults (10 % 500, 10 % 429, watch cuts), two at a time. */
 async function drillsUnderFaults(): Promise<void> {
@@ -69,9 +70,9 @@ async function silentServer(): Promise<void> {
   const kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, labKubeconfig(url, 'hung'));
   const timed = async (args: string[], env?: Record<string, string>): Promise<string> => {
-    const t0 = Date.now();
+    const elapsed = stopwatch();
     const r = await kdrill(args, { timeoutMs: 600_000, env });
-    return `${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${r.code}`;
+    return `${(elapsed() / 1000).toFixed(1)} s, exit ${r.code}`;
   };
   const [cluster, run, audit] = await Promise.all([
     timed(['cluster', '--kubeconfig', kubeconfig]),

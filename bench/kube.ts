@@ -7,13 +7,15 @@ import { connectKube } from '../src/kube/client-node.js';
 import type { KubeApi } from '../src/kube/kube-api.js';
 import { LabApiServer } from '../packages/lab/src/apiserver/server.js';
 import { labKubeconfig } from '../packages/lab/src/kubeconfig.js';
+import { systemClock } from '../src/time/clock.js';
 import { fmt, percentile, report } from './stats.js';
+import { stopwatch } from './stopwatch.js';
 
 /** Write → watch callback latency through the real client-node adapter. */
 async function watchLatency(kube: KubeApi, n: number): Promise<number[]> {
-  const ns = `bench-${Date.now().toString(36)}`;
+  const ns = `bench-${systemClock.now().getTime().toString(36)}`;
   await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  const started = new Map<string, number>();
+  const started = new Map<string, () => number>();
   const lat: number[] = [];
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -22,9 +24,9 @@ async function watchLatency(kube: KubeApi, n: number): Promise<number[]> {
     {
       namespace: ns,
       onEvent: (e) => {
-        const t0 = started.get(e.object.metadata?.name ?? '');
-        if (e.type === 'ADDED' && t0 !== undefined) {
-          lat.push(performance.now() - t0);
+        const since = started.get(e.object.metadata?.name ?? '');
+        if (e.type === 'ADDED' && since !== undefined) {
+          lat.push(since());
           if (lat.length === n) resolveDone();
         }
       },
@@ -33,7 +35,7 @@ async function watchLatency(kube: KubeApi, n: number): Promise<number[]> {
   await w.ready;
   for (let i = 0; i < n; i++) {
     const name = `cm-${i}`;
-    started.set(name, performance.now());
+    started.set(name, stopwatch());
     await kube.create({
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -62,7 +64,7 @@ async function createMany(
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const url = new URL(`${server}/api/v1/namespaces/${ns}/configmaps`);
   let next = from;
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   const worker = async (): Promise<void> => {
     while (next < from + count) {
       const i = next++;
@@ -92,7 +94,7 @@ async function createMany(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   agent.destroy();
-  return count / ((performance.now() - t0) / 1000);
+  return count / (elapsed() / 1000);
 }
 
 export async function benchKube(): Promise<void> {

@@ -2,7 +2,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab } from '../packages/lab/src/lab.js';
+import { systemClock } from '../src/time/clock.js';
 import { fmt, percentile, report } from './stats.js';
+import { stopwatch } from './stopwatch.js';
 
 /** Time for the lab Velero to back up the seeded Thanos namespace, Backup created → Completed. */
 export async function benchLabBackup(): Promise<void> {
@@ -16,7 +18,7 @@ export async function benchLabBackup(): Promise<void> {
   try {
     for (let i = 0; i < 5; i++) {
       const name = `bench-${i}`;
-      const t0 = performance.now();
+      const elapsed = stopwatch();
       await kube.create({
         apiVersion: 'velero.io/v1',
         kind: 'Backup',
@@ -28,9 +30,9 @@ export async function benchLabBackup(): Promise<void> {
         if (b?.status?.phase === 'Completed') break;
         if (['Failed', 'PartiallyFailed', 'FailedValidation'].includes(String(b?.status?.phase)))
           throw new Error(`backup ${name} ${b?.status?.phase}`);
-        await new Promise((r) => setTimeout(r, 5));
+        await systemClock.sleep(5);
       }
-      times.push(performance.now() - t0);
+      times.push(elapsed());
     }
   } finally {
     await lab.stop();

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { systemClock } from '../src/time/clock.js';
 
 /**
  * A bare SigV4 GET client for the benchmark: the AWS SDK costs more CPU per request than the lab
@@ -18,7 +19,7 @@ export class RawS3 {
     const u = new URL(endpoint);
     this.host = u.host;
     this.port = Number(u.port);
-    this.date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    this.date = systemClock.now().toISOString().slice(0, 10).replace(/-/g, '');
     const h = (k: Buffer | string, d: string): Buffer => createHmac('sha256', k).update(d).digest();
     this.key = h(h(h(h(`AWS4${creds.secretAccessKey}`, this.date), 'us-east-1'), 's3'), 'aws4_request');
   }

@@ -2,9 +2,13 @@ import { ListObjectVersionsCommand, GetObjectRetentionCommand, S3Client } from '
 import { Agent } from 'node:http';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AwsObjectStore } from '../src/backupstore/aws-object-store.js';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { systemClock } from '../src/time/clock.js';
 import { RawS3 } from './raw-s3-client.js';
 import { report } from './stats.js';
+import { stopwatch } from './stopwatch.js';
 
 const N = 10_000;
 
@@ -14,7 +18,7 @@ async function audit(
   bucket: string,
   concurrency: number,
 ): Promise<{ rps: number; requests: number }> {
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   const versions: { key: string; id: string }[] = [];
   let requests = 0;
   let km: string | undefined;
@@ -36,7 +40,7 @@ async function audit(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { rps: requests / ((performance.now() - t0) / 1000), requests };
+  return { rps: requests / (elapsed() / 1000), requests };
 }
 
 async function fill(store: AwsObjectStore): Promise<void> {
@@ -52,15 +56,59 @@ async function fill(store: AwsObjectStore): Promise<void> {
   await Promise.all(Array.from({ length: 32 }, worker));
 }
 
-export async function benchS3(): Promise<void> {
-  const credentials = { accessKeyId: 'BENCH', secretAccessKey: 'bench-secret' };
+/** The embedded S3 in its own process (bench/s3-server.ts), so server and client do not share one core. */
+async function startServer(): Promise<{ endpoint: string; child: ChildProcessByStdio<null, Readable, null> }> {
   const child = spawn(process.execPath, [...process.execArgv, 'bench/s3-server.ts'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const endpoint = await new Promise<string>((res) =>
     child.stdout.once('data', (d: Buffer) => res(d.toString().trim())),
   );
-  const bucket = `bench-${Date.now()}`;
+  return { endpoint, child };
+}
+
+/** CPU time a process has used so far, in ms: utime + stime from /proc (100 Hz ticks). */
+async function cpuMs(pid: number | undefined): Promise<number> {
+  const parts = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(parts[11]) + Number(parts[12])) * 10;
+}
+
+/** The audit's requests through a bare signed client, so the server, not the SDK, is what is measured; in req/s. */
+async function rawAudit(raw: RawS3, bucket: string, concurrency: number): Promise<number> {
+  const elapsed = stopwatch();
+  const versions: { key: string; id: string }[] = [];
+  let requests = 0;
+  let km = '';
+  let vm = '';
+  for (;;) {
+    const xml = await raw.get(`/${bucket}`, {
+      versions: '',
+      ...(km ? { 'key-marker': km, 'version-id-marker': vm } : {}),
+    });
+    requests++;
+    for (const m of xml.matchAll(/<Version><Key>([^<]+)<\/Key><VersionId>([^<]+)<\/VersionId>/g))
+      versions.push({ key: m[1]!, id: m[2]! });
+    if (!xml.includes('<IsTruncated>true</IsTruncated>')) break;
+    km = /<NextKeyMarker>([^<]+)</.exec(xml)![1]!;
+    vm = /<NextVersionIdMarker>([^<]+)</.exec(xml)![1]!;
+  }
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < versions.length) {
+        const v = versions[next++]!;
+        await raw.get(`/${bucket}/${v.key}`, { retention: '', versionId: v.id });
+        requests++;
+      }
+    }),
+  );
+  return requests / (elapsed() / 1000);
+}
+
+export async function benchS3(): Promise<void> {
+  const credentials = { accessKeyId: 'BENCH', secretAccessKey: 'bench-secret' };
+  const { endpoint, child } = await startServer();
+  const bucket = `bench-${systemClock.now().getTime()}`;
   await fill(
     new AwsObjectStore({ endpoint, region: 'us-east-1', bucket, prefix: '', forcePathStyle: true, credentials }),
   );
@@ -71,51 +119,15 @@ export async function benchS3(): Promise<void> {
     credentials,
     requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
   });
-  const cpu = async (): Promise<number> => {
-    const f = (await import('node:fs/promises')).readFile(`/proc/${child.pid}/stat`, 'utf8');
-    const parts = (await f).split(') ')[1]!.split(' ');
-    return (Number(parts[11]) + Number(parts[12])) * 10; // utime + stime, in ms (100 Hz ticks)
-  };
   const c1 = await audit(client, bucket, 1);
-  const cpu0 = await cpu();
-  const t0 = performance.now();
+  const cpu0 = await cpuMs(child.pid);
+  const elapsed = stopwatch();
   const c32 = await audit(client, bucket, 32);
-  const serverShare = (await cpu()) - cpu0;
-  const wall = performance.now() - t0;
-  // the same work through a bare signed client, so the server, not the SDK, is what is measured
+  const serverShare = (await cpuMs(child.pid)) - cpu0;
+  const wall = elapsed();
   const raw = new RawS3(endpoint, credentials);
-  const rawAudit = async (concurrency: number): Promise<number> => {
-    const t = performance.now();
-    const versions: { key: string; id: string }[] = [];
-    let requests = 0;
-    let km = '';
-    let vm = '';
-    for (;;) {
-      const xml = await raw.get(`/${bucket}`, {
-        versions: '',
-        ...(km ? { 'key-marker': km, 'version-id-marker': vm } : {}),
-      });
-      requests++;
-      for (const m of xml.matchAll(/<Version><Key>([^<]+)<\/Key><VersionId>([^<]+)<\/VersionId>/g))
-        versions.push({ key: m[1]!, id: m[2]! });
-      if (!xml.includes('<IsTruncated>true</IsTruncated>')) break;
-      km = /<NextKeyMarker>([^<]+)</.exec(xml)![1]!;
-      vm = /<NextVersionIdMarker>([^<]+)</.exec(xml)![1]!;
-    }
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < versions.length) {
-          const v = versions[next++]!;
-          await raw.get(`/${bucket}/${v.key}`, { retention: '', versionId: v.id });
-          requests++;
-        }
-      }),
-    );
-    return requests / ((performance.now() - t) / 1000);
-  };
-  const r1 = await rawAudit(1);
-  const r32 = await rawAudit(32);
+  const r1 = await rawAudit(raw, bucket, 1);
+  const r32 = await rawAudit(raw, bucket, 32);
   child.kill('SIGTERM');
   report(
     `Embedded S3 via the AWS SDK: ListObjectVersions + GetObjectRetention over ${N} versions (${c32.requests} requests)`,

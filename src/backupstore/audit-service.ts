@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { DrillError, ExitCode, usageError } from '../errors.js';
 import { connectKube } from '../kube/client-node.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { auditBackups, type AuditBackup, type AuditReport } from './audit.js';
 import { AwsObjectStore } from './aws-object-store.js';
 import { envCredentials, parseAwsCredentials, settingsFromCluster } from './bsl.js';
@@ -84,37 +85,38 @@ async function backupsFromBucket(store: ObjectStore, prefix: string): Promise<Au
   return out;
 }
 
-/** `kdrill audit`: reads the BSL (or takes the bucket from flags), audits it, and maps the result to an exit code. */
-export async function runAudit(a: AuditArgs, now = new Date()): Promise<{ report: AuditReport; exitCode: number }> {
-  let settings: S3Settings;
-  let backups: AuditBackup[] | undefined;
+/** Where the backups are, and which they are when the cluster says so (else the bucket is asked later). */
+async function locate(a: AuditArgs): Promise<{ settings: S3Settings; backups?: AuditBackup[] }> {
   if (a.s3Endpoint || a.bucket) {
     if (!a.bucket)
       throw usageError('--s3-endpoint needs --bucket', 'e.g. --s3-endpoint http://127.0.0.1:7480 --bucket velero');
-    settings = {
-      endpoint: a.s3Endpoint,
-      region: a.region,
-      bucket: a.bucket,
-      prefix: normPrefix(a.prefix),
-      forcePathStyle: !!a.s3Endpoint,
-      credentials: await credentials(a.s3CredentialsFile, '--s3-credentials-file'),
+    return {
+      settings: {
+        endpoint: a.s3Endpoint,
+        region: a.region,
+        bucket: a.bucket,
+        prefix: normPrefix(a.prefix),
+        forcePathStyle: !!a.s3Endpoint,
+        credentials: await credentials(a.s3CredentialsFile, '--s3-credentials-file'),
+      },
     };
-  } else {
-    const kube = connectKube({ kubeconfig: a.kubeconfig, context: a.context });
-    settings = (await settingsFromCluster(kube, a.veleroNamespace, a.bsl)).settings;
-    const items = (
-      await kube.list({ apiVersion: 'velero.io/v1', kind: 'Backup' }, { namespace: a.veleroNamespace })
-    ).items.filter((b) => (b.spec?.storageLocation ?? a.bsl) === a.bsl);
-    backups = items.map((b) => ({
-      name: b.metadata?.name ?? '',
-      phase: String(b.status?.phase ?? 'New'),
-      startTimestamp: b.status?.startTimestamp as string | undefined,
-      expiration: b.status?.expiration as string | undefined,
-    }));
   }
-  const store = new AwsObjectStore(settings, { maxSockets: Math.max(8, a.concurrency) });
-  await store.checkAccess();
-  backups ??= await backupsFromBucket(store, settings.prefix);
+  const kube = connectKube({ kubeconfig: a.kubeconfig, context: a.context });
+  const { settings } = await settingsFromCluster(kube, a.veleroNamespace, a.bsl);
+  const items = (
+    await kube.list({ apiVersion: 'velero.io/v1', kind: 'Backup' }, { namespace: a.veleroNamespace })
+  ).items.filter((b) => (b.spec?.storageLocation ?? a.bsl) === a.bsl);
+  const backups = items.map((b) => ({
+    name: b.metadata?.name ?? '',
+    phase: String(b.status?.phase ?? 'New'),
+    startTimestamp: b.status?.startTimestamp as string | undefined,
+    expiration: b.status?.expiration as string | undefined,
+  }));
+  return { settings, backups };
+}
+
+/** The one backup asked for (--backup), or all of them; there must be something to audit. */
+function chooseBackups(backups: AuditBackup[], a: AuditArgs, settings: S3Settings): AuditBackup[] {
   if (a.backup) {
     const one = backups.find((b) => b.name === a.backup);
     if (!one)
@@ -124,7 +126,7 @@ export async function runAudit(a: AuditArgs, now = new Date()): Promise<{ report
         ExitCode.Precondition,
         { hint: 'drop --backup to audit them all' },
       );
-    backups = [one];
+    return [one];
   }
   if (backups.length === 0) {
     throw new DrillError(
@@ -134,21 +136,39 @@ export async function runAudit(a: AuditArgs, now = new Date()): Promise<{ report
       { hint: 'check --prefix (the BSL objectStorage.prefix) and the bucket name' },
     );
   }
-  let replica: { store: ObjectStore; prefix: string } | undefined;
-  if (a.replicaBucket) {
-    replica = {
-      store: new AwsObjectStore({
-        endpoint: a.replicaEndpoint,
-        region: a.region,
-        bucket: a.replicaBucket,
-        prefix: normPrefix(a.replicaPrefix),
-        forcePathStyle: !!a.replicaEndpoint,
-        credentials: await credentials(a.replicaCredentialsFile, '--replica-credentials-file'),
-      }),
+  return backups;
+}
+
+/** The off-site copy to compare with (--replica-bucket), checked reachable. */
+async function replicaFrom(a: AuditArgs): Promise<{ store: ObjectStore; prefix: string } | undefined> {
+  if (!a.replicaBucket) return undefined;
+  const replica = {
+    store: new AwsObjectStore({
+      endpoint: a.replicaEndpoint,
+      region: a.region,
+      bucket: a.replicaBucket,
       prefix: normPrefix(a.replicaPrefix),
-    };
-    await replica.store.checkAccess();
-  }
+      forcePathStyle: !!a.replicaEndpoint,
+      credentials: await credentials(a.replicaCredentialsFile, '--replica-credentials-file'),
+    }),
+    prefix: normPrefix(a.replicaPrefix),
+  };
+  await replica.store.checkAccess();
+  return replica;
+}
+
+/** `kdrill audit`: reads the BSL (or takes the bucket from flags), audits it, and maps the result to an exit code. */
+export async function runAudit(
+  a: AuditArgs,
+  clock: Clock = systemClock,
+): Promise<{ report: AuditReport; exitCode: number }> {
+  // one "now" for the whole audit, read as it starts
+  const now = clock.now();
+  const { settings, backups: fromCluster } = await locate(a);
+  const store = new AwsObjectStore(settings, { maxSockets: Math.max(8, a.concurrency) });
+  await store.checkAccess();
+  const backups = chooseBackups(fromCluster ?? (await backupsFromBucket(store, settings.prefix)), a, settings);
+  const replica = await replicaFrom(a);
   // a file, not a folder, and outside the BSL prefix: Velero marks a BSL with foreign top-level folders Unavailable
   const canaryKey = a.canaryKey ?? `kdrill-canary-${hostname().replace(/[^a-zA-Z0-9-]/g, '')}-${now.getTime()}`;
   const report = await auditBackups({
@@ -162,6 +182,7 @@ export async function runAudit(a: AuditArgs, now = new Date()): Promise<{ report
     canary: { enabled: a.canary, key: canaryKey, retentionSeconds: a.canaryRetention },
     replica,
     concurrency: a.concurrency,
+    clock,
     now,
   });
   const bad = report.findings.some((f) => f.severity === 'P1' || f.severity === 'P2');

@@ -17,6 +17,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DrillError, ExitCode } from '../errors.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { s3Error } from './errors.js';
 import type {
   BucketProtection,
@@ -28,6 +29,8 @@ import type {
   S3Settings,
   StoredObject,
 } from './object-store.js';
+
+type Deadline = { abortSignal: AbortSignal };
 
 const name = (e: unknown): string => (e as { name?: string }).name ?? '';
 // RGW answers "no lock configuration" with its own code (../shared/rgw/README.md); both mean none.
@@ -43,10 +46,15 @@ export class AwsObjectStore implements ObjectStore {
   private readonly s3: S3Client;
 
   private readonly timeoutMs: number;
+  private readonly clock: Clock;
 
-  constructor(s: S3Settings, opts: { maxAttempts?: number; maxSockets?: number; timeoutMs?: number } = {}) {
+  constructor(
+    s: S3Settings,
+    opts: { maxAttempts?: number; maxSockets?: number; timeoutMs?: number; clock?: Clock } = {},
+  ) {
     const { credentials, ...rest } = s;
     this.settings = rest;
+    this.clock = opts.clock ?? systemClock;
     const fromEnv = Number(process.env.KDRILL_REQUEST_TIMEOUT);
     this.timeoutMs = opts.timeoutMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : 30_000);
     const maxSockets = opts.maxSockets ?? 64;
@@ -67,20 +75,35 @@ export class AwsObjectStore implements ObjectStore {
           ca: s.caCert,
           rejectUnauthorized: !s.insecureSkipTLSVerify,
         }),
+        // socket-level limits inside the HTTP handler (a connect that hangs, a socket gone idle): Node's
+        // own timers on the socket, below the Clock; the deadline that counts is withDeadline's
         connectionTimeout: 5000,
         requestTimeout: this.timeoutMs,
       }),
     });
   }
 
-  /** One deadline per operation, its retries included: a server that accepts and never answers is given up on once. */
-  private deadline(): { abortSignal: AbortSignal } {
-    return { abortSignal: AbortSignal.timeout(this.timeoutMs) };
+  /**
+   * One deadline per operation, its retries included: a server that accepts and never answers is given
+   * up on once. Cleared when the operation settles, so no timer outlives it.
+   */
+  private async withDeadline<T>(fn: (d: Deadline) => Promise<T>): Promise<T> {
+    const ac = new AbortController();
+    // the reason AbortSignal.timeout gives, so the SDK's error reads the same
+    const t = this.clock.timeout(
+      () => ac.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      this.timeoutMs,
+    );
+    try {
+      return await fn({ abortSignal: ac.signal });
+    } finally {
+      t.clear();
+    }
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(what: string, fn: (d: Deadline) => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await this.withDeadline(fn);
     } catch (e) {
       throw s3Error(e, this.settings, what);
     }
@@ -88,8 +111,8 @@ export class AwsObjectStore implements ObjectStore {
 
   async checkAccess(): Promise<void> {
     // a GET, not a HEAD: only a body says whether the keys or the permissions are wrong
-    const r = await this.call('reach the bucket', () =>
-      this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, MaxKeys: 1 }), this.deadline()),
+    const r = await this.call('reach the bucket', (d) =>
+      this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, MaxKeys: 1 }), d),
     );
     // a web page answers 200 too; only S3 names the bucket in a ListBucketResult
     if (r.Name !== this.settings.bucket) {
@@ -103,16 +126,16 @@ export class AwsObjectStore implements ObjectStore {
   }
 
   async createBucket(opts: { objectLock: boolean }): Promise<void> {
-    await this.call('create the bucket', () =>
+    await this.call('create the bucket', (d) =>
       this.s3.send(
         new CreateBucketCommand({ Bucket: this.settings.bucket, ObjectLockEnabledForBucket: opts.objectLock }),
-        this.deadline(),
+        d,
       ),
     );
   }
 
   async setDefaultRetention(mode: LockMode, days: number): Promise<void> {
-    await this.call('set the default retention', () =>
+    await this.call('set the default retention', (d) =>
       this.s3.send(
         new PutObjectLockConfigurationCommand({
           Bucket: this.settings.bucket,
@@ -121,21 +144,20 @@ export class AwsObjectStore implements ObjectStore {
             Rule: { DefaultRetention: { Mode: mode, Days: days } },
           },
         }),
-        this.deadline(),
+        d,
       ),
     );
   }
 
   async protection(): Promise<BucketProtection> {
-    const v = await this.call('read versioning', () =>
-      this.s3.send(new GetBucketVersioningCommand({ Bucket: this.settings.bucket }), this.deadline()),
+    const v = await this.call('read versioning', (d) =>
+      this.s3.send(new GetBucketVersioningCommand({ Bucket: this.settings.bucket }), d),
     );
     let lock: BucketProtection['defaultRetention'];
     let objectLock = false;
     try {
-      const c = await this.s3.send(
-        new GetObjectLockConfigurationCommand({ Bucket: this.settings.bucket }),
-        this.deadline(),
+      const c = await this.withDeadline((d) =>
+        this.s3.send(new GetObjectLockConfigurationCommand({ Bucket: this.settings.bucket }), d),
       );
       objectLock = c.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
       const r = c.ObjectLockConfiguration?.Rule?.DefaultRetention;
@@ -149,10 +171,10 @@ export class AwsObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<StoredObject> {
     let token: string | undefined;
     do {
-      const r = await this.call('list objects', () =>
+      const r = await this.call('list objects', (d) =>
         this.s3.send(
           new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token }),
-          this.deadline(),
+          d,
         ),
       );
       for (const o of r.Contents ?? [])
@@ -165,7 +187,7 @@ export class AwsObjectStore implements ObjectStore {
     let keyMarker: string | undefined;
     let versionMarker: string | undefined;
     for (;;) {
-      const r = await this.call('list object versions', () =>
+      const r = await this.call('list object versions', (d) =>
         this.s3.send(
           new ListObjectVersionsCommand({
             Bucket: this.settings.bucket,
@@ -173,7 +195,7 @@ export class AwsObjectStore implements ObjectStore {
             KeyMarker: keyMarker,
             VersionIdMarker: versionMarker,
           }),
-          this.deadline(),
+          d,
         ),
       );
       const page: ObjectVersion[] = [
@@ -208,11 +230,8 @@ export class AwsObjectStore implements ObjectStore {
   }
 
   async lockOf(key: string, versionId: string): Promise<ObjectLock> {
-    const h = await this.call(`read the lock of ${key}`, () =>
-      this.s3.send(
-        new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }),
-        this.deadline(),
-      ),
+    const h = await this.call(`read the lock of ${key}`, (d) =>
+      this.s3.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }), d),
     );
     return {
       mode: h.ObjectLockMode,
@@ -223,11 +242,14 @@ export class AwsObjectStore implements ObjectStore {
 
   async get(key: string, versionId?: string): Promise<Buffer | undefined> {
     try {
-      const r = await this.s3.send(
-        new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }),
-        this.deadline(),
-      );
-      return Buffer.from(await r.Body!.transformToByteArray());
+      // the body is read under the same deadline as the request
+      return await this.withDeadline(async (d) => {
+        const r = await this.s3.send(
+          new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, VersionId: versionId }),
+          d,
+        );
+        return Buffer.from(await r.Body!.transformToByteArray());
+      });
     } catch (e) {
       if (name(e) === 'NoSuchKey' || name(e) === 'NoSuchVersion') return undefined;
       throw s3Error(e, this.settings, `read ${key}`);
@@ -236,7 +258,7 @@ export class AwsObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer | string, opts: PutOptions = {}): Promise<{ versionId?: string; etag: string }> {
     const data = typeof body === 'string' ? Buffer.from(body) : body;
-    const r = await this.call(`write ${key}`, () =>
+    const r = await this.call(`write ${key}`, (d) =>
       this.s3.send(
         new PutObjectCommand({
           Bucket: this.settings.bucket,
@@ -249,15 +271,15 @@ export class AwsObjectStore implements ObjectStore {
           ObjectLockRetainUntilDate: opts.retention?.until,
           ObjectLockLegalHoldStatus: opts.legalHold === undefined ? undefined : opts.legalHold ? 'ON' : 'OFF',
         }),
-        this.deadline(),
+        d,
       ),
     );
     return { versionId: r.VersionId, etag: r.ETag ?? '' };
   }
 
   async delete(key: string): Promise<void> {
-    await this.call(`delete ${key}`, () =>
-      this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key }), this.deadline()),
+    await this.call(`delete ${key}`, (d) =>
+      this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key }), d),
     );
   }
 
@@ -267,14 +289,16 @@ export class AwsObjectStore implements ObjectStore {
     opts: { bypassGovernance?: boolean } = {},
   ): Promise<'deleted' | 'refused'> {
     try {
-      await this.s3.send(
-        new DeleteObjectCommand({
-          Bucket: this.settings.bucket,
-          Key: key,
-          VersionId: versionId,
-          BypassGovernanceRetention: opts.bypassGovernance,
-        }),
-        this.deadline(),
+      await this.withDeadline((d) =>
+        this.s3.send(
+          new DeleteObjectCommand({
+            Bucket: this.settings.bucket,
+            Key: key,
+            VersionId: versionId,
+            BypassGovernanceRetention: opts.bypassGovernance,
+          }),
+          d,
+        ),
       );
       return 'deleted';
     } catch (e) {

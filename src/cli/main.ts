@@ -1,7 +1,8 @@
 import yargs from 'yargs';
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { ExitCode, usageError } from '../errors.js';
-import { parseGoDuration } from '../time/go-duration.js';
+import { fromYargs, requestTimeoutArg } from './coerce.js';
+import type { CliContext } from './command.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerDrill } from './commands/drill.js';
@@ -13,27 +14,37 @@ import { registerVelero } from './commands/velero.js';
 import { printError } from './print-error.js';
 import { VERSION } from './version.js';
 
+const GLOBAL_OPTIONS = {
+  debug: { type: 'boolean', default: false, describe: 'Print stack traces for errors' },
+  'request-timeout': {
+    type: 'string',
+    describe:
+      "How long one request to the Kubernetes API or S3 may go unanswered before kdrill gives up on it (kubectl's flag; e.g. 30s, 2m; default 30s)",
+    coerce: requestTimeoutArg,
+  },
+} as const satisfies Record<string, Options>;
+
 /**
  * Runs the CLI and resolves to the exit code. It never calls process.exit(): reverts and
- * cursor restores in `finally` blocks must get to run.
+ * cursor restores in `finally` blocks must get to run. `scriptName` is how the user called it
+ * (`kubectl kdrill` through the kubectl plugin).
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], o: { scriptName?: string } = {}): Promise<number> {
+  // kdrill supports Node 20.19 on purpose; the AWS SDK's notice that its 2027 releases will want
+  // Node 22 is noise at 2 AM. The SDK's documented switch, for this process and what it starts.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let exitCode: number = ExitCode.Ok;
-  const setExit = (code: number): void => {
-    exitCode = code;
-  };
-  const parser = build(yargs(argv), setExit);
+  const ctx: CliContext = { setExit: (code) => (exitCode = code) };
   try {
-    await parser.parseAsync();
+    await build(yargs(argv), ctx, o.scriptName ?? 'kdrill').parseAsync();
   } catch (err) {
-    const debug = argv.includes('--debug');
-    exitCode = printError(err, debug);
+    exitCode = printError(err, argv.includes('--debug'));
   }
   return exitCode;
 }
 
-function build(y: Argv, setExit: (code: number) => void): Argv {
-  y.scriptName('kdrill')
+function build(y: Argv, ctx: CliContext, scriptName: string): Argv {
+  y.scriptName(scriptName)
     .usage(
       'kdrill: Kubernetes disaster-recovery drills, measured.\n\n' +
         'Inject a disaster into a test cluster, restore it with Velero, prove the application came back,\n' +
@@ -43,29 +54,11 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
     .version(VERSION)
     // yargs would call process.exit() after --help and --version; cleanup and exit codes are ours
     .exitProcess(false)
-    .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces for errors' })
-    .option('request-timeout', {
-      type: 'string',
-      describe:
-        "How long one request to the Kubernetes API or S3 may go unanswered before kdrill gives up on it (kubectl's flag; e.g. 30s, 2m; default 30s)",
-    })
+    .options(GLOBAL_OPTIONS)
     // one setting for this process and everything it starts (the lab, a runbook's kdrill commands)
     .middleware((a) => {
-      const v = a.requestTimeout;
-      if (v === undefined) return;
-      // kubectl reads it as a Go duration (30s, 1m30s) or a number of seconds
-      const seconds = /^\d+(\.\d+)?$/.test(v)
-        ? Number(v)
-        : /^(\d+(\.\d+)?(h|m|s|ms))+$/.test(v)
-          ? parseGoDuration(v, 0) / 1000
-          : undefined;
-      if (seconds === undefined || !(seconds > 0) || seconds > 86400)
-        throw usageError(
-          `--request-timeout ${v} is not a duration between 1s and 24h`,
-          'e.g. --request-timeout 30s, or 2m for a slow API server',
-        );
-      process.env.KDRILL_REQUEST_TIMEOUT = String(seconds);
-    }, true)
+      if (a.requestTimeout !== undefined) process.env.KDRILL_REQUEST_TIMEOUT = String(a.requestTimeout);
+    })
     // No .env('KDRILL'): with .strict() any unrelated KDRILL_* variable would become an unknown flag.
     .strict()
     .demandCommand(1, 'Name a command; see the list above.')
@@ -79,17 +72,20 @@ function build(y: Argv, setExit: (code: number) => void): Argv {
     )
     // yargs would print and exit 1 on its own; we want exit 2 and one line with a hint.
     .fail((msg: string | undefined, err: Error | undefined) => {
-      if (err) throw err;
-      throw usageError(msg ?? 'invalid command line', 'run `kdrill --help` to see the commands and options');
+      if (err) throw fromYargs(err);
+      throw usageError(msg ?? 'invalid command line', `run \`${scriptName} --help\` to see the commands and options`);
     });
-  registerDrill(y, setExit);
-  registerHistory(y, setExit);
-  registerSchedule(y);
-  registerAudit(y, setExit);
-  registerGuide(y, setExit);
-  registerLab(y, setExit);
-  registerCluster(y);
-  registerVelero(y, setExit);
+  for (const register of [
+    registerDrill,
+    registerHistory,
+    registerSchedule,
+    registerAudit,
+    registerGuide,
+    registerLab,
+    registerCluster,
+    registerVelero,
+  ])
+    register(y, ctx);
   return y;
 }
 

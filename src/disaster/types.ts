@@ -1,5 +1,6 @@
 import type { CommandRunner } from '../exec/command.js';
 import type { KubeApi } from '../kube/kube-api.js';
+import type { DisasterStep } from '../scenario/schema.js';
 import type { Clock } from '../time/clock.js';
 
 /** What undoes a disaster step; plain data, so the journal can carry it across a crash. */
@@ -23,3 +24,7 @@ export interface Injected {
   detail: string;
   revert?: Revert;
 }
+
+export type DisasterType = DisasterStep['type'];
+/** The step of one disaster type, as the scenario schema gives it. */
+export type StepOf<T extends DisasterType> = Extract<DisasterStep, { type: T }>;

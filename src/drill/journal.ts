@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DrillError, ExitCode } from '../errors.js';
+import { systemClock } from '../time/clock.js';
 
 export interface JournalEntry {
   at: string;
@@ -38,7 +39,7 @@ export class Journal {
     this.file = join(dir, 'journal.jsonl');
   }
 
-  append(event: string, data: Record<string, unknown> = {}, at = new Date()): void {
+  append(event: string, data: Record<string, unknown> = {}, at: Date = systemClock.now()): void {
     if (!this.checked) this.repair();
     const line = JSON.stringify({ at: at.toISOString(), event, ...data, prev: this.lastHash ?? '' });
     const buf = Buffer.from(`${line}\n`);

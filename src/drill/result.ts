@@ -3,9 +3,9 @@ import { secondsBetween as between } from '../time/k8s-time.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { RunState } from './state.js';
-import { actionItems, drillFindings } from './findings.js';
+import { actionItems, drillFindings, type Objectives } from './findings.js';
 import { stillMissing } from './missing.js';
-import type { DrillResult, Objective, RetentionObjective } from './types.js';
+import type { DrillResult, Finding, Objective, RetentionObjective } from './types.js';
 
 // to the millisecond: RTO and RPO are compared exactly
 const secondsBetween = (a: string | Date, b: string | Date): number => Math.round(between(a, b) * 1000) / 1000;
@@ -21,55 +21,65 @@ function downtimeWithin(st: RunState, from: string, to: string): number {
   return Math.round(s) / 1000;
 }
 
-/**
- * Turns what happened into the evidence: RTO = verify passed − inject start, RPO = inject start −
- * backup start, the retention window, every finding (with the guide's P1–P3) and the action items,
- * the verdict and the exit code. A PASS needs every check passed, every objective met, and no P1 or
- * P2 finding: each of those names something that was tested and did not hold.
- */
-export function buildResult(
-  s: Scenario,
-  st: RunState,
-  o: {
-    context: string;
-    recoveryContext: string;
-    endedAt: Date;
-    revertFailures: string[];
-    interrupted?: boolean;
-    error?: string;
-  },
-): DrillResult {
-  const obj = s.spec.objectives;
+/** How a run ended, beyond its state: where it ran, when it ended, and what stopped it or could not be undone. */
+export interface RunEnd {
+  context: string;
+  recoveryContext: string;
+  endedAt: Date;
+  revertFailures: string[];
+  interrupted?: boolean;
+  error?: string;
+}
+
+/** RTO = verify passed − inject start; of it, how long kdrill itself was not running. */
+function rtoObjective(s: Scenario, st: RunState): Objective {
+  const objective = s.spec.objectives.rto;
   const injectAt = st.injectStartedAt;
-  const backup = st.preflight?.backup;
-  const rtoMeasured = injectAt && st.verify?.passedAt ? secondsBetween(injectAt, st.verify.passedAt) : null;
-  const down = injectAt && st.verify?.passedAt ? downtimeWithin(st, injectAt, st.verify.passedAt) : 0;
-  const rto: Objective = {
-    objectiveSeconds: obj.rto,
-    measuredSeconds: rtoMeasured,
-    met: rtoMeasured !== null && rtoMeasured <= obj.rto,
+  const passedAt = st.verify?.passedAt;
+  const measured = injectAt && passedAt ? secondsBetween(injectAt, passedAt) : null;
+  const down = injectAt && passedAt ? downtimeWithin(st, injectAt, passedAt) : 0;
+  return {
+    objectiveSeconds: objective,
+    measuredSeconds: measured,
+    met: measured !== null && measured <= objective,
     detail:
-      rtoMeasured === null
+      measured === null
         ? 'not measured: recovery was not verified'
-        : `${formatDuration(rtoMeasured)} against ${formatDuration(obj.rto)}${down ? ` (of which kdrill was not running for ${formatDuration(down)})` : ''}`,
+        : `${formatDuration(measured)} against ${formatDuration(objective)}${down ? ` (of which kdrill was not running for ${formatDuration(down)})` : ''}`,
     ...(down ? { kdrillDowntimeSeconds: down } : {}),
   };
-  const rpoMeasured = injectAt && backup?.startTimestamp ? secondsBetween(backup.startTimestamp, injectAt) : null;
-  const rpo: Objective = {
-    objectiveSeconds: obj.rpo,
-    measuredSeconds: rpoMeasured,
-    met: rpoMeasured !== null && rpoMeasured <= obj.rpo,
+}
+
+/** RPO = inject start − backup start. */
+function rpoObjective(s: Scenario, st: RunState): Objective {
+  const objective = s.spec.objectives.rpo;
+  const injectAt = st.injectStartedAt;
+  const backupAt = st.preflight?.backup.startTimestamp;
+  const measured = injectAt && backupAt ? secondsBetween(backupAt, injectAt) : null;
+  return {
+    objectiveSeconds: objective,
+    measuredSeconds: measured,
+    met: measured !== null && measured <= objective,
     detail:
-      rpoMeasured === null
+      measured === null
         ? 'not measured'
-        : `${formatDuration(rpoMeasured)} of data at risk against ${formatDuration(obj.rpo)}`,
+        : `${formatDuration(measured)} of data at risk against ${formatDuration(objective)}`,
   };
-  const retention = retentionObjective(s, st, o.endedAt);
-  const findings = drillFindings(st, { rto, rpo, retention }, o);
+}
+
+/**
+ * A PASS needs every check passed, every objective met, and no P1 or P2 finding. A disaster that was
+ * injected and not verified as recovered leaves the cluster degraded: exit 5, resumable.
+ */
+function verdictOf(
+  st: RunState,
+  o: RunEnd,
+  judged: { objectives: Objectives; findings: Finding[] },
+): { pass: boolean; exitCode: ExitCode } {
+  const { rto, rpo, retention } = judged.objectives;
   const verifyOk = !!st.verify && st.verify.records.length > 0 && st.verify.records.every((r) => r.passed);
-  const serious = findings.some((f) => f.severity !== 'P3');
+  const serious = judged.findings.some((f) => f.severity !== 'P3');
   const pass = !o.interrupted && !o.error && verifyOk && rto.met && rpo.met && retention.met && !serious;
-  // a disaster that was injected and not verified as recovered leaves the cluster degraded: exit 5, resumable
   const unrecovered = !!st.injectStartedAt && !st.verify;
   const exitCode = o.interrupted
     ? ExitCode.Interrupted
@@ -78,7 +88,47 @@ export function buildResult(
       : pass
         ? ExitCode.Ok
         : ExitCode.ObjectivesBreached;
+  return { pass, exitCode };
+}
+
+function backupOf(st: RunState): DrillResult['backup'] {
+  const b = st.preflight?.backup;
+  if (!b?.startTimestamp) return undefined;
+  return {
+    name: b.name,
+    phase: b.phase,
+    startTimestamp: b.startTimestamp,
+    completionTimestamp: b.completionTimestamp,
+    expiration: b.expiration,
+  };
+}
+
+function backupScopeOf(s: Scenario, st: RunState): DrillResult['backupScope'] {
   const contents = st.preflight?.contents;
+  if (!contents) return undefined;
+  return {
+    backup: contents.backup,
+    source: contents.source,
+    namespaces: contents.namespaces.filter((n) => s.spec.target.namespaces.includes(n)),
+    items: contents.items.length,
+    gap: st.baseline?.scopeGap ?? [],
+  };
+}
+
+/**
+ * Turns what happened into the evidence: RTO = verify passed − inject start, RPO = inject start −
+ * backup start, the retention window, every finding (with the guide's P1–P3) and the action items,
+ * the verdict and the exit code. A PASS needs every check passed, every objective met, and no P1 or
+ * P2 finding: each of those names something that was tested and did not hold.
+ */
+export function buildResult(s: Scenario, st: RunState, o: RunEnd): DrillResult {
+  const objectives = {
+    rto: rtoObjective(s, st),
+    rpo: rpoObjective(s, st),
+    retention: retentionObjective(s, st, o.endedAt),
+  };
+  const findings = drillFindings(st, objectives, o);
+  const { pass, exitCode } = verdictOf(st, o, { objectives, findings });
   return {
     runId: st.runId,
     scenario: s.metadata.name,
@@ -90,32 +140,15 @@ export function buildResult(
     exitCode,
     startedAt: st.startedAt,
     endedAt: o.endedAt.toISOString(),
-    backup:
-      backup && backup.startTimestamp
-        ? {
-            name: backup.name,
-            phase: backup.phase,
-            startTimestamp: backup.startTimestamp,
-            completionTimestamp: backup.completionTimestamp,
-            expiration: backup.expiration,
-          }
-        : undefined,
-    objectives: { rto, rpo, retention },
+    backup: backupOf(st),
+    objectives,
     timeline: st.timeline,
     restores: st.restores,
     verify: st.verify?.records ?? [],
     disaster: st.injected.map((i) => ({ type: i.type, detail: i.detail, at: i.at })),
     findings,
     actionItems: actionItems(findings),
-    backupScope: contents
-      ? {
-          backup: contents.backup,
-          source: contents.source,
-          namespaces: contents.namespaces.filter((n) => s.spec.target.namespaces.includes(n)),
-          items: contents.items.length,
-          gap: st.baseline?.scopeGap ?? [],
-        }
-      : undefined,
+    backupScope: backupScopeOf(s, st),
     interruptions: st.interruptions,
     protection: st.preflight?.protection,
     drill: { ...s.spec.drill },

@@ -3,7 +3,7 @@ import type { StepRecord } from '../guide/run-steps.js';
 import type { BackupContents } from '../velero/contents.js';
 import type { InventoryItem } from '../verify/inventory.js';
 import type { AlertRecord, AvailabilityRecord, DetectionResult, HeartbeatRecord } from '../detect/types.js';
-import { replayDetect } from './phases/detect-state.js';
+import { DETECT_REPLAY } from './phases/detect-state.js';
 import type { Journal, JournalEntry } from './journal.js';
 import type { Finding, Interruption, Phase, RestoreRecord, RunMode, TimelineEntry, VerifyRecord } from './types.js';
 
@@ -121,104 +121,82 @@ export function interruptionsOf(entries: JournalEntry[]): Interruption[] {
   return out;
 }
 
+type Replay = (s: RunState, e: JournalEntry, prev: JournalEntry | undefined) => void;
+
+const phaseEnded: Replay = (s, e) => {
+  const t = [...s.timeline].reverse().find((x) => x.phase === e.phase && !x.endedAt);
+  if (t)
+    Object.assign(t, {
+      endedAt: e.at,
+      ok: e.ok as boolean,
+      detail: e.detail as string | undefined,
+      ...(e.interrupted ? { interrupted: true } : {}),
+    });
+};
+
+// a phase kdrill died in never ended: it ends where the journal stopped, marked as such
+const resumed: Replay = (s, e, prev) => {
+  for (const t of s.timeline)
+    if (!t.endedAt)
+      Object.assign(t, { endedAt: prev?.at ?? e.at, ok: false, interrupted: true, detail: 'kdrill was killed here' });
+};
+
+const backupDone: Replay = (s, e) => {
+  if (s.preflight) {
+    s.preflight.backup = e.backup as BackupInfo;
+    if (e.contents) s.preflight.contents = e.contents as BackupContents;
+  }
+  if (s.baseline && e.scopeGap) s.baseline.scopeGap = e.scopeGap as string[];
+};
+
+const reinjecting: Replay = (s, e) => {
+  s.injected = s.injected.filter((x) => x.index !== e.index);
+  s.reverted = s.reverted.filter((x) => x !== e.index);
+  s.notes.push(
+    `disaster step ${(e.index as number) + 1} (${String(e.type)}) was undone when kdrill was interrupted; it was injected again on resume`,
+  );
+};
+
+/** What each journal event does to the state; events not named here change nothing. */
+const REPLAY: Record<string, Replay> = {
+  'phase-started': (s, e) => void s.timeline.push({ phase: e.phase as TimelineEntry['phase'], startedAt: e.at }),
+  'phase-ended': phaseEnded,
+  resumed,
+  'preflight-done': (s, e) => void (s.preflight = e.preflight as RunState['preflight']),
+  'baseline-done': (s, e) => void (s.baseline = e.baseline as RunState['baseline']),
+  'backup-created': (s, e) => void (s.takenBackup = e.name as string),
+  'backup-done': backupDone,
+  'inject-started': (s, e) => void (s.injectStartedAt ??= e.at),
+  'inject-step-reinjecting': reinjecting,
+  'inject-step-done': (s, e) =>
+    void s.injected.push({
+      index: e.index as number,
+      type: e.type as string,
+      detail: e.detail as string,
+      at: e.at,
+      revert: e.revert as Revert | undefined,
+    }),
+  'inject-done': (s) => void (s.injectDone = true),
+  'restore-creating': (s, e) => void s.restoresCreated.push({ phase: e.phase as number, name: e.name as string }),
+  'restore-ended': (s, e) => void s.restores.push(e.record as RestoreRecord),
+  'recover-done': (s) => void (s.recoverDone = true),
+  'verify-done': (s, e) =>
+    void (s.verify = { records: e.records as VerifyRecord[], passedAt: e.passedAt as string | undefined }),
+  'revert-done': (s, e) => void s.reverted.push(e.index as number),
+  note: (s, e) => void s.notes.push(e.text as string),
+  'run-ended': (s, e) => void (s.ended = { verdict: e.verdict as string, exitCode: e.exitCode as number }),
+  ...DETECT_REPLAY,
+};
+
 /** Replays the journal into a state; the last word of each event wins. */
 export function stateFromJournal(j: Journal): RunState | undefined {
   const entries = j.read();
   const start = entries.find((e) => e.event === 'run-started');
   if (!start) return undefined;
   const s = newState(String(start.runId), new Date(start.at), (start.mode as RunMode | undefined) ?? 'run');
-  for (const e of entries) {
-    switch (e.event) {
-      case 'phase-started':
-        s.timeline.push({ phase: e.phase as TimelineEntry['phase'], startedAt: e.at });
-        break;
-      case 'phase-ended': {
-        const t = [...s.timeline].reverse().find((x) => x.phase === e.phase && !x.endedAt);
-        if (t)
-          Object.assign(t, {
-            endedAt: e.at,
-            ok: e.ok as boolean,
-            detail: e.detail as string | undefined,
-            ...(e.interrupted ? { interrupted: true } : {}),
-          });
-        break;
-      }
-      case 'resumed': {
-        // a phase kdrill died in never ended: it ends where the journal stopped, marked as such
-        const before = entries[entries.indexOf(e) - 1];
-        for (const t of s.timeline)
-          if (!t.endedAt)
-            Object.assign(t, {
-              endedAt: before?.at ?? e.at,
-              ok: false,
-              interrupted: true,
-              detail: 'kdrill was killed here',
-            });
-        break;
-      }
-      case 'preflight-done':
-        s.preflight = e.preflight as RunState['preflight'];
-        break;
-      case 'baseline-done':
-        s.baseline = e.baseline as RunState['baseline'];
-        break;
-      case 'backup-created':
-        s.takenBackup = e.name as string;
-        break;
-      case 'backup-done':
-        if (s.preflight) {
-          s.preflight.backup = e.backup as BackupInfo;
-          if (e.contents) s.preflight.contents = e.contents as BackupContents;
-        }
-        if (s.baseline && e.scopeGap) s.baseline.scopeGap = e.scopeGap as string[];
-        break;
-      case 'inject-started':
-        s.injectStartedAt ??= e.at;
-        break;
-      case 'inject-step-reinjecting':
-        s.injected = s.injected.filter((x) => x.index !== e.index);
-        s.reverted = s.reverted.filter((x) => x !== e.index);
-        s.notes.push(
-          `disaster step ${(e.index as number) + 1} (${String(e.type)}) was undone when kdrill was interrupted; it was injected again on resume`,
-        );
-        break;
-      case 'inject-step-done':
-        s.injected.push({
-          index: e.index as number,
-          type: e.type as string,
-          detail: e.detail as string,
-          at: e.at,
-          revert: e.revert as Revert | undefined,
-        });
-        break;
-      case 'inject-done':
-        s.injectDone = true;
-        break;
-      case 'restore-creating':
-        s.restoresCreated.push({ phase: e.phase as number, name: e.name as string });
-        break;
-      case 'restore-ended':
-        s.restores.push(e.record as RestoreRecord);
-        break;
-      case 'recover-done':
-        s.recoverDone = true;
-        break;
-      case 'verify-done':
-        s.verify = { records: e.records as VerifyRecord[], passedAt: e.passedAt as string | undefined };
-        break;
-      case 'revert-done':
-        s.reverted.push(e.index as number);
-        break;
-      case 'note':
-        s.notes.push(e.text as string);
-        break;
-      case 'run-ended':
-        s.ended = { verdict: e.verdict as string, exitCode: e.exitCode as number };
-        break;
-      default:
-        replayDetect(s, e);
-    }
-  }
+  entries.forEach((e, i) => {
+    if (Object.hasOwn(REPLAY, e.event)) REPLAY[e.event]!(s, e, entries[i - 1]);
+  });
   s.interruptions = interruptionsOf(entries);
   return s;
 }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { MAX_TIMER_MS, setLongTimeout } from '../time/long-timeout.js';
+import { DrillError, ExitCode } from '../errors.js';
 import type { CommandResult, CommandRunner } from './command.js';
 
 // zx's and the shell's conventions for exit codes that are not the program's own
@@ -31,39 +32,51 @@ async function bounded<T extends { kill(signal?: NodeJS.Signals): boolean }>(
 const execaTimeout = (ms: number | undefined): number | undefined =>
   ms !== undefined && ms <= MAX_TIMER_MS ? ms : undefined;
 
+/**
+ * zx's CLI, which a scenario's `script:` step runs as a program: from the zx package kdrill depends
+ * on (a checkout, an npm install, or the image, whose final stage copies node_modules/zx for this).
+ */
+function zxCli(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('zx/package.json')), 'build', 'cli.js');
+  } catch (e) {
+    throw new DrillError(
+      'ZX_MISSING',
+      `a script: step needs zx, which is not installed beside kdrill`,
+      ExitCode.Precondition,
+      {
+        hint: "install kdrill with its dependencies (npm install), or use an image built from kdrill's Dockerfile",
+        cause: e,
+      },
+    );
+  }
+}
+
+async function runBounded(
+  file: string,
+  args: string[],
+  o: { timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string>; onOutput?: (chunk: string) => void },
+): Promise<CommandResult> {
+  const sub = execa(file, args, {
+    reject: false,
+    timeout: execaTimeout(o.timeoutMs),
+    cancelSignal: o.signal,
+    env: o.env,
+    stdin: 'ignore',
+    all: false,
+  });
+  if (o.onOutput) {
+    sub.stdout?.on('data', (d: Buffer) => o.onOutput!(d.toString()));
+    sub.stderr?.on('data', (d: Buffer) => o.onOutput!(d.toString()));
+  }
+  const long = bounded(sub, o.timeoutMs);
+  const r = toResult(await sub);
+  return (await long).timedOut ? { ...r, timedOut: true } : r;
+}
+
 export const execaRunner: CommandRunner = {
-  async run(argv, o = {}) {
-    const [file, ...args] = argv;
-    const sub = execa(file!, args, {
-      reject: false,
-      timeout: execaTimeout(o.timeoutMs),
-      cancelSignal: o.signal,
-      env: o.env,
-      stdin: 'ignore',
-      all: false,
-    });
-    if (o.onOutput) {
-      sub.stdout?.on('data', (d: Buffer) => o.onOutput!(d.toString()));
-      sub.stderr?.on('data', (d: Buffer) => o.onOutput!(d.toString()));
-    }
-    const long = bounded(sub, o.timeoutMs);
-    const r = toResult(await sub);
-    return (await long).timedOut ? { ...r, timedOut: true } : r;
-  },
-  async runZx(script, o = {}) {
-    const require = createRequire(import.meta.url);
-    const zxCli = join(dirname(require.resolve('zx/package.json')), 'build', 'cli.js');
-    const sub = execa(process.execPath, [zxCli, script], {
-      reject: false,
-      timeout: execaTimeout(o.timeoutMs),
-      cancelSignal: o.signal,
-      env: o.env,
-      stdin: 'ignore',
-    });
-    const long = bounded(sub, o.timeoutMs);
-    const r = toResult(await sub);
-    return (await long).timedOut ? { ...r, timedOut: true } : r;
-  },
+  run: (argv, o = {}) => runBounded(argv[0]!, argv.slice(1), o),
+  runZx: async (script, o = {}) => runBounded(process.execPath, [zxCli(), script], o),
 };
 
 function toResult(r: {

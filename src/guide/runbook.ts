@@ -1,3 +1,4 @@
+import GithubSlugger, { slug as githubSlug } from 'github-slugger';
 import { parse } from 'yaml';
 
 /**
@@ -43,182 +44,203 @@ export interface RunbookProblem {
 const SHELLS = new Set(['sh', 'bash', 'shell', 'console']);
 const SHOWN = new Set(['text', 'yaml', 'json', 'plaintext', '']);
 
-/** GitHub's heading anchors: lowercase, spaces to dashes, punctuation dropped. */
+/** A heading's anchor as GitHub makes it (github-slugger), without the -1, -2 of repeated headings. */
 export function slug(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s-]/gu, '')
-    .replace(/\s/g, '-');
+  return githubSlug(heading);
 }
 
 export function parseRunbook(text: string): { runbook?: Runbook; problems: RunbookProblem[] } {
-  const problems: RunbookProblem[] = [];
   if (!text.trim())
     return { problems: [{ line: 1, message: 'the runbook is empty', hint: 'start from one of runbooks/*.md' }] };
   const lines = text.split(/\r?\n/);
-  let i = 0;
-  let frontMatter: Runbook['frontMatter'] = {};
-  if (lines[0]?.trim() === '---') {
-    const end = lines.findIndex((l, k) => k > 0 && l.trim() === '---');
-    if (end < 0)
-      return {
-        problems: [
-          { line: 1, message: 'front matter is not closed', hint: 'end it with a line of three dashes (---)' },
-        ],
-      };
-    try {
-      const fm = parse(lines.slice(1, end).join('\n'), { maxAliasCount: 50 }) as unknown;
-      if (fm !== null && (typeof fm !== 'object' || Array.isArray(fm)))
-        problems.push({
-          line: 2,
-          message: 'the front matter must be a YAML mapping (scenario, rto, escalation, external)',
-          hint: 'write keys: values between the two --- lines',
-        });
-      else {
-        frontMatter = (fm as Runbook['frontMatter'] | null) ?? {};
-        problems.push(...frontMatterProblems(frontMatter));
-      }
-    } catch (e) {
-      problems.push({ line: 2, message: `front matter is not valid YAML: ${(e as Error).message.split('\n')[0]}` });
-    }
-    i = end + 1;
-  }
-  const steps: RunbookStep[] = [];
-  const links: Runbook['links'] = [];
-  let title: string | undefined;
-  let step: RunbookStep | undefined;
-  for (; i < lines.length; i++) {
-    const line = lines[i]!;
-    const no = i + 1;
-    for (const m of line.matchAll(/\]\(#([^)\s]+)\)/g)) links.push({ anchor: m[1]!, line: no });
-    const fence = /^(\s*)(`{3,}|~{3,})(.*)$/.exec(line);
-    if (fence) {
-      const marker = fence[2]!;
-      const info = fence[3]!.trim().split(/\s+/).filter(Boolean);
-      const lang = (info[0] ?? '').toLowerCase();
-      const flags = info.slice(1);
-      const close = lines.findIndex(
-        (l, k) =>
-          k > i && l.trim().startsWith(marker[0]!.repeat(marker.length)) && l.trim().replace(/[`~]/g, '') === '',
-      );
-      if (close < 0) {
-        problems.push({
-          line: no,
-          message: `the code fence opened here (${marker}${fence[3]}) is never closed`,
-          hint: `close it with ${marker} on a line of its own`,
-        });
-        break;
-      }
-      const body = lines.slice(i + 1, close).join('\n');
-      let kind: RunbookBlock['kind'] | undefined;
-      if (lang === 'expect') kind = 'expect';
-      else if (SHELLS.has(lang)) kind = flags.includes('run') ? 'run' : 'show';
-      else if (SHOWN.has(lang)) kind = 'show';
-      if (!kind)
-        problems.push({
-          line: no,
-          message: `unknown fence type "${fence[3]!.trim()}"`,
-          hint: 'use ```sh run (runnable), ```sh (shown), ```expect (a pattern), or text/yaml/json',
-        });
-      else if (flags.some((f) => f !== 'run' && f !== 'external'))
-        problems.push({
-          line: no,
-          message: `unknown fence flag in "${fence[3]!.trim()}"`,
-          hint: 'the flags are run and external',
-        });
-      else if (!step)
-        problems.push({
-          line: no,
-          message: 'a code block before the first step',
-          hint: 'put it under a "## " heading',
-        });
-      else {
-        if (kind === 'expect') {
-          try {
-            new RegExp(body.trim());
-          } catch (e) {
-            problems.push({
-              line: no + 1,
-              message: `the expect pattern is not a valid regular expression: ${(e as Error).message}`,
-            });
-          }
-          if (!step.blocks.some((b) => b.kind === 'run'))
-            problems.push({
-              line: no,
-              message: 'an expect block with no runnable block before it in this step',
-              hint: 'put the ```sh run block first',
-            });
-        }
-        step.blocks.push({ kind, lang, text: body, line: no, external: flags.includes('external') });
-      }
-      i = close;
-      continue;
-    }
-    const h = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
-    if (h && h[1]!.length === 1 && !title) title = h[2];
-    if (h && h[1]!.length === 2) {
-      step = { title: h[2]!, anchor: slug(h[2]!), line: no, prose: '', blocks: [] };
-      steps.push(step);
-      continue;
-    }
-    if (step) step.prose += `${line}\n`;
-  }
-  if (!problems.length && steps.length === 0)
+  const fm = readFrontMatter(lines);
+  if ('fatal' in fm) return { problems: [fm.fatal] };
+  const problems = [...fm.problems];
+  const body = readBody(lines, fm.bodyStart, problems);
+  if (!problems.length && body.steps.length === 0)
     problems.push({
       line: 1,
       message: 'the runbook has no steps',
       hint: 'each step is a level-2 heading: "## Restore the NetworkPolicies"',
     });
-  const anchors = new Set([...steps.map((s) => s.anchor), ...(title ? [slug(title)] : [])]);
-  for (const l of links)
-    if (!anchors.has(l.anchor))
-      problems.push({
-        line: l.line,
-        message: `the link to #${l.anchor} does not resolve`,
-        hint: `anchors here: ${[...anchors].join(', ')}`,
-      });
-  for (const s of steps)
+  problems.push(...linkProblems(body.links, body.anchors));
+  for (const s of body.steps)
     for (const b of s.blocks)
       if (b.kind === 'run' && !b.text.trim()) problems.push({ line: b.line, message: 'an empty runnable block' });
-  return { runbook: problems.length ? undefined : { title, frontMatter, steps, links }, problems };
+  const { title, steps, links } = body;
+  return { runbook: problems.length ? undefined : { title, frontMatter: fm.frontMatter, steps, links }, problems };
 }
+
+type FrontMatterRead =
+  { fatal: RunbookProblem } | { frontMatter: Runbook['frontMatter']; bodyStart: number; problems: RunbookProblem[] };
+
+function readFrontMatter(lines: string[]): FrontMatterRead {
+  if (lines[0]?.trim() !== '---') return { frontMatter: {}, bodyStart: 0, problems: [] };
+  const end = lines.findIndex((l, k) => k > 0 && l.trim() === '---');
+  if (end < 0)
+    return {
+      fatal: { line: 1, message: 'front matter is not closed', hint: 'end it with a line of three dashes (---)' },
+    };
+  const problems: RunbookProblem[] = [];
+  let frontMatter: Runbook['frontMatter'] = {};
+  try {
+    const fm = parse(lines.slice(1, end).join('\n'), { maxAliasCount: 50 }) as unknown;
+    if (fm !== null && (typeof fm !== 'object' || Array.isArray(fm)))
+      problems.push({
+        line: 2,
+        message: 'the front matter must be a YAML mapping (scenario, rto, escalation, external)',
+        hint: 'write keys: values between the two --- lines',
+      });
+    else {
+      frontMatter = (fm as Runbook['frontMatter'] | null) ?? {};
+      problems.push(...frontMatterProblems(frontMatter));
+    }
+  } catch (e) {
+    problems.push({ line: 2, message: `front matter is not valid YAML: ${(e as Error).message.split('\n')[0]}` });
+  }
+  return { frontMatter, bodyStart: end + 1, problems };
+}
+
+interface Body {
+  title?: string;
+  steps: RunbookStep[];
+  links: Runbook['links'];
+  /** Every heading's anchor, numbered as GitHub numbers repeats. */
+  anchors: Set<string>;
+}
+
+/** The headings, steps, blocks and links after the front matter; problems are added as they are found. */
+function readBody(lines: string[], start: number, problems: RunbookProblem[]): Body {
+  const body: Body = { steps: [], links: [], anchors: new Set() };
+  const slugger = new GithubSlugger();
+  let step: RunbookStep | undefined;
+  for (let i = start; i < lines.length; i++) {
+    const line = lines[i]!;
+    const no = i + 1;
+    for (const m of line.matchAll(/\]\(#([^)\s]+)\)/g)) body.links.push({ anchor: m[1]!, line: no });
+    const fence = /^(\s*)(`{3,}|~{3,})(.*)$/.exec(line);
+    if (fence) {
+      const close = readFence(lines, i, fence[2]!, fence[3]!, step, problems);
+      if (close === undefined) break;
+      i = close;
+      continue;
+    }
+    const h = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
+    // every heading gets an anchor, and counts towards the -1, -2 of a repeated one
+    const anchor = h ? slugger.slug(h[2]!) : '';
+    if (h) body.anchors.add(anchor);
+    if (h && h[1]!.length === 1 && !body.title) body.title = h[2];
+    if (h && h[1]!.length === 2) {
+      step = { title: h[2]!, anchor, line: no, prose: '', blocks: [] };
+      body.steps.push(step);
+      continue;
+    }
+    if (step) step.prose += `${line}\n`;
+  }
+  return body;
+}
+
+/**
+ * The fenced block opening at line index `i`: added to `step` when it is well formed. Returns the
+ * index of its closing line, or undefined when it is never closed (a problem, and the end of parsing).
+ */
+function readFence(
+  lines: string[],
+  i: number,
+  marker: string,
+  infoText: string,
+  step: RunbookStep | undefined,
+  problems: RunbookProblem[],
+): number | undefined {
+  const no = i + 1;
+  const info = infoText.trim().split(/\s+/).filter(Boolean);
+  const lang = (info[0] ?? '').toLowerCase();
+  const flags = info.slice(1);
+  const close = lines.findIndex(
+    (l, k) => k > i && l.trim().startsWith(marker[0]!.repeat(marker.length)) && l.trim().replace(/[`~]/g, '') === '',
+  );
+  if (close < 0) {
+    problems.push({
+      line: no,
+      message: `the code fence opened here (${marker}${infoText}) is never closed`,
+      hint: `close it with ${marker} on a line of its own`,
+    });
+    return undefined;
+  }
+  const body = lines.slice(i + 1, close).join('\n');
+  const kind = blockKind(lang, flags);
+  const problem = fenceProblem(kind, flags, infoText.trim(), step);
+  if (problem) problems.push({ line: no, ...problem });
+  else if (step && kind) {
+    if (kind === 'expect') problems.push(...expectProblems(body, no, step));
+    step.blocks.push({ kind, lang, text: body, line: no, external: flags.includes('external') });
+  }
+  return close;
+}
+
+function blockKind(lang: string, flags: string[]): RunbookBlock['kind'] | undefined {
+  if (lang === 'expect') return 'expect';
+  if (SHELLS.has(lang)) return flags.includes('run') ? 'run' : 'show';
+  if (SHOWN.has(lang)) return 'show';
+  return undefined;
+}
+
+function fenceProblem(
+  kind: RunbookBlock['kind'] | undefined,
+  flags: string[],
+  info: string,
+  step: RunbookStep | undefined,
+): Omit<RunbookProblem, 'line'> | undefined {
+  if (!kind)
+    return {
+      message: `unknown fence type "${info}"`,
+      hint: 'use ```sh run (runnable), ```sh (shown), ```expect (a pattern), or text/yaml/json',
+    };
+  if (flags.some((f) => f !== 'run' && f !== 'external'))
+    return { message: `unknown fence flag in "${info}"`, hint: 'the flags are run and external' };
+  if (!step) return { message: 'a code block before the first step', hint: 'put it under a "## " heading' };
+  return undefined;
+}
+
+function expectProblems(body: string, no: number, step: RunbookStep): RunbookProblem[] {
+  const out: RunbookProblem[] = [];
+  try {
+    new RegExp(body.trim());
+  } catch (e) {
+    out.push({
+      line: no + 1,
+      message: `the expect pattern is not a valid regular expression: ${(e as Error).message}`,
+    });
+  }
+  if (!step.blocks.some((b) => b.kind === 'run'))
+    out.push({
+      line: no,
+      message: 'an expect block with no runnable block before it in this step',
+      hint: 'put the ```sh run block first',
+    });
+  return out;
+}
+
+function linkProblems(links: Runbook['links'], anchors: Set<string>): RunbookProblem[] {
+  return links
+    .filter((l) => !anchors.has(l.anchor))
+    .map((l) => ({
+      line: l.line,
+      message: `the link to #${l.anchor} does not resolve`,
+      hint: `anchors here: ${[...anchors].join(', ')}`,
+    }));
+}
+
+// shell words that are not programs to look for on PATH
+const KEYWORDS = new Set(
+  (
+    'if then else elif fi for in do done while until case esac echo export cd test [ [[ true false set ' +
+    'sleep exit printf read break continue return local seq'
+  ).split(' '),
+);
 
 /** The programs a runnable block calls: the first word of each simple command, past env assignments. */
 export function commandsOf(script: string): string[] {
-  const KEYWORDS = new Set([
-    'if',
-    'then',
-    'else',
-    'elif',
-    'fi',
-    'for',
-    'in',
-    'do',
-    'done',
-    'while',
-    'until',
-    'case',
-    'esac',
-    'echo',
-    'export',
-    'cd',
-    'test',
-    '[',
-    '[[',
-    'true',
-    'false',
-    'set',
-    'sleep',
-    'exit',
-    'printf',
-    'read',
-    'break',
-    'continue',
-    'return',
-    'local',
-    'seq',
-  ]);
   const out = new Set<string>();
   const text = script
     .split('\n')

@@ -62,32 +62,84 @@ export function stepsFromJournal(entries: JournalEntry[], rb: Runbook): StepReco
   return [...out.values()].sort((a, b) => a.index - b.index);
 }
 
-/**
- * The guided session: one step at a time with a clock (time since the disaster, time left to the RTO);
- * run the step's commands (output streamed and kept), mark it done, skip it with a reason, add a
- * note, go back, or abort. A failing command offers retry, skip or escalate. Everything is journaled,
- * so `kdrill guide --resume` continues where the operator was.
- */
-export async function runGuidedSession(
-  o: SessionOptions,
-  prior: StepRecord[] = [],
-): Promise<{ steps: StepRecord[]; aborted: boolean }> {
-  const { runbook: rb, ui, journal, clock } = o;
-  const records = new Map<number, StepRecord>(prior.map((p) => [p.index, p]));
-  const esc = rb.frontMatter.escalation;
-  let i = 0;
-  while (i < rb.steps.length && records.has(i)) i++;
-  const header = (step: RunbookStep, index: number) => (): string => {
-    const since = (clock.now().getTime() - o.disasterAt.getTime()) / 1000;
-    const left =
-      o.rtoSeconds !== undefined
-        ? `  ·  ${hms(o.rtoSeconds - since)} left to the RTO (${formatDuration(o.rtoSeconds)})`
-        : '';
-    return `Step ${index + 1}/${rb.steps.length}: ${step.title}\n⏱ ${hms(since)} since the disaster${left}`;
-  };
-  while (i < rb.steps.length) {
-    const step = rb.steps[i]!;
-    const rec: StepRecord = records.get(i) ?? {
+type Choice = { key: string; label: string; value: string };
+
+/** A step as the menu shows it: its prose, then each block. */
+function stepBody(step: RunbookStep): string {
+  return [
+    step.prose.trim(),
+    ...step.blocks.map((b) =>
+      b.kind === 'run'
+        ? `  $ ${b.text.split('\n').join('\n    ')}${b.external ? '   (external)' : ''}`
+        : b.kind === 'expect'
+          ? `  expect: /${b.text.trim()}/`
+          : `  (for reference) ${b.text.split('\n').join('\n    ')}`,
+    ),
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+function stepChoices(step: RunbookStep, index: number): Choice[] {
+  const runnable = step.blocks.some((b) => b.kind === 'run');
+  return [
+    ...(runnable ? [{ key: 'r', label: 'run the command(s)', value: 'run' }] : []),
+    { key: 'd', label: 'mark done', value: 'done' },
+    { key: 's', label: 'skip, with a reason', value: 'skip' },
+    { key: 'n', label: 'add a note', value: 'note' },
+    ...(index > 0 ? [{ key: 'b', label: 'go back a step', value: 'back' }] : []),
+    { key: 'a', label: 'abort the session', value: 'abort' },
+  ];
+}
+
+const FAILURE_CHOICES: Choice[] = [
+  { key: 'r', label: 'retry', value: 'retry' },
+  { key: 's', label: 'skip, with a reason', value: 'skip' },
+  { key: 'e', label: 'escalate', value: 'escalate' },
+  { key: 'd', label: 'mark done anyway (fixed by hand)', value: 'done' },
+];
+
+/** Where the operator is in the runbook, and what each step came to. */
+class GuidedSession {
+  private readonly o: SessionOptions;
+  private readonly records: Map<number, StepRecord>;
+  private i = 0;
+
+  constructor(o: SessionOptions, prior: StepRecord[]) {
+    this.o = o;
+    this.records = new Map<number, StepRecord>(prior.map((p) => [p.index, p]));
+    while (this.i < o.runbook.steps.length && this.records.has(this.i)) this.i++;
+  }
+
+  async run(): Promise<{ steps: StepRecord[]; aborted: boolean }> {
+    while (this.i < this.o.runbook.steps.length) {
+      if ((await this.visit(this.o.runbook.steps[this.i]!)) === 'abort') return this.result(true);
+    }
+    return this.result(false);
+  }
+
+  private result(aborted: boolean): { steps: StepRecord[]; aborted: boolean } {
+    return { steps: [...this.records.values()].sort((a, b) => a.index - b.index), aborted };
+  }
+
+  /** The live header: time since the disaster, and time left to the RTO. */
+  private header(step: RunbookStep, index: number): () => string {
+    const { clock, disasterAt, rtoSeconds } = this.o;
+    return () => {
+      const since = (clock.now().getTime() - disasterAt.getTime()) / 1000;
+      const left =
+        rtoSeconds !== undefined
+          ? `  ·  ${hms(rtoSeconds - since)} left to the RTO (${formatDuration(rtoSeconds)})`
+          : '';
+      return `Step ${index + 1}/${this.o.runbook.steps.length}: ${step.title}\n⏱ ${hms(since)} since the disaster${left}`;
+    };
+  }
+
+  /** One menu on the current step, and what the operator chose there. */
+  private async visit(step: RunbookStep): Promise<'abort' | undefined> {
+    const { clock, journal, ui } = this.o;
+    const i = this.i;
+    const rec: StepRecord = this.records.get(i) ?? {
       index: i,
       title: step.title,
       anchor: step.anchor,
@@ -98,96 +150,83 @@ export async function runGuidedSession(
       notes: [],
     };
     journal.append('guide-step-started', { index: i, title: step.title }, clock.now());
-    const body = [
-      step.prose.trim(),
-      ...step.blocks.map((b) =>
-        b.kind === 'run'
-          ? `  $ ${b.text.split('\n').join('\n    ')}${b.external ? '   (external)' : ''}`
-          : b.kind === 'expect'
-            ? `  expect: /${b.text.trim()}/`
-            : `  (for reference) ${b.text.split('\n').join('\n    ')}`,
-      ),
-    ]
-      .filter(Boolean)
-      .join('\n');
-    const runnable = step.blocks.some((b) => b.kind === 'run');
-    const options = [
-      ...(runnable ? [{ key: 'r', label: 'run the command(s)', value: 'run' }] : []),
-      { key: 'd', label: 'mark done', value: 'done' },
-      { key: 's', label: 'skip, with a reason', value: 'skip' },
-      { key: 'n', label: 'add a note', value: 'note' },
-      ...(i > 0 ? [{ key: 'b', label: 'go back a step', value: 'back' }] : []),
-      { key: 'a', label: 'abort the session', value: 'abort' },
-    ];
-    const end = (status: StepRecord['status'], reason?: string): void => {
-      rec.status = status;
-      rec.reason = reason;
-      rec.endedAt = clock.now().toISOString();
-      records.set(i, rec);
-      journal.append('guide-step-ended', { index: i, status, reason }, clock.now());
-    };
-    const action = await ui.choose({ header: header(step, i), body, options });
+    const action = await ui.choose({
+      header: this.header(step, i),
+      body: stepBody(step),
+      options: stepChoices(step, i),
+    });
     if (action === 'abort') {
       journal.append('guide-aborted', { index: i }, clock.now());
-      return { steps: [...records.values()].sort((a, b) => a.index - b.index), aborted: true };
+      return 'abort';
     }
     if (action === 'back') {
       journal.append('guide-back', { from: i, to: i - 1 }, clock.now());
-      records.delete(i - 1);
-      i--;
-      continue;
-    }
-    if (action === 'note') {
-      const text = await ui.ask('Note:');
-      rec.notes = [...(rec.notes ?? []), text];
-      records.set(i, rec);
-      journal.append('guide-note', { index: i, text }, clock.now());
-      if (!rec.endedAt) records.delete(i);
-      continue;
-    }
-    if (action === 'skip') {
-      end('skipped', (await ui.ask('Why skip it?')) || 'no reason given');
-      i++;
-      continue;
-    }
-    if (action === 'done') {
-      end('done');
-      i++;
-      continue;
-    }
-    // run: every runnable block, each followed by its expect
-    const outcome = await runStepBlocks(step, i, rec, { ...o, write: (t) => o.ui.write(t) });
-    if (outcome.ok) {
-      end('done');
-      i++;
-      continue;
-    }
+      this.records.delete(i - 1);
+      this.i--;
+    } else if (action === 'note') await this.note(rec);
+    else if (action === 'skip') this.end(rec, 'skipped', (await ui.ask('Why skip it?')) || 'no reason given');
+    else if (action === 'done') this.end(rec, 'done');
+    else await this.runCommands(step, rec);
+    return undefined;
+  }
+
+  /** Ends the current step and moves to the next. */
+  private end(rec: StepRecord, status: StepRecord['status'], reason?: string): void {
+    const { clock, journal } = this.o;
+    rec.status = status;
+    rec.reason = reason;
+    rec.endedAt = clock.now().toISOString();
+    this.records.set(this.i, rec);
+    journal.append('guide-step-ended', { index: this.i, status, reason }, clock.now());
+    this.i++;
+  }
+
+  /** A note on the step, journaled; the step itself stays where it was (unended unless it had ended). */
+  private async note(rec: StepRecord): Promise<void> {
+    const text = await this.o.ui.ask('Note:');
+    rec.notes = [...(rec.notes ?? []), text];
+    this.records.set(this.i, rec);
+    this.o.journal.append('guide-note', { index: this.i, text }, this.o.clock.now());
+    if (!rec.endedAt) this.records.delete(this.i);
+  }
+
+  /** Every runnable block, each followed by its expect; a failure offers retry, skip, escalate or done. */
+  private async runCommands(step: RunbookStep, rec: StepRecord): Promise<void> {
+    const outcome = await runStepBlocks(step, this.i, rec, { ...this.o, write: (t) => this.o.ui.write(t) });
+    if (outcome.ok) return this.end(rec, 'done');
+    const next = await this.afterFailure(step, outcome.reason);
+    if (next === 'skip') this.end(rec, 'skipped', (await this.o.ui.ask('Why skip it?')) || outcome.reason);
+    else if (next === 'done') this.end(rec, 'done', `marked done after: ${outcome.reason}`);
+    // retry: the same step's menu again
+  }
+
+  /** Asks until the operator retries, skips or marks the step done; escalating shows whom to call. */
+  private async afterFailure(step: RunbookStep, reason: string): Promise<string> {
+    const { clock, journal, ui } = this.o;
+    const esc = this.o.runbook.frontMatter.escalation;
     let next = '';
     while (next !== 'retry' && next !== 'skip' && next !== 'done') {
-      next = await ui.choose({
-        header: header(step, i),
-        body: `✖ ${outcome.reason}`,
-        options: [
-          { key: 'r', label: 'retry', value: 'retry' },
-          { key: 's', label: 'skip, with a reason', value: 'skip' },
-          { key: 'e', label: 'escalate', value: 'escalate' },
-          { key: 'd', label: 'mark done anyway (fixed by hand)', value: 'done' },
-        ],
-      });
+      next = await ui.choose({ header: this.header(step, this.i), body: `✖ ${reason}`, options: FAILURE_CHOICES });
       if (next === 'escalate') {
-        journal.append('guide-escalated', { index: i }, clock.now());
+        journal.append('guide-escalated', { index: this.i }, clock.now());
         ui.write(
           `\nEscalate to: ${esc?.contact ?? 'your team lead'}\nRule: ${esc?.rule ?? 'escalate to the team lead, or postpone to business hours'}\n\n`,
         );
       }
     }
-    if (next === 'skip') {
-      end('skipped', (await ui.ask('Why skip it?')) || outcome.reason);
-      i++;
-    } else if (next === 'done') {
-      end('done', `marked done after: ${outcome.reason}`);
-      i++;
-    }
+    return next;
   }
-  return { steps: [...records.values()].sort((a, b) => a.index - b.index), aborted: false };
+}
+
+/**
+ * The guided session: one step at a time with a clock (time since the disaster, time left to the RTO);
+ * run the step's commands (output streamed and kept), mark it done, skip it with a reason, add a
+ * note, go back, or abort. A failing command offers retry, skip or escalate. Everything is journaled,
+ * so `kdrill guide --resume` continues where the operator was.
+ */
+export async function runGuidedSession(
+  o: SessionOptions,
+  prior: StepRecord[] = [],
+): Promise<{ steps: StepRecord[]; aborted: boolean }> {
+  return new GuidedSession(o, prior).run();
 }

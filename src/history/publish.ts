@@ -2,8 +2,11 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DrillResult } from '../drill/types.js';
 import { drillMetrics } from '../report/metrics.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { openHistory, type HistoryOptions } from './open.js';
 import { recordOf } from './record.js';
+
+const PUSH_TIMEOUT_MS = 15_000;
 
 /** Where a finished drill is remembered and announced. Kept in the journal, so `resume` does the same. */
 export interface PublishOptions extends HistoryOptions {
@@ -16,7 +19,12 @@ export interface PublishOptions extends HistoryOptions {
  * pushes to the Pushgateway. A failure here never changes the verdict (the evidence is already on
  * disk) but is reported, and the "has not run in 26h" alert is there for the silent case.
  */
-export async function publishRun(r: DrillResult, o: PublishOptions, warn: (msg: string) => void): Promise<string[]> {
+export async function publishRun(
+  r: DrillResult,
+  o: PublishOptions,
+  warn: (msg: string) => void,
+  clock: Clock = systemClock,
+): Promise<string[]> {
   const done: string[] = [];
   const record = recordOf(r);
   let lastSuccessAt = r.verdict === 'pass' ? r.startedAt : undefined;
@@ -42,7 +50,7 @@ export async function publishRun(r: DrillResult, o: PublishOptions, warn: (msg: 
   }
   if (o.pushgateway) {
     try {
-      await push(o.pushgateway, r.scenario, text);
+      await push(o.pushgateway, r.scenario, text, clock);
       done.push(`pushed to ${new URL(o.pushgateway).origin}`);
     } catch (e) {
       warn(`metrics not pushed to the Pushgateway: ${(e as Error).message}`);
@@ -60,14 +68,24 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 /** PUT replaces this scenario's group, so a series that went away (an RTO never measured) goes away there too. */
-async function push(base: string, scenario: string, text: string): Promise<void> {
+async function push(base: string, scenario: string, text: string, clock: Clock): Promise<void> {
   const url = `${base.replace(/\/+$/, '')}/metrics/job/kdrill/scenario/${encodeURIComponent(scenario)}`;
-  const res = await fetch(url, {
-    method: 'PUT',
-    body: text,
-    headers: { 'Content-Type': 'text/plain; version=0.0.4' },
-    signal: AbortSignal.timeout(15_000),
-  });
-  if (!res.ok)
-    throw new Error(`HTTP ${res.status} from ${new URL(url).origin}: ${(await res.text()).trim().slice(0, 200)}`);
+  const ac = new AbortController();
+  // AbortSignal.timeout's reason, so the warning reads as it always has; the answer's body is read within it too
+  const deadline = clock.timeout(
+    () => ac.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+    PUSH_TIMEOUT_MS,
+  );
+  try {
+    const res = await fetch(url, {
+      method: 'PUT',
+      body: text,
+      headers: { 'Content-Type': 'text/plain; version=0.0.4' },
+      signal: ac.signal,
+    });
+    if (!res.ok)
+      throw new Error(`HTTP ${res.status} from ${new URL(url).origin}: ${(await res.text()).trim().slice(0, 200)}`);
+  } finally {
+    deadline.clear();
+  }
 }

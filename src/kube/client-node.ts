@@ -1,7 +1,8 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { DrillError, ExitCode } from '../errors.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { goJson } from './go-json.js';
 import { KubeApiError, fromResponse, isKubeApiError, silent, unreachable } from './errors.js';
 import type {
@@ -28,6 +29,17 @@ export interface KubeConnectOptions {
   onWarning?: (message: string) => void;
   /** How long one request may go unanswered (kubectl's --request-timeout); default 30 s. */
   requestTimeoutMs?: number;
+  /** What deadlines, backoff and discovery's skip window run on; systemClock unless given. */
+  clock?: Clock;
+}
+
+/** How the adapter behaves, apart from where it connects (the KubeConfig). */
+export interface ClientNodeOptions {
+  /** Backoff; its sleep is the clock's unless the policy brings its own. */
+  retry?: RetryPolicy;
+  onWarning?: (message: string) => void;
+  timeoutMs?: number;
+  clock?: Clock;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -116,12 +128,12 @@ export function loadKubeConfig(opts: KubeConnectOptions = {}): KubeConfig {
 }
 
 export function connectKube(opts: KubeConnectOptions = {}): KubeApi {
-  return new ClientNodeKubeApi(
-    loadKubeConfig(opts),
-    opts.retry ?? defaultRetry,
-    opts.onWarning ?? stderrOnce,
-    opts.requestTimeoutMs ?? envTimeout() ?? DEFAULT_REQUEST_TIMEOUT_MS,
-  );
+  return new ClientNodeKubeApi(loadKubeConfig(opts), {
+    retry: opts.retry,
+    onWarning: opts.onWarning,
+    timeoutMs: opts.requestTimeoutMs ?? envTimeout(),
+    clock: opts.clock,
+  });
 }
 
 /** KDRILL_REQUEST_TIMEOUT (seconds), which --request-timeout sets for the whole process (labs and runbooks included). */
@@ -148,17 +160,15 @@ export class ClientNodeKubeApi implements KubeApi {
   private readonly skippedAt = new Map<string, number>();
 
   private readonly timeoutMs: number;
+  private readonly clock: Clock;
 
-  constructor(
-    kc: KubeConfig,
-    retry: RetryPolicy = defaultRetry,
-    onWarning: (message: string) => void = stderrOnce,
-    timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
-  ) {
+  constructor(kc: KubeConfig, opts: ClientNodeOptions = {}) {
     this.kc = kc;
-    this.retry = retry;
-    this.onWarning = onWarning;
-    this.timeoutMs = timeoutMs;
+    this.clock = opts.clock ?? systemClock;
+    const clock = this.clock;
+    this.retry = opts.retry ?? { ...defaultRetry, sleep: (ms) => clock.sleep(ms) };
+    this.onWarning = opts.onWarning ?? stderrOnce;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.context = kc.getCurrentContext();
     this.server = kc.getCurrentCluster()!.server.replace(/\/+$/, '');
   }
@@ -220,7 +230,7 @@ export class ClientNodeKubeApi implements KubeApi {
     // a group found broken a moment ago is skipped at once; a fresh failure is retried as any read
     // (a transient 500 must not drop a whole group from an inventory), so a broken one costs the backoff once
     const since = this.skippedAt.get(gv);
-    if (since !== undefined && Date.now() - since < SKIP_FOR_MS) return undefined;
+    if (since !== undefined && this.clock.now().getTime() - since < SKIP_FOR_MS) return undefined;
     try {
       const body = await this.call('GET', path, undefined, `discover ${gv}`, { allow404: true });
       this.skippedAt.delete(gv);
@@ -228,10 +238,13 @@ export class ClientNodeKubeApi implements KubeApi {
       return (JSON.parse(body) as { resources?: DiscoveredResource[] }).resources ?? [];
     } catch (e) {
       if (gv === 'v1' || !(e instanceof KubeApiError)) throw e;
-      const why = `couldn't get the resource list for ${gv} (HTTP ${e.status}: ${e.message.replace(/^cannot discover [^:]+: /, '')}); kdrill goes on without it, as kubectl does`;
+      const why = `couldn't get the resource list for ${gv} (HTTP ${e.status}: ${e.message
+        .replace(/^cannot discover [^:]+: /, '')
+        .replace(/\s+/g, ' ')
+        .trim()}); kdrill goes on without it, as kubectl does`;
       if (!this.skipped.has(gv)) this.onWarning(why);
       this.skipped.set(gv, why);
-      this.skippedAt.set(gv, Date.now());
+      this.skippedAt.set(gv, this.clock.now().getTime());
       return undefined;
     }
   }
@@ -368,9 +381,9 @@ export class ClientNodeKubeApi implements KubeApi {
             (phase, obj) => onEvent(phase, obj as KubeObject),
             done,
           );
-          let timer: ReturnType<typeof setTimeout> | undefined;
+          let timer: { clear(): void } | undefined;
           const late = new Promise<never>((_, reject) => {
-            timer = setTimeout(
+            timer = this.clock.timeout(
               () => reject(silent(this.server, this.context, this.timeoutMs, `watch ${type.kind}`)),
               this.timeoutMs,
             );
@@ -385,11 +398,12 @@ export class ClientNodeKubeApi implements KubeApi {
             );
             throw e;
           } finally {
-            clearTimeout(timer);
+            timer?.clear();
           }
         },
       },
       opts,
+      (ms) => this.clock.sleep(ms),
     );
   }
 
@@ -460,9 +474,20 @@ export class ClientNodeKubeApi implements KubeApi {
     path: string,
     body: string | undefined,
     what: string,
-    o: { allow404?: boolean; contentType?: string; raw?: boolean },
+    o: AnswerOptions & { contentType?: string },
   ): Promise<Attempt<string | undefined>> {
     const url = new URL(this.server + path);
+    const prepared = await this.requestOptions(method, body, o.contentType);
+    if (!prepared.ok) return prepared;
+    return this.send(url, prepared.opts, body, what, o);
+  }
+
+  /** Headers and the context's credentials and TLS settings for one request. */
+  private async requestOptions(
+    method: string,
+    body: string | undefined,
+    contentType: string | undefined,
+  ): Promise<{ ok: true; opts: RequestOptions } | { ok: false; error: DrillError }> {
     const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
     try {
       await this.kc.applyToHTTPSOptions(opts);
@@ -482,9 +507,20 @@ export class ClientNodeKubeApi implements KubeApi {
     }
     const headers = opts.headers as Record<string, string>;
     if (body !== undefined) {
-      headers['Content-Type'] = o.contentType ?? 'application/json';
+      headers['Content-Type'] = contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
+    return { ok: true, opts };
+  }
+
+  /** One HTTP exchange under the request deadline; every outcome, failures included, is an Attempt. */
+  private send(
+    url: URL,
+    opts: RequestOptions,
+    body: string | undefined,
+    what: string,
+    o: AnswerOptions,
+  ): Promise<Attempt<string | undefined>> {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
       const req = send(url, opts, (res) => {
@@ -494,28 +530,16 @@ export class ClientNodeKubeApi implements KubeApi {
           resolve({ ok: false, errno: error.code, error: unreachable(this.server, this.context, error) }),
         );
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
           this.warnings.push(...warningsOf(res.headers.warning));
-          // a proxied answer is the application's, whatever its status; only the apiserver's own errors retry
-          if (o.raw && !(status === 503 && text.includes('"kind":"Status"')))
-            return resolve({ ok: true, value: JSON.stringify({ status, body: text }) });
-          if (status >= 200 && status < 300) return resolve({ ok: true, value: text });
-          if (status === 404 && o.allow404) return resolve({ ok: true, value: undefined });
-          resolve({
-            ok: false,
-            status,
-            retryAfter: res.headers['retry-after'],
-            error: fromResponse(status, text, `cannot ${what}`, this.context),
-          });
+          resolve(answerOf(res, Buffer.concat(chunks).toString('utf8'), `cannot ${what}`, this.context, o));
         });
       });
       // a server that accepts the connection and never answers: one clear error, never a retry
-      const timer = setTimeout(
+      const timer = this.clock.timeout(
         () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
         this.timeoutMs,
       );
-      req.on('close', () => clearTimeout(timer));
+      req.on('close', () => timer.clear());
       req.on('error', (error: NodeJS.ErrnoException) => {
         const err =
           error.code === 'ETIMEDOUT'
@@ -527,6 +551,34 @@ export class ClientNodeKubeApi implements KubeApi {
       req.end();
     });
   }
+}
+
+interface AnswerOptions {
+  allow404?: boolean;
+  /** The answer is a proxied application's: passed on as {status, body} whatever the status. */
+  raw?: boolean;
+}
+
+/** What a complete answer means: a body, nothing (an allowed 404), or the server's error. */
+function answerOf(
+  res: IncomingMessage,
+  text: string,
+  doing: string,
+  context: string,
+  o: AnswerOptions,
+): Attempt<string | undefined> {
+  const status = res.statusCode ?? 0;
+  // a proxied answer is the application's, whatever its status; only the apiserver's own errors retry
+  if (o.raw && !(status === 503 && text.includes('"kind":"Status"')))
+    return { ok: true, value: JSON.stringify({ status, body: text }) };
+  if (status >= 200 && status < 300) return { ok: true, value: text };
+  if (status === 404 && o.allow404) return { ok: true, value: undefined };
+  return {
+    ok: false,
+    status,
+    retryAfter: res.headers['retry-after'],
+    error: fromResponse(status, text, doing, context),
+  };
 }
 
 /** One entry of a discovery resource list (metav1.APIResource), as far as kdrill reads it. */

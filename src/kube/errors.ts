@@ -39,6 +39,14 @@ export function fromResponse(status: number, body: string, what: string, context
       text,
       `the credentials of context "${context}" were refused; refresh them or pick another --context`,
     );
+  // NamespaceLifecycle admission answers 403 too: no permission is missing, the namespace is going away
+  if (status === 403 && message.includes('because it is being terminated'))
+    return new KubeApiError(
+      status,
+      reason || 'Forbidden',
+      text,
+      'its namespace is being deleted (Terminating); wait until it is gone, or look at what holds it: kubectl get namespace <name> -o yaml',
+    );
   if (status === 403 && !message.includes('admission webhook'))
     return new KubeApiError(
       status,

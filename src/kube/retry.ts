@@ -1,3 +1,5 @@
+import { systemClock } from '../time/clock.js';
+
 /** Backoff for calls the server asked us to retry (429, 5xx) or that lost their connection. */
 export interface RetryPolicy {
   attempts: number;
@@ -10,7 +12,7 @@ export const defaultRetry: RetryPolicy = {
   attempts: 6,
   baseMs: 100,
   maxMs: 5000,
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms) => systemClock.sleep(ms),
 };
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);

@@ -1,4 +1,5 @@
 import type { ListResult, WatchHandle, WatchOptions } from './kube-api.js';
+import { systemClock } from '../time/clock.js';
 import type { KubeObject } from './types.js';
 
 /** What the watch loop needs from a transport: a list, and a stream from a resourceVersion. */
@@ -29,6 +30,153 @@ const FIRST_ATTEMPTS = 8;
 /** After this many failed streams in a row, each retry also lists: the watch keeps delivering by polling. */
 const POLL_AFTER = 2;
 
+type Outcome = 'gone' | 'ended';
+
+/** The state of one watch: what it has seen, from which version it goes on, and how it is failing. */
+class WatchLoop {
+  readonly ready: Promise<void>;
+  relists = 0;
+  reconnects = 0;
+  private readonly t: WatchTransport;
+  private readonly opts: WatchOptions;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly known = new Map<string, KubeObject>();
+  private rv: string;
+  private stopped = false;
+  private abortStream: (() => void) | undefined;
+  private isReady = false;
+  private failures = 0;
+  private needList: boolean;
+  private readyResolve!: () => void;
+  private readyReject!: (e: unknown) => void;
+
+  constructor(t: WatchTransport, opts: WatchOptions, sleep: (ms: number) => Promise<void>) {
+    this.t = t;
+    this.opts = opts;
+    this.sleep = sleep;
+    this.rv = opts.resourceVersion ?? '';
+    this.needList = opts.resourceVersion === undefined;
+    this.ready = new Promise<void>((res, rej) => {
+      this.readyResolve = res;
+      this.readyReject = rej;
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  readonly stop = (): void => {
+    this.stopped = true;
+    this.abortStream?.();
+  };
+
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.step();
+      } catch (err) {
+        if (!(await this.failed(err))) return;
+      }
+    }
+  }
+
+  /** A list when one is due, then one stream until it ends; a stream that merely ended is reconnected after a backoff. */
+  private async step(): Promise<void> {
+    if (this.needList) {
+      if (this.isReady) this.relists++;
+      await this.resync();
+      this.needList = false;
+    }
+    const outcome = await this.stream();
+    if (outcome === 'gone') this.needList = true;
+    else if (!this.stopped) {
+      this.reconnects++;
+      this.failures++;
+      if (this.failures >= POLL_AFTER) this.needList = true;
+      await this.sleep(Math.min(2000, 20 * 2 ** Math.min(this.failures, 7)));
+    }
+  }
+
+  /** A list or stream that failed: before the first success only a few transient failures pass; false ends the watch. */
+  private async failed(err: unknown): Promise<boolean> {
+    this.failures++;
+    if (!this.isReady && (!transient(err) || this.failures >= FIRST_ATTEMPTS)) {
+      this.stopped = true;
+      this.readyReject(err);
+      return false;
+    }
+    if (this.failures >= POLL_AFTER) this.needList = true;
+    await this.sleep(Math.min(2000, 50 * 2 ** Math.min(this.failures, 7)));
+    return true;
+  }
+
+  /** Lists, and reports the difference from what was known as events (synthetic ones after the first list). */
+  private async resync(): Promise<void> {
+    const res = await this.t.list();
+    const seen = new Set<string>();
+    this.opts.onSync?.(res.items);
+    for (const o of res.items) {
+      const k = keyOf(o);
+      seen.add(k);
+      const before = this.known.get(k);
+      this.known.set(k, o);
+      if (!before) this.opts.onEvent({ type: 'ADDED', object: o, resynced: this.isReady });
+      else if (before.metadata?.resourceVersion !== o.metadata?.resourceVersion)
+        this.opts.onEvent({ type: 'MODIFIED', object: o, resynced: true });
+    }
+    for (const [k, o] of this.known) {
+      if (!seen.has(k)) {
+        this.known.delete(k);
+        this.opts.onEvent({ type: 'DELETED', object: o, resynced: true });
+      }
+    }
+    this.rv = res.resourceVersion;
+  }
+
+  /** One stream from the last version seen: 'gone' when the server no longer has that version (410). */
+  private stream(): Promise<Outcome> {
+    return new Promise<Outcome>((resolve, reject) => {
+      let gone = false;
+      this.t
+        .stream(
+          this.rv,
+          (type, object) => this.onStreamEvent(type, object, () => (gone = true)),
+          (err) => {
+            if ((err as { statusCode?: number } | null)?.statusCode === 410) gone = true;
+            else if (err && !this.stopped && (err as { statusCode?: number }).statusCode)
+              return reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
+            resolve(gone ? 'gone' : 'ended');
+          },
+        )
+        .then((abort) => this.opened(abort))
+        .catch(reject);
+    });
+  }
+
+  private onStreamEvent(type: string, object: KubeObject, markGone: () => void): void {
+    if (type === 'ERROR') {
+      if ((object as { code?: number }).code === 410) markGone();
+      this.abortStream?.();
+      return;
+    }
+    if (object?.metadata?.resourceVersion) this.rv = object.metadata.resourceVersion;
+    if (type === 'BOOKMARK') return;
+    if (type === 'ADDED' || type === 'MODIFIED') this.known.set(keyOf(object), object);
+    else if (type === 'DELETED') this.known.delete(keyOf(object));
+    else return;
+    this.failures = 0;
+    this.opts.onEvent({ type, object });
+  }
+
+  /** The stream is open: the watch is ready once its first one is. */
+  private opened(abort: () => void): void {
+    this.abortStream = abort;
+    if (this.stopped) abort();
+    if (!this.isReady) {
+      this.isReady = true;
+      this.readyResolve();
+    }
+  }
+}
+
 /**
  * List, then watch from the list's resourceVersion. After a 410 Gone (an ERROR event or an HTTP 410)
  * it lists again and reports what changed in the gap as synthetic events; after a dropped stream it
@@ -39,115 +187,10 @@ const POLL_AFTER = 2;
 export function runWatch(
   t: WatchTransport,
   opts: WatchOptions,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms: number) => Promise<void> = (ms) => systemClock.sleep(ms),
 ): WatchHandle {
-  const known = new Map<string, KubeObject>();
-  let rv = opts.resourceVersion ?? '';
-  let stopped = false;
-  let abortStream: (() => void) | undefined;
-  let relists = 0;
-  let reconnects = 0;
-  let readyResolve!: () => void;
-  let readyReject!: (e: unknown) => void;
-  const ready = new Promise<void>((res, rej) => {
-    readyResolve = res;
-    readyReject = rej;
-  });
-  ready.catch(() => undefined);
-  let isReady = false;
-
-  const stop = (): void => {
-    stopped = true;
-    abortStream?.();
-  };
-  opts.signal?.addEventListener('abort', stop, { once: true });
-
-  const resync = async (): Promise<void> => {
-    const res = await t.list();
-    const seen = new Set<string>();
-    opts.onSync?.(res.items);
-    for (const o of res.items) {
-      const k = keyOf(o);
-      seen.add(k);
-      const before = known.get(k);
-      known.set(k, o);
-      if (!before) opts.onEvent({ type: 'ADDED', object: o, resynced: isReady });
-      else if (before.metadata?.resourceVersion !== o.metadata?.resourceVersion)
-        opts.onEvent({ type: 'MODIFIED', object: o, resynced: true });
-    }
-    for (const [k, o] of known) {
-      if (!seen.has(k)) {
-        known.delete(k);
-        opts.onEvent({ type: 'DELETED', object: o, resynced: true });
-      }
-    }
-    rv = res.resourceVersion;
-  };
-
-  const loop = async (): Promise<void> => {
-    let failures = 0;
-    let needList = opts.resourceVersion === undefined;
-    while (!stopped) {
-      try {
-        if (needList) {
-          if (isReady) relists++;
-          await resync();
-          needList = false;
-        }
-        const outcome = await new Promise<'gone' | 'ended'>((resolve, reject) => {
-          let gone = false;
-          t.stream(
-            rv,
-            (type, object) => {
-              if (type === 'ERROR') {
-                if ((object as { code?: number }).code === 410) gone = true;
-                abortStream?.();
-                return;
-              }
-              if (object?.metadata?.resourceVersion) rv = object.metadata.resourceVersion;
-              if (type === 'BOOKMARK') return;
-              if (type === 'ADDED' || type === 'MODIFIED') known.set(keyOf(object), object);
-              else if (type === 'DELETED') known.delete(keyOf(object));
-              else return;
-              failures = 0;
-              opts.onEvent({ type, object });
-            },
-            (err) => {
-              if ((err as { statusCode?: number } | null)?.statusCode === 410) gone = true;
-              else if (err && !stopped && (err as { statusCode?: number }).statusCode)
-                return reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
-              resolve(gone ? 'gone' : 'ended');
-            },
-          )
-            .then((abort) => {
-              abortStream = abort;
-              if (stopped) abort();
-              if (!isReady) {
-                isReady = true;
-                readyResolve();
-              }
-            })
-            .catch(reject);
-        });
-        if (outcome === 'gone') needList = true;
-        else if (!stopped) {
-          reconnects++;
-          failures++;
-          if (failures >= POLL_AFTER) needList = true;
-          await sleep(Math.min(2000, 20 * 2 ** Math.min(failures, 7)));
-        }
-      } catch (err) {
-        failures++;
-        if (!isReady && (!transient(err) || failures >= FIRST_ATTEMPTS)) {
-          stopped = true;
-          readyReject(err);
-          return;
-        }
-        if (failures >= POLL_AFTER) needList = true;
-        await sleep(Math.min(2000, 50 * 2 ** Math.min(failures, 7)));
-      }
-    }
-  };
-  void loop();
-  return { ready, stop, stats: () => ({ relists, reconnects }) };
+  const w = new WatchLoop(t, opts, sleep);
+  opts.signal?.addEventListener('abort', w.stop, { once: true });
+  void w.run();
+  return { ready: w.ready, stop: w.stop, stats: () => ({ relists: w.relists, reconnects: w.reconnects }) };
 }

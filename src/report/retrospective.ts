@@ -110,10 +110,9 @@ function proven(r: DrillResult): string[] {
   return out;
 }
 
-/** The retrospective the guide asks for, prefilled from the evidence: what went well, what to improve, action items. */
-export function retrospective(r: DrillResult): string {
-  const L: string[] = [];
-  L.push(`# Drill retrospective: ${r.scenario}`, '');
+/** The title, the verdict line, and the warnings a reader must see first. */
+function header(r: DrillResult): string[] {
+  const L = [`# Drill retrospective: ${r.scenario}`, ''];
   if (r.description) L.push(r.description, '');
   L.push(
     `**Verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}** (exit ${r.exitCode}) · mode \`${r.mode}\` · run \`${r.runId}\` · context \`${r.context}\`${r.recoveryContext !== r.context ? ` → recovered into \`${r.recoveryContext}\`` : ''} · ${r.startedAt} – ${r.endedAt}`,
@@ -132,7 +131,12 @@ export function retrospective(r: DrillResult): string {
       '> Continue with `kdrill resume <this report directory>`.',
       '',
     );
-  L.push('## The drill', '');
+  return L;
+}
+
+/** What the drill was: goals, people, the story of the disaster, the backup it relied on. */
+function theDrill(r: DrillResult): string[] {
+  const L = ['## The drill', ''];
   L.push(`- **Goals:** ${r.drill.goals.join('; ')}`);
   L.push(`- **Leader:** ${r.drill.leader}`);
   L.push(`- **Observers:** ${r.drill.observers.length ? r.drill.observers.join(', ') : '—'}`);
@@ -144,30 +148,45 @@ export function retrospective(r: DrillResult): string {
       `- **Backup:** ${r.backup.name} (${r.backup.phase}, started ${r.backup.startTimestamp}${r.backup.expiration ? `, expires ${r.backup.expiration}` : ''})`,
     );
   for (const d of r.disaster) L.push(`- **Disaster (${d.type}):** ${d.detail}`);
-  L.push('', '## Objectives', '', '| objective | target | measured | result |', '|---|---|---|---|');
+  return L;
+}
+
+function objectives(r: DrillResult): string[] {
   const o = r.objectives;
-  L.push(
+  return [
+    '',
+    '## Objectives',
+    '',
+    '| objective | target | measured | result |',
+    '|---|---|---|---|',
     `| RTO (disaster → verified recovery) | ${formatDuration(o.rto.objectiveSeconds)} | ${o.rto.measuredSeconds === null ? 'not measured' : `${formatDuration(o.rto.measuredSeconds)}${o.rto.kdrillDowntimeSeconds ? ` (kdrill down ${formatDuration(o.rto.kdrillDowntimeSeconds)} of it)` : ''}`} | ${mark(o.rto.met)} |`,
-  );
-  L.push(
     `| RPO (disaster − backup start) | ${formatDuration(o.rpo.objectiveSeconds)} | ${o.rpo.measuredSeconds === null ? 'not measured' : formatDuration(o.rpo.measuredSeconds)} | ${mark(o.rpo.met)} |`,
-  );
-  L.push(
     `| Retention | ${formatDuration(o.retention.objectiveSeconds)} | ${cell(o.retention.detail)} | ${mark(o.retention.met)} |`,
-  );
-  L.push(...detectionObjectiveRows(r));
-  L.push(...timeline(r), ...howWeFoundOut(r), ...downtimeSection(r), ...scope(r), ...restores(r));
-  if (r.runbook) {
-    L.push('', `## Runbook: ${r.runbook.file}`, '', '| step | started | duration | result |', '|---|---|---|---|');
-    for (const s of r.runbook.steps)
-      L.push(
-        `| ${s.title} | ${s.startedAt} | ${dur(s.startedAt, s.endedAt)} | ${s.status}${s.reason ? `: ${cell(s.reason)}` : ''} |`,
-      );
-  }
-  L.push('', '## Verification', '');
+    ...detectionObjectiveRows(r),
+  ];
+}
+
+/** A guided recovery's steps, each with how long it took and how it ended. */
+function runbook(r: DrillResult): string[] {
+  if (!r.runbook) return [];
+  const L = ['', `## Runbook: ${r.runbook.file}`, '', '| step | started | duration | result |', '|---|---|---|---|'];
+  for (const s of r.runbook.steps)
+    L.push(
+      `| ${s.title} | ${s.startedAt} | ${dur(s.startedAt, s.endedAt)} | ${s.status}${s.reason ? `: ${cell(s.reason)}` : ''} |`,
+    );
+  return L;
+}
+
+function verification(r: DrillResult): string[] {
+  const L = ['', '## Verification', ''];
   for (const v of r.verify) L.push(`- ${v.passed ? '✅' : '❌'} **${v.type}**: ${v.detail}`);
   if (!r.verify.length) L.push('- not reached');
-  L.push('', `## Findings (${r.findings.length})`, '');
+  return L;
+}
+
+/** The findings and notes, then the protection audit of the bucket when there was one. */
+function findings(r: DrillResult): string[] {
+  const L = ['', `## Findings (${r.findings.length})`, ''];
   if (!r.findings.length) L.push('- none');
   for (const f of r.findings)
     L.push(`- **${f.severity}** \`${f.code}\`: ${f.message}${f.key ? ` (\`${f.key}\`)` : ''}`);
@@ -175,33 +194,74 @@ export function retrospective(r: DrillResult): string {
   const audit = r.protection as AuditReport | undefined;
   if (audit?.bucket)
     L.push('', auditMarkdown(audit).replace('## Backup protection audit', '## Backup protection').trimEnd());
-  L.push('', '## What went well?', '');
-  if (r.verdict === 'pass') L.push(...proven(r).map((w) => `- ${w}`));
-  else {
-    const well: string[] = [];
-    if (o.rto.met)
-      well.push(
-        `Recovery was verified in ${formatDuration(o.rto.measuredSeconds!)}, within the ${formatDuration(o.rto.objectiveSeconds)} RTO.`,
-      );
-    if (o.rpo.met)
-      well.push(
-        `The backup used was ${formatDuration(o.rpo.measuredSeconds!)} old at the disaster, within the ${formatDuration(o.rpo.objectiveSeconds)} RPO.`,
-      );
-    for (const x of r.restores)
-      if (x.phase === 'Completed' && x.results !== 'unreadable')
-        well.push(`Restore ${x.name} completed without errors.`);
-    for (const v of r.verify) if (v.passed) well.push(`${v.type} passed.`);
-    L.push(...(well.length ? well.map((w) => `- ${w}`) : ['- (to be filled in by the team)']));
-  }
-  L.push('', '## What to improve?', '');
+  return L;
+}
+
+/** On a failure: whatever did hold, so the team keeps it. */
+function heldUp(r: DrillResult): string[] {
+  const o = r.objectives;
+  const well: string[] = [];
+  if (o.rto.met)
+    well.push(
+      `Recovery was verified in ${formatDuration(o.rto.measuredSeconds!)}, within the ${formatDuration(o.rto.objectiveSeconds)} RTO.`,
+    );
+  if (o.rpo.met)
+    well.push(
+      `The backup used was ${formatDuration(o.rpo.measuredSeconds!)} old at the disaster, within the ${formatDuration(o.rpo.objectiveSeconds)} RPO.`,
+    );
+  for (const x of r.restores)
+    if (x.phase === 'Completed' && x.results !== 'unreadable') well.push(`Restore ${x.name} completed without errors.`);
+  for (const v of r.verify) if (v.passed) well.push(`${v.type} passed.`);
+  return well;
+}
+
+function wentWell(r: DrillResult): string[] {
+  const L = ['', '## What went well?', ''];
+  if (r.verdict === 'pass') return [...L, ...proven(r).map((w) => `- ${w}`)];
+  const well = heldUp(r);
+  return [...L, ...(well.length ? well.map((w) => `- ${w}`) : ['- (to be filled in by the team)'])];
+}
+
+function toImprove(r: DrillResult): string[] {
   const serious = r.findings.filter((f) => f.severity !== 'P3' || f.code.startsWith('RUNBOOK_STEP'));
-  L.push(...(serious.length ? serious.map((f) => `- ${f.message}`) : ['- (to be filled in by the team)']));
-  L.push('', '## Action items', '');
+  return [
+    '',
+    '## What to improve?',
+    '',
+    ...(serious.length ? serious.map((f) => `- ${f.message}`) : ['- (to be filled in by the team)']),
+  ];
+}
+
+function actionItems(r: DrillResult): string[] {
   const actions = r.actionItems.map(
     (a) =>
       `- [ ] **${a.severity}** ${a.object ? `\`${a.object}\`: ` : ''}${a.action}${a.code === 'RESTORE_ORDER_NETWORKPOLICY' ? ' (see runbooks/namespace-loss.md)' : ''}`,
   );
-  L.push(...(actions.length ? actions : ['- [ ] Schedule the next drill, and rotate who leads it.']));
-  L.push('');
-  return L.join('\n');
+  return [
+    '',
+    '## Action items',
+    '',
+    ...(actions.length ? actions : ['- [ ] Schedule the next drill, and rotate who leads it.']),
+  ];
+}
+
+/** The retrospective the guide asks for, prefilled from the evidence: what went well, what to improve, action items. */
+export function retrospective(r: DrillResult): string {
+  return [
+    ...header(r),
+    ...theDrill(r),
+    ...objectives(r),
+    ...timeline(r),
+    ...howWeFoundOut(r),
+    ...downtimeSection(r),
+    ...scope(r),
+    ...restores(r),
+    ...runbook(r),
+    ...verification(r),
+    ...findings(r),
+    ...wentWell(r),
+    ...toImprove(r),
+    ...actionItems(r),
+    '',
+  ].join('\n');
 }

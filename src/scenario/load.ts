@@ -135,66 +135,73 @@ function aliasProblem(e: unknown, doc: Document, lc: LineCounter, file: string):
       };
 }
 
-function toProblems(
-  issue: z.core.$ZodIssue,
-  doc: Document,
-  lc: LineCounter,
-  file: string,
-  data: unknown,
-): ScenarioProblem[] {
-  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  const where = (p: (string | number)[], key?: string): { line: number; col: number } => {
-    // the key itself for an unknown key; otherwise the value, or the nearest parent that exists
-    for (let n = p.length; n >= 0; n--) {
-      const node = doc.getIn(p.slice(0, n), true) as Node | undefined;
-      if (!node) continue;
-      if (key && isMap(node)) {
-        const pair = node.items.find((it) => isScalar(it.key) && it.key.value === key);
-        if (pair && isScalar(pair.key) && pair.key.range) return lc.linePos(pair.key.range[0]);
-      }
-      if (node.range) return lc.linePos(node.range[0]);
+/** What every problem needs to say where it is. */
+interface Source {
+  doc: Document;
+  lc: LineCounter;
+  file: string;
+  data: unknown;
+}
+
+/** The key itself for an unknown key; otherwise the value, or the nearest parent that exists. */
+function where(c: Source, p: (string | number)[], key?: string): { line: number; col: number } {
+  for (let n = p.length; n >= 0; n--) {
+    const node = c.doc.getIn(p.slice(0, n), true) as Node | undefined;
+    if (!node) continue;
+    if (key && isMap(node)) {
+      const pair = node.items.find((it) => isScalar(it.key) && it.key.value === key);
+      if (pair && isScalar(pair.key) && pair.key.range) return c.lc.linePos(pair.key.range[0]);
     }
-    return { line: 1, col: 1 };
-  };
-  const dotted = (p: (string | number)[]): string =>
-    p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i ? `.${s}` : s)).join('');
-  if (issue.code === 'unrecognized_keys') {
-    const known = knownKeys(data, path);
-    return issue.keys.map((k) => {
-      const guess = closest(k, known);
-      return {
-        file,
-        ...where(path, k),
-        path: dotted([...path, k]),
-        message: `unknown key "${k}"`,
-        hint: guess ? `did you mean "${guess}"?` : known.length ? `known keys here: ${known.join(', ')}` : undefined,
-      };
-    });
+    if (node.range) return c.lc.linePos(node.range[0]);
   }
-  let message = issue.message;
-  let hint: string | undefined;
-  const value = path.reduce<unknown>(
+  return { line: 1, col: 1 };
+}
+
+const dotted = (p: (string | number)[]): string =>
+  p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i ? `.${s}` : s)).join('');
+
+const valueAt = (data: unknown, path: (string | number)[]): unknown =>
+  path.reduce<unknown>(
     (o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined),
     data,
   );
+
+/** One problem per unknown key, with the closest known key as a guess. */
+function unknownKeys(keys: string[], path: (string | number)[], c: Source): ScenarioProblem[] {
+  const known = knownKeys(c.data, path);
+  return keys.map((k) => {
+    const guess = closest(k, known);
+    return {
+      file: c.file,
+      ...where(c, path, k),
+      path: dotted([...path, k]),
+      message: `unknown key "${k}"`,
+      hint: guess ? `did you mean "${guess}"?` : known.length ? `known keys here: ${known.join(', ')}` : undefined,
+    };
+  });
+}
+
+/** A disaster or verify step whose `type` is missing or names no type, placed on the type. */
+function unknownType(path: (string | number)[], c: Source): ScenarioProblem {
+  const options = path.includes('disaster') ? DISASTER_TYPES : VERIFY_TYPES;
+  const step = path[path.length - 1] === 'type' ? path.slice(0, -1) : path;
+  const got = (valueAt(c.data, step) as { type?: unknown } | undefined)?.type;
+  const message =
+    got === undefined
+      ? 'missing "type"'
+      : `unknown ${step.includes('disaster') ? 'disaster' : 'verify'} type ${JSON.stringify(got)}`;
+  const guess = typeof got === 'string' ? closest(got, options) : undefined;
+  const hint = guess ? `did you mean "${guess}"? Types: ${options.join(', ')}` : `types: ${options.join(', ')}`;
+  return { file: c.file, ...where(c, [...step, 'type']), path: dotted([...step, 'type']), message, hint };
+}
+
+/** A value of the wrong type, missing, or not among those allowed; zod's message otherwise. */
+function fieldProblem(issue: z.core.$ZodIssue, path: (string | number)[], c: Source): ScenarioProblem {
+  let message = issue.message;
+  let hint: string | undefined;
+  const value = valueAt(c.data, path);
   if (issue.code === 'invalid_union' && path[path.length - 1] !== 'type' && path.includes('disaster'))
     message = 'not a valid disaster step';
-  if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
-    const options = path.includes('disaster') ? DISASTER_TYPES : VERIFY_TYPES;
-    if (path[path.length - 1] === 'type') path.pop();
-    const step = path.reduce<unknown>(
-      (o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined),
-      data,
-    );
-    const got = (step as { type?: unknown } | undefined)?.type;
-    message =
-      got === undefined
-        ? 'missing "type"'
-        : `unknown ${path.includes('disaster') ? 'disaster' : 'verify'} type ${JSON.stringify(got)}`;
-    const guess = typeof got === 'string' ? closest(got, options) : undefined;
-    hint = guess ? `did you mean "${guess}"? Types: ${options.join(', ')}` : `types: ${options.join(', ')}`;
-    return [{ file, ...where([...path, 'type']), path: dotted([...path, 'type']), message, hint }];
-  }
   if (issue.code === 'invalid_type' && value === undefined) {
     message = 'missing required field';
     hint = `add "${String(path[path.length - 1])}"`;
@@ -209,9 +216,28 @@ function toProblems(
     (issue.code as string) === 'custom'
       ? undefined
       : 'the format is in scenario.schema.json (your editor can complete it) and the README';
-  return [
-    { file, ...where(path), path: dotted(path), message, hint: hint ?? 'see scenarios/*.yaml for working examples' },
-  ];
+  return {
+    file: c.file,
+    ...where(c, path),
+    path: dotted(path),
+    message,
+    hint: hint ?? 'see scenarios/*.yaml for working examples',
+  };
+}
+
+function toProblems(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  lc: LineCounter,
+  file: string,
+  data: unknown,
+): ScenarioProblem[] {
+  const c: Source = { doc, lc, file, data };
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  if (issue.code === 'unrecognized_keys') return unknownKeys(issue.keys, path, c);
+  if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator')
+    return [unknownType(path, c)];
+  return [fieldProblem(issue, path, c)];
 }
 
 export const DISASTER_TYPES = [

@@ -107,8 +107,7 @@ export async function readBackupContents(src: ContentsSource, backup: string): P
   try {
     const list = await viaDownloadRequest(
       src.kube,
-      src.veleroNamespace,
-      { kind: 'BackupResourceList', name: backup },
+      { namespace: src.veleroNamespace, kind: 'BackupResourceList', name: backup },
       src.download,
     );
     if (list) return summarize(backup, 'download-request', itemsFromResourceList(JSON.parse(list.toString('utf8'))));

@@ -2,25 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { KubeApi } from '../kube/kube-api.js';
 import type { Clock } from '../time/clock.js';
-import { V, waitForPhase } from './velero.js';
+import { deadlineSignal } from '../time/deadline.js';
+import { V, type DownloadKind, type DownloadRequest } from './objects.js';
+import { waitForVelero } from './wait.js';
 
-/** The kinds of file a DownloadRequest can fetch (downloadrequest_types.go). */
-export type DownloadKind =
-  | 'BackupResourceList'
-  | 'BackupContents'
-  | 'BackupResults'
-  | 'RestoreResults'
-  | 'RestoreResourceList'
-  | 'RestoreLog'
-  | 'BackupLog';
+const PROCESSED = new Set(['Processed']);
 
-/** Fetches a pre-signed URL: the body, or undefined when the object is not there (404). */
+export type { DownloadKind } from './objects.js';
+
+/** Fetches a pre-signed URL: the body, or undefined when the object is not there (404). The caller sets the deadline. */
 export type UrlFetcher = (url: string, signal?: AbortSignal) => Promise<Buffer | undefined>;
 
 export const fetchUrl: UrlFetcher = async (url, signal) => {
-  const r = await fetch(url, {
-    signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(30_000)]) : AbortSignal.timeout(30_000),
-  });
+  const r = await fetch(url, { signal });
   if (r.status === 404) return undefined;
   if (!r.ok) throw new Error(`GET of the pre-signed URL answered HTTP ${r.status}`);
   return Buffer.from(await r.arrayBuffer());
@@ -32,6 +26,8 @@ export interface DownloadOptions {
   fetch?: UrlFetcher;
   /** The velero CLI gives describe 30 s (pkg/cmd/util/downloadrequest). */
   timeoutMs?: number;
+  /** How long fetching the pre-signed URL may take. */
+  fetchTimeoutMs?: number;
 }
 
 /**
@@ -43,25 +39,31 @@ export interface DownloadOptions {
  */
 export async function viaDownloadRequest(
   kube: KubeApi,
-  namespace: string,
-  target: { kind: DownloadKind; name: string },
+  file: { namespace: string; kind: DownloadKind; name: string },
   o: DownloadOptions,
 ): Promise<Buffer | undefined> {
+  const { namespace, ...target } = file;
   const name = `${target.name.slice(0, 200)}-${randomBytes(4).toString('hex')}`;
   const ref = { ...V('DownloadRequest'), namespace, name };
-  await kube.create({
+  const request: DownloadRequest = {
     ...ref,
     metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } },
     spec: { target },
-  });
-  const done = await waitForPhase(kube, 'DownloadRequest', namespace, name, new Set(['Processed']), {
+  };
+  await kube.create(request);
+  const done = await waitForVelero(kube, {
+    kind: 'DownloadRequest',
+    namespace,
+    name,
+    terminal: PROCESSED,
     timeoutMs: o.timeoutMs ?? 30_000,
     clock: o.clock,
     signal: o.signal,
   });
-  const url = done.object.status?.downloadURL as string | undefined;
+  const url = done.object.status?.downloadURL;
   if (!url) return undefined;
-  const body = await (o.fetch ?? fetchUrl)(url, o.signal);
+  const deadline = deadlineSignal(o.clock, o.fetchTimeoutMs ?? 30_000, o.signal);
+  const body = await (o.fetch ?? fetchUrl)(url, deadline.signal).finally(() => deadline.clear());
   if (body === undefined) return undefined;
   return target.kind === 'BackupContents' ? body : gunzipSync(body);
 }

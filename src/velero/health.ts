@@ -1,8 +1,8 @@
 import { DrillError, ExitCode } from '../errors.js';
 import type { KubeApi } from '../kube/kube-api.js';
 import type { KubeObject } from '../kube/types.js';
+import { getVelero, listVelero, V, type BackupStorageLocation } from './objects.js';
 import { parseGoDuration } from '../time/go-duration.js';
-import { V } from './velero.js';
 
 /** Velero validates a BSL every minute unless its spec says otherwise (backupstoragelocation_types.go). */
 export const DEFAULT_VALIDATION_MS = 60_000;
@@ -10,7 +10,7 @@ export const DEFAULT_VALIDATION_MS = 60_000;
 export const VALIDATION_MARGIN_MS = 30_000;
 
 export interface VeleroHealth {
-  bsl: KubeObject;
+  bsl: BackupStorageLocation;
   server: { name: string; readyReplicas: number };
   /** When the BSL was last validated, and how old that was at the check. */
   lastValidation?: { at: string; ageSeconds: number };
@@ -34,20 +34,18 @@ export function isVeleroServer(d: KubeObject): boolean {
   return d.metadata?.name === 'velero' || l.component === 'velero' || l['app.kubernetes.io/name'] === 'velero';
 }
 
-/**
- * Velero installed *and running*: its CRDs are served, its server Deployment has a ready replica,
- * the BSL exists and is Available, and Velero validated it recently (twice its validation frequency
- * plus a margin). A BSL that still says Available while no server runs has a stale lastValidationTime.
- */
-export async function veleroRunning(kube: KubeApi, ns: string, bslName: string, now: Date): Promise<VeleroHealth> {
-  if (!(await kube.serves(V('BackupStorageLocation')))) {
-    throw new DrillError(
-      'VELERO_MISSING',
-      `Velero is not installed in context "${kube.context}" (no velero.io CRDs)`,
-      ExitCode.Precondition,
-      { hint: 'install Velero (velero install --provider aws …), or run the drill with --lab' },
-    );
-  }
+async function veleroInstalled(kube: KubeApi): Promise<void> {
+  if (await kube.serves(V('BackupStorageLocation'))) return;
+  throw new DrillError(
+    'VELERO_MISSING',
+    `Velero is not installed in context "${kube.context}" (no velero.io CRDs)`,
+    ExitCode.Precondition,
+    { hint: 'install Velero (velero install --provider aws …), or run the drill with --lab' },
+  );
+}
+
+/** The Velero server Deployment with a ready replica. */
+async function readyServer(kube: KubeApi, ns: string): Promise<VeleroHealth['server']> {
   const servers = (await kube.list({ apiVersion: 'apps/v1', kind: 'Deployment' }, { namespace: ns })).items.filter(
     isVeleroServer,
   );
@@ -66,12 +64,17 @@ export async function veleroRunning(kube: KubeApi, ns: string, bslName: string, 
         .map((d) => `Deployment ${ns}/${d.name} has ${d.readyReplicas} ready of ${d.replicas} replica(s)`)
         .join('; '),
     );
-  const bsl = await kube.get({ ...V('BackupStorageLocation'), namespace: ns, name: bslName });
+  return { name: server.name, readyReplicas: server.readyReplicas };
+}
+
+/** The BSL, there and Available. */
+async function availableBsl(kube: KubeApi, ns: string, name: string): Promise<BackupStorageLocation> {
+  const bsl = await getVelero(kube, { kind: 'BackupStorageLocation', namespace: ns, name });
   if (!bsl) {
-    const all = (await kube.list(V('BackupStorageLocation'), { namespace: ns })).items.map((b) => b.metadata?.name);
+    const all = (await listVelero(kube, 'BackupStorageLocation', { namespace: ns })).map((b) => b.metadata?.name);
     throw new DrillError(
       'BSL_NOT_FOUND',
-      `BackupStorageLocation ${ns}/${bslName} not found in context "${kube.context}"${all.length ? ` (there: ${all.join(', ')})` : ''}`,
+      `BackupStorageLocation ${ns}/${name} not found in context "${kube.context}"${all.length ? ` (there: ${all.join(', ')})` : ''}`,
       ExitCode.Precondition,
       { hint: 'set spec.backup.storageLocation in the scenario' },
     );
@@ -79,28 +82,53 @@ export async function veleroRunning(kube: KubeApi, ns: string, bslName: string, 
   if (bsl.status?.phase !== 'Available') {
     throw new DrillError(
       'BSL_UNAVAILABLE',
-      `BackupStorageLocation ${ns}/${bslName} is ${bsl.status?.phase ?? 'not validated yet'}${bsl.status?.message ? `: ${bsl.status.message}` : ''}`,
+      `BackupStorageLocation ${ns}/${name} is ${bsl.status?.phase ?? 'not validated yet'}${bsl.status?.message ? `: ${bsl.status.message}` : ''}`,
       ExitCode.Precondition,
       {
         hint: 'Velero validates it every minute; fix the bucket or credentials it names, then rerun',
       },
     );
   }
-  const frequencyMs = parseGoDuration(bsl.spec?.validationFrequency as string | undefined, DEFAULT_VALIDATION_MS);
-  const health: VeleroHealth = { bsl, server: { name: server.name, readyReplicas: server.readyReplicas } };
+  return bsl;
+}
+
+/** When Velero last validated the BSL; BSL_STALE when that is longer ago than twice its frequency plus a margin. */
+function recentValidation(
+  bsl: BackupStorageLocation,
+  o: { ns: string; name: string; server: string; frequencyMs: number; now: Date },
+): NonNullable<VeleroHealth['lastValidation']> {
+  const at = bsl.status?.lastValidationTime;
+  const ageMs = at ? o.now.getTime() - Date.parse(at) : Number.POSITIVE_INFINITY;
+  const limitMs = 2 * o.frequencyMs + VALIDATION_MARGIN_MS;
+  if (at && ageMs <= limitMs) return { at, ageSeconds: Math.round(ageMs / 1000) };
+  throw new DrillError(
+    'BSL_STALE',
+    `BackupStorageLocation ${o.ns}/${o.name} says Available, but Velero ${at ? `last validated it ${Math.round(ageMs / 1000)}s ago (at ${at})` : 'never recorded a validation'}; it validates every ${Math.round(o.frequencyMs / 1000)}s`,
+    ExitCode.Precondition,
+    {
+      hint: `is the Velero server stuck? kubectl -n ${o.ns} logs deploy/${o.server}; the phase is only as fresh as its lastValidationTime`,
+    },
+  );
+}
+
+/**
+ * Velero installed *and running*: its CRDs are served, its server Deployment has a ready replica,
+ * the BSL exists and is Available, and Velero validated it recently (twice its validation frequency
+ * plus a margin). A BSL that still says Available while no server runs has a stale lastValidationTime.
+ */
+export async function veleroRunning(
+  kube: KubeApi,
+  o: { namespace: string; bsl: string; now: Date },
+): Promise<VeleroHealth> {
+  const ns = o.namespace;
+  await veleroInstalled(kube);
+  const server = await readyServer(kube, ns);
+  const bsl = await availableBsl(kube, ns, o.bsl);
+  const frequencyMs = parseGoDuration(bsl.spec?.validationFrequency ?? undefined, DEFAULT_VALIDATION_MS);
+  const health: VeleroHealth = { bsl, server };
   if (frequencyMs === 0) return { ...health, validationDisabled: true };
-  const at = bsl.status?.lastValidationTime as string | undefined;
-  const ageMs = at ? now.getTime() - Date.parse(at) : Number.POSITIVE_INFINITY;
-  const limitMs = 2 * frequencyMs + VALIDATION_MARGIN_MS;
-  if (!(ageMs <= limitMs)) {
-    throw new DrillError(
-      'BSL_STALE',
-      `BackupStorageLocation ${ns}/${bslName} says Available, but Velero ${at ? `last validated it ${Math.round(ageMs / 1000)}s ago (at ${at})` : 'never recorded a validation'}; it validates every ${Math.round(frequencyMs / 1000)}s`,
-      ExitCode.Precondition,
-      {
-        hint: `is the Velero server stuck? kubectl -n ${ns} logs deploy/${server.name}; the phase is only as fresh as its lastValidationTime`,
-      },
-    );
-  }
-  return { ...health, lastValidation: { at: at!, ageSeconds: Math.round(ageMs / 1000) } };
+  return {
+    ...health,
+    lastValidation: recentValidation(bsl, { ns, name: o.bsl, server: server.name, frequencyMs, now: o.now }),
+  };
 }

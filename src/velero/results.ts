@@ -98,8 +98,7 @@ export async function readRestoreResults(
   try {
     const raw = await viaDownloadRequest(
       o.kube,
-      o.veleroNamespace,
-      { kind: 'RestoreResults', name: restore },
+      { namespace: o.veleroNamespace, kind: 'RestoreResults', name: restore },
       o.download,
     );
     if (raw) return { parsed: parse(raw, false), source: 'download-request' };

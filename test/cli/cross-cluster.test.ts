@@ -34,7 +34,7 @@ describe('recovery into a fresh cluster: the cluster phase', () => {
         '--clusters',
         '2',
         '--app',
-        '../shared/data/apps/argo-cd',
+        'test/fixtures/apps/argo-cd',
         '--app',
         join(work, 'appproject.yaml'),
         '--app-namespace',

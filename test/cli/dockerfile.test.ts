@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 
 const run = promisify(execFile);
 
@@ -38,11 +39,13 @@ describe('Dockerfile (it cannot be built here: no Docker engine)', async () => {
     .map((l) => l.trim())
     .filter(Boolean);
 
-  it('builds on node:20-slim and runs as a non-root, numeric user', () => {
+  it('builds and runs on node:24-slim, a Node that .ci/run tests on, as a non-root, numeric user', async () => {
     expect(ins.filter((i) => i.op === 'FROM').map((i) => i.args.split(' ')[0])).toEqual([
-      'node:20-slim',
-      'node:20-slim',
+      'node:24-slim',
+      'node:24-slim',
     ]);
+    // the tiers .ci/run runs on other Nodes include the image's
+    expect(await readFile('.ci/run', 'utf8')).toMatch(/for major in 22 24\b/);
     const user = final.filter((i) => i.op === 'USER').pop()?.args ?? 'root';
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
   });
@@ -71,21 +74,30 @@ describe('Dockerfile (it cannot be built here: no Docker engine)', async () => {
     expect(script).toMatch(/await rename\(fresh, dist\)/);
   });
 
-  it("its entrypoint runs the bundle: the final stage's files alone, without node_modules, run kdrill", async () => {
-    // lay out /app as the final stage would, from this checkout (dist/ is built by npm ci)
+  /** /app as the final stage lays it out, from this checkout (dist/ is built by npm ci); `skip` leaves sources out. */
+  async function layout(skip: (src: string) => boolean = () => false): Promise<string> {
     const app = await mkdtemp(join(tmpdir(), 'kdrill-image-'));
     expect(final.find((i) => i.op === 'WORKDIR')?.args).toBe('/app');
     for (const c of final.filter((i) => i.op === 'COPY')) {
       const parts = c.args.replace(/^--from=build\s+\/src\//, '').split(/\s+/);
       const dest = parts.pop()!;
-      for (const src of parts)
+      for (const src of parts.filter((p) => !skip(p)))
         await cp(src, join(app, dest.endsWith('/') || dest === './' ? src : dest), { recursive: true });
     }
+    return app;
+  }
+  const entry = (app: string): string[] => {
+    const e = JSON.parse(final.find((i) => i.op === 'ENTRYPOINT')!.args) as string[];
+    expect(e).toEqual(['node', '/app/bin/kdrill.mjs']);
+    return e.slice(1).map((a) => a.replace(/^\/app\//, `${app}/`));
+  };
+
+  it("its entrypoint runs the bundle: the final stage's files alone, without node_modules, run kdrill", async () => {
+    // zx is in the image for script: steps only; the bundle itself must not need it
+    const app = await layout((src) => src.startsWith('node_modules/'));
     expect(existsSync(join(app, 'node_modules'))).toBe(false);
-    const entry = JSON.parse(final.find((i) => i.op === 'ENTRYPOINT')!.args) as string[];
+    const argv = entry(app);
     const cmd = JSON.parse(final.find((i) => i.op === 'CMD')!.args) as string[];
-    expect(entry).toEqual(['node', '/app/bin/kdrill.mjs']);
-    const argv = entry.slice(1).map((a) => a.replace(/^\/app\//, `${app}/`));
     const help = await run(process.execPath, [...argv, ...cmd], { cwd: app });
     expect(help.stdout).toMatch(/kdrill: Kubernetes disaster-recovery drills, measured/);
     const version = await run(process.execPath, [...argv, '--version'], { cwd: app });
@@ -96,4 +108,24 @@ describe('Dockerfile (it cannot be built here: no Docker engine)', async () => {
     const v = await run(process.execPath, [...argv, 'validate', 'scenarios/namespace-loss.yaml'], { cwd: app });
     expect(v.stdout).toContain('ok (namespace-loss)');
   });
+
+  it("a scenario's zx script: step runs from the image's files: a lab drill whose disaster starts with one", async () => {
+    const app = await layout();
+    expect(await readdir(join(app, 'node_modules'))).toEqual(['zx']);
+    const work = await mkdtemp(join(tmpdir(), 'kdrill-image-zx-'));
+    const marker = join(work, 'zx-ran');
+    const script = join(work, 'disaster.mjs');
+    // $ and fs are zx's globals: this runs only under zx's own CLI
+    await writeFile(script, `await $\`true\`;\nawait fs.writeFile(${JSON.stringify(marker)}, typeof $);\n`);
+    const s = parse(await readFile('scenarios/namespace-loss.yaml', 'utf8')) as { spec: { disaster: unknown[] } };
+    s.spec.disaster.unshift({ type: 'command', script, timeout: '2m' });
+    await writeFile(join(work, 'scenario.yaml'), stringify(s));
+    const out = join(work, 'report');
+    const r = await run(process.execPath, [...entry(app), 'run', join(work, 'scenario.yaml'), '--lab', '--out', out], {
+      cwd: app,
+    }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    expect(await readFile(marker, 'utf8').catch(() => `not written; stderr: ${r.stderr}`)).toBe('function');
+    const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as { verdict: string };
+    expect(result.verdict, r.stderr).toBe('pass');
+  }, 180_000);
 });

@@ -9,6 +9,7 @@ import { requireScenario } from '../../src/scenario/load.js';
 import { drillPermissions } from '../../src/schedule/rbac.js';
 import { isCron } from '../../src/schedule/manifests.js';
 import { expectCleanError, kdrill } from '../support/cli.js';
+import { lockRealCluster } from '../support/real-cluster-lock.js';
 
 const run = promisify(execFile);
 const REAL = process.env.KDRILL_TEST_KUBECONFIG;
@@ -289,6 +290,9 @@ describe('kdrill schedule --apply on the lab', () => {
 describe.skipIf(!REAL)(
   `kdrill schedule --apply on the real kube-apiserver${REAL ? '' : ' (skipped: KDRILL_TEST_KUBECONFIG is not set: run .ci/run)'}`,
   () => {
+    let unlock: (() => Promise<void>) | undefined;
+    beforeAll(async () => void (unlock = await lockRealCluster()), 46 * 60_000);
+    afterAll(async () => unlock?.());
     const as = ['--as', 'system:serviceaccount:kdrill:kdrill-namespace-loss'];
     const k = (...a: string[]) => run('kubectl', ['--kubeconfig', REAL!, ...a]);
     const can = (...a: string[]) =>
@@ -298,6 +302,15 @@ describe.skipIf(!REAL)(
       );
 
     it('falls back to batch/v1beta1 on 1.20 and says so; RBAC allows what the drill does and refuses the rest', async () => {
+      // a suite before this one may have left velero being deleted (lab down): wait until it is gone
+      for (let i = 0; i < 240; i++) {
+        const phase = await k('get', 'namespace', 'velero', '-o', 'jsonpath={.status.phase}').then(
+          (r) => r.stdout,
+          () => '',
+        );
+        if (phase !== 'Terminating') break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
       await k('create', 'namespace', 'velero').catch(() => undefined);
       const r = await kdrill([
         'schedule',

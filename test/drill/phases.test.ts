@@ -12,6 +12,7 @@ import type { RunDeps } from '../../src/drill/context.js';
 import { isDrillError } from '../../src/errors.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { DrillWorld, NS } from '../support/drill-world.js';
+import { eventually } from '../support/eventually.js';
 import { FakeObjectStore } from '../support/fakes/fake-object-store.js';
 
 const V = (kind: string) => ({ apiVersion: 'velero.io/v1', kind });
@@ -490,7 +491,11 @@ describe('runDrill: the sequence, the journal and the cleanup stack', () => {
     w.restore = 'ignore';
     const s = w.scenario({ recovery: { timeout: '1s' } });
     const state = w.state();
-    const run = await runDrill(w.deps(), s, state);
+    const running = runDrill(w.deps(), s, state);
+    // Velero never answers; the deadline is the clock's, so the fake time has to reach it
+    await eventually(() => w.kube.calls.some((c) => c.verb === 'watch' && c.kind === 'Restore'), 'the Restore watch');
+    w.clock.advance(1_000);
+    const run = await running;
     expect(run.error).toMatch(/Restore velero\/shop-loss-abcd1234-1 did not finish within 1s/);
     expect(state.timeline.map((t) => [t.phase, t.ok])).toEqual([
       ['preflight', true],
@@ -543,7 +548,8 @@ describe('the must-not-pass cases that a unit test can hold: none passes', () =>
       'an RTO breached',
       (w) => {
         w.restoreSeconds = 1900; // two restores of 31m40s against a 1h RTO
-        return w.scenario();
+        // each within the recovery timeout (the deadline runs on the same fake clock)
+        return w.scenario({ recovery: { timeout: '40m' } });
       },
       'RTO_BREACHED',
     ],

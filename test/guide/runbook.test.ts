@@ -44,6 +44,33 @@ describe('runbook format', () => {
     expect(slug('Restore, NetworkPolicies first')).toBe('restore-networkpolicies-first');
   });
 
+  it('anchors are the ones GitHub makes: underscores kept, repeated headings numbered, any heading level', () => {
+    // the old slug dropped "_" and gave both "Escalate" steps the same anchor
+    const text = [
+      '# Drill',
+      '## Restore the velero_backup objects',
+      `${F}sh run`,
+      'kubectl get ns',
+      F,
+      '## Escalate',
+      '### Who to call',
+      '## Escalate',
+      'see [the first](#escalate), [the second](#escalate-1), [the backups](#restore-the-velero_backup-objects)',
+      'and [who](#who-to-call), [the title](#drill)',
+    ].join('\n');
+    const { runbook, problems } = parseRunbook(text);
+    expect(problems).toEqual([]);
+    expect(runbook!.steps.map((s) => s.anchor)).toEqual([
+      'restore-the-velero_backup-objects',
+      'escalate',
+      'escalate-1',
+    ]);
+    expect(slug('Restore the velero_backup objects')).toBe('restore-the-velero_backup-objects');
+    expect(slug('What is 2 + 2?')).toBe('what-is-2--2');
+    const broken = parseRunbook(text.replace('#escalate-1', '#escalate-2'));
+    expect(broken.problems.map((p) => p.message)).toEqual(['the link to #escalate-2 does not resolve']);
+  });
+
   it('reports each kind of broken runbook at its line', () => {
     const cases: [string, string, number, RegExp][] = [
       ['empty', '  \n', 1, /empty/],

@@ -48,7 +48,7 @@ describe('ClientNodeKubeApi retries and errors', () => {
     const kc = join(dir, 'kubeconfig');
     await writeFile(kc, labKubeconfig(`http://127.0.0.1:${(server.address() as { port: number }).port}`));
     const retry: RetryPolicy = { attempts: 5, baseMs: 100, maxMs: 1000, sleep: async (ms) => void sleeps.push(ms) };
-    api = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: kc }), retry);
+    api = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: kc }), { retry });
   });
   afterEach(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -107,12 +107,11 @@ describe('ClientNodeKubeApi retries and errors', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kdrill-silent-'));
     const kc = join(dir, 'kubeconfig');
     await writeFile(kc, labKubeconfig(`http://127.0.0.1:${(server.address() as { port: number }).port}`));
-    const quick = new ClientNodeKubeApi(
-      loadKubeConfig({ kubeconfig: kc }),
-      { attempts: 5, baseMs: 1, maxMs: 1, sleep: async () => undefined },
-      () => undefined,
-      300,
-    );
+    const quick = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: kc }), {
+      retry: { attempts: 5, baseMs: 1, maxMs: 1, sleep: async () => undefined },
+      onWarning: () => undefined,
+      timeoutMs: 300,
+    });
     steps.push(() => undefined); // never answers
     const t0 = Date.now();
     const err = await quick.get(ref).catch((e: unknown) => e);
@@ -138,5 +137,23 @@ describe('ClientNodeKubeApi retries and errors', () => {
     const e403 = await api.get(ref).catch((e: unknown) => e);
     expect((e403 as { hint: string }).hint).toMatch(/RBAC/);
     expect(sleeps).toHaveLength(0);
+  });
+
+  it('tells a namespace being deleted apart from a missing permission (both are 403)', async () => {
+    steps.push(
+      json(403, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'Forbidden',
+        code: 403,
+        message:
+          'secrets "x" is forbidden: unable to create new content in namespace velero because it is being terminated',
+      }),
+    );
+    const e = await api.get(ref).catch((err: unknown) => err);
+    expect(isKubeApiError(e, 403)).toBe(true);
+    expect((e as { hint: string }).hint).toMatch(/being deleted \(Terminating\)/);
+    expect((e as { hint: string }).hint).not.toMatch(/RBAC/);
   });
 });

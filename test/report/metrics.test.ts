@@ -8,6 +8,7 @@ import type { DrillResult } from '../../src/drill/types.js';
 import { DirHistory } from '../../src/history/store.js';
 import { publishRun } from '../../src/history/publish.js';
 import { drillMetrics } from '../../src/report/metrics.js';
+import { FakeClock } from '../support/fakes/fake-clock.js';
 import { rec } from '../support/history.js';
 
 const SERIES = [
@@ -156,5 +157,40 @@ describe('Prometheus metrics', () => {
     expect(done).toEqual([`history ${join(dir, 'h')}`, `metrics ${join(dir, 'k.prom')}`]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^metrics not pushed to the Pushgateway: /);
+  });
+  it('publish: a Pushgateway that never answers is given up on when the clock reaches 15 s', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kdrill-publish-'));
+    let asked = 0;
+    const gw = createServer(() => void asked++); // reads the request, never answers
+    await new Promise<void>((r) => gw.listen(0, '127.0.0.1', r));
+    const clock = new FakeClock();
+    const warnings: string[] = [];
+    try {
+      let done: string[] | undefined;
+      const publishing = publishRun(
+        result('pass'),
+        {
+          metricsFile: join(dir, 'k.prom'),
+          pushgateway: `http://127.0.0.1:${(gw.address() as { port: number }).port}`,
+        },
+        (w) => warnings.push(w),
+        clock,
+      ).then((d) => (done = d));
+      while (asked === 0) await new Promise((r) => setTimeout(r, 5));
+      clock.advance(14_999);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(done).toBeUndefined();
+      clock.advance(1);
+      // the wall clock's 15 s must not be what ends it
+      const late = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('still waiting after the deadline')), 3000),
+      );
+      await Promise.race([publishing, late]);
+      expect(done).toEqual([`metrics ${join(dir, 'k.prom')}`]);
+      expect(warnings).toEqual(['metrics not pushed to the Pushgateway: The operation was aborted due to timeout']);
+    } finally {
+      gw.closeAllConnections();
+      gw.close();
+    }
   });
 });

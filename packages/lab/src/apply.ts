@@ -1,8 +1,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DrillError, ExitCode, isKubeApiError } from './core.js';
-import type { KubeApi, KubeObject, ServedResource } from './core.js';
+import { DrillError, ExitCode, isKubeApiError, systemClock } from './core.js';
+import type { Clock, KubeApi, KubeObject, ServedResource } from './core.js';
+import { pollUntil } from './poll.js';
+import { untilNotTerminating } from './namespace-ready.js';
 
 export interface Manifest {
   file: string;
@@ -80,8 +82,9 @@ const describe = (o: KubeObject, ns: string | undefined): string =>
   `${o.kind} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? ''}`;
 
 /** Waits until each CRD is Established and its kind is served: its custom resources come next. */
-async function established(kube: KubeApi, crds: KubeObject[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function established(kube: KubeApi, crds: KubeObject[], timeoutMs: number, clock: Clock): Promise<void> {
+  // one deadline for them all, as they were created together
+  const deadline = clock.now().getTime() + timeoutMs;
   for (const crd of crds) {
     const name = crd.metadata?.name ?? '';
     const group = String(crd.spec?.group ?? '');
@@ -90,23 +93,45 @@ async function established(kube: KubeApi, crds: KubeObject[], timeoutMs: number)
         ?.name ?? '',
     );
     const kind = String(crd.spec?.names?.kind ?? '');
-    for (;;) {
+    const ready = async (): Promise<boolean> => {
       const cur = await kube.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
       const ok = ((cur?.status?.conditions as { type: string; status: string }[] | undefined) ?? []).some(
         (c) => c.type === 'Established' && c.status === 'True',
       );
-      if (ok && (await kube.serves({ apiVersion: `${group}/${version}`, kind }))) break;
-      if (Date.now() > deadline)
-        throw new DrillError(
+      return ok && (await kube.serves({ apiVersion: `${group}/${version}`, kind }));
+    };
+    await pollUntil(clock, ready, {
+      timeoutMs: deadline - clock.now().getTime(),
+      everyMs: 100,
+      timedOut: () =>
+        new DrillError(
           'APP_CRD_NOT_ESTABLISHED',
           `CustomResourceDefinition ${name} was not Established within ${Math.round(timeoutMs / 1000)}s`,
           ExitCode.Precondition,
           { hint: `kubectl get crd ${name} -o yaml shows its conditions` },
-        );
-      await new Promise((r) => setTimeout(r, 100));
-    }
+        ),
+    });
   }
 }
+
+export interface ApplyOptions {
+  defaultNamespace: string;
+  crdTimeoutMs?: number;
+  labels?: Record<string, string>;
+  /** The wait for CRDs to be Established reads it (systemClock by default). */
+  clock?: Clock;
+}
+
+// Namespaces, CRDs, then NetworkPolicies before any workload (Helm's install order does the same), so that a
+// hardened cluster refuses exactly the workloads no policy of the app selects, not those listed before it
+const rank = (m: Manifest): number =>
+  m.obj.kind === 'Namespace'
+    ? 0
+    : m.obj.kind === 'CustomResourceDefinition'
+      ? 1
+      : m.obj.kind === 'NetworkPolicy'
+        ? 2
+        : 3;
 
 /**
  * Applies manifests as `kubectl apply -n <defaultNamespace>` would: each object in its own namespace
@@ -116,92 +141,116 @@ async function established(kube: KubeApi, crds: KubeObject[], timeoutMs: number)
  * reported with the object's name, as the cluster would refuse it. Any other refusal fails.
  * `labels` go on every object (the lab's own label, so `lab gc` finds what it made).
  */
-export async function applyManifests(
-  kube: KubeApi,
-  manifests: Manifest[],
-  o: { defaultNamespace: string; crdTimeoutMs?: number; labels?: Record<string, string> },
-): Promise<ApplyReport> {
-  const report: ApplyReport = { applied: {}, skipped: [], refused: [], warnings: [], namespaces: [] };
-  const failures: string[] = [];
-  // Namespaces, CRDs, then NetworkPolicies before any workload (Helm's install order does the same), so that a
-  // hardened cluster refuses exactly the workloads no policy of the app selects, not those listed before it
-  const rank = (m: Manifest): number =>
-    m.obj.kind === 'Namespace'
-      ? 0
-      : m.obj.kind === 'CustomResourceDefinition'
-        ? 1
-        : m.obj.kind === 'NetworkPolicy'
-          ? 2
-          : 3;
-  const ordered = [...manifests].sort((a, b) => rank(a) - rank(b)); // stable: file order within each rank
-  const unserved = new Map<string, { count: number; reason: string }>();
-  const namespaces = new Set<string>();
-  let served = await kube.resources();
-  const version = (await kube.serverVersion()).gitVersion;
-  let crdsPending: KubeObject[] = [];
-  for (const { file, obj } of ordered) {
+export async function applyManifests(kube: KubeApi, manifests: Manifest[], o: ApplyOptions): Promise<ApplyReport> {
+  const run = new ApplyRun(kube, o, await kube.resources(), (await kube.serverVersion()).gitVersion);
+  // stable: file order within each rank
+  for (const m of [...manifests].sort((a, b) => rank(a) - rank(b))) await run.apply(m);
+  return run.finish();
+}
+
+/** One applyManifests: what it applied, skipped and had refused so far, and the CRDs still to wait for. */
+class ApplyRun {
+  private readonly report: ApplyReport = { applied: {}, skipped: [], refused: [], warnings: [], namespaces: [] };
+  private readonly failures: string[] = [];
+  private readonly unserved = new Map<string, { count: number; reason: string }>();
+  private readonly namespaces = new Set<string>();
+  private crdsPending: KubeObject[] = [];
+  private readonly kube: KubeApi;
+  private readonly o: ApplyOptions;
+  private served: ServedResource[];
+  private readonly version: string;
+
+  constructor(kube: KubeApi, o: ApplyOptions, served: ServedResource[], version: string) {
+    this.kube = kube;
+    this.o = o;
+    this.served = served;
+    this.version = version;
+  }
+
+  async apply({ file, obj }: Manifest): Promise<void> {
     if (!obj.apiVersion || !obj.kind || !obj.metadata?.name) {
-      failures.push(`${file}: an object without apiVersion, kind or metadata.name`);
-      continue;
+      this.failures.push(`${file}: an object without apiVersion, kind or metadata.name`);
+      return;
     }
-    if (rank({ file, obj }) >= 2 && crdsPending.length) {
-      await established(kube, crdsPending, o.crdTimeoutMs ?? 60_000);
-      crdsPending = [];
-      served = await kube.resources();
+    if (rank({ file, obj }) >= 2 && this.crdsPending.length) {
+      await this.waitForCrds();
+      this.served = await this.kube.resources();
     }
-    const type = served.find((r) => r.apiVersion === obj.apiVersion && r.kind === obj.kind);
+    const type = this.served.find((r) => r.apiVersion === obj.apiVersion && r.kind === obj.kind);
     if (!type) {
-      const u = unserved.get(kindKey(obj)) ?? {
+      const u = this.unserved.get(kindKey(obj)) ?? {
         count: 0,
-        reason: whyUnserved(obj.apiVersion, obj.kind, served, version),
+        reason: whyUnserved(obj.apiVersion, obj.kind, this.served, this.version),
       };
       u.count++;
-      unserved.set(kindKey(obj), u);
-      continue;
+      this.unserved.set(kindKey(obj), u);
+      return;
     }
-    const ns = type.namespaced ? (obj.metadata.namespace ?? o.defaultNamespace) : undefined;
+    const ns = type.namespaced ? (obj.metadata.namespace ?? this.o.defaultNamespace) : undefined;
     if (ns) {
-      namespaces.add(ns);
-      await ensureNamespace(kube, ns, o.labels);
+      this.namespaces.add(ns);
+      await ensureNamespace(this.kube, ns, this.o.clock ?? systemClock, this.o.labels);
     }
+    await this.create(file, obj, ns);
+  }
+
+  private async create(file: string, obj: KubeObject, ns: string | undefined): Promise<void> {
     const { status: _s, ...rest } = obj;
     const body: KubeObject = {
       ...rest,
       metadata: {
         ...obj.metadata,
         ...(ns ? { namespace: ns } : { namespace: undefined }),
-        ...(o.labels ? { labels: { ...obj.metadata.labels, ...o.labels } } : {}),
+        ...(this.o.labels ? { labels: { ...obj.metadata?.labels, ...this.o.labels } } : {}),
       },
     };
     if (!ns) delete body.metadata!.namespace;
     const what = describe(obj, ns);
+    if (obj.kind === 'Namespace')
+      await untilNotTerminating(this.kube, obj.metadata!.name!, this.o.clock ?? systemClock);
     try {
-      await createOrMerge(kube, body);
-      report.applied[kindKey(obj)] = (report.applied[kindKey(obj)] ?? 0) + 1;
-      for (const w of kube.takeWarnings?.() ?? []) report.warnings.push({ object: what, warning: w });
-      if (obj.kind === 'CustomResourceDefinition') crdsPending.push(body);
+      await createOrMerge(this.kube, body);
+      this.report.applied[kindKey(obj)] = (this.report.applied[kindKey(obj)] ?? 0) + 1;
+      for (const w of this.kube.takeWarnings?.() ?? []) this.report.warnings.push({ object: what, warning: w });
+      if (obj.kind === 'CustomResourceDefinition') this.crdsPending.push(body);
     } catch (e) {
       if (isKubeApiError(e, 403) && /admission webhook|denied the request/.test((e as Error).message))
-        report.refused.push({ object: what, reason: (e as Error).message.replace(/^cannot create [^:]+: /, '') });
-      else failures.push(`${file}: ${what}: ${(e as Error).message}`);
+        this.report.refused.push({ object: what, reason: (e as Error).message.replace(/^cannot create [^:]+: /, '') });
+      else this.failures.push(`${file}: ${what}: ${(e as Error).message}`);
     }
   }
-  if (crdsPending.length) await established(kube, crdsPending, o.crdTimeoutMs ?? 60_000);
-  for (const [kind, u] of unserved) report.skipped.push({ kind, count: u.count, reason: u.reason });
-  report.namespaces = [...namespaces].sort();
-  if (failures.length) {
-    throw new DrillError(
-      'APP_APPLY_FAILED',
-      `${failures.length} object(s) of the app could not be applied: ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? `; and ${failures.length - 3} more` : ''}`,
-      ExitCode.Precondition,
-      { hint: 'the cluster refused them as a real one would; fix the manifests, or leave those files out' },
-    );
+
+  private async waitForCrds(): Promise<void> {
+    await established(this.kube, this.crdsPending, this.o.crdTimeoutMs ?? 60_000, this.o.clock ?? systemClock);
+    this.crdsPending = [];
   }
-  return report;
+
+  async finish(): Promise<ApplyReport> {
+    if (this.crdsPending.length) await this.waitForCrds();
+    for (const [kind, u] of this.unserved) this.report.skipped.push({ kind, count: u.count, reason: u.reason });
+    this.report.namespaces = [...this.namespaces].sort();
+    const f = this.failures;
+    if (f.length) {
+      throw new DrillError(
+        'APP_APPLY_FAILED',
+        `${f.length} object(s) of the app could not be applied: ${f.slice(0, 3).join('; ')}${f.length > 3 ? `; and ${f.length - 3} more` : ''}`,
+        ExitCode.Precondition,
+        { hint: 'the cluster refused them as a real one would; fix the manifests, or leave those files out' },
+      );
+    }
+    return this.report;
+  }
 }
 
 /** A namespace the manifests use but do not create: made as needed, as `kubectl create namespace` would. */
-async function ensureNamespace(kube: KubeApi, ns: string, labels?: Record<string, string>): Promise<void> {
+async function ensureNamespace(
+  kube: KubeApi,
+  ns: string,
+  clock: Clock,
+  labels?: Record<string, string>,
+): Promise<void> {
+  // the namespace an earlier drill or lab deleted may still be going: content created now would be refused
+  await untilNotTerminating(kube, ns, clock);
   if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) return;
   try {
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, ...(labels ? { labels } : {}) } });

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DrillError, ExitCode, connectKube } from './core.js';
+import { DrillError, ExitCode, connectKube, systemClock } from './core.js';
+import type { Clock } from './core.js';
+import { otherHolder } from './claim.js';
 import { labGc } from './gc.js';
 import { alive, clearLabState, readLabState, type LabState } from './state.js';
 import { stopLeftovers } from './monitoring/leftovers.js';
@@ -16,6 +18,8 @@ export interface UpOptions {
   /** More flags for `lab serve` (node layout, delays). */
   extraArgs?: string[];
   timeoutMs?: number;
+  /** The wait for the background process to answer (systemClock by default). */
+  clock?: Clock;
 }
 
 /** `kdrill lab up`: start the lab in a background process and return once it answers. */
@@ -52,8 +56,9 @@ export async function labUp(o: UpOptions): Promise<LabState> {
   child.on('exit', (code) => (exited = code));
   child.unref();
   await out.close();
-  const deadline = Date.now() + (o.timeoutMs ?? 180_000);
-  while (Date.now() < deadline) {
+  const clock = o.clock ?? systemClock;
+  const deadline = clock.now().getTime() + (o.timeoutMs ?? 180_000);
+  while (clock.now().getTime() < deadline) {
     const s = await readLabState(dir);
     if (s && s.pid === child.pid && s.ready) return s;
     if (s && s.pid === child.pid && s.error)
@@ -68,7 +73,7 @@ export async function labUp(o: UpOptions): Promise<LabState> {
         { hint: `see ${log}: ${(await tail(log)).trim()}` },
       );
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await clock.sleep(50);
   }
   if (child.pid) process.kill(child.pid, 'SIGTERM');
   throw new DrillError('LAB_START_TIMEOUT', 'the lab did not become ready in time', ExitCode.Precondition, {
@@ -80,28 +85,32 @@ export async function labUp(o: UpOptions): Promise<LabState> {
 export interface DownResult {
   state?: LabState;
   wasRunning: boolean;
-  removed: { kubeconfig: string; objects: string[] }[];
+  /** Per real cluster: what was removed, or which other lab holds it (and so nothing was touched). */
+  removed: { kubeconfig: string; objects: string[]; heldBy?: string }[];
 }
 
 /**
  * `kdrill lab down`: stops the background process by its PID, then removes what the lab left on the
  * real clusters it was attached to, also when its process was already gone (killed, a crashed test).
  */
-export async function labDown(dirArg: string, timeoutMs = 15_000): Promise<DownResult> {
+export async function labDown(dirArg: string, timeoutMs = 15_000, clock: Clock = systemClock): Promise<DownResult> {
   const dir = resolve(dirArg);
   const s = await readLabState(dir);
   if (!s) return { wasRunning: false, removed: [] };
   const wasRunning = alive(s.pid);
   if (wasRunning) {
     process.kill(s.pid, 'SIGTERM');
-    const deadline = Date.now() + timeoutMs;
-    while (alive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const deadline = clock.now().getTime() + timeoutMs;
+    while (alive(s.pid) && clock.now().getTime() < deadline) await clock.sleep(50);
     if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
   }
   await stopLeftovers(s.monitoring);
   const removed: DownResult['removed'] = [];
   for (const kubeconfig of (s.options.realKubeconfigs as string[] | undefined) ?? []) {
-    removed.push({ kubeconfig, objects: await labGc(connectKube({ kubeconfig })) });
+    const kube = connectKube({ kubeconfig });
+    const holder = await otherHolder(kube, dir, clock.now());
+    if (holder) removed.push({ kubeconfig, objects: [], heldBy: holder });
+    else removed.push({ kubeconfig, objects: await labGc(kube) });
   }
   await clearLabState(dir);
   return { state: s, wasRunning, removed };

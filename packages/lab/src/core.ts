@@ -13,6 +13,7 @@ export * from '../../../src/kube/kube-api.js';
 export * from '../../../src/kube/labels.js';
 export * from '../../../src/kube/types.js';
 export * from '../../../src/lab-registry.js';
+export * from '../../../src/time/clock.js';
 export * from '../../../src/time/cron.js';
 export * from '../../../src/time/go-duration.js';
 export * from '../../../src/time/k8s-time.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { startLab, type LabOptions } from './lab.js';
 import { clearLabState, writeLabState } from './state.js';
-import { registerLab } from './core.js';
+import { registerLab, systemClock } from './core.js';
 import { monitorLab } from './monitoring/for-lab.js';
 import type { RunningMonitoring } from './monitoring/monitoring.js';
 
@@ -11,27 +11,7 @@ import type { RunningMonitoring } from './monitoring/monitoring.js';
  */
 export async function serveLab(opts: LabOptions & { logFile: string; monitoring?: boolean }): Promise<number> {
   const dir = resolve(opts.dir);
-  const base = {
-    pid: process.pid,
-    dir,
-    startedAt: new Date().toISOString(),
-    log: opts.logFile,
-    contexts: [] as string[],
-    options: {
-      hardened: opts.hardened
-        ? typeof opts.hardened === 'object'
-          ? opts.hardened.action
-          : opts.hardened === 'warn'
-            ? 'warn'
-            : 'deny'
-        : false,
-      port: opts.port ?? 0,
-      k8s: opts.k8s ?? 'lab',
-      clusters: opts.clusters ?? 1,
-      veleroVersion: opts.veleroVersion ?? '1.14',
-      realKubeconfigs: opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : [],
-    },
-  };
+  const base = stateBase(opts, dir);
   let lab;
   let monitoring: RunningMonitoring | undefined;
   try {
@@ -67,15 +47,44 @@ export async function serveLab(opts: LabOptions & { logFile: string; monitoring?
     contexts: lab.clusters.map((c) => ({ name: c.context, server: c.server })),
   });
   process.stdout.write(`lab: ready; kubeconfig ${lab.kubeconfig}\n`);
-  await new Promise<void>((done) => {
-    const stop = (): void => done();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await untilSignalled();
   unregister();
   await monitoring?.stop();
   await lab.stop();
   await clearLabState(dir);
   process.stdout.write('lab: stopped\n');
   return 0;
+}
+
+/** What state.json says of this process and the options it runs with, ready or not. */
+function stateBase(opts: LabOptions & { logFile: string }, dir: string) {
+  return {
+    pid: process.pid,
+    dir,
+    startedAt: (opts.clock ?? systemClock).now().toISOString(),
+    log: opts.logFile,
+    contexts: [] as string[],
+    options: {
+      hardened: opts.hardened
+        ? typeof opts.hardened === 'object'
+          ? opts.hardened.action
+          : opts.hardened === 'warn'
+            ? 'warn'
+            : 'deny'
+        : false,
+      port: opts.port ?? 0,
+      k8s: opts.k8s ?? 'lab',
+      clusters: opts.clusters ?? 1,
+      veleroVersion: opts.veleroVersion ?? '1.14',
+      realKubeconfigs: opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : [],
+    },
+  };
+}
+
+function untilSignalled(): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = (): void => done();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
 }

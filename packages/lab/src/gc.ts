@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { isKubeApiError, LAB_NODE_LABEL, processAlive } from './core.js';
+import { isKubeApiError, LAB_NODE_LABEL, processAlive, systemClock } from './core.js';
 import type { KubeApi, KubeObject, ServedResource } from './core.js';
 import { EXEMPT_LABEL, WEBHOOK_CONFIG_NAME } from './admission/webhook.js';
 import { LEASE } from './claim.js';
@@ -25,7 +25,7 @@ export async function markAsLab(
 }
 
 /** Whether a lab's admission webhook is registered on this cluster while no lab holds it: every guarded Pod create is refused then. */
-export async function staleWebhook(kube: KubeApi, now = new Date()): Promise<boolean> {
+export async function staleWebhook(kube: KubeApi, now = systemClock.now()): Promise<boolean> {
   if (!(await kube.get({ ...VWC, name: WEBHOOK_CONFIG_NAME }).catch(() => undefined))) return false;
   const lease = await kube.get(LEASE).catch(() => undefined);
   if (!lease) return true;

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { DrillError, ExitCode } from './core.js';
+import { DrillError, ExitCode, systemClock } from './core.js';
+import type { Clock } from './core.js';
 import { AwsObjectStore } from './core.js';
 import { parseAwsCredentials } from './core.js';
 import type { S3Settings } from './core.js';
@@ -60,6 +61,8 @@ export interface LabOptions {
     | false
     | { apps: string[]; withThanos: boolean; backups: number; defaultNamespace?: string; backupNamespaces?: string[] };
   log?: (msg: string) => void;
+  /** The time of every component: S3, API server, controllers, Velero, the seed (systemClock by default). */
+  clock?: Clock;
 }
 
 export interface LabCluster {
@@ -112,189 +115,259 @@ async function labCredentials(file: string): Promise<{ accessKeyId: string; secr
   return c;
 }
 
+/** What the lab has started, stopped in reverse order when it stops or fails to start. */
+class Stops {
+  private readonly stops: (() => Promise<void>)[] = [];
+
+  push(stop: () => Promise<void>): void {
+    this.stops.push(stop);
+  }
+
+  async stopAll(): Promise<void> {
+    for (const s of this.stops.reverse()) await s().catch(() => undefined);
+  }
+}
+
+/** What the steps of startLab share. */
+interface LabStart {
+  opts: LabOptions;
+  log: (msg: string) => void;
+  clock: Clock;
+  stops: Stops;
+}
+
+type LabS3 = RunningLab['s3'] & { settings: S3Settings };
+type KubeContext = { name: string; cluster: { server: string; [k: string]: unknown }; user: Record<string, unknown> };
+
 /**
  * Starts a whole lab in this process: S3 (embedded, or a real one), one or two Kubernetes clusters
  * (the lab's API server, or a real one) with the lab controllers and a lab Velero each, and seeds the
  * application and its nightly backups. Everything binds to 127.0.0.1.
  */
 export async function startLab(opts: LabOptions): Promise<RunningLab> {
-  const log = opts.log ?? (() => undefined);
-  await mkdir(opts.dir, { recursive: true });
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async (): Promise<void> => {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+  const lab: LabStart = {
+    opts,
+    log: opts.log ?? (() => undefined),
+    clock: opts.clock ?? systemClock,
+    stops: new Stops(),
   };
+  await mkdir(opts.dir, { recursive: true });
   try {
     // first, before S3 or any cluster is touched: no other lab may drive these real clusters
-    for (const kc of opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : []) {
-      const real = connectKube({ kubeconfig: kc });
-      if (await staleWebhook(real)) {
-        throw new DrillError(
-          'LAB_STALE_WEBHOOK',
-          `a kdrill lab that is gone left its admission webhook on ${real.server}: the cluster refuses every guarded Pod create while nothing answers it`,
-          ExitCode.Precondition,
-          { hint: `remove what it left first: kdrill lab gc --kubeconfig ${kc}` },
-        );
-      }
-      const claim = await claimCluster(real, opts.dir);
-      stops.push(() => claim.release());
-    }
-    const credentialsFile = join(opts.dir, 's3-credentials');
-    let endpoint: string;
-    let credentials: { accessKeyId: string; secretAccessKey: string };
-    if (opts.s3) {
-      endpoint = opts.s3.endpoint;
-      credentials = opts.s3.credentials;
-      await writeFile(
-        credentialsFile,
-        `[default]\naws_access_key_id=${credentials.accessKeyId}\naws_secret_access_key=${credentials.secretAccessKey}\n`,
-        { mode: 0o600 },
-      );
-    } else {
-      credentials = await labCredentials(credentialsFile);
-      const s3 = new LabS3Server({ credentials, dir: join(opts.dir, 's3') });
-      endpoint = await s3.listen(0);
-      stops.push(() => s3.close());
-    }
-    const objectLock = opts.objectLock ?? true;
-    const settings: S3Settings = {
-      endpoint,
-      region: opts.s3?.region ?? 'us-east-1',
-      bucket: opts.bucket ?? DEFAULT_BUCKET,
-      prefix: '',
-      forcePathStyle: true,
-      credentials,
-    };
-    await prepareBucket(new AwsObjectStore(settings), { objectLock, retentionDays: 31 });
-    log(
-      `S3 ${endpoint}, bucket ${settings.bucket}${objectLock ? ' (Object Lock, GOVERNANCE 31 days)' : ' (no Object Lock)'}`,
-    );
-
-    const kubeconfigPath = join(opts.dir, 'kubeconfig');
-    const contexts: {
-      name: string;
-      cluster: { server: string; [k: string]: unknown };
-      user: Record<string, unknown>;
-    }[] = [];
-    const hardened = hardenedScope(opts.hardened);
+    await claimRealClusters(lab);
+    const s3 = await startS3(lab);
+    const kubeconfig = join(opts.dir, 'kubeconfig');
+    const contexts: KubeContext[] = [];
     const clusters: LabCluster[] = [];
-    const count = opts.clusters ?? 1;
-    for (let i = 0; i < count; i++) {
-      const context = i === 0 ? LAB_CONTEXT : `${LAB_CONTEXT}-${i + 1}`;
-      let api: LabApiServer | undefined;
-      const realKubeconfig = opts.k8s === 'real' ? opts.realKubeconfigs?.[i] : undefined;
-      if (realKubeconfig) {
-        const real = parse(await readFile(realKubeconfig, 'utf8')) as {
-          clusters: { cluster: { server: string } }[];
-          users: { user: Record<string, unknown> }[];
-        };
-        contexts.push({ name: context, cluster: real.clusters[0]!.cluster, user: real.users[0]!.user });
-      } else {
-        api = new LabApiServer({ hardened, bookmarkIntervalMs: opts.bookmarkIntervalMs });
-        const server = await api.listen(i === 0 ? (opts.port ?? 0) : 0);
-        stops.push(() => api!.close());
-        const kc = parse(labKubeconfig(server, context)) as { clusters: { cluster: { server: string } }[] };
-        contexts.push({ name: context, cluster: kc.clusters[0]!.cluster, user: {} });
-      }
-      await writeKubeconfig(kubeconfigPath, contexts);
-      const kube = connectKube({ kubeconfig: kubeconfigPath, context });
-      const layout = i === 0 ? opts.layout : { zones: ['dc2-a', 'dc2-b', 'dc2-c'], perZone: opts.layout?.perZone ?? 2 };
-      const controllers = await startControllers(kube, {
-        layout,
-        startDelayMs: opts.startDelayMs,
-        evictionDelayMs: opts.evictionDelayMs,
-        workloads: 'auto',
-        cluster: i,
-      });
-      stops.push(() => controllers.stop());
-      let webhook: WebhookHandle | undefined;
-      if (!api && hardened) {
-        webhook = await startHardenedWebhook(kube, hardened, join(opts.dir, 'webhook-certs'));
-        stops.push(() => webhook!.stop());
-      }
-      await installVelero(kube, {
-        namespace: VELERO_NAMESPACE,
-        bsl: 'default',
-        settings,
-        ttl: BACKUP_TTL,
-        validationFrequency: '10s',
-        version: opts.veleroVersion,
-      });
-      // what `lab gc` must find again on a real cluster, whatever becomes of this process
-      const crds = (
-        await kube.list({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' })
-      ).items.filter((c) => c.spec?.group === 'velero.io');
-      await markAsLab(kube, [
-        { apiVersion: 'v1', kind: 'Namespace', name: VELERO_NAMESPACE },
-        ...crds.map((c) => ({
-          apiVersion: 'apiextensions.k8s.io/v1',
-          kind: 'CustomResourceDefinition',
-          name: c.metadata?.name ?? '',
-        })),
-      ]);
-      if (i > 0) {
-        // the recovery cluster reads the backups and must not write to them
-        await kube.patch(
-          { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: VELERO_NAMESPACE, name: 'default' },
-          { spec: { accessMode: 'ReadOnly' } },
-        );
-      }
-      const velero = await startVelero(kube, {
-        namespace: VELERO_NAMESPACE,
-        version: opts.veleroVersion,
-        validationMs: 1000,
-        syncMs: 1000,
-        restoreItemDelayMs: Number(process.env.KDRILL_LAB_RESTORE_ITEM_DELAY_MS ?? 0) || undefined,
-      });
-      stops.push(() => velero.stop());
-      clusters.push({ context, server: contexts[i]!.cluster.server, kube, controllers, velero, api, webhook });
-      log(`cluster ${context}: ${contexts[i]!.cluster.server}`);
-    }
-
-    const warnings: string[] = [];
-    let backups: string[] = [];
-    let backupNamespaces: string[] = [];
-    let app: RunningLab['app'];
-    if (opts.seed !== false) {
-      const seed = opts.seed ?? { apps: [], withThanos: true, backups: 2 };
-      const primary = clusters[0]!.kube;
-      const seeded = await seedApp(primary, {
-        apps: seed.apps,
-        withThanos: seed.withThanos,
-        defaultNamespace: seed.defaultNamespace,
-      });
-      for (const line of summarize(seeded.report)) log(line);
-      for (const r of seeded.report.refused) warnings.push(`refused ${r.object}: ${r.reason}`);
-      for (const sk of seeded.report.skipped) warnings.push(`skipped ${sk.count} ${sk.kind}: ${sk.reason}`);
-      backupNamespaces = seed.backupNamespaces?.length ? seed.backupNamespaces : seeded.namespaces;
-      app = { ...seeded.report, backupNamespaces };
-      log(
-        `app seeded in ${seeded.namespaces.join(', ') || 'no namespace'}; the nightly Schedule backs up ${backupNamespaces.join(', ')}`,
-      );
-      backups = await seedBackups(primary, {
-        namespaces: backupNamespaces,
-        veleroNamespace: VELERO_NAMESPACE,
-        ttl: BACKUP_TTL,
-        count: seed.backups,
-      });
-      log(`backups: ${backups.join(', ')}`);
-    }
+    for (let i = 0; i < (opts.clusters ?? 1); i++) clusters.push(await startCluster(lab, i, s3.settings, contexts));
+    const seeded = opts.seed === false ? undefined : await seedLab(lab, clusters[0]!.kube);
+    const { settings: _s, ...s3Info } = s3;
     return {
       dir: opts.dir,
-      kubeconfig: kubeconfigPath,
+      kubeconfig,
       contexts: clusters.map((c) => c.context),
       clusters,
-      s3: { endpoint, bucket: settings.bucket, credentialsFile, embedded: !opts.s3, objectLock },
-      backups,
-      backupNamespaces,
-      app,
-      warnings,
-      stop: stopAll,
+      s3: s3Info,
+      backups: seeded?.backups ?? [],
+      backupNamespaces: seeded?.backupNamespaces ?? [],
+      app: seeded?.app,
+      warnings: seeded?.warnings ?? [],
+      stop: () => lab.stops.stopAll(),
     };
   } catch (e) {
-    await stopAll();
+    await lab.stops.stopAll();
     throw e;
   }
+}
+
+/** One lab per real cluster: refused when another lab's webhook or Lease is there (claim.ts). */
+async function claimRealClusters({ opts, clock, stops }: LabStart): Promise<void> {
+  for (const kc of opts.k8s === 'real' ? (opts.realKubeconfigs ?? []).slice(0, opts.clusters ?? 1) : []) {
+    const real = connectKube({ kubeconfig: kc });
+    if (await staleWebhook(real, clock.now())) {
+      throw new DrillError(
+        'LAB_STALE_WEBHOOK',
+        `a kdrill lab that is gone left its admission webhook on ${real.server}: the cluster refuses every guarded Pod create while nothing answers it`,
+        ExitCode.Precondition,
+        { hint: `remove what it left first: kdrill lab gc --kubeconfig ${kc}` },
+      );
+    }
+    const claim = await claimCluster(real, opts.dir, clock);
+    stops.push(() => claim.release());
+  }
+}
+
+/** The embedded S3 (or the real one given), its credentials file, and the bucket made ready for Velero. */
+async function startS3({ opts, log, clock, stops }: LabStart): Promise<LabS3> {
+  const credentialsFile = join(opts.dir, 's3-credentials');
+  let endpoint: string;
+  let credentials: { accessKeyId: string; secretAccessKey: string };
+  if (opts.s3) {
+    endpoint = opts.s3.endpoint;
+    credentials = opts.s3.credentials;
+    await writeFile(
+      credentialsFile,
+      `[default]\naws_access_key_id=${credentials.accessKeyId}\naws_secret_access_key=${credentials.secretAccessKey}\n`,
+      { mode: 0o600 },
+    );
+  } else {
+    credentials = await labCredentials(credentialsFile);
+    const s3 = new LabS3Server({ credentials, dir: join(opts.dir, 's3'), clock });
+    endpoint = await s3.listen(0);
+    stops.push(() => s3.close());
+  }
+  const objectLock = opts.objectLock ?? true;
+  const settings: S3Settings = {
+    endpoint,
+    region: opts.s3?.region ?? 'us-east-1',
+    bucket: opts.bucket ?? DEFAULT_BUCKET,
+    prefix: '',
+    forcePathStyle: true,
+    credentials,
+  };
+  await prepareBucket(new AwsObjectStore(settings), { objectLock, retentionDays: 31 });
+  log(
+    `S3 ${endpoint}, bucket ${settings.bucket}${objectLock ? ' (Object Lock, GOVERNANCE 31 days)' : ' (no Object Lock)'}`,
+  );
+  return { endpoint, bucket: settings.bucket, credentialsFile, embedded: !opts.s3, objectLock, settings };
+}
+
+/** Cluster `i`: its API server (or the real one), the controllers, the webhook on a real one, and Velero. */
+async function startCluster(
+  lab: LabStart,
+  i: number,
+  settings: S3Settings,
+  contexts: KubeContext[],
+): Promise<LabCluster> {
+  const { opts, stops } = lab;
+  const context = i === 0 ? LAB_CONTEXT : `${LAB_CONTEXT}-${i + 1}`;
+  const hardened = hardenedScope(opts.hardened);
+  const api = await apiServerFor(lab, i, context, contexts);
+  const kubeconfig = join(opts.dir, 'kubeconfig');
+  await writeKubeconfig(kubeconfig, contexts);
+  const kube = connectKube({ kubeconfig, context });
+  const layout = i === 0 ? opts.layout : { zones: ['dc2-a', 'dc2-b', 'dc2-c'], perZone: opts.layout?.perZone ?? 2 };
+  const controllers = await startControllers(kube, {
+    layout,
+    startDelayMs: opts.startDelayMs,
+    evictionDelayMs: opts.evictionDelayMs,
+    workloads: 'auto',
+    cluster: i,
+    clock: lab.clock,
+  });
+  stops.push(() => controllers.stop());
+  let webhook: WebhookHandle | undefined;
+  if (!api && hardened) {
+    webhook = await startHardenedWebhook(kube, hardened, join(opts.dir, 'webhook-certs'));
+    stops.push(() => webhook!.stop());
+  }
+  const velero = await startLabVelero(lab, kube, i, settings);
+  const server = contexts[i]!.cluster.server;
+  lab.log(`cluster ${context}: ${server}`);
+  return { context, server, kube, controllers, velero, api, webhook };
+}
+
+/** The lab's own API server for cluster `i`, or undefined when it attaches to a real one; its context added. */
+async function apiServerFor(
+  { opts, clock, stops }: LabStart,
+  i: number,
+  context: string,
+  contexts: KubeContext[],
+): Promise<LabApiServer | undefined> {
+  const realKubeconfig = opts.k8s === 'real' ? opts.realKubeconfigs?.[i] : undefined;
+  if (realKubeconfig) {
+    const real = parse(await readFile(realKubeconfig, 'utf8')) as {
+      clusters: { cluster: { server: string } }[];
+      users: { user: Record<string, unknown> }[];
+    };
+    contexts.push({ name: context, cluster: real.clusters[0]!.cluster, user: real.users[0]!.user });
+    return undefined;
+  }
+  const api = new LabApiServer({
+    hardened: hardenedScope(opts.hardened),
+    bookmarkIntervalMs: opts.bookmarkIntervalMs,
+    clock,
+  });
+  const server = await api.listen(i === 0 ? (opts.port ?? 0) : 0);
+  stops.push(() => api.close());
+  const kc = parse(labKubeconfig(server, context)) as { clusters: { cluster: { server: string } }[] };
+  contexts.push({ name: context, cluster: kc.clusters[0]!.cluster, user: {} });
+  return api;
+}
+
+/** `velero install` into the cluster, marked for `lab gc`, and the lab Velero started against it. */
+async function startLabVelero(lab: LabStart, kube: KubeApi, i: number, settings: S3Settings): Promise<VeleroHandle> {
+  const { opts } = lab;
+  await installVelero(kube, {
+    namespace: VELERO_NAMESPACE,
+    bsl: 'default',
+    settings,
+    ttl: BACKUP_TTL,
+    validationFrequency: '10s',
+    version: opts.veleroVersion,
+    clock: lab.clock,
+  });
+  // what `lab gc` must find again on a real cluster, whatever becomes of this process
+  const crds = (
+    await kube.list({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' })
+  ).items.filter((c) => c.spec?.group === 'velero.io');
+  await markAsLab(kube, [
+    { apiVersion: 'v1', kind: 'Namespace', name: VELERO_NAMESPACE },
+    ...crds.map((c) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      name: c.metadata?.name ?? '',
+    })),
+  ]);
+  if (i > 0) {
+    // the recovery cluster reads the backups and must not write to them
+    await kube.patch(
+      { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: VELERO_NAMESPACE, name: 'default' },
+      { spec: { accessMode: 'ReadOnly' } },
+    );
+  }
+  const velero = await startVelero(kube, {
+    namespace: VELERO_NAMESPACE,
+    version: opts.veleroVersion,
+    validationMs: 1000,
+    syncMs: 1000,
+    restoreItemDelayMs: Number(process.env.KDRILL_LAB_RESTORE_ITEM_DELAY_MS ?? 0) || undefined,
+    clock: lab.clock,
+  });
+  lab.stops.push(() => velero.stop());
+  return velero;
+}
+
+/** The application and its nightly backups on the primary cluster; what was refused or skipped, as warnings. */
+async function seedLab(
+  { opts, log, clock }: LabStart,
+  primary: KubeApi,
+): Promise<Pick<RunningLab, 'backups' | 'backupNamespaces' | 'app' | 'warnings'>> {
+  const seed = opts.seed || { apps: [], withThanos: true, backups: 2 };
+  const seeded = await seedApp(primary, {
+    apps: seed.apps,
+    withThanos: seed.withThanos,
+    defaultNamespace: seed.defaultNamespace,
+    clock,
+  });
+  for (const line of summarize(seeded.report)) log(line);
+  const warnings = [
+    ...seeded.report.refused.map((r) => `refused ${r.object}: ${r.reason}`),
+    ...seeded.report.skipped.map((sk) => `skipped ${sk.count} ${sk.kind}: ${sk.reason}`),
+  ];
+  const backupNamespaces = seed.backupNamespaces?.length ? seed.backupNamespaces : seeded.namespaces;
+  log(
+    `app seeded in ${seeded.namespaces.join(', ') || 'no namespace'}; the nightly Schedule backs up ${backupNamespaces.join(', ')}`,
+  );
+  const backups = await seedBackups(primary, {
+    namespaces: backupNamespaces,
+    veleroNamespace: VELERO_NAMESPACE,
+    ttl: BACKUP_TTL,
+    count: seed.backups,
+    clock,
+  });
+  log(`backups: ${backups.join(', ')}`);
+  return { backups, backupNamespaces, app: { ...seeded.report, backupNamespaces }, warnings };
 }
 
 async function writeKubeconfig(

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { assetsDir } from './core.js';
-import type { KubeApi, KubeObject } from './core.js';
+import { assetsDir, systemClock } from './core.js';
+import type { Clock, KubeApi, KubeObject } from './core.js';
 import { applyManifests, readManifests, type ApplyReport } from './apply.js';
 import { backupFromSchedule } from './velero/controller.js';
 import { labLabels } from './gc.js';
+import { pollUntil } from './poll.js';
 
 export const SEED_NAMESPACE = 'thanos';
 export const SCHEDULE = 'nightly';
@@ -11,13 +12,8 @@ export const SENTINEL = 'kdrill-sentinel';
 /** Namespaces the cluster and the lab keep for themselves: never an app's backup scope by default. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'velero'];
 
-const wait = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const wait = (clock: Clock, what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> =>
+  pollUntil(clock, check, { timeoutMs, everyMs: 100, timedOut: () => new Error(`timed out waiting for ${what}`) });
 
 export interface SeedAppOptions {
   /** Manifest files or dirs; the Thanos example when empty. */
@@ -25,6 +21,8 @@ export interface SeedAppOptions {
   withThanos: boolean;
   /** Where objects without a namespace go, as `kubectl apply -n`. */
   defaultNamespace?: string;
+  /** The sentinel's seededAt and the wait for the workloads read it (systemClock by default). */
+  clock?: Clock;
 }
 
 export interface SeededApp {
@@ -44,18 +42,20 @@ export async function seedApp(kube: KubeApi, o: SeedAppOptions): Promise<SeededA
   const sources = [...(o.withThanos || o.apps.length === 0 ? [join(assetsDir(), 'apps', 'thanos')] : []), ...o.apps];
   const manifests = (await Promise.all(sources.map(readManifests))).flat();
   const dflt = o.defaultNamespace ?? 'default';
-  const report = await applyManifests(kube, manifests, { defaultNamespace: dflt, labels: labLabels });
+  const clock = o.clock ?? systemClock;
+  const report = await applyManifests(kube, manifests, { defaultNamespace: dflt, labels: labLabels, clock });
   const namespaces = report.namespaces.filter((n) => !SYSTEM_NAMESPACES.includes(n) || n === dflt);
   for (const ns of namespaces) {
     const cm = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: SENTINEL, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'kdrill' } },
-      data: { seededAt: new Date().toISOString(), runId: 'seed' },
+      data: { seededAt: clock.now().toISOString(), runId: 'seed' },
     };
-    await applyManifests(kube, [{ file: 'seed', obj: cm }], { defaultNamespace: ns, labels: labLabels });
+    await applyManifests(kube, [{ file: 'seed', obj: cm }], { defaultNamespace: ns, labels: labLabels, clock });
   }
   await wait(
+    clock,
     `the workloads of the app to be ready (${namespaces.join(', ')})`,
     async () => {
       for (const ns of report.namespaces) {
@@ -72,8 +72,9 @@ export async function seedApp(kube: KubeApi, o: SeedAppOptions): Promise<SeededA
 /** The nightly Schedule of `namespaces` and `count` Completed backups taken from it, one second apart. */
 export async function seedBackups(
   kube: KubeApi,
-  o: { namespaces: string[]; veleroNamespace: string; ttl: string; count: number },
+  o: { namespaces: string[]; veleroNamespace: string; ttl: string; count: number; clock?: Clock },
 ): Promise<string[]> {
+  const clock = o.clock ?? systemClock;
   const ref = { apiVersion: 'velero.io/v1', kind: 'Schedule', namespace: o.veleroNamespace, name: SCHEDULE };
   const template = { includedNamespaces: o.namespaces, ttl: o.ttl, storageLocation: 'default' };
   let schedule = await kube.get(ref);
@@ -85,6 +86,7 @@ export async function seedBackups(
       spec: { schedule: '0 2 * * *', template },
     });
   await wait(
+    clock,
     'the BackupStorageLocation to be Available',
     async () =>
       (
@@ -99,11 +101,12 @@ export async function seedBackups(
   );
   const names: string[] = [];
   for (let i = 0; i < o.count; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 1000)); // names carry seconds: keep them apart
-    const b = await backupFromSchedule(kube, schedule, new Date());
+    if (i > 0) await clock.sleep(1000); // names carry seconds: keep them apart
+    const b = await backupFromSchedule(kube, schedule, clock.now());
     const name = b.metadata?.name ?? '';
     names.push(name);
     await wait(
+      clock,
       `backup ${name} to complete`,
       async () => {
         const phase = (

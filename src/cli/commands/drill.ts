@@ -1,184 +1,192 @@
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import type { Reporter } from '../../drill/runner.js';
 import type { DrillResult } from '../../drill/types.js';
-import type { PublishOptions } from '../../history/publish.js';
 import { detectionSummary } from '../../report/detection-summary.js';
-import { kubeOptions, type KubeArgs } from '../kube-options.js';
+import type { Scenario } from '../../scenario/schema.js';
+import { defineCommand, toModule, type CliContext } from '../command.js';
+import { KUBE_OPTIONS, outputOption } from '../options.js';
+import { isData, printData } from '../output.js';
 import { selfArgv } from '../self-argv.js';
 
-interface RunArgs extends KubeArgs {
-  scenario: string;
-  lab: boolean;
-  keepLab: boolean;
-  allowContext?: string[];
-  out?: string;
-  output: 'text' | 'json';
+const PLAN_OPTIONS = {
+  ...KUBE_OPTIONS,
+  output: outputOption(['text', 'json', 'yaml']),
+  offline: { type: 'boolean', default: false, describe: 'Do not read the cluster' },
+} as const satisfies Record<string, Options>;
+
+/** What run and resume share: the cluster, the allow-list, and how the evidence is printed. */
+const RUN_OPTIONS = {
+  ...KUBE_OPTIONS,
+  'allow-context': {
+    type: 'string',
+    array: true,
+    describe: 'Allow destructive steps in this context (also KDRILL_ALLOW_CONTEXTS, .kdrill.yaml)',
+  },
+  output: outputOption(['text', 'json', 'yaml'], 'json or yaml: print only the evidence (result.json)'),
+} as const satisfies Record<string, Options>;
+
+const RUN_ONLY_OPTIONS = {
+  lab: { type: 'boolean', default: false, describe: 'Run in an ephemeral lab (no cluster needed)' },
+  'keep-lab': { type: 'boolean', default: false, describe: 'With --lab: leave the lab running afterwards' },
+  out: { type: 'string', describe: 'Report directory (default ./drill-reports/<scenario>-<UTC time>/)' },
+  history: {
+    type: 'string',
+    describe:
+      'Append the run to this history: a directory or s3://bucket/prefix (default: history/ beside the report dir; --no-history: none)',
+    // --no-history arrives as false
+    coerce: (v: string | boolean): string | false => (v === false ? false : String(v)),
+  },
+  'history-endpoint': {
+    type: 'string',
+    describe: 'S3 endpoint of an s3:// history (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)',
+  },
+  'metrics-file': {
+    type: 'string',
+    describe:
+      "Write the run's Prometheus metrics here (node_exporter textfile collector: a .prom file in its directory)",
+  },
+  pushgateway: { type: 'string', describe: 'Push the same metrics to this Prometheus Pushgateway URL' },
+} as const satisfies Record<string, Options>;
+
+const RUN_EXAMPLES: [string, string][] = [
+  ['$0 run scenarios/namespace-loss.yaml --lab', 'a full drill in the lab'],
+  [
+    '$0 run drill.yaml --history s3://drill-history/kdrill --metrics-file /var/lib/node_exporter/kdrill.prom',
+    'remember the run in S3 and expose it to Prometheus',
+  ],
+  ['$0 run drill.yaml --context kind-drill --allow-context kind-drill', 'against kind'],
+];
+
+const validate = defineCommand({
+  command: 'validate <files..>',
+  describe: 'Check scenario files: every problem at file:line:col, with a hint',
+  builder: (c) =>
+    c
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Scenario YAML files' })
+      .example('$0 validate scenarios/*.yaml', ''),
+  run: async (a) => {
+    const { loadScenario, formatProblems } = await import('../../scenario/load.js');
+    let bad = 0;
+    for (const f of a.files) {
+      const r = await loadScenario(f);
+      if (r.ok) process.stdout.write(`${f}: ok (${r.scenario.metadata.name})\n`);
+      else {
+        bad++;
+        process.stderr.write(`${formatProblems(r.problems)}\n`);
+      }
+    }
+    return bad ? 2 : undefined;
+  },
+});
+
+const plan = defineCommand({
+  command: 'plan <scenario>',
+  describe:
+    'Show everything a drill would do, touching nothing (reads the cluster, if reachable, for the blast radius)',
+  builder: (c: Argv) => c.positional('scenario', { type: 'string', demandOption: true }).options(PLAN_OPTIONS),
+  run: async (a) => {
+    const { requireScenario } = await import('../../scenario/load.js');
+    const { buildPlan, renderPlan } = await import('../../drill/plan.js');
+    const s = await requireScenario(a.scenario);
+    const p = buildPlan(s);
+    if (!a.offline) p.blastRadius = await blastRadiusOrNote(s, a);
+    if (isData(a.output)) await printData(a.output, p);
+    else process.stdout.write(renderPlan(p));
+  },
+});
+
+/** The blast radius from the cluster, or a note saying why it is unknown. */
+async function blastRadiusOrNote(s: Scenario, a: { kubeconfig?: string; context?: string }) {
+  const { blastRadius } = await import('../../drill/plan.js');
+  try {
+    const { connectKube } = await import('../../kube/client-node.js');
+    return await blastRadius(connectKube({ kubeconfig: a.kubeconfig, context: a.context ?? s.spec.target.context }), s);
+  } catch (e) {
+    return {
+      context: a.context ?? '',
+      namespaces: [],
+      nodes: [],
+      pvcs: 0,
+      note: `the cluster could not be read (${(e as Error).message.split('\n')[0]}): blast radius unknown`,
+    };
+  }
 }
 
-/** validate, plan, run and resume: the drill itself. */
-export function registerDrill(y: Argv, setExit: (code: number) => void): void {
-  y.command(
-    'validate <files..>',
-    'Check scenario files: every problem at file:line:col, with a hint',
-    (c) =>
-      c
-        .positional('files', { type: 'string', array: true, describe: 'Scenario YAML files' })
-        .example('$0 validate scenarios/*.yaml', ''),
-    async (a) => {
-      const { loadScenario, formatProblems } = await import('../../scenario/load.js');
-      let bad = 0;
-      for (const f of (a as unknown as { files: string[] }).files) {
-        const r = await loadScenario(f);
-        if (r.ok) process.stdout.write(`${f}: ok (${r.scenario.metadata.name})\n`);
-        else {
-          bad++;
-          process.stderr.write(`${formatProblems(r.problems)}\n`);
-        }
-      }
-      if (bad) setExit(2);
-    },
-  );
+const run = defineCommand({
+  command: 'run <scenario>',
+  describe: 'Run a drill: preflight, baseline, inject, restore (NetworkPolicies first), verify, RTO/RPO, retrospective',
+  builder: (c: Argv) =>
+    c
+      .positional('scenario', { type: 'string', demandOption: true })
+      .options(RUN_OPTIONS)
+      .options(RUN_ONLY_OPTIONS)
+      .example(RUN_EXAMPLES),
+  run: async (a) => {
+    const { checkPublishOptions } = await import('../../history/check.js');
+    const publish = checkPublishOptions({
+      history: a.history,
+      historyEndpoint: a.historyEndpoint,
+      metricsFile: a.metricsFile,
+      pushgateway: a.pushgateway,
+    });
+    const { runScenario } = await import('../../drill/service.js');
+    const { labLauncher } = await import('../lab-launcher.js');
+    const r = await withReporter(a.output, (reporter) =>
+      runScenario({
+        file: a.scenario,
+        kubeconfig: a.kubeconfig,
+        context: a.context,
+        allowContexts: a.allowContext ?? [],
+        lab: a.lab,
+        keepLab: a.keepLab,
+        out: a.out,
+        reporter,
+        self: selfArgv(),
+        publish,
+        labLauncher,
+      }),
+    );
+    return finish(r, a.output);
+  },
+});
 
-  y.command(
-    'plan <scenario>',
-    'Show everything a drill would do, touching nothing (reads the cluster, if reachable, for the blast radius)',
-    (c) =>
-      kubeOptions(c)
-        .positional('scenario', { type: 'string', demandOption: true })
-        .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const })
-        .option('offline', { type: 'boolean', default: false, describe: 'Do not read the cluster' }),
-    async (a) => {
-      const args = a as unknown as RunArgs & { offline: boolean };
-      const { requireScenario } = await import('../../scenario/load.js');
-      const { buildPlan, blastRadius, renderPlan } = await import('../../drill/plan.js');
-      const s = await requireScenario(args.scenario);
-      const plan = buildPlan(s);
-      if (!args.offline) {
-        try {
-          const { connectKube } = await import('../../kube/client-node.js');
-          plan.blastRadius = await blastRadius(
-            connectKube({ kubeconfig: args.kubeconfig, context: args.context ?? s.spec.target.context }),
-            s,
-          );
-        } catch (e) {
-          plan.blastRadius = {
-            context: args.context ?? '',
-            namespaces: [],
-            nodes: [],
-            pvcs: 0,
-            note: `the cluster could not be read (${(e as Error).message.split('\n')[0]}): blast radius unknown`,
-          };
-        }
-      }
-      process.stdout.write(args.output === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
-    },
-  );
-
-  const runOptions = <T>(c: Argv<T>) =>
-    kubeOptions(c)
-      .option('allow-context', {
-        type: 'string',
-        array: true,
-        describe: 'Allow destructive steps in this context (also KDRILL_ALLOW_CONTEXTS, .kdrill.yaml)',
-      })
-      .option('output', {
-        alias: 'o',
-        choices: ['text', 'json'] as const,
-        default: 'text' as const,
-        describe: 'json: print only the evidence (result.json)',
-      });
-
-  y.command(
-    'run <scenario>',
-    'Run a drill: preflight, baseline, inject, restore (NetworkPolicies first), verify, RTO/RPO, retrospective',
-    (c) =>
-      runOptions(c)
-        .positional('scenario', { type: 'string', demandOption: true })
-        .option('lab', { type: 'boolean', default: false, describe: 'Run in an ephemeral lab (no cluster needed)' })
-        .option('keep-lab', {
+const resume = defineCommand({
+  command: 'resume <dir>',
+  describe:
+    'Finish an interrupted drill, or one whose recovery did not finish (exit 5), from its journal: a Restore already created is waited on, not created again; a verified recovery is never repeated',
+  builder: (c: Argv) =>
+    c
+      .positional('dir', { type: 'string', demandOption: true })
+      .options(RUN_OPTIONS)
+      .options({
+        force: {
           type: 'boolean',
           default: false,
-          describe: 'With --lab: leave the lab running afterwards',
-        })
-        .option('out', {
-          type: 'string',
-          describe: 'Report directory (default ./drill-reports/<scenario>-<UTC time>/)',
-        })
-        .option('history', {
-          type: 'string',
           describe:
-            'Append the run to this history: a directory or s3://bucket/prefix (default: history/ beside the report dir; --no-history: none)',
-        })
-        .option('history-endpoint', {
-          type: 'string',
-          describe: 'S3 endpoint of an s3:// history (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)',
-        })
-        .option('metrics-file', {
-          type: 'string',
-          describe:
-            "Write the run's Prometheus metrics here (node_exporter textfile collector: a .prom file in its directory)",
-        })
-        .option('pushgateway', { type: 'string', describe: 'Push the same metrics to this Prometheus Pushgateway URL' })
-        .example('$0 run scenarios/namespace-loss.yaml --lab', 'a full drill in the lab')
-        .example(
-          '$0 run drill.yaml --history s3://drill-history/kdrill --metrics-file /var/lib/node_exporter/kdrill.prom',
-          'remember the run in S3 and expose it to Prometheus',
-        )
-        .example('$0 run drill.yaml --context kind-drill --allow-context kind-drill', 'against kind'),
-    async (a) => {
-      const args = a as unknown as RunArgs & PublishOptions;
-      const { checkPublishOptions } = await import('../../history/check.js');
-      const publish = checkPublishOptions({
-        history: args.history,
-        historyEndpoint: args.historyEndpoint,
-        metricsFile: args.metricsFile,
-        pushgateway: args.pushgateway,
-      });
-      const { runScenario } = await import('../../drill/service.js');
-      const { labLauncher } = await import('../lab-launcher.js');
-      const r = await withReporter(args.output, (reporter) =>
-        runScenario({
-          file: args.scenario,
-          kubeconfig: args.kubeconfig,
-          context: args.context,
-          allowContexts: args.allowContext ?? [],
-          lab: args.lab,
-          keepLab: args.keepLab,
-          out: args.out,
-          reporter,
-          self: selfArgv(),
-          publish,
-          labLauncher,
-        }),
-      );
-      finish(r, args.output, setExit);
-    },
-  );
-
-  y.command(
-    'resume <dir>',
-    'Finish an interrupted drill, or one whose recovery did not finish (exit 5), from its journal: a Restore already created is waited on, not created again; a verified recovery is never repeated',
-    (c) =>
-      runOptions(c).positional('dir', { type: 'string', demandOption: true }).option('force', {
-        type: 'boolean',
-        default: false,
-        describe: "Resume although the journal's hash chain is broken (it was edited): only when you know what changed",
+            "Resume although the journal's hash chain is broken (it was edited): only when you know what changed",
+        },
       }),
-    async (a) => {
-      const args = a as unknown as RunArgs & { dir: string; force: boolean };
-      const { resumeRun } = await import('../../drill/service.js');
-      const { labLauncher } = await import('../lab-launcher.js');
-      const r = await withReporter(args.output, (reporter) =>
-        resumeRun(args.dir, { allowContexts: args.allowContext ?? [], reporter, labLauncher, force: args.force }),
-      );
-      finish(r, args.output, setExit);
-    },
-  );
+  run: async (a) => {
+    const { resumeRun } = await import('../../drill/service.js');
+    const { labLauncher } = await import('../lab-launcher.js');
+    const r = await withReporter(a.output, (reporter) =>
+      resumeRun(a.dir, { allowContexts: a.allowContext ?? [], reporter, labLauncher, force: a.force }),
+    );
+    return finish(r, a.output);
+  },
+});
+
+/** validate, plan, run and resume: the drill itself. */
+export function registerDrill(y: Argv, ctx: CliContext): void {
+  y.command(toModule(validate, ctx))
+    .command(toModule(plan, ctx))
+    .command(toModule(run, ctx))
+    .command(toModule(resume, ctx));
 }
 
 async function withReporter<T>(output: string, fn: (r: Reporter) => Promise<T>): Promise<T> {
   const { plainReporter, silentReporter, listrReporter } = await import('../progress.js');
-  if (output === 'json') return fn(silentReporter);
+  if (isData(output)) return fn(silentReporter);
   if (!process.stderr.isTTY) return fn(plainReporter());
   const l = await listrReporter([
     'preflight',
@@ -197,16 +205,11 @@ async function withReporter<T>(output: string, fn: (r: Reporter) => Promise<T>):
   }
 }
 
-function finish(
-  r: { exitCode: number; result?: DrillResult; dir: string },
-  output: string,
-  setExit: (c: number) => void,
-): void {
-  setExit(r.exitCode);
-  if (!r.result) return;
-  if (output === 'json') {
-    process.stdout.write(`${JSON.stringify(r.result, null, 2)}\n`);
-    return;
+async function finish(r: { exitCode: number; result?: DrillResult; dir: string }, output: string): Promise<number> {
+  if (!r.result) return r.exitCode;
+  if (isData(output)) {
+    await printData(output, r.result);
+    return r.exitCode;
   }
   const o = r.result.objectives;
   const f = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(1)}s`);
@@ -222,4 +225,5 @@ function finish(
         .join('') +
       `  report: ${r.dir}/retrospective.md\n`,
   );
+  return r.exitCode;
 }

@@ -1,89 +1,87 @@
-import type { Argv } from 'yargs';
-import { kubeOptions, type KubeArgs } from '../kube-options.js';
+import type { Argv, Options } from 'yargs';
+import { usageError } from '../../errors.js';
+import type { KubeApi } from '../../kube/kube-api.js';
+import { durationArg, listArg } from '../coerce.js';
+import { defineCommand, toModule, type ArgsOf, type CliContext } from '../command.js';
+import { KUBE_OPTIONS, namespaceMoved } from '../options.js';
 
-interface RestoreArgs extends KubeArgs {
-  name: string;
-  fromBackup?: string;
-  fromSchedule?: string;
-  includeNamespaces?: string;
-  includeResources?: string;
-  excludeResources?: string;
-  namespace: string;
-  wait: boolean;
-  timeout: string;
+const list = { type: 'string', coerce: listArg } as const;
+
+const RESTORE_OPTIONS = {
+  ...KUBE_OPTIONS,
+  'from-backup': { type: 'string' },
+  'from-schedule': { type: 'string', describe: 'the newest Completed backup of this schedule' },
+  'include-namespaces': { ...list, describe: 'comma-separated, as velero takes them' },
+  'include-resources': list,
+  'exclude-resources': list,
+  'velero-namespace': { type: 'string', default: 'velero', describe: "Velero's namespace" },
+  ...namespaceMoved('--velero-namespace', "Velero's own namespace"),
+  wait: { type: 'boolean', default: false },
+  timeout: { type: 'string', default: '30m', coerce: durationArg('timeout', 'e.g. 30m') },
+} as const satisfies Record<string, Options>;
+
+const builder = (c: Argv) =>
+  c
+    .positional('name', { type: 'string', demandOption: true })
+    .options(RESTORE_OPTIONS)
+    .example(
+      '$0 velero restore create thanos-netpol --from-schedule nightly --include-namespaces thanos --include-resources networkpolicies.networking.k8s.io --wait',
+      '',
+    );
+
+const restoreCreate = defineCommand({
+  command: 'restore create <name>',
+  describe: 'Create a Velero Restore and (with --wait) wait by watch until it ends; exit 0 Completed, 3 otherwise',
+  builder,
+  run: async (a) => {
+    if (!!a.fromBackup === !!a.fromSchedule)
+      throw usageError('give one of --from-backup or --from-schedule', 'e.g. --from-schedule nightly');
+    const { connectKube } = await import('../../kube/client-node.js');
+    const { V } = await import('../../velero/velero.js');
+    const kube = connectKube({ kubeconfig: a.kubeconfig, context: a.context });
+    await kube.create({
+      ...V('Restore'),
+      metadata: { name: a.name, namespace: a.veleroNamespace },
+      spec: restoreSpec(a),
+    });
+    process.stdout.write(`Restore request "${a.name}" submitted successfully.\n`);
+    return a.wait ? waitForRestore(kube, a) : undefined;
+  },
+});
+
+function restoreSpec(a: ArgsOf<typeof builder>): Record<string, unknown> {
+  const given = (k: string, v: string[] | undefined) => (v?.length ? { [k]: v } : {});
+  return {
+    ...(a.fromBackup ? { backupName: a.fromBackup } : { scheduleName: a.fromSchedule }),
+    ...given('includedNamespaces', a.includeNamespaces),
+    ...given('includedResources', a.includeResources),
+    ...given('excludedResources', a.excludeResources),
+  };
 }
 
-const list = (s?: string): string[] | undefined =>
-  s
-    ? s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean)
-    : undefined;
+/** As `velero restore create --wait` says it: the phase, errors and warnings; exit 3 unless Completed. */
+async function waitForRestore(kube: KubeApi, a: ArgsOf<typeof builder>): Promise<number | undefined> {
+  const { RESTORE_TERMINAL, waitForPhase } = await import('../../velero/velero.js');
+  const { systemClock } = await import('../../time/clock.js');
+  const done = await waitForPhase(kube, 'Restore', a.veleroNamespace, a.name, RESTORE_TERMINAL, {
+    timeoutMs: a.timeout * 1000,
+    clock: systemClock,
+  });
+  const st = done.object.status ?? {};
+  process.stdout.write(
+    `Restore completed with status: ${st.phase}.${st.errors ? ` Errors: ${st.errors}.` : ''}${st.warnings ? ` Warnings: ${st.warnings}.` : ''}\n`,
+  );
+  return st.phase === 'Completed' ? undefined : 3;
+}
 
 /**
  * `kdrill velero restore create`: the part of the velero CLI a runbook needs, done through the Restore
  * custom resource, for clusters (the lab, a locked-down jump host) where the velero binary is not at hand.
  */
-export function registerVelero(y: Argv, setExit: (code: number) => void): void {
+export function registerVelero(y: Argv, ctx: CliContext): void {
   y.command(
     'velero',
     'The velero CLI subset runbooks use, through Velero custom resources (no velero binary needed)',
-    (v) =>
-      v
-        .command(
-          'restore create <name>',
-          'Create a Velero Restore and (with --wait) wait by watch until it ends; exit 0 Completed, 3 otherwise',
-          (c) =>
-            kubeOptions(c)
-              .positional('name', { type: 'string', demandOption: true })
-              .option('from-backup', { type: 'string' })
-              .option('from-schedule', { type: 'string', describe: 'the newest Completed backup of this schedule' })
-              .option('include-namespaces', { type: 'string' })
-              .option('include-resources', { type: 'string' })
-              .option('exclude-resources', { type: 'string' })
-              .option('namespace', { type: 'string', default: 'velero', describe: "Velero's namespace" })
-              .option('wait', { type: 'boolean', default: false })
-              .option('timeout', { type: 'string', default: '30m' })
-              .example(
-                '$0 velero restore create thanos-netpol --from-schedule nightly --include-namespaces thanos --include-resources networkpolicies.networking.k8s.io --wait',
-                '',
-              ),
-          async (a) => {
-            const args = a as unknown as RestoreArgs;
-            const { usageError } = await import('../../errors.js');
-            if (!!args.fromBackup === !!args.fromSchedule)
-              throw usageError('give one of --from-backup or --from-schedule', 'e.g. --from-schedule nightly');
-            const { parseDuration } = await import('../../scenario/duration.js');
-            const timeout = parseDuration(args.timeout);
-            if (timeout === undefined) throw usageError(`--timeout ${args.timeout} is not a duration`, 'e.g. 30m');
-            const { connectKube } = await import('../../kube/client-node.js');
-            const { RESTORE_TERMINAL, V, waitForPhase } = await import('../../velero/velero.js');
-            const { systemClock } = await import('../../time/clock.js');
-            const kube = connectKube({ kubeconfig: args.kubeconfig, context: args.context });
-            await kube.create({
-              ...V('Restore'),
-              metadata: { name: args.name, namespace: args.namespace },
-              spec: {
-                ...(args.fromBackup ? { backupName: args.fromBackup } : { scheduleName: args.fromSchedule }),
-                ...(list(args.includeNamespaces) ? { includedNamespaces: list(args.includeNamespaces) } : {}),
-                ...(list(args.includeResources) ? { includedResources: list(args.includeResources) } : {}),
-                ...(list(args.excludeResources) ? { excludedResources: list(args.excludeResources) } : {}),
-              },
-            });
-            process.stdout.write(`Restore request "${args.name}" submitted successfully.\n`);
-            if (!args.wait) return;
-            const done = await waitForPhase(kube, 'Restore', args.namespace, args.name, RESTORE_TERMINAL, {
-              timeoutMs: timeout * 1000,
-              clock: systemClock,
-            });
-            const st = done.object.status ?? {};
-            process.stdout.write(
-              `Restore completed with status: ${st.phase}.${st.errors ? ` Errors: ${st.errors}.` : ''}${st.warnings ? ` Warnings: ${st.warnings}.` : ''}\n`,
-            );
-            if (st.phase !== 'Completed') setExit(3);
-          },
-        )
-        .demandCommand(1, 'Name a velero command: restore create.'),
+    (v) => v.command(toModule(restoreCreate, ctx)).demandCommand(1, 'Name a velero command: restore create.'),
   );
 }

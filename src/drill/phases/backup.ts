@@ -1,9 +1,59 @@
 import { DrillError, ExitCode } from '../../errors.js';
 import { readBackupContents } from '../../velero/contents.js';
-import { BACKUP_TERMINAL, V, waitForPhase } from '../../velero/velero.js';
+import { V, getVelero, type Backup } from '../../velero/objects.js';
+import { BACKUP_TERMINAL } from '../../velero/velero.js';
+import { waitForVelero } from '../../velero/wait.js';
 import type { DrillContext, PhaseOutcome } from '../context.js';
+import type { BackupInfo } from '../state.js';
 import { scopeGap } from './baseline.js';
 import { backupInfo, checkCoverage, targetContents } from './preflight.js';
+
+/** The drill's Backup of the targets; one created before a crash is waited on, not created again. */
+async function createBackup(ctx: DrillContext, name: string): Promise<void> {
+  const { kube } = ctx.deps;
+  const spec = ctx.s.spec;
+  const namespace = spec.backup.veleroNamespace;
+  if (await getVelero(kube, { kind: 'Backup', namespace, name })) return;
+  const backup: Backup = {
+    ...V('Backup'),
+    metadata: {
+      name,
+      namespace,
+      labels: { 'kdrill.dev/run-id': ctx.state.runId, 'kdrill.dev/scenario': ctx.s.metadata.name },
+    },
+    spec: {
+      includedNamespaces: spec.target.namespaces,
+      storageLocation: spec.backup.storageLocation,
+      ttl: '720h0m0s',
+    },
+  };
+  await kube.create(backup);
+}
+
+/** Waits for the Backup to end; it must end Completed (or PartiallyFailed when allowed), else BACKUP_FAILED. */
+async function completed(ctx: DrillContext, name: string): Promise<BackupInfo> {
+  const { kube, clock, signal } = ctx.deps;
+  const spec = ctx.s.spec;
+  const r = await waitForVelero(kube, {
+    kind: 'Backup',
+    namespace: spec.backup.veleroNamespace,
+    name,
+    terminal: BACKUP_TERMINAL,
+    timeoutMs: spec.backup.timeout * 1000,
+    clock,
+    signal,
+  });
+  const info = backupInfo(r.object);
+  if (info.phase === 'Completed' || (info.phase === 'PartiallyFailed' && spec.backup.allowPartiallyFailed)) return info;
+  const st = r.object.status;
+  const why = st?.failureReason ?? st?.validationErrors?.join('; ') ?? (st?.errors ? `${st.errors} item error(s)` : '');
+  throw new DrillError(
+    'BACKUP_FAILED',
+    `the drill's backup ${name} ended ${info.phase}${why ? `: ${why}` : ''}`,
+    ExitCode.Precondition,
+    { hint: `nothing was injected; see velero backup describe ${name} --details and velero backup logs ${name}` },
+  );
+}
 
 /**
  * Backup (`backup.take: true`): a fresh Backup of the targets, waited for until terminal. It must end
@@ -21,40 +71,8 @@ export async function takeBackup(ctx: DrillContext): Promise<PhaseOutcome> {
     journal.append('backup-created', { name }, clock.now());
     state.takenBackup = name;
   }
-  // created before a crash: waited on, not created again
-  if (!(await kube.get({ ...V('Backup'), namespace: ns, name }))) {
-    await kube.create({
-      ...V('Backup'),
-      metadata: {
-        name,
-        namespace: ns,
-        labels: { 'kdrill.dev/run-id': state.runId, 'kdrill.dev/scenario': s.metadata.name },
-      },
-      spec: {
-        includedNamespaces: spec.target.namespaces,
-        storageLocation: spec.backup.storageLocation,
-        ttl: '720h0m0s',
-      },
-    });
-  }
-  const r = await waitForPhase(kube, 'Backup', ns, name, BACKUP_TERMINAL, {
-    timeoutMs: spec.backup.timeout * 1000,
-    clock,
-    signal,
-  });
-  const info = backupInfo(r.object);
-  if (info.phase !== 'Completed' && !(info.phase === 'PartiallyFailed' && spec.backup.allowPartiallyFailed)) {
-    const why =
-      r.object.status?.failureReason ??
-      (r.object.status?.validationErrors as string[] | undefined)?.join('; ') ??
-      (r.object.status?.errors ? `${r.object.status.errors} item error(s)` : '');
-    throw new DrillError(
-      'BACKUP_FAILED',
-      `the drill's backup ${name} ended ${info.phase}${why ? `: ${why}` : ''}`,
-      ExitCode.Precondition,
-      { hint: `nothing was injected; see velero backup describe ${name} --details and velero backup logs ${name}` },
-    );
-  }
+  await createBackup(ctx, name);
+  const info = await completed(ctx, name);
   const bucket = await deps.storeFor(kube, ns, spec.backup.storageLocation);
   const contents = await readBackupContents(
     { kube, veleroNamespace: ns, store: bucket, download: { clock, signal, fetch: deps.fetchUrl } },

@@ -87,11 +87,15 @@ async function sentinel(ctx: DrillContext): Promise<string | undefined> {
       });
     return state.runId;
   }
-  return sentinelInBackup(ctx, ns, name, key);
+  return sentinelInBackup(ctx, { namespace: ns, name, key });
 }
 
 /** The sentinel value the chosen backup holds, read from its tarball in the bucket (stopping at that entry). */
-async function sentinelInBackup(ctx: DrillContext, ns: string, name: string, key: string): Promise<string | undefined> {
+async function sentinelInBackup(
+  ctx: DrillContext,
+  sentinel: { namespace: string; name: string; key: string },
+): Promise<string | undefined> {
+  const { namespace: ns, name, key } = sentinel;
   const { deps, s, state } = ctx;
   const backup = state.preflight!.backup.name;
   const { store, prefix } = await deps.storeFor(

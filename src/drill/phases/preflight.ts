@@ -6,24 +6,24 @@ import { DrillError, ExitCode } from '../../errors.js';
 import { contextAllowed } from '../allow.js';
 import { historyInsideBsl } from '../../history/store.js';
 import type { KubeApi } from '../../kube/kube-api.js';
-import type { KubeObject } from '../../kube/types.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { secondsBetween } from '../../time/k8s-time.js';
 import { readBackupContents, type BackupContents } from '../../velero/contents.js';
 import { veleroRunning } from '../../velero/health.js';
-import { RESTORE_TERMINAL, V, chooseBackup } from '../../velero/velero.js';
+import { listVelero, type Backup } from '../../velero/objects.js';
+import { RESTORE_TERMINAL, chooseBackup } from '../../velero/velero.js';
 import { snapshotInventory, type InventoryItem } from '../../verify/inventory.js';
 import type { DrillContext, PhaseOutcome } from '../context.js';
 import { detectPreflight } from './detect.js';
 import type { BackupInfo, VeleroSeen } from '../state.js';
 import type { Finding } from '../types.js';
 
-export const backupInfo = (b: KubeObject): BackupInfo => ({
+export const backupInfo = (b: Backup): BackupInfo => ({
   name: b.metadata?.name ?? '',
-  phase: String(b.status?.phase ?? ''),
-  startTimestamp: String(b.status?.startTimestamp ?? ''),
-  completionTimestamp: b.status?.completionTimestamp as string | undefined,
-  expiration: b.status?.expiration as string | undefined,
+  phase: b.status?.phase ?? '',
+  startTimestamp: b.status?.startTimestamp ?? '',
+  completionTimestamp: b.status?.completionTimestamp ?? undefined,
+  expiration: b.status?.expiration ?? undefined,
 });
 
 /** Every namespace the drill deletes, restores or verifies: they must all exist before anything is touched. */
@@ -85,8 +85,8 @@ export const targetContents = (c: BackupContents, targets: string[]): BackupCont
 
 async function noStaleRestore(kube: KubeApi, ns: string, scenario: string): Promise<void> {
   const stale = (
-    await kube.list(V('Restore'), { namespace: ns, labelSelector: `kdrill.dev/scenario=${scenario}` })
-  ).items.filter((r) => !RESTORE_TERMINAL.has(String(r.status?.phase ?? '')));
+    await listVelero(kube, 'Restore', { namespace: ns, labelSelector: `kdrill.dev/scenario=${scenario}` })
+  ).filter((r) => !RESTORE_TERMINAL.has(r.status?.phase ?? ''));
   if (stale.length) {
     throw new DrillError(
       'STALE_RESTORE',
@@ -157,6 +157,116 @@ async function replicaStore(
   };
 }
 
+/** Velero running in every cluster involved, as each one was seen. */
+async function veleroSeen(ctx: DrillContext): Promise<VeleroSeen[]> {
+  const { kube, recoveryKube, clock } = ctx.deps;
+  const velero: VeleroSeen[] = [];
+  for (const k of recoveryKube === kube ? [kube] : [kube, recoveryKube]) {
+    const h = await veleroRunning(k, {
+      namespace: ctx.s.spec.backup.veleroNamespace,
+      bsl: ctx.s.spec.backup.storageLocation,
+      now: clock.now(),
+    });
+    velero.push({
+      context: k.context,
+      server: h.server.name,
+      readyReplicas: h.server.readyReplicas,
+      lastValidation: h.lastValidation?.at,
+      validationDisabled: h.validationDisabled,
+    });
+  }
+  return velero;
+}
+
+const validationOff = (v: VeleroSeen): Finding => ({
+  severity: 'P3',
+  code: 'BSL_VALIDATION_DISABLED',
+  message: `the BSL's validationFrequency is 0 in context "${v.context}": Velero never re-checks the bucket, so its Available phase may be old`,
+  fix: 'set spec.validationFrequency (default 1m) so a broken bucket shows up before a disaster',
+});
+
+type Bucket = Awaited<ReturnType<DrillContext['deps']['storeFor']>>;
+
+/** The history must not sit inside the BSL, where Velero would trip over it. */
+function historyOutsideBsl(deps: DrillContext['deps'], bucket: Bucket): void {
+  if (!deps.history || !historyInsideBsl(deps.history, { bucket: bucket.store.settings.bucket, prefix: bucket.prefix }))
+    return;
+  throw new DrillError(
+    'HISTORY_IN_BSL',
+    `the history s3://${bucket.store.settings.bucket}/${deps.history.kind === 's3' ? deps.history.prefix : ''} is inside the BackupStorageLocation's ${bucket.prefix ? `prefix ${bucket.prefix}` : 'bucket root'}: Velero would see it as an invalid top-level directory and mark the BSL Unavailable`,
+    ExitCode.Precondition,
+    {
+      hint: 'record the history in another bucket (e.g. s3://drill-history/kdrill), or outside the BSL prefix',
+    },
+  );
+}
+
+interface Chosen {
+  chosen: BackupInfo;
+  all: BackupInfo[];
+  contents?: BackupContents;
+}
+
+/** The backup to restore, fresh enough (else a finding), holding every target namespace. */
+async function existingBackup(ctx: DrillContext, bucket: Bucket, findings: Finding[]): Promise<Chosen> {
+  const { kube, clock } = ctx.deps;
+  const spec = ctx.s.spec;
+  const veleroNamespace = spec.backup.veleroNamespace;
+  const c = await chooseBackup(kube, veleroNamespace, {
+    name: spec.backup.name,
+    schedule: spec.backup.schedule,
+    allowPartiallyFailed: spec.backup.allowPartiallyFailed,
+  });
+  const chosen = backupInfo(c.backup);
+  const age = secondsBetween(chosen.startTimestamp, clock.now());
+  if (age > spec.objectives.rpo) {
+    findings.push({
+      severity: 'P2',
+      code: 'RPO_BREACHED_AT_START',
+      key: chosen.name,
+      message: `the newest usable backup (${chosen.name}) is ${Math.round(age / 3600)}h old: a disaster now loses more than the ${Math.round(spec.objectives.rpo / 3600)}h RPO allows`,
+      fix: 'check the Schedule runs and its backups complete (velero schedule describe)',
+    });
+  }
+  const contents = await readBackupContents(
+    { kube, veleroNamespace, store: bucket, download: { clock, signal: ctx.deps.signal, fetch: ctx.deps.fetchUrl } },
+    chosen.name,
+  );
+  checkCoverage(contents, spec.target.namespaces);
+  return { chosen, all: c.all.map(backupInfo), contents: targetContents(contents, spec.target.namespaces) };
+}
+
+/** A backup the drill takes itself (`take: true`): the ones there only count for retention. */
+async function backupToTake(ctx: DrillContext): Promise<Chosen> {
+  const there = await chooseBackup(ctx.deps.kube, ctx.s.spec.backup.veleroNamespace, {
+    allowPartiallyFailed: true,
+  }).then(
+    (c) => c.all,
+    (): Backup[] => [],
+  );
+  return { chosen: { name: '(taken during the drill)', phase: 'New', startTimestamp: '' }, all: there.map(backupInfo) };
+}
+
+/** The same audit as `kdrill audit`, for the backup this drill restores. */
+async function protectionAudit(ctx: DrillContext, bucket: Bucket, chosen: BackupInfo) {
+  const spec = ctx.s.spec;
+  return auditBackups({
+    store: bucket.store,
+    prefix: bucket.prefix,
+    backups: spec.backup.take ? [] : [chosen],
+    policy: spec.protection.objectLock,
+    marginSeconds: 86400,
+    canary: {
+      enabled: spec.protection.objectLock.canary,
+      key: `kdrill-canary-${ctx.state.runId}`,
+      retentionSeconds: 600,
+    },
+    replica: spec.protection.replica ? await replicaStore(ctx.deps.kube, spec.protection.replica) : undefined,
+    concurrency: 32,
+    clock: ctx.deps.clock,
+  });
+}
+
 /**
  * Preflight: everything that must hold before anything is touched, each an exit-4 precondition with
  * a code and a hint: the contexts are allow-listed; Velero runs (server ready, BSL validated lately)
@@ -166,96 +276,23 @@ async function replicaStore(
  */
 export async function preflight(ctx: DrillContext): Promise<PhaseOutcome> {
   const { deps, s, state } = ctx;
-  const { kube, recoveryKube, clock } = deps;
+  const { kube, recoveryKube } = deps;
   const spec = s.spec;
   const veleroNs = spec.backup.veleroNamespace;
   contextsAllowed(deps);
-  const velero: VeleroSeen[] = [];
-  for (const k of recoveryKube === kube ? [kube] : [kube, recoveryKube]) {
-    const h = await veleroRunning(k, veleroNs, spec.backup.storageLocation, clock.now());
-    velero.push({
-      context: k.context,
-      server: h.server.name,
-      readyReplicas: h.server.readyReplicas,
-      lastValidation: h.lastValidation?.at,
-      validationDisabled: h.validationDisabled,
-    });
-  }
+  const velero = await veleroSeen(ctx);
   await targetsExist(kube, s);
-  const findings: Finding[] = [];
+  const findings: Finding[] = velero.filter((x) => x.validationDisabled).map(validationOff);
   const heartbeat = await detectPreflight(ctx, findings);
-  for (const v of velero.filter((x) => x.validationDisabled)) {
-    findings.push({
-      severity: 'P3',
-      code: 'BSL_VALIDATION_DISABLED',
-      message: `the BSL's validationFrequency is 0 in context "${v.context}": Velero never re-checks the bucket, so its Available phase may be old`,
-      fix: 'set spec.validationFrequency (default 1m) so a broken bucket shows up before a disaster',
-    });
-  }
-  let chosen: BackupInfo;
-  let all: BackupInfo[];
   const bucket = await deps.storeFor(kube, veleroNs, spec.backup.storageLocation);
-  if (deps.history && historyInsideBsl(deps.history, { bucket: bucket.store.settings.bucket, prefix: bucket.prefix })) {
-    throw new DrillError(
-      'HISTORY_IN_BSL',
-      `the history s3://${bucket.store.settings.bucket}/${deps.history.kind === 's3' ? deps.history.prefix : ''} is inside the BackupStorageLocation's ${bucket.prefix ? `prefix ${bucket.prefix}` : 'bucket root'}: Velero would see it as an invalid top-level directory and mark the BSL Unavailable`,
-      ExitCode.Precondition,
-      {
-        hint: 'record the history in another bucket (e.g. s3://drill-history/kdrill), or outside the BSL prefix',
-      },
-    );
-  }
-  let contents: BackupContents | undefined;
-  if (spec.backup.take) {
-    chosen = { name: '(taken during the drill)', phase: 'New', startTimestamp: '' };
-    all = (
-      await chooseBackup(kube, veleroNs, { allowPartiallyFailed: true }).catch(() => ({ all: [] as KubeObject[] }))
-    ).all.map(backupInfo);
-  } else {
-    const c = await chooseBackup(kube, veleroNs, {
-      name: spec.backup.name,
-      schedule: spec.backup.schedule,
-      allowPartiallyFailed: spec.backup.allowPartiallyFailed,
-    });
-    chosen = backupInfo(c.backup);
-    all = c.all.map(backupInfo);
-    const age = secondsBetween(chosen.startTimestamp, clock.now());
-    if (age > spec.objectives.rpo) {
-      findings.push({
-        severity: 'P2',
-        code: 'RPO_BREACHED_AT_START',
-        key: chosen.name,
-        message: `the newest usable backup (${chosen.name}) is ${Math.round(age / 3600)}h old: a disaster now loses more than the ${Math.round(spec.objectives.rpo / 3600)}h RPO allows`,
-        fix: 'check the Schedule runs and its backups complete (velero schedule describe)',
-      });
-    }
-    contents = await readBackupContents(
-      {
-        kube,
-        veleroNamespace: veleroNs,
-        store: bucket,
-        download: { clock, signal: deps.signal, fetch: deps.fetchUrl },
-      },
-      chosen.name,
-    );
-    checkCoverage(contents, spec.target.namespaces);
-    contents = targetContents(contents, spec.target.namespaces);
-  }
+  historyOutsideBsl(deps, bucket);
+  const { chosen, all, contents } = spec.backup.take
+    ? await backupToTake(ctx)
+    : await existingBackup(ctx, bucket, findings);
   await noStaleRestore(kube, veleroNs, s.metadata.name);
   if (recoveryKube !== kube) await noStaleRestore(recoveryKube, veleroNs, s.metadata.name);
   const recoveryBefore = await recoveryTargetFree(ctx);
-  // the same audit as `kdrill audit`, for the backup this drill restores
-  const report = await auditBackups({
-    store: bucket.store,
-    prefix: bucket.prefix,
-    backups: spec.backup.take ? [] : [chosen],
-    policy: spec.protection.objectLock,
-    marginSeconds: 86400,
-    canary: { enabled: spec.protection.objectLock.canary, key: `kdrill-canary-${state.runId}`, retentionSeconds: 600 },
-    replica: spec.protection.replica ? await replicaStore(kube, spec.protection.replica) : undefined,
-    concurrency: 32,
-    now: clock.now(),
-  });
+  const report = await protectionAudit(ctx, bucket, chosen);
   findings.push(...report.findings);
   state.preflight = { backup: chosen, allBackups: all, findings, protection: report, velero, contents, recoveryBefore };
   if (heartbeat) state.preflight.heartbeat = heartbeat;

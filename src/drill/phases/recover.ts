@@ -1,10 +1,11 @@
 import type { ObjectStore } from '../../backupstore/object-store.js';
 import { DrillError, ExitCode } from '../../errors.js';
 import type { KubeApi } from '../../kube/kube-api.js';
-import type { KubeObject } from '../../kube/types.js';
 import type { RestorePhase } from '../../scenario/schema.js';
 import { readRestoreResults } from '../../velero/results.js';
-import { RESTORE_TERMINAL, V, waitForBackupSync, waitForPhase } from '../../velero/velero.js';
+import { V, getVelero, type Restore } from '../../velero/objects.js';
+import { RESTORE_TERMINAL, waitForBackupSync } from '../../velero/velero.js';
+import { waitForVelero, type Waited } from '../../velero/wait.js';
 import { iso, type DrillContext, type PhaseOutcome } from '../context.js';
 import { restorePhases } from '../plan.js';
 import type { RestoreRecord } from '../types.js';
@@ -20,19 +21,22 @@ async function bucketOf(ctx: DrillContext, kube: KubeApi): Promise<{ store: Obje
   }
 }
 
-async function createRestore(
-  ctx: DrillContext,
-  kube: KubeApi,
-  index: number,
-  p: RestorePhase,
-  name: string,
-): Promise<void> {
+/** One phase's Restore, as `phases[index]` of the scenario asks for it. */
+interface PhaseRestore {
+  kube: KubeApi;
+  index: number;
+  phase: RestorePhase;
+  name: string;
+}
+
+async function createRestore(ctx: DrillContext, r: PhaseRestore): Promise<void> {
+  const { kube, index, phase: p, name } = r;
   const { s, state } = ctx;
   const spec = s.spec;
   const ns = spec.backup.veleroNamespace;
   // a restore created before a crash is waited on, not created again
-  if (await kube.get({ ...V('Restore'), namespace: ns, name })) return;
-  await kube.create({
+  if (await getVelero(kube, { kind: 'Restore', namespace: ns, name })) return;
+  const restore: Restore = {
     ...V('Restore'),
     metadata: {
       name,
@@ -52,21 +56,21 @@ async function createRestore(
       existingResourcePolicy: spec.recovery.existingResourcePolicy,
       restorePVs: true,
     },
-  });
+  };
+  await kube.create(restore);
 }
 
 /** What a finished Restore says of itself, with its results read from the bucket or a DownloadRequest. */
 async function recordOf(
   ctx: DrillContext,
-  kube: KubeApi,
-  p: RestorePhase,
-  done: { object: KubeObject; seenAt: Date },
+  r: Pick<PhaseRestore, 'kube' | 'phase'> & { done: Waited<'Restore'> },
 ): Promise<RestoreRecord> {
+  const { kube, phase: p, done } = r;
   const { deps, s } = ctx;
   const st = done.object.status ?? {};
   const name = done.object.metadata?.name ?? '';
   const phase = String(st.phase);
-  const warnings = Number(st.warnings ?? 0);
+  const warnings = st.warnings ?? 0;
   const needed = phase !== 'Completed' || warnings > 0;
   const results = needed
     ? await readRestoreResults(
@@ -86,18 +90,16 @@ async function recordOf(
     phase,
     includedResources: p.include ?? [],
     excludedResources: p.exclude ?? [],
-    startedAt: st.startTimestamp as string | undefined,
-    completedAt: (st.completionTimestamp as string | undefined) ?? iso(done.seenAt),
-    errors: Number(st.errors ?? parsed?.failedItems.length ?? 0),
+    startedAt: st.startTimestamp ?? undefined,
+    completedAt: st.completionTimestamp ?? iso(done.seenAt),
+    errors: st.errors ?? parsed?.failedItems.length ?? 0,
     warnings: Math.max(warnings, parsed?.warnings.length ?? 0),
     failedItems: parsed?.failedItems ?? [],
     otherErrors: parsed?.otherErrors.length ? parsed.otherErrors : undefined,
     warningMessages: parsed?.warnings.length ? parsed.warnings.slice(0, WARNINGS_KEPT) : undefined,
     results: results?.source ?? 'not-needed',
     resultsError: results?.error,
-    failureReason:
-      (st.failureReason as string | undefined) ??
-      ((st.validationErrors as string[] | undefined)?.join('; ') || undefined),
+    failureReason: st.failureReason ?? (st.validationErrors?.join('; ') || undefined),
   };
 }
 
@@ -109,7 +111,7 @@ async function velero(ctx: DrillContext): Promise<PhaseOutcome> {
   const backupName = state.preflight!.backup.name;
   if (rk !== deps.kube) {
     reporter.info(`  waiting for backup ${backupName} to sync into context ${rk.context}`);
-    await waitForBackupSync(rk, ns, backupName, { timeoutMs: 300_000, clock, signal });
+    await waitForBackupSync(rk, { namespace: ns, name: backupName, timeoutMs: 300_000, clock, signal });
   }
   for (const [i, p] of restorePhases(s).entries()) {
     const name = `${s.metadata.name}-${state.runId}-${i + 1}`;
@@ -118,16 +120,20 @@ async function velero(ctx: DrillContext): Promise<PhaseOutcome> {
       journal.append('restore-creating', { phase: i + 1, name }, clock.now());
       state.restoresCreated.push({ phase: i + 1, name });
     }
-    await createRestore(ctx, rk, i, p, name);
+    await createRestore(ctx, { kube: rk, index: i, phase: p, name });
     reporter.info(
       `  restore ${name}${p.include ? ` (include ${p.include.join(', ')})` : ''}${p.exclude ? ` (exclude ${p.exclude.join(', ')})` : ''}`,
     );
-    const done = await waitForPhase(rk, 'Restore', ns, name, RESTORE_TERMINAL, {
+    const done = await waitForVelero(rk, {
+      kind: 'Restore',
+      namespace: ns,
+      name,
+      terminal: RESTORE_TERMINAL,
       timeoutMs: s.spec.recovery.timeout * 1000,
       clock,
       signal,
     });
-    const record = await recordOf(ctx, rk, p, done);
+    const record = await recordOf(ctx, { kube: rk, phase: p, done });
     state.restores.push(record);
     journal.append('restore-ended', { record }, clock.now());
     const more = record.failedItems.length > 3 ? ` and ${record.failedItems.length - 3} more` : '';

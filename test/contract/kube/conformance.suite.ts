@@ -7,7 +7,7 @@ import type { DrillResult } from '../../../src/drill/types.js';
 import { readManifests } from '../../../packages/lab/src/apply.js';
 import { kdrill } from '../../support/cli.js';
 
-/** The real third-party apps in ../shared/data/apps, each with its SOURCE.md inventory. */
+/** The real third-party apps in test/fixtures/apps (copied from ../shared/data/apps), each with its SOURCE.md inventory. */
 export interface ConformanceApp {
   name: string;
   dir: string;
@@ -20,7 +20,7 @@ export interface ConformanceApp {
   refusedWhenHardened: string[];
 }
 
-const SHARED = '../shared/data/apps';
+const SHARED = 'test/fixtures/apps';
 
 export const APPS: ConformanceApp[] = [
   {

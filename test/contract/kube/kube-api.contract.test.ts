@@ -13,6 +13,7 @@ import { snapshotInventory } from '../../../src/verify/inventory.js';
 import { connectKube } from '../../../src/kube/client-node.js';
 import { realLabSuite } from './real-lab.suite.js';
 import { realHygieneSuite } from './real-hygiene.suite.js';
+import { lockRealCluster } from '../../support/real-cluster-lock.js';
 import { veleroProofSuite } from './velero-proof.suite.js';
 
 const run = promisify(execFile);
@@ -52,13 +53,16 @@ for (const spec of TARGETS) {
         return n;
       };
 
+      let unlock: (() => Promise<void>) | undefined;
       beforeAll(async () => {
+        if (spec.real) unlock = await lockRealCluster();
         t = await spec.start();
         kube = t.kube;
-      });
+      }, 46 * 60_000);
       afterAll(async () => {
         for (const n of namespaces) await kube?.delete({ ...NS, name: n }).catch(() => undefined);
         await t?.stop();
+        await unlock?.();
       });
 
       it('creates, reads, lists by label and field, patches and deletes', async () => {
@@ -488,7 +492,8 @@ for (const spec of TARGETS) {
               for (const n of namespaces) await kube.delete({ ...NS, name: n }).catch(() => undefined);
               await t.stop();
             });
-            realLabSuite(() => t);
+            // a describe of its own, so that its lab is down before the next suites claim the cluster
+            describe('the lab on it', () => realLabSuite(() => t));
             describe('lab hygiene on the real kube-apiserver', () => realHygieneSuite(() => t));
             // then each real app on the real control plane, one lab at a time (a Lease allows one per cluster)
             describe('conformance on real apps: the real kube-apiserver', () =>

@@ -40,6 +40,8 @@ export interface TargetSpec {
   name: string;
   /** Why it is skipped, when it cannot run here. */
   skip?: string;
+  /** A real cluster shared by every test file: used by one file at a time (lockRealCluster). */
+  real?: boolean;
   start(): Promise<KubeTarget>;
 }
 
@@ -123,6 +125,7 @@ export const TARGETS: TargetSpec[] = [
   },
   {
     name: 'real kube-apiserver',
+    real: true,
     skip: process.env[REAL_ENV]
       ? undefined
       : `${REAL_ENV} is not set: run .ci/run, or start scripts/kapi-start.sh and point ${REAL_ENV} at its kubeconfig`,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { KubeApi } from '../core.js';
 import type { KubeObject, LabelSelector } from '../core.js';
-import { servingCert } from './certs.js';
+import { servingCert, type ServingCert } from './certs.js';
 import { GUARDED, RULE_NAME, WEBHOOK_NAME, checkHardened, type HardenedScope } from './hardened.js';
 
 interface AdmissionRequest {
@@ -32,6 +32,33 @@ export async function startHardenedWebhook(
   certDir: string,
 ): Promise<WebhookHandle> {
   const cert = await servingCert(certDir);
+  const server = await serveReviews(kube, scope, cert);
+  const port = (server.address() as { port: number }).port;
+  const url = `https://127.0.0.1:${port}/validate`;
+  const config = webhookConfig(url, cert, scope);
+  await labelExempt(kube, scope);
+  const existing = await kube.get({ ...VWC, name: WEBHOOK_CONFIG_NAME });
+  if (existing)
+    await kube.replace({
+      ...config,
+      metadata: { ...config.metadata, resourceVersion: existing.metadata?.resourceVersion },
+    });
+  else await kube.create(config);
+  return {
+    url,
+    stop: async () => {
+      // Unregister first: a registered webhook that no longer answers would block every pod write.
+      await kube.delete({ ...VWC, name: WEBHOOK_CONFIG_NAME }).catch(() => undefined);
+      // the API server keeps its connections to a webhook alive; close() alone would wait for them forever
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/** The HTTPS server that answers each AdmissionReview with the rule's decision, listening on 127.0.0.1. */
+async function serveReviews(kube: KubeApi, scope: HardenedScope, cert: ServingCert): Promise<Server> {
   const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -55,9 +82,11 @@ export async function startHardenedWebhook(
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as { port: number }).port;
-  const url = `https://127.0.0.1:${port}/validate`;
-  const config = {
+  return server;
+}
+
+function webhookConfig(url: string, cert: ServingCert, scope: HardenedScope) {
+  return {
     ...VWC,
     metadata: {
       name: WEBHOOK_CONFIG_NAME,
@@ -82,25 +111,6 @@ export async function startHardenedWebhook(
         timeoutSeconds: 5,
       },
     ],
-  };
-  await labelExempt(kube, scope);
-  const existing = await kube.get({ ...VWC, name: WEBHOOK_CONFIG_NAME });
-  if (existing)
-    await kube.replace({
-      ...config,
-      metadata: { ...config.metadata, resourceVersion: existing.metadata?.resourceVersion },
-    });
-  else await kube.create(config);
-  return {
-    url,
-    stop: async () => {
-      // Unregister first: a registered webhook that no longer answers would block every pod write.
-      await kube.delete({ ...VWC, name: WEBHOOK_CONFIG_NAME }).catch(() => undefined);
-      // the API server keeps its connections to a webhook alive; close() alone would wait for them forever
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
-      await closed;
-    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { nameProblem } from './names.js';
 import { randomUUID } from 'node:crypto';
-import type { KubeObject } from '../core.js';
+import { systemClock } from '../core.js';
+import type { Clock, KubeObject } from '../core.js';
 import {
   checkHardened,
   denialMessage,
@@ -32,6 +33,8 @@ export interface LabClusterOptions {
   hardened?: HardenedScope;
   /** How long a deleted namespace stays Terminating before its contents go (ms). */
   namespaceFinalizeDelayMs?: number;
+  /** creationTimestamp, deletionTimestamp, conditions and the Age column read it (systemClock by default). */
+  clock?: Clock;
 }
 
 export type PatchType = 'merge' | 'json' | 'strategic';
@@ -41,8 +44,6 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
-const now = (): string => k8sTime();
-
 /**
  * The lab cluster's API semantics, independent of HTTP: what a real apiserver does on create, update,
  * patch and delete, including namespaces, finalizers, garbage collection, CRDs and admission.
@@ -51,11 +52,13 @@ export class LabCluster {
   readonly registry = new ResourceRegistry();
   readonly store: ObjectStore;
   readonly lifecycle: Lifecycle;
+  readonly clock: Clock;
   hardened: HardenedScope | undefined;
   private warnings: string[] = [];
 
   constructor(opts: LabClusterOptions = {}) {
     this.store = new ObjectStore({ historyCapacity: opts.historyCapacity });
+    this.clock = opts.clock ?? systemClock;
     this.hardened = opts.hardened;
     this.lifecycle = new Lifecycle(this, opts.namespaceFinalizeDelayMs ?? 100);
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
@@ -65,6 +68,11 @@ export class LabCluster {
         metadata: { name: ns },
       });
     }
+  }
+
+  /** Now, on the cluster's clock, as metav1.Time. */
+  now(): string {
+    return k8sTime(this.clock.now());
   }
 
   type(group: string, version: string, resource: string): ResourceType {
@@ -111,7 +119,7 @@ export class LabCluster {
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     meta.uid = randomUUID();
-    meta.creationTimestamp = now();
+    meta.creationTimestamp = this.now();
     if (t.tracksGeneration) meta.generation = 1;
     let created = defaultOnCreate(t, { ...obj, metadata: meta });
     // Custom resources with a status subresource start without status, as on a real server.
@@ -229,7 +237,7 @@ export class LabCluster {
     if (pod.spec?.nodeName) throw conflict('', 'pods/binding', podName);
     const conditions = [
       ...((pod.status?.conditions as unknown[]) ?? []),
-      { type: 'PodScheduled', status: 'True', lastTransitionTime: now() },
+      { type: 'PodScheduled', status: 'True', lastTransitionTime: this.now() },
     ];
     this.store.put(storageKey(t), {
       ...pod,
@@ -303,7 +311,7 @@ export class LabCluster {
       }
     }
     for (const ct of types) this.registry.add(ct);
-    return this.present(t, this.store.put(storageKey(t), { ...crd, status: establishedStatus(crd) }));
+    return this.present(t, this.store.put(storageKey(t), { ...crd, status: establishedStatus(crd, this.clock.now()) }));
   }
 
   private refreshCrd(crd: KubeObject): void {

@@ -62,8 +62,8 @@ export function typesForCrd(crd: KubeObject): ResourceType[] {
 }
 
 /** The status a real apiserver gives an accepted CRD. */
-export function establishedStatus(crd: KubeObject): Record<string, unknown> {
-  const now = k8sTime();
+export function establishedStatus(crd: KubeObject, at: Date): Record<string, unknown> {
+  const now = k8sTime(at);
   const names = crd.spec?.names ?? {};
   return {
     acceptedNames: {

@@ -1,9 +1,6 @@
 import type { KubeObject, ObjectMeta } from '../core.js';
 import type { LabCluster } from './core.js';
 import { storageKey, type ResourceType } from './resources.js';
-import { k8sTime } from '../core.js';
-
-const now = (): string => k8sTime();
 
 /**
  * Deletion as a real cluster does it: finalizers, namespaces that go Terminating and then empty
@@ -33,7 +30,12 @@ export class Lifecycle {
     if (finalizers.length > 0) {
       const marked = store.put(key, {
         ...current,
-        metadata: { ...current.metadata, deletionTimestamp: now(), deletionGracePeriodSeconds: 0, finalizers },
+        metadata: {
+          ...current.metadata,
+          deletionTimestamp: this.cluster.now(),
+          deletionGracePeriodSeconds: 0,
+          finalizers,
+        },
       });
       if (finalizers.includes('foregroundDeletion')) this.later(() => this.foreground(key, marked), 0);
       return marked;
@@ -97,7 +99,7 @@ export class Lifecycle {
     if (ns.metadata?.deletionTimestamp) return ns;
     const marked = this.cluster.store.put('/namespaces', {
       ...ns,
-      metadata: { ...ns.metadata, deletionTimestamp: now() },
+      metadata: { ...ns.metadata, deletionTimestamp: this.cluster.now() },
       status: { phase: 'Terminating' },
     });
     this.later(() => this.finalizeNamespace(ns.metadata?.name ?? ''), this.finalizeDelayMs);
@@ -143,6 +145,8 @@ export class Lifecycle {
     });
   }
 
+  // Deferrals of the controllers' work to a later turn, after the request that caused it has its answer:
+  // Node's timer, not the cluster's clock, whose 0 ms timeout may run at once, inside the request.
   private later(fn: () => void, ms: number): void {
     const h = setTimeout(() => {
       this.pending.delete(h);

@@ -1,14 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseLabelSelector, SelectorSyntaxError, matchesRequirements } from '../core.js';
-import type { KubeObject } from '../core.js';
+import { SelectorSyntaxError, matchesRequirements } from '../core.js';
+import type { KubeObject, Requirement } from '../core.js';
 import { listenLoopback } from '../listen.js';
 import { LabCluster, type LabClusterOptions } from './core.js';
 import { AggregatedUnavailable, discovery, type Aggregated } from './discovery.js';
-import { matchesFields, parseFieldSelector } from './fields.js';
+import { matchesFields, parseFieldSelector, type FieldRequirement } from './fields.js';
+import { decodeContinue, encodeContinue, itemKey, json, notFoundPath, parseSelector, readJson, text } from './http.js';
 import { groupVersion, type ResourceType } from './resources.js';
-import { ApiError, badRequest, methodNotAllowed, notFound, unsupportedMediaType } from './status.js';
-import { decodeProtobuf } from './protobuf.js';
+import { ApiError, badRequest, methodNotAllowed, notFound } from './status.js';
 import { toTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
 
@@ -146,68 +146,83 @@ export class LabApiServer {
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<void> {
+    // a bad selector is refused whatever the method, as kube-apiserver does
     const labels = parseSelector(q.get('labelSelector'));
     const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
-    if (method === 'GET' && (q.get('watch') === 'true' || q.get('watch') === '1')) {
-      const timeoutS = Number(q.get('timeoutSeconds') ?? '1800');
-      serveWatch(
-        this.cluster,
-        {
-          type: t,
-          namespace: ns,
-          resourceVersion: q.get('resourceVersion') ?? undefined,
-          labels,
-          fields,
-          bookmarks: q.get('allowWatchBookmarks') === 'true',
-          timeoutMs: (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : 1800) * 1000,
-          bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 5000,
-        },
-        res,
-        (fn) => {
-          req.on('close', fn);
-          res.on('close', fn);
-        },
-      );
-      return;
-    }
-    if (method === 'GET') {
-      const all = this.cluster
+    const selected = (): KubeObject[] =>
+      this.cluster
         .list(t, ns)
         .filter((o) => matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields));
-      const limit = Number(q.get('limit') ?? '0');
-      const start = decodeContinue(q.get('continue'));
-      const from = start ? all.findIndex((o) => itemKey(o) > start) : 0;
-      const page = from < 0 ? [] : limit > 0 ? all.slice(from, from + limit) : all.slice(from);
-      const more = from >= 0 && limit > 0 && from + limit < all.length;
-      if (wantsTable(req.headers.accept))
-        return json(res, 200, toTable(t, page, String(this.cluster.store.currentResourceVersion())));
-      return json(res, 200, {
-        kind: t.listKind,
-        apiVersion: groupVersion(t),
-        metadata: {
-          resourceVersion: String(this.cluster.store.currentResourceVersion()),
-          ...(more
-            ? {
-                continue: encodeContinue(itemKey(page[page.length - 1]!)),
-                remainingItemCount: all.length - from - limit,
-              }
-            : {}),
-        },
-        items: page,
-      });
-    }
+    if (method === 'GET' && (q.get('watch') === 'true' || q.get('watch') === '1'))
+      return this.watch({ t, ns, q, req, res, labels, fields });
+    if (method === 'GET') return this.listPage(t, selected(), q, req, res);
     if (method === 'POST') {
       const body = await readJson(req, this.opts.maxBodyBytes);
       return this.written(res, 201, this.cluster.create(t, ns, body));
     }
     if (method === 'DELETE') {
-      const items = this.cluster
-        .list(t, ns)
-        .filter((o) => matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields));
-      const deleted = items.map((o) => this.cluster.delete(t, ns, o.metadata?.name ?? ''));
+      const deleted = selected().map((o) => this.cluster.delete(t, ns, o.metadata?.name ?? ''));
       return json(res, 200, { kind: t.listKind, apiVersion: groupVersion(t), metadata: {}, items: deleted });
     }
     throw methodNotAllowed(`${method} is not supported on a collection`);
+  }
+
+  private watch(w: {
+    t: ResourceType;
+    ns: string | undefined;
+    q: URLSearchParams;
+    req: IncomingMessage;
+    res: ServerResponse;
+    labels: Requirement[];
+    fields: FieldRequirement[];
+  }): void {
+    const timeoutS = Number(w.q.get('timeoutSeconds') ?? '1800');
+    serveWatch(
+      this.cluster,
+      {
+        type: w.t,
+        namespace: w.ns,
+        resourceVersion: w.q.get('resourceVersion') ?? undefined,
+        labels: w.labels,
+        fields: w.fields,
+        bookmarks: w.q.get('allowWatchBookmarks') === 'true',
+        timeoutMs: (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : 1800) * 1000,
+        bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 5000,
+      },
+      w.res,
+      (fn) => {
+        w.req.on('close', fn);
+        w.res.on('close', fn);
+      },
+    );
+  }
+
+  /** A page of a list (`limit`, `continue`), as JSON or, for kubectl, as a Table. */
+  private listPage(
+    t: ResourceType,
+    all: KubeObject[],
+    q: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
+    const limit = Number(q.get('limit') ?? '0');
+    const start = decodeContinue(q.get('continue'));
+    const from = start ? all.findIndex((o) => itemKey(o) > start) : 0;
+    const page = from < 0 ? [] : limit > 0 ? all.slice(from, from + limit) : all.slice(from);
+    const more = from >= 0 && limit > 0 && from + limit < all.length;
+    const rv = String(this.cluster.store.currentResourceVersion());
+    if (wantsTable(req.headers.accept)) return json(res, 200, toTable(t, page, rv, this.cluster.clock.now().getTime()));
+    return json(res, 200, {
+      kind: t.listKind,
+      apiVersion: groupVersion(t),
+      metadata: {
+        resourceVersion: rv,
+        ...(more
+          ? { continue: encodeContinue(itemKey(page[page.length - 1]!)), remainingItemCount: all.length - from - limit }
+          : {}),
+      },
+      items: page,
+    });
   }
 
   private async item(
@@ -228,22 +243,15 @@ export class LabApiServer {
     if (sub === 'status' && !t.statusSubresource) throw notFoundPath();
     if (sub === 'finalize') {
       if (t.resource !== 'namespaces' || method !== 'PUT') throw notFoundPath();
-      const body = await readJson(req, this.opts.maxBodyBytes);
-      const cur = this.cluster.get(t, undefined, name);
-      return json(
-        res,
-        200,
-        this.cluster.update(t, undefined, name, {
-          ...cur,
-          spec: { ...cur.spec, finalizers: body.spec?.finalizers ?? [] },
-        }),
-      );
+      return this.finalize(t, name, req, res);
     }
     switch (method) {
       case 'GET': {
         const o = this.cluster.get(t, ns, name);
-        if (wantsTable(req.headers.accept))
-          return json(res, 200, toTable(t, [o], String(this.cluster.store.currentResourceVersion())));
+        if (wantsTable(req.headers.accept)) {
+          const rv = String(this.cluster.store.currentResourceVersion());
+          return json(res, 200, toTable(t, [o], rv, this.cluster.clock.now().getTime()));
+        }
         return json(res, 200, o);
       }
       case 'PUT': {
@@ -255,22 +263,36 @@ export class LabApiServer {
         const body = await readJson(req, this.opts.maxBodyBytes, true);
         return this.written(res, 200, this.cluster.patch(t, ns, name, type, body, status));
       }
-      case 'DELETE': {
-        const body = (await readJson(req, this.opts.maxBodyBytes, true, true)) as
-          { propagationPolicy?: string; preconditions?: object } | undefined;
-        const policy = (q.get('propagationPolicy') ?? body?.propagationPolicy) as
-          'Background' | 'Foreground' | 'Orphan' | undefined;
-        if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy))
-          throw badRequest(`invalid propagationPolicy "${policy}"`);
-        return json(
-          res,
-          200,
-          this.cluster.delete(t, ns, name, { propagationPolicy: policy, preconditions: body?.preconditions }),
-        );
-      }
+      case 'DELETE':
+        return this.deleteItem(t, ns, name, q, req, res);
       default:
         throw methodNotAllowed(`${method} is not supported`);
     }
+  }
+
+  /** PUT namespaces/<n>/finalize: the namespace's spec.finalizers replaced, as the namespace controller does. */
+  private async finalize(t: ResourceType, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJson(req, this.opts.maxBodyBytes);
+    const cur = this.cluster.get(t, undefined, name);
+    const finalized = { ...cur, spec: { ...cur.spec, finalizers: body.spec?.finalizers ?? [] } };
+    json(res, 200, this.cluster.update(t, undefined, name, finalized));
+  }
+
+  private async deleteItem(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    q: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const body = (await readJson(req, this.opts.maxBodyBytes, true, true)) as
+      { propagationPolicy?: string; preconditions?: object } | undefined;
+    const policy = (q.get('propagationPolicy') ?? body?.propagationPolicy) as
+      'Background' | 'Foreground' | 'Orphan' | undefined;
+    if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy))
+      throw badRequest(`invalid propagationPolicy "${policy}"`);
+    json(res, 200, this.cluster.delete(t, ns, name, { propagationPolicy: policy, preconditions: body?.preconditions }));
   }
 
   /**
@@ -316,70 +338,5 @@ export class LabApiServer {
       `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
     );
     json(res, 500, e.toStatus());
-  }
-}
-
-const notFoundPath = (): ApiError =>
-  new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-
-function parseSelector(s: string | null): ReturnType<typeof parseLabelSelector> {
-  try {
-    return parseLabelSelector(s ?? undefined);
-  } catch (e) {
-    throw badRequest(`unable to parse requirement: ${(e as Error).message}`);
-  }
-}
-
-const itemKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-const encodeContinue = (k: string): string => Buffer.from(JSON.stringify({ start: k })).toString('base64url');
-function decodeContinue(token: string | null): string | undefined {
-  if (!token) return undefined;
-  try {
-    return (JSON.parse(Buffer.from(token, 'base64url').toString()) as { start: string }).start;
-  } catch {
-    throw badRequest('invalid continue token');
-  }
-}
-
-function json(res: ServerResponse, code: number, body: unknown): void {
-  const data = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
-  res.end(data);
-}
-
-function text(res: ServerResponse, code: number, body: string): void {
-  res.writeHead(code, { 'Content-Type': 'text/plain' });
-  res.end(body);
-}
-
-async function readJson(
-  req: IncomingMessage,
-  max = 3 * 1024 * 1024,
-  allowAny = false,
-  optional = false,
-): Promise<KubeObject> {
-  const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
-  if (ct.includes('yaml')) throw unsupportedMediaType(ct);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > max) throw new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large');
-    chunks.push(c as Buffer);
-  }
-  if (ct === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(Buffer.concat(chunks));
-  const raw = Buffer.concat(chunks).toString('utf8');
-  if (!raw.trim()) {
-    if (optional) return undefined as unknown as KubeObject;
-    throw badRequest('the request body is empty');
-  }
-  try {
-    const v = JSON.parse(raw) as unknown;
-    if (!allowAny && (typeof v !== 'object' || v === null || Array.isArray(v)))
-      throw badRequest('the request body must be a JSON object');
-    return v as KubeObject;
-  } catch (e) {
-    if (e instanceof ApiError) throw e;
-    throw badRequest(`couldn't decode the request body as JSON: ${(e as Error).message}`);
   }
 }

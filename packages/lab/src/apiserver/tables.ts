@@ -17,11 +17,12 @@ export function wantsTable(accept: string | undefined): boolean {
   return (accept ?? '').split(',').some((p) => p.includes('as=Table'));
 }
 
-export function toTable(t: ResourceType, items: KubeObject[], resourceVersion: string): object {
+/** `now` (ms) is the server's time, which the Age column counts to. */
+export function toTable(t: ResourceType, items: KubeObject[], resourceVersion: string, now: number): object {
   const cols = [
     { name: 'Name', type: 'string', format: 'name', cell: (o: KubeObject) => o.metadata?.name },
     ...(COLUMNS[`${t.group}/${t.resource}`] ?? []),
-    { name: 'Age', type: 'string', cell: age },
+    { name: 'Age', type: 'string', cell: (o: KubeObject) => age(o, now) },
   ];
   return {
     kind: 'Table',
@@ -41,10 +42,10 @@ export function toTable(t: ResourceType, items: KubeObject[], resourceVersion: s
   };
 }
 
-function age(o: KubeObject): string {
+function age(o: KubeObject, now: number): string {
   const t = Date.parse(o.metadata?.creationTimestamp ?? '');
   if (Number.isNaN(t)) return '<unknown>';
-  const s = Math.max(0, Math.floor((Date.now() - t) / 1000));
+  const s = Math.max(0, Math.floor((now - t) / 1000));
   if (s < 120) return `${s}s`;
   if (s < 7200) return `${Math.floor(s / 60)}m`;
   if (s < 172800) return `${Math.floor(s / 3600)}h`;

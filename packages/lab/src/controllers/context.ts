@@ -1,5 +1,5 @@
-import { isKubeApiError } from '../core.js';
-import type { KubeApi, ObjectRef, TypeRef } from '../core.js';
+import { isKubeApiError, systemClock } from '../core.js';
+import type { Clock, KubeApi, ObjectRef, TypeRef } from '../core.js';
 import type { KubeObject } from '../core.js';
 import { Informer } from './informer.js';
 
@@ -24,11 +24,14 @@ export type KindName = keyof typeof KINDS;
  */
 export class ControllerContext {
   readonly kube: KubeApi;
+  /** Every timestamp the controllers write, and the kubelet's delays, read it. */
+  readonly clock: Clock;
   readonly informers: Record<KindName, Informer>;
   readonly errors: string[] = [];
 
-  constructor(kube: KubeApi) {
+  constructor(kube: KubeApi, clock: Clock = systemClock) {
     this.kube = kube;
+    this.clock = clock;
     this.informers = Object.fromEntries(Object.entries(KINDS).map(([k, t]) => [k, new Informer(t)])) as Record<
       KindName,
       Informer

@@ -1,4 +1,5 @@
-import type { KubeApi } from '../core.js';
+import { systemClock } from '../core.js';
+import type { Clock, KubeApi } from '../core.js';
 import { ControllerContext } from './context.js';
 import { runKubelet } from './kubelet.js';
 import { DEFAULT_LAYOUT, ensureNodes, type NodeLayout } from './nodes.js';
@@ -24,6 +25,8 @@ export interface ControllerOptions {
    * named by KDRILL_POD_NETNS. 'auto': only on a real apiserver, and only when that namespace is set up.
    */
   podNetwork?: boolean | 'auto';
+  /** Pod start and eviction delays, and every timestamp the controllers write (systemClock by default). */
+  clock?: Clock;
 }
 
 export interface ControllersHandle {
@@ -43,15 +46,48 @@ export async function startControllers(kube: KubeApi, opts: ControllerOptions = 
   const layout = opts.layout ?? DEFAULT_LAYOUT;
   const isLab = (await kube.serverVersion()).gitVersion.includes('kdrill-lab');
   const workloads = opts.workloads === 'auto' || opts.workloads === undefined ? isLab : opts.workloads;
-  const ctx = new ControllerContext(kube);
+  const ctx = new ControllerContext(kube, opts.clock ?? systemClock);
+  const net = await podNetworkFor(ctx, opts, isLab);
+  const abort = new AbortController();
+  await ensureNodes(kube, layout);
+  const loop = reconcileLoop(ctx, reconcilePass(ctx, opts, layout, workloads, net), abort.signal);
+  await Promise.all(Object.values(ctx.informers).map((inf) => inf.start(kube, loop.kick, abort.signal)));
+  loop.kick();
+  return {
+    errors: () => [...ctx.errors],
+    idle: loop.idle,
+    stop: async () => {
+      abort.abort();
+      await loop.stop();
+      await net?.close();
+    },
+  };
+}
+
+/** The pod network when it is asked for and set up; why not, noted, when one was meant. */
+async function podNetworkFor(
+  ctx: ControllerContext,
+  opts: ControllerOptions,
+  isLab: boolean,
+): Promise<PodNetwork | undefined> {
   const auto = opts.podNetwork === 'auto' || opts.podNetwork === undefined;
   const setup = (auto ? !isLab : opts.podNetwork) ? await findPodNetwork() : undefined;
   // without a pod network the http checks through the proxy fail honestly; say why when one was meant
   if (setup && 'reason' in setup && (!auto || setup.misconfigured)) ctx.note(`pod network: ${setup.reason}`);
-  const net = setup && 'netns' in setup ? new PodNetwork(setup.netns, (m) => ctx.note(m)) : undefined;
-  const abort = new AbortController();
-  await ensureNodes(kube, layout);
+  return setup && 'netns' in setup ? new PodNetwork(setup.netns, (m) => ctx.note(m)) : undefined;
+}
 
+// the lab's API server has no TLS of its own: the CA it publishes stands for the one a cluster would have
+const CA_PEM = '-----BEGIN CERTIFICATE-----\nkdrill-lab-cluster-ca\n-----END CERTIFICATE-----\n';
+
+/** One pass of every controller, in order; returns the ms until the kubelet next has something to do. */
+function reconcilePass(
+  ctx: ControllerContext,
+  opts: ControllerOptions,
+  layout: NodeLayout,
+  workloads: boolean,
+  net: PodNetwork | undefined,
+): () => Promise<number | undefined> {
   const boundAt = new Map<string, number>();
   const turn = { n: 0 };
   let ipCounter = 2;
@@ -60,39 +96,45 @@ export async function startControllers(kube: KubeApi, opts: ControllerOptions = 
     if (!ips.has(uid)) ips.set(uid, podIpAt(opts.cluster ?? 0, ipCounter++));
     return ips.get(uid)!;
   };
-
   const namespacesDone = new Set<string>();
-  // the lab's API server has no TLS of its own: the CA it publishes stands for the one a cluster would have
-  const caPem = '-----BEGIN CERTIFICATE-----\nkdrill-lab-cluster-ca\n-----END CERTIFICATE-----\n';
+  const kubelet = { startDelayMs: opts.startDelayMs ?? 300, evictionDelayMs: opts.evictionDelayMs ?? 5000 };
+  return async () => {
+    if (workloads) await reconcileNamespaces(ctx, namespacesDone, CA_PEM);
+    if (workloads) await reconcileWorkloads(ctx);
+    await reconcileVolumes(ctx, layout.zones, turn);
+    await schedule(ctx);
+    const next = await runKubelet(ctx, kubelet, boundAt, ipFor);
+    await net?.sync(ctx.of('pod').list());
+    return next;
+  };
+}
+
+/**
+ * The serial loop: a kick while a pass runs makes it go round again; the kubelet's next due time, or a
+ * retry after a failure, kicks it on the controllers' clock.
+ */
+function reconcileLoop(
+  ctx: ControllerContext,
+  pass: () => Promise<number | undefined>,
+  signal: AbortSignal,
+): { kick: () => void; idle: () => Promise<void>; stop: () => Promise<void> } {
   let dirty = true;
   let running: Promise<void> | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: { clear(): void } | undefined;
   let idleWaiters: (() => void)[] = [];
-
   const reconcile = async (): Promise<void> => {
-    while (dirty && !abort.signal.aborted) {
+    while (dirty && !signal.aborted) {
       dirty = false;
       try {
-        if (workloads) await reconcileNamespaces(ctx, namespacesDone, caPem);
-        if (workloads) await reconcileWorkloads(ctx);
-        await reconcileVolumes(ctx, layout.zones, turn);
-        await schedule(ctx);
-        const next = await runKubelet(
-          ctx,
-          { startDelayMs: opts.startDelayMs ?? 300, evictionDelayMs: opts.evictionDelayMs ?? 5000 },
-          Date.now,
-          boundAt,
-          ipFor,
-        );
-        await net?.sync(ctx.of('pod').list());
-        if (next !== undefined && !abort.signal.aborted) {
-          if (timer) clearTimeout(timer);
-          timer = setTimeout(kick, next + 5);
+        const next = await pass();
+        if (next !== undefined && !signal.aborted) {
+          timer?.clear();
+          timer = ctx.clock.timeout(kick, next + 5);
         }
       } catch (e) {
-        if (abort.signal.aborted) return;
+        if (signal.aborted) return;
         ctx.note(`reconcile: ${(e as Error).message}`);
-        if (!timer) timer = setTimeout(kick, 500);
+        if (!timer) timer = ctx.clock.timeout(kick, 500);
       }
     }
     running = undefined;
@@ -105,20 +147,14 @@ export async function startControllers(kube: KubeApi, opts: ControllerOptions = 
   function kick(): void {
     timer = undefined;
     dirty = true;
-    if (!running && !abort.signal.aborted) running = reconcile();
+    if (!running && !signal.aborted) running = reconcile();
   }
-
-  await Promise.all(Object.values(ctx.informers).map((inf) => inf.start(kube, kick, abort.signal)));
-  kick();
-
   return {
-    errors: () => [...ctx.errors],
+    kick,
     idle: () => (running || dirty ? new Promise<void>((r) => idleWaiters.push(r)) : Promise.resolve()),
     stop: async () => {
-      abort.abort();
-      if (timer) clearTimeout(timer);
+      timer?.clear();
       await running?.catch(() => undefined);
-      await net?.close();
     },
   };
 }

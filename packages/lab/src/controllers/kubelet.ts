@@ -18,7 +18,6 @@ export interface KubeletOptions {
 export async function runKubelet(
   ctx: ControllerContext,
   opts: KubeletOptions,
-  clock: () => number,
   boundAt: Map<string, number>,
   ipFor: (uid: string) => string,
 ): Promise<number | undefined> {
@@ -26,7 +25,7 @@ export async function runKubelet(
   const soon = (ms: number): void => {
     next = next === undefined ? ms : Math.min(next, ms);
   };
-  const now = clock();
+  const now = ctx.clock.now().getTime();
   for (const pod of ctx.of('pod').list()) {
     const uid = pod.metadata?.uid ?? '';
     const nodeName = pod.spec?.nodeName as string | undefined;
@@ -46,10 +45,10 @@ export async function runKubelet(
         soon(due - now);
         continue;
       }
-      await ctx.patchStatus('pod', pod, podStatus(pod, nodeName, true, ipFor(uid)));
+      await ctx.patchStatus('pod', pod, podStatus(pod, nodeName, true, ipFor(uid), ctx.clock.now()));
     } else {
       if (ready || pod.status?.phase !== 'Running')
-        await ctx.patchStatus('pod', pod, podStatus(pod, nodeName, false, ipFor(uid)));
+        await ctx.patchStatus('pod', pod, podStatus(pod, nodeName, false, ipFor(uid), ctx.clock.now()));
       const downSince = nodeDownSince(node) ?? now;
       const evictAt = downSince + opts.evictionDelayMs;
       if (now >= evictAt) await ctx.delete('pod', pod, 0);

@@ -23,6 +23,7 @@ export interface ForwarderReply {
  * names from this module, only globals and process.getBuiltinModule. It exits when its stdin ends, so
  * it never outlives the lab, even one that was killed.
  */
+// eslint-disable-next-line max-lines-per-function -- its source runs as a process of its own (PodNetwork writes podForwarder.toString() to a file), so its helpers must live inside it
 export function podForwarder(): void {
   const net = process.getBuiltinModule('node:net');
   const readline = process.getBuiltinModule('node:readline');

@@ -264,6 +264,7 @@ class Forwarder {
   /** Its stdin ending is its signal to close its ports and exit; a kill only if it does not. */
   async close(): Promise<void> {
     this.child.stdin.end();
+    // the grace of a real child process, which lives on the machine's time whatever the lab's clock: Node's timer
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
     await this.gone;
     clearTimeout(timer);

@@ -1,7 +1,5 @@
-import type { KubeObject } from '../core.js';
+import type { Clock, KubeObject } from '../core.js';
 import { k8sTime } from '../core.js';
-
-const now = (): string => k8sTime();
 
 export const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
 
@@ -23,8 +21,14 @@ export function isPodActive(p: KubeObject): boolean {
 }
 
 /** The status a kubelet reports for a started (or, on a stopped node, unreachable) pod. */
-export function podStatus(pod: KubeObject, node: string, ready: boolean, podIp: string): Record<string, unknown> {
-  const t = now();
+export function podStatus(
+  pod: KubeObject,
+  node: string,
+  ready: boolean,
+  podIp: string,
+  at: Date,
+): Record<string, unknown> {
+  const t = k8sTime(at);
   const cond = (type: string, status: boolean): object => ({
     type,
     status: status ? 'True' : 'False',
@@ -103,6 +107,7 @@ export function ownerRef(owner: KubeObject): {
   };
 }
 
-export function stamp(): string {
-  return now();
+/** A controller's timestamp: now, on its clock, as metav1.Time. */
+export function stamp(clock: Clock): string {
+  return k8sTime(clock.now());
 }

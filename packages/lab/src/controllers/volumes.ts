@@ -8,60 +8,71 @@ import { ZONE_LABEL } from './nodes.js';
  * whose reclaim policy is Delete.
  */
 export async function reconcileVolumes(ctx: ControllerContext, zones: string[], turn: { n: number }): Promise<void> {
+  for (const pvc of ctx.of('pvc').list()) if (!pvc.metadata?.deletionTimestamp) await bindClaim(ctx, pvc, zones, turn);
+  await releaseVolumes(ctx);
+}
+
+/** A claim bound to its volume both ways, the volume provisioned first when it has none. */
+async function bindClaim(ctx: ControllerContext, pvc: KubeObject, zones: string[], turn: { n: number }): Promise<void> {
   const pvs = ctx.of('pv');
-  for (const pvc of ctx.of('pvc').list()) {
-    if (pvc.metadata?.deletionTimestamp) continue;
-    const ns = pvc.metadata?.namespace ?? '';
-    const name = pvc.metadata?.name ?? '';
-    let volumeName = pvc.spec?.volumeName as string | undefined;
-    let pv = volumeName ? pvs.get(undefined, volumeName) : pvs.list().find((v) => claimOf(v) === `${ns}/${name}`);
-    if (!pv && !volumeName && zones.length > 0) {
-      const zone = pickZone(pvs.list(), name, zones, turn);
-      volumeName = `pvc-${pvc.metadata?.uid ?? name}`;
-      pv = await ctx.create('pv', {
-        // the lab's label: `lab gc` removes the volumes it provisioned on a real cluster
-        metadata: {
-          name: volumeName,
-          labels: { [ZONE_LABEL]: zone, 'kdrill.dev/lab': 'true' },
-          annotations: { 'pv.kubernetes.io/provisioned-by': 'lab.kdrill.dev' },
-        },
-        spec: {
-          capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
-          accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
-          persistentVolumeReclaimPolicy: 'Delete',
-          storageClassName: pvc.spec?.storageClassName ?? 'standard',
-          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid: pvc.metadata?.uid },
-          csi: { driver: 'lab.kdrill.dev', volumeHandle: volumeName },
-          nodeAffinity: {
-            required: {
-              nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: 'In', values: [zone] }] }],
-            },
-          },
-        },
-      });
-    }
-    if (!pv) continue; // names a volume that does not exist (yet): stays Pending, as on a real cluster
-    const claim = claimOf(pv);
-    if (claim && claim !== `${ns}/${name}`) continue; // the volume belongs to someone else
-    if (!claim || pv.spec?.claimRef?.uid !== pvc.metadata?.uid) {
-      pv = await ctx.patch('pv', pv, {
-        spec: {
-          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid: pvc.metadata?.uid },
-        },
-      });
-      if (!pv) continue;
-    }
-    if (pv.status?.phase !== 'Bound') await ctx.patchStatus('pv', pv, { phase: 'Bound' });
-    if (!pvc.spec?.volumeName) await ctx.patch('pvc', pvc, { spec: { volumeName: pv.metadata?.name } });
-    if (pvc.status?.phase !== 'Bound') {
-      await ctx.patchStatus('pvc', pvc, {
-        phase: 'Bound',
-        capacity: pv.spec?.capacity,
-        accessModes: pv.spec?.accessModes,
-      });
-    }
+  const ns = pvc.metadata?.namespace ?? '';
+  const name = pvc.metadata?.name ?? '';
+  const volumeName = pvc.spec?.volumeName as string | undefined;
+  let pv = volumeName ? pvs.get(undefined, volumeName) : pvs.list().find((v) => claimOf(v) === `${ns}/${name}`);
+  if (!pv && !volumeName && zones.length > 0) pv = await provision(ctx, pvc, pickZone(pvs.list(), name, zones, turn));
+  if (!pv) return; // names a volume that does not exist (yet): stays Pending, as on a real cluster
+  const claim = claimOf(pv);
+  if (claim && claim !== `${ns}/${name}`) return; // the volume belongs to someone else
+  if (!claim || pv.spec?.claimRef?.uid !== pvc.metadata?.uid) {
+    pv = await ctx.patch('pv', pv, {
+      spec: {
+        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid: pvc.metadata?.uid },
+      },
+    });
+    if (!pv) return;
   }
-  for (const pv of pvs.list()) {
+  if (pv.status?.phase !== 'Bound') await ctx.patchStatus('pv', pv, { phase: 'Bound' });
+  if (!pvc.spec?.volumeName) await ctx.patch('pvc', pvc, { spec: { volumeName: pv.metadata?.name } });
+  if (pvc.status?.phase !== 'Bound') {
+    await ctx.patchStatus('pvc', pvc, {
+      phase: 'Bound',
+      capacity: pv.spec?.capacity,
+      accessModes: pv.spec?.accessModes,
+    });
+  }
+}
+
+/** A zonal volume for the claim, pre-bound to it, as a CSI provisioner makes one. */
+async function provision(ctx: ControllerContext, pvc: KubeObject, zone: string): Promise<KubeObject | undefined> {
+  const ns = pvc.metadata?.namespace ?? '';
+  const name = pvc.metadata?.name ?? '';
+  const volumeName = `pvc-${pvc.metadata?.uid ?? name}`;
+  return ctx.create('pv', {
+    // the lab's label: `lab gc` removes the volumes it provisioned on a real cluster
+    metadata: {
+      name: volumeName,
+      labels: { [ZONE_LABEL]: zone, 'kdrill.dev/lab': 'true' },
+      annotations: { 'pv.kubernetes.io/provisioned-by': 'lab.kdrill.dev' },
+    },
+    spec: {
+      capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
+      accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
+      persistentVolumeReclaimPolicy: 'Delete',
+      storageClassName: pvc.spec?.storageClassName ?? 'standard',
+      claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid: pvc.metadata?.uid },
+      csi: { driver: 'lab.kdrill.dev', volumeHandle: volumeName },
+      nodeAffinity: {
+        required: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: 'In', values: [zone] }] }],
+        },
+      },
+    },
+  });
+}
+
+/** Volumes whose claim is gone: Released, and deleted when their reclaim policy is Delete. */
+async function releaseVolumes(ctx: ControllerContext): Promise<void> {
+  for (const pv of ctx.of('pv').list()) {
     const claim = claimOf(pv);
     if (!claim) continue;
     const [ns, name] = claim.split('/');

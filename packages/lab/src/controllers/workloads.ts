@@ -67,7 +67,7 @@ async function writeStatus(
   if (changed) await ctx.patchStatus(kind, o, status);
 }
 
-function availability(ready: number, desired: number, kind: string): object[] {
+function availability(ready: number, desired: number, kind: string, at: string): object[] {
   const ok = ready >= desired;
   return [
     {
@@ -75,8 +75,8 @@ function availability(ready: number, desired: number, kind: string): object[] {
       status: ok ? 'True' : 'False',
       reason: ok ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
       message: ok ? `${kind} has minimum availability.` : `${kind} does not have minimum availability.`,
-      lastTransitionTime: stamp(),
-      lastUpdateTime: stamp(),
+      lastTransitionTime: at,
+      lastUpdateTime: at,
     },
   ];
 }
@@ -124,16 +124,22 @@ async function deployment(ctx: ControllerContext, d: KubeObject): Promise<void> 
     readyReplicas: ready,
     availableReplicas: ready,
     unavailableReplicas: Math.max(0, desired - ready),
-    conditions: availabilityIfChanged(d, ready, desired, 'Deployment'),
+    conditions: availabilityIfChanged(ctx, d, ready, desired, 'Deployment'),
   });
 }
 
 // Keep lastTransitionTime stable while the condition does not change, as a real controller does.
-function availabilityIfChanged(o: KubeObject, ready: number, desired: number, kind: string): object[] {
+function availabilityIfChanged(
+  ctx: ControllerContext,
+  o: KubeObject,
+  ready: number,
+  desired: number,
+  kind: string,
+): object[] {
   const prev = (o.status?.conditions as { type: string; status: string }[] | undefined)?.find(
     (c) => c.type === 'Available',
   );
-  const next = availability(ready, desired, kind);
+  const next = availability(ready, desired, kind, stamp(ctx.clock));
   if (prev && prev.status === (next[0] as { status: string }).status) return o.status.conditions as object[];
   return next;
 }

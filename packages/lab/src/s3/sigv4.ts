@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { systemClock } from '../core.js';
 import { S3Error, accessDenied } from './errors.js';
 
 export interface Credentials {
@@ -42,18 +43,18 @@ function signingKey(secret: string, date: string, region: string, service: strin
   return k;
 }
 
-/**
- * Verifies an AWS Signature Version 4 request, from the Authorization header or from a pre-signed
- * URL's query. The lab checks signatures for real, so wrong credentials fail as they do on AWS.
- */
-export function verifySigV4(req: IncomingMessage, url: URL, creds: Credentials, now = Date.now()): void {
+/** What a request says of its signature, from the Authorization header or a pre-signed URL's query. */
+interface Signed {
+  credential: string;
+  signedHeaders: string;
+  signature: string;
+  amzDate: string;
+  payloadHash: string;
+  presigned: boolean;
+}
+
+function signedParts(req: IncomingMessage, url: URL, now: number): Signed {
   const auth = req.headers.authorization;
-  const presigned = url.searchParams.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256';
-  let credential: string;
-  let signedHeaders: string;
-  let signature: string;
-  let amzDate: string;
-  let payloadHash: string;
   if (auth?.startsWith('AWS4-HMAC-SHA256 ')) {
     const parts = Object.fromEntries(
       auth
@@ -61,49 +62,73 @@ export function verifySigV4(req: IncomingMessage, url: URL, creds: Credentials, 
         .split(',')
         .map((p) => p.trim().split('=') as [string, string]),
     ) as Record<string, string>;
-    credential = parts.Credential ?? '';
-    signedHeaders = parts.SignedHeaders ?? '';
-    signature = parts.Signature ?? '';
-    amzDate = String(req.headers['x-amz-date'] ?? '');
-    payloadHash = String(req.headers['x-amz-content-sha256'] ?? 'UNSIGNED-PAYLOAD');
-  } else if (presigned) {
-    credential = url.searchParams.get('X-Amz-Credential') ?? '';
-    signedHeaders = url.searchParams.get('X-Amz-SignedHeaders') ?? '';
-    signature = url.searchParams.get('X-Amz-Signature') ?? '';
-    amzDate = url.searchParams.get('X-Amz-Date') ?? '';
-    payloadHash = 'UNSIGNED-PAYLOAD';
-    const expires = Number(url.searchParams.get('X-Amz-Expires') ?? '0');
-    const t = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-    if (!Number.isFinite(t) || now > t + expires * 1000) throw accessDenied('Request has expired');
-  } else {
-    throw accessDenied('Anonymous access is not allowed');
+    return {
+      credential: parts.Credential ?? '',
+      signedHeaders: parts.SignedHeaders ?? '',
+      signature: parts.Signature ?? '',
+      amzDate: String(req.headers['x-amz-date'] ?? ''),
+      payloadHash: String(req.headers['x-amz-content-sha256'] ?? 'UNSIGNED-PAYLOAD'),
+      presigned: url.searchParams.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256',
+    };
   }
-  const [keyId, date, region, service] = credential.split('/');
-  if (keyId !== creds.accessKeyId)
-    throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
-  const headerNames = signedHeaders.split(';').filter(Boolean);
-  const canonicalHeaders = headerNames
+  if (url.searchParams.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256')
+    throw accessDenied('Anonymous access is not allowed');
+  const amzDate = url.searchParams.get('X-Amz-Date') ?? '';
+  const expires = Number(url.searchParams.get('X-Amz-Expires') ?? '0');
+  const t = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+  if (!Number.isFinite(t) || now > t + expires * 1000) throw accessDenied('Request has expired');
+  return {
+    credential: url.searchParams.get('X-Amz-Credential') ?? '',
+    signedHeaders: url.searchParams.get('X-Amz-SignedHeaders') ?? '',
+    signature: url.searchParams.get('X-Amz-Signature') ?? '',
+    amzDate,
+    payloadHash: 'UNSIGNED-PAYLOAD',
+    presigned: true,
+  };
+}
+
+function canonicalHeaders(req: IncomingMessage, signedHeaders: string): string {
+  return signedHeaders
+    .split(';')
+    .filter(Boolean)
     .map((h) => {
       const v = req.headers[h];
       const value = (Array.isArray(v) ? v.join(',') : (v ?? '')).trim().replace(/\s+/g, ' ');
       return `${h}:${value}\n`;
     })
     .join('');
+}
+
+/**
+ * Verifies an AWS Signature Version 4 request, from the Authorization header or from a pre-signed
+ * URL's query. The lab checks signatures for real, so wrong credentials fail as they do on AWS.
+ * `now` (ms) is the server's time, against which a pre-signed URL expires.
+ */
+export function verifySigV4(
+  req: IncomingMessage,
+  url: URL,
+  creds: Credentials,
+  now = systemClock.now().getTime(),
+): void {
+  const s = signedParts(req, url, now);
+  const [keyId, date, region, service] = s.credential.split('/');
+  if (keyId !== creds.accessKeyId)
+    throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
   const rawPath = (req.url ?? '/').split('?')[0]!;
   const canonicalRequest = [
     req.method,
     canonicalPath(rawPath),
-    canonicalQuery(url, presigned),
-    canonicalHeaders,
-    signedHeaders,
-    payloadHash,
+    canonicalQuery(url, s.presigned),
+    canonicalHeaders(req, s.signedHeaders),
+    s.signedHeaders,
+    s.payloadHash,
   ].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
+  const stringToSign = ['AWS4-HMAC-SHA256', s.amzDate, scope, sha256(canonicalRequest)].join('\n');
   const kSigning = signingKey(creds.secretAccessKey, date ?? '', region ?? '', service ?? '');
   const expected = createHmac('sha256', kSigning).update(stringToSign).digest('hex');
   const a = Buffer.from(expected);
-  const b = Buffer.from(signature);
+  const b = Buffer.from(s.signature);
   if (a.length !== b.length || !timingSafeEqual(a, b)) {
     throw new S3Error(
       403,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../core.js';
 
 export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
 
@@ -35,11 +36,13 @@ export interface Bucket {
 export class S3Store {
   private readonly buckets = new Map<string, Bucket>();
   private readonly dir?: string;
+  private readonly clock: Clock;
   private dirty = false;
   private flushTimer?: ReturnType<typeof setTimeout>;
 
-  constructor(dir?: string) {
+  constructor(dir?: string, clock: Clock = systemClock) {
     this.dir = dir;
+    this.clock = clock;
     if (dir) {
       mkdirSync(join(dir, 'data'), { recursive: true });
       this.load();
@@ -57,7 +60,7 @@ export class S3Store {
   createBucket(name: string, objectLock: boolean): Bucket {
     const b: Bucket = {
       name,
-      created: new Date().toISOString(),
+      created: this.clock.now().toISOString(),
       objectLock,
       versioning: objectLock ? 'Enabled' : undefined,
       objects: new Map(),
@@ -112,6 +115,7 @@ export class S3Store {
   changed(): void {
     if (!this.dir) return;
     this.dirty = true;
+    // a debounce of the index write, not a time anyone reads: Node's timer, whatever the clock
     this.flushTimer ??= setTimeout(() => this.flush(), 20);
   }
 

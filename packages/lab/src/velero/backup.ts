@@ -1,17 +1,11 @@
 import { gzipSync } from 'node:zlib';
-import type { ObjectStore } from '../core.js';
-import type { KubeApi, ServedResource } from '../core.js';
-import { selectorToString } from '../core.js';
-import type { KubeObject, LabelSelector } from '../core.js';
-import { additionalExcluded, backupNamespaces, namespaceIncluded, typeIncluded } from './backup-scope.js';
-import { Discovery } from './discovery.js';
-import { NEVER_BACKED_UP, isVeleroOwn, resourceIncludesExcludes } from './filters.js';
-import { veleroRelease, type VeleroRelease } from './versions.js';
-import { addResult, backupKeys, countResults, emptyResults, groupResource } from './layout.js';
+import { k8sTime, parseGoDuration } from '../core.js';
+import type { Clock, KubeApi, KubeObject, ObjectStore } from '../core.js';
+import { collect, type Collected } from './backup-collect.js';
+import type { LabFaults } from './faults.js';
+import { backupKeys, countResults, emptyResults } from './layout.js';
 import { tarGz } from './tar.js';
-import { FAULTS_CONFIGMAP, type LabFaults } from './faults.js';
-import { k8sTime } from '../core.js';
-import { parseGoDuration } from '../core.js';
+import { veleroRelease, type VeleroRelease } from './versions.js';
 
 const BACKUP = { apiVersion: 'velero.io/v1', kind: 'Backup' } as const;
 const ts = k8sTime;
@@ -20,18 +14,14 @@ export interface BackupContext {
   kube: KubeApi;
   store: ObjectStore;
   prefix: string;
-  now: () => Date;
+  /** Start, expiration (start + TTL) and completion are read from it. */
+  clock: Clock;
   faults?: LabFaults;
   release?: VeleroRelease;
 }
 
-interface Collected {
-  entries: { path: string; data: string }[];
-  resourceList: Record<string, string[]>;
-  errors: ReturnType<typeof emptyResults>;
-  items: number;
-  log: string[];
-}
+type BackupKeys = ReturnType<typeof backupKeys>;
+type Status = Record<string, unknown>;
 
 /**
  * Runs one Backup the way Velero does: InProgress with start and expiration, every selected item
@@ -41,45 +31,27 @@ interface Collected {
 export async function runBackup(ctx: BackupContext, backup: KubeObject): Promise<void> {
   const name = backup.metadata?.name ?? '';
   const ref = { ...BACKUP, namespace: backup.metadata?.namespace, name };
-  const start = ctx.now();
-  const ttlMs = parseGoDuration(backup.spec?.ttl as string | undefined, 720 * 3600_000);
-  const base = {
-    version: 1,
-    formatVersion: '1.1.0',
-    startTimestamp: ts(start),
-    expiration: ts(new Date(start.getTime() + ttlMs)),
-  };
+  const base = startStatus(ctx.clock.now(), backup.spec?.ttl as string | undefined);
+  const fail = async (failureReason: string): Promise<void> =>
+    void (await ctx.kube.patchStatus(ref, {
+      ...base,
+      phase: 'Failed',
+      failureReason,
+      completionTimestamp: ts(ctx.clock.now()),
+    }));
   await ctx.kube.patchStatus(ref, { ...base, phase: 'InProgress' });
   const keys = backupKeys(ctx.prefix, name);
   const exists = await ctx.store.get(keys.metadata).then(
     (b) => (b ? 'backup already exists in object storage' : undefined),
     (e: Error) => `error checking if backup already exists in object storage: ${e.message}`,
   );
-  if (exists) {
-    await ctx.kube.patchStatus(ref, {
-      ...base,
-      phase: 'Failed',
-      failureReason: exists,
-      completionTimestamp: ts(ctx.now()),
-    });
-    return;
-  }
+  if (exists) return fail(exists);
   let collected: Collected;
   try {
-    collected = await collect(
-      ctx.kube,
-      backup.spec ?? {},
-      ctx.faults?.backupItemErrors ?? new Set(),
-      ctx.release ?? veleroRelease(),
-    );
+    const failing = ctx.faults?.backupItemErrors ?? new Set<string>();
+    collected = await collect(ctx.kube, backup.spec ?? {}, failing, ctx.release ?? veleroRelease());
   } catch (e) {
-    await ctx.kube.patchStatus(ref, {
-      ...base,
-      phase: 'Failed',
-      failureReason: `error collecting resources: ${(e as Error).message}`,
-      completionTimestamp: ts(ctx.now()),
-    });
-    return;
+    return fail(`error collecting resources: ${(e as Error).message}`);
   }
   const errors = countResults(collected.errors);
   const progress = { totalItems: collected.items, itemsBackedUp: collected.items };
@@ -94,31 +66,58 @@ export async function runBackup(ctx: BackupContext, backup: KubeObject): Promise
     },
   };
   try {
-    collected.log.push(`level=info msg="Backed up a total of ${collected.items} items" backup=${ctx.prefix}${name}`);
-    await ctx.store.put(keys.logs, gzipSync(collected.log.join('\n') + '\n')).catch(() => undefined); // best effort, as Velero
-    await ctx.store.put(keys.metadata, JSON.stringify(finalizing, null, 2), { contentType: 'application/json' });
-    await ctx.store.put(keys.tarball, tarGz([{ path: 'metadata/version', data: '1.1.0\n' }, ...collected.entries]));
-    await ctx.store.put(keys.resourceList, gzipSync(JSON.stringify(collected.resourceList)));
-    await ctx.store.put(keys.results, gzipSync(JSON.stringify({ warnings: emptyResults(), errors: collected.errors })));
-    await ctx.store.put(keys.volumeSnapshots, gzipSync('[]'));
+    await upload(ctx, keys, `${ctx.prefix}${name}`, collected, finalizing);
   } catch (e) {
-    await ctx.kube.patchStatus(ref, {
-      ...base,
-      phase: 'Failed',
-      failureReason: `error uploading backup to the object store: ${(e as Error).message}`,
-      completionTimestamp: ts(ctx.now()),
-    });
-    return;
+    return fail(`error uploading backup to the object store: ${(e as Error).message}`);
   }
   await ctx.kube.patchStatus(ref, finalizing.status);
   const done = {
     ...base,
     phase: errors > 0 ? 'PartiallyFailed' : 'Completed',
     progress,
-    completionTimestamp: ts(ctx.now()),
+    completionTimestamp: ts(ctx.clock.now()),
     errors: errors || undefined,
   };
-  // Velero rewrites velero-backup.json when it finalizes: a second version on a versioned bucket
+  await complete(ctx, ref, keys, finalizing, done);
+}
+
+/** What every phase of the backup carries: its format, its start and its expiration (start + spec.ttl). */
+function startStatus(start: Date, ttl: string | undefined): Status {
+  const ttlMs = parseGoDuration(ttl, 720 * 3600_000);
+  return {
+    version: 1,
+    formatVersion: '1.1.0',
+    startTimestamp: ts(start),
+    expiration: ts(new Date(start.getTime() + ttlMs)),
+  };
+}
+
+/** The backup's files, in Velero's order: log (best effort, as Velero), metadata, tarball, side files. */
+async function upload(
+  ctx: BackupContext,
+  keys: BackupKeys,
+  id: string,
+  collected: Collected,
+  finalizing: KubeObject,
+): Promise<void> {
+  collected.log.push(`level=info msg="Backed up a total of ${collected.items} items" backup=${id}`);
+  await ctx.store.put(keys.logs, gzipSync(collected.log.join('\n') + '\n')).catch(() => undefined);
+  await ctx.store.put(keys.metadata, JSON.stringify(finalizing, null, 2), { contentType: 'application/json' });
+  const entries = [{ path: 'metadata/version', data: '1.1.0\n' }, ...collected.entries];
+  await ctx.store.put(keys.tarball, tarGz(entries, ctx.clock.now().getTime()));
+  await ctx.store.put(keys.resourceList, gzipSync(JSON.stringify(collected.resourceList)));
+  await ctx.store.put(keys.results, gzipSync(JSON.stringify({ warnings: emptyResults(), errors: collected.errors })));
+  await ctx.store.put(keys.volumeSnapshots, gzipSync('[]'));
+}
+
+/** Velero rewrites velero-backup.json when it finalizes: a second version on a versioned bucket. */
+async function complete(
+  ctx: BackupContext,
+  ref: { apiVersion: string; kind: string; namespace?: string; name: string },
+  keys: BackupKeys,
+  finalizing: KubeObject,
+  done: Status,
+): Promise<void> {
   try {
     await ctx.store.put(keys.metadata, JSON.stringify({ ...finalizing, status: done }, null, 2), {
       contentType: 'application/json',
@@ -137,147 +136,4 @@ export async function runBackup(ctx: BackupContext, backup: KubeObject): Promise
 function strip(o: KubeObject): KubeObject {
   const { managedFields: _m, ...meta } = o.metadata ?? {};
   return { apiVersion: 'velero.io/v1', kind: 'Backup', metadata: meta, spec: o.spec };
-}
-
-interface BackupSpecFilters {
-  includedNamespaces?: string[];
-  excludedNamespaces?: string[];
-  includedResources?: string[];
-  excludedResources?: string[];
-  includeClusterResources?: boolean;
-  labelSelector?: LabelSelector;
-}
-
-const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
-const CRBS = 'clusterrolebindings.rbac.authorization.k8s.io';
-const CLUSTER_ROLES = 'clusterroles.rbac.authorization.k8s.io';
-
-/**
- * What a backup collects (pkg/backup/item_collector.go, backup.go, item_backupper.go): each served type
- * the filters include (backup-scope.ts: cluster-scoped types come along only when the namespace filter
- * covers everything, or includeClusterResources says so), then what the items bring: the volume of a
- * Bound claim (backup_pv_action.go), the ClusterRoleBindings (and ClusterRoles) that bind a ServiceAccount
- * backed up (service_account_action.go), and the CRD of each custom resource backed up, unless excluded.
- * Items being deleted, or labelled velero.io/exclude-from-backup=true, are left out.
- */
-async function collect(
-  kube: KubeApi,
-  spec: BackupSpecFilters,
-  failing: Set<string>,
-  release: VeleroRelease,
-): Promise<Collected> {
-  const out: Collected = { entries: [], resourceList: {}, errors: emptyResults(), items: 0, log: [] };
-  const discovery = await Discovery.load(kube);
-  const served = (await kube.resources()).filter(
-    (r) => !NEVER_BACKED_UP.has(groupResource(r.group, r.resource)) && !isVeleroOwn(r),
-  );
-  const resources = resourceIncludesExcludes(
-    (n) => discovery.groupResource(n),
-    spec.includedResources,
-    spec.excludedResources,
-  );
-  const labelSelector = spec.labelSelector ? selectorToString(spec.labelSelector) : undefined;
-  const allNs = (await kube.list({ apiVersion: 'v1', kind: 'Namespace' })).items;
-  const nsFilter = backupNamespaces(
-    release,
-    spec.includedNamespaces,
-    spec.excludedNamespaces,
-    allNs.map((n) => n.metadata?.name ?? ''),
-  );
-  const cluster = spec.includeClusterResources;
-  const done = new Set<string>();
-  const backedUpTypes = new Set<string>();
-
-  const add = (r: ServedResource, o: KubeObject): void => {
-    const gr = groupResource(r.group, r.resource);
-    const ns = o.metadata?.namespace;
-    const name = o.metadata?.name ?? '';
-    const id = `${gr}/${ns ? `${ns}/` : ''}${name}`;
-    if (
-      done.has(id) ||
-      o.metadata?.deletionTimestamp ||
-      o.metadata?.labels?.['velero.io/exclude-from-backup'] === 'true'
-    )
-      return;
-    done.add(id);
-    if (failing.has(gr)) {
-      addResult(
-        out.errors,
-        ns,
-        `error backing up item ${id}: kdrill lab fault: ${gr} are set to fail (ConfigMap ${FAULTS_CONFIGMAP})`,
-      );
-      return;
-    }
-    const rel = ns ? `namespaces/${ns}/${name}.json` : `cluster/${name}.json`;
-    const json = JSON.stringify({ apiVersion: r.apiVersion, kind: r.kind, ...o });
-    const version = r.apiVersion.split('/').pop()!;
-    out.entries.push(
-      { path: `resources/${gr}/${rel}`, data: json },
-      { path: `resources/${gr}/${version}-preferredversion/${rel}`, data: json },
-    );
-    const key = `${r.apiVersion}/${r.kind}`;
-    (out.resourceList[key] ??= []).push(ns ? `${ns}/${name}` : name);
-    out.items++;
-    backedUpTypes.add(gr);
-  };
-  const addNamed = async (gr: string, name: string): Promise<void> => {
-    const r = served.find((x) => groupResource(x.group, x.resource) === gr);
-    if (!r || additionalExcluded(gr, r.namespaced, resources, cluster)) return;
-    const o = await kube.get({ apiVersion: r.apiVersion, kind: r.kind, name }).catch(() => undefined);
-    if (o) add(r, o);
-  };
-
-  const volumes: string[] = [];
-  for (const r of served) {
-    const gr = groupResource(r.group, r.resource);
-    if (!typeIncluded(gr, r.namespaced, resources, cluster, nsFilter)) continue;
-    try {
-      let items: KubeObject[];
-      if (gr === 'namespaces') items = allNs.filter((n) => namespaceIncluded(nsFilter, n.metadata?.name ?? ''));
-      else {
-        items = (await kube.list({ apiVersion: r.apiVersion, kind: r.kind }, { labelSelector })).items;
-        if (r.namespaced) items = items.filter((o) => namespaceIncluded(nsFilter, o.metadata?.namespace ?? ''));
-      }
-      for (const o of items) {
-        add(r, o);
-        if (gr === 'persistentvolumeclaims' && o.status?.phase === 'Bound' && o.spec?.volumeName)
-          volumes.push(o.spec.volumeName as string);
-      }
-      out.log.push(`level=info msg="Listed ${items.length} items" resource=${gr}`);
-    } catch (e) {
-      addResult(out.errors, undefined, `error listing ${gr}: ${(e as Error).message}`);
-    }
-  }
-  for (const v of volumes) await addNamed('persistentvolumes', v);
-  // each ServiceAccount brings the ClusterRoleBindings that name it and their ClusterRoles
-  // (pkg/backup/actions/service_account_action.go)
-  const accounts = out.resourceList['v1/ServiceAccount'] ?? [];
-  if (accounts.length) {
-    const crb = served.find((x) => groupResource(x.group, x.resource) === CRBS);
-    for (const b of crb
-      ? (await kube.list({ apiVersion: crb.apiVersion, kind: crb.kind }).catch(() => ({ items: [] as KubeObject[] })))
-          .items
-      : []) {
-      const subjects = (b.subjects as { kind?: string; name?: string; namespace?: string }[] | undefined) ?? [];
-      if (
-        !subjects.some((x) => x.kind === 'ServiceAccount' && accounts.includes(`${x.namespace ?? ''}/${x.name ?? ''}`))
-      )
-        continue;
-      await addNamed(CRBS, b.metadata?.name ?? '');
-      const ref = b.roleRef as { kind?: string; name?: string } | undefined;
-      if (ref?.kind === 'ClusterRole') await addNamed(CLUSTER_ROLES, ref.name ?? '');
-    }
-  }
-  // the CRDs of the custom resources backed up, when the filter neither takes nor refuses CRDs itself
-  const crd = served.find((x) => groupResource(x.group, x.resource) === CRDS);
-  if (
-    crd &&
-    !additionalExcluded(CRDS, false, resources, cluster) &&
-    !typeIncluded(CRDS, false, resources, cluster, nsFilter)
-  ) {
-    for (const gr of [...backedUpTypes])
-      if (served.some((x) => x.group && groupResource(x.group, x.resource) === gr)) await addNamed(CRDS, gr);
-  }
-  for (const k of Object.keys(out.resourceList)) out.resourceList[k]!.sort();
-  return out;
 }

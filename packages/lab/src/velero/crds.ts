@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { assetsDir } from '../core.js';
-import type { KubeApi } from '../core.js';
+import { assetsDir, systemClock } from '../core.js';
+import type { Clock, KubeApi } from '../core.js';
+import { pollUntil } from '../poll.js';
 import type { KubeObject } from '../core.js';
 import { transformCrds } from './crd-transforms.js';
 import { veleroRelease, type VeleroVersion } from './versions.js';
@@ -49,7 +50,11 @@ const GENERATOR = 'controller-gen.kubebuilder.io/version';
  * replaced, as upgrading Velero applies the new CRDs (`velero install --crds-only --dry-run -o yaml |
  * kubectl apply -f -`); `velero install` itself would leave it.
  */
-export async function installVeleroCrds(kube: KubeApi, version?: VeleroVersion): Promise<void> {
+export async function installVeleroCrds(
+  kube: KubeApi,
+  version?: VeleroVersion,
+  clock: Clock = systemClock,
+): Promise<void> {
   const minor = Number.parseInt((await kube.serverVersion()).minor, 10) || 99;
   for (const crd of await veleroCrds(version)) {
     const want = adaptCrdForServer(crd, minor);
@@ -70,10 +75,10 @@ export async function installVeleroCrds(kube: KubeApi, version?: VeleroVersion):
     'DownloadRequest',
     'DeleteBackupRequest',
   ]) {
-    const deadline = Date.now() + 30_000;
-    while (!(await kube.serves({ apiVersion: 'velero.io/v1', kind }))) {
-      if (Date.now() > deadline) throw new Error(`the server did not start serving velero.io/v1 ${kind}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await pollUntil(clock, () => kube.serves({ apiVersion: 'velero.io/v1', kind }), {
+      timeoutMs: 30_000,
+      everyMs: 100,
+      timedOut: () => new Error(`the server did not start serving velero.io/v1 ${kind}`),
+    });
   }
 }

@@ -1,6 +1,8 @@
 import type { ObjectStore, S3Settings } from '../core.js';
-import type { KubeApi } from '../core.js';
+import type { Clock, KubeApi } from '../core.js';
 import type { KubeObject } from '../core.js';
+import { systemClock } from '../core.js';
+import { untilNotTerminating } from '../namespace-ready.js';
 import { installVeleroCrds } from './crds.js';
 import { veleroRelease, type VeleroVersion } from './versions.js';
 
@@ -15,6 +17,8 @@ export interface VeleroInstall {
   image?: string;
   /** spec.validationFrequency of the BSL; Velero's default is 1m, the lab validates sooner. */
   validationFrequency?: string;
+  /** The wait for the CRDs to be served reads it (systemClock by default). */
+  clock?: Clock;
 }
 
 /**
@@ -76,7 +80,9 @@ export function serverDeployment(namespace: string, image: string, plugins: stri
  */
 export async function installVelero(kube: KubeApi, v: VeleroInstall): Promise<void> {
   const release = veleroRelease(v.version);
-  await installVeleroCrds(kube, release.version);
+  await installVeleroCrds(kube, release.version, v.clock);
+  // a previous lab's `lab down` deletes this namespace; a real server refuses content in it until it is gone
+  await untilNotTerminating(kube, v.namespace, v.clock ?? systemClock);
   // create, or bring an existing object (a previous lab's) in line with these settings
   const create = async (o: KubeObject): Promise<void> => {
     const ref = {

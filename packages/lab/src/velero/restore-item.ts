@@ -1,10 +1,15 @@
 import { isKubeApiError } from '../core.js';
-import type { KubeApi, KubeObject } from '../core.js';
+import type { Clock, KubeApi, KubeObject } from '../core.js';
 import { shouldInclude, type IncludesExcludes } from './filters.js';
 import { restoreLabels } from './labels.js';
 import { addResult, countResults, emptyResults, mergeResults, type ResultSet } from './layout.js';
 import { itemPath, type BackupArchive } from './restore-archive.js';
-import { resetMetadataAndStatus, resetVolumeBindingInfo, runRestoreItemActions } from './restore-actions.js';
+import {
+  resetMetadataAndStatus,
+  resetVolumeBindingInfo,
+  runRestoreItemActions,
+  type AdditionalItem,
+} from './restore-actions.js';
 import { alreadyExistsWarning, type VeleroRelease } from './versions.js';
 import { existingOutcome } from './restore-existing.js';
 
@@ -15,6 +20,8 @@ export type ItemAction = 'created' | 'updated' | 'skipped' | 'failed';
 
 export interface ItemRestorerOptions {
   kube: KubeApi;
+  /** Deadlines, polls and the pause between items go through it. */
+  clock: Clock;
   release: VeleroRelease;
   archive: BackupArchive;
   restore: KubeObject;
@@ -30,8 +37,6 @@ export interface ItemRestorerOptions {
   pollMs: number;
   itemDelayMs?: number;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * restoreItem and its namespace handling, as pkg/restore/restore.go does them: filters checked again
@@ -77,14 +82,14 @@ export class ItemRestorer {
       backedUp = undefined; // Velero creates a bare one when the backed-up one does not parse
     }
     const ref = { apiVersion: 'v1', kind: 'Namespace', name: target };
-    const deadline = Date.now() + this.o.terminatingTimeoutMs;
+    const deadline = this.o.clock.now().getTime() + this.o.terminatingTimeoutMs;
     try {
       for (;;) {
         const have = await this.o.kube.get(ref);
         if (!have) break;
         if (!have.metadata?.deletionTimestamp && have.status?.phase !== 'Terminating') return true;
-        if (Date.now() >= deadline) throw new Error('context deadline exceeded');
-        await sleep(this.o.pollMs);
+        if (this.o.clock.now().getTime() >= deadline) throw new Error('context deadline exceeded');
+        await this.o.clock.sleep(this.o.pollMs);
       }
     } catch (e) {
       this.errors.velero.push(`error getting namespace ${target}: ${(e as Error).message}`);
@@ -155,29 +160,64 @@ export class ItemRestorer {
   ): Promise<boolean> {
     const name = backedUp.metadata?.name ?? '';
     if (gr === 'pods' && backedUp.metadata?.annotations?.['kubernetes.io/config.mirror']) return false;
+    const prepared = this.prepare(backedUp, gr, ns, id, e);
+    if (!prepared) return false;
+    await this.restoreAdditional(prepared.additional, ns, w, e);
+    const obj = this.withRestoreLabels(this.claimOfNewVolume(prepared.item, gr), ns);
+    if (this.o.itemDelayMs) await this.o.clock.sleep(this.o.itemDelayMs);
+    try {
+      await this.o.kube.create(obj);
+      status.action = 'created';
+      status.exists = true;
+    } catch (err) {
+      if (!isKubeApiError(err, 409)) {
+        addResult(e, ns, `error restoring ${id}: ${(err as Error).message.replace(/^cannot create [^:]+: /, '')}`);
+        return false;
+      }
+      return this.alreadyThere(backedUp, obj, gr, ns, w, status);
+    }
+    if (gr === 'customresourcedefinitions.apiextensions.k8s.io') await this.waitForCrd(name, e);
+    return true;
+  }
+
+  /**
+   * The item as it is to be created: a PV's binding reset (a Delete one is provisioned anew instead,
+   * undefined), metadata and status reset, the restore item actions run. Undefined when it is not restored.
+   */
+  private prepare(
+    backedUp: KubeObject,
+    gr: string,
+    ns: string,
+    id: string,
+    e: ResultSet,
+  ): ReturnType<typeof runRestoreItemActions> | undefined {
     let obj = backedUp;
     if (gr === 'persistentvolumes') {
       // no snapshot or pod volume backup in the lab: a Delete volume is provisioned anew, a Retain one restored as it was
       if (backedUp.spec?.persistentVolumeReclaimPolicy === 'Delete') {
-        this.pvsToProvision.add(name);
-        return false;
+        this.pvsToProvision.add(backedUp.metadata?.name ?? '');
+        return undefined;
       }
       obj = resetVolumeBindingInfo(this.remapClaimRef(backedUp));
     }
-    obj = resetMetadataAndStatus(obj);
-    let additional;
+    const item = resetMetadataAndStatus(obj);
     try {
-      ({ item: obj, additional } = runRestoreItemActions({
+      return runRestoreItemActions({
         gr,
-        item: obj,
+        item,
         fromBackup: backedUp,
         restoreSpec: this.spec,
         pvcAnnotationsRemoved: this.o.release.pvcAnnotationsRemoved,
-      }));
+      });
     } catch (err) {
       addResult(e, ns, `error preparing ${id}: ${(err as Error).message}`);
-      return false;
+      return undefined;
     }
+  }
+
+  /** The additional items the actions named, restored first; their warnings and errors are this item's too. */
+  private async restoreAdditional(additional: AdditionalItem[], ns: string, w: ResultSet, e: ResultSet): Promise<void> {
+    const mapping = (this.spec.namespaceMapping ?? {}) as Record<string, string>;
     for (const a of additional) {
       if (!this.o.archive.has(a.gr, a.ns, a.name)) {
         addResult(w, a.ns, `stat ${this.o.extractDir}/${itemPath(a.gr, a.ns, a.name)}: no such file or directory`);
@@ -187,30 +227,31 @@ export class ItemRestorer {
       try {
         extra = this.o.archive.read(a.gr, a.ns, a.name);
       } catch (err) {
-        addResult(
-          e,
-          ns,
-          `error restoring additional item ${a.gr}/${a.ns ? `${a.ns}/` : ''}${a.name}: ${(err as Error).message}`,
-        );
+        const what = `${a.gr}/${a.ns ? `${a.ns}/` : ''}${a.name}`;
+        addResult(e, ns, `error restoring additional item ${what}: ${(err as Error).message}`);
         continue;
       }
-      const mapping = (this.spec.namespaceMapping ?? {}) as Record<string, string>;
       if (!extra) continue;
       const [w2, e2] = [emptyResults(), emptyResults()];
       await this.restoreOne(extra, a.gr, a.ns ? (mapping[a.ns] ?? a.ns) : '', w2, e2);
-      // its warnings and errors are this item's too, as Velero merges them
+      // as Velero merges them
       mergeResults(w, w2);
       mergeResults(e, e2);
     }
-    if (gr === 'persistentvolumeclaims' && obj.spec?.volumeName) {
-      obj = resetVolumeBindingInfo(obj);
-      // its volume is provisioned anew: the claim must not name the old one
-      if (this.pvsToProvision.has(obj.spec!.volumeName as string)) {
-        const { volumeName: _v, ...spec } = obj.spec as Record<string, unknown>;
-        obj = { ...obj, spec };
-      }
-    }
-    obj = {
+  }
+
+  /** A claim's binding reset; when its volume is provisioned anew, the claim must not name the old one. */
+  private claimOfNewVolume(obj: KubeObject, gr: string): KubeObject {
+    if (gr !== 'persistentvolumeclaims' || !obj.spec?.volumeName) return obj;
+    const reset = resetVolumeBindingInfo(obj);
+    if (!this.pvsToProvision.has(reset.spec!.volumeName as string)) return reset;
+    const { volumeName: _v, ...spec } = reset.spec as Record<string, unknown>;
+    return { ...reset, spec };
+  }
+
+  /** In its target namespace ('' for cluster-scoped), with the restore's labels. */
+  private withRestoreLabels(obj: KubeObject, ns: string): KubeObject {
+    const out = {
       ...obj,
       metadata: {
         ...obj.metadata,
@@ -221,53 +262,37 @@ export class ItemRestorer {
         },
       },
     };
-    if (!ns) delete obj.metadata!.namespace;
-    if (this.o.itemDelayMs) await sleep(this.o.itemDelayMs);
-    try {
-      await this.o.kube.create(obj);
-      status.action = 'created';
-      status.exists = true;
-    } catch (err) {
-      if (!isKubeApiError(err, 409)) {
-        addResult(e, ns, `error restoring ${id}: ${(err as Error).message.replace(/^cannot create [^:]+: /, '')}`);
-        return false;
-      }
-      const found = await this.o.kube
-        .get({ apiVersion: obj.apiVersion!, kind: obj.kind!, namespace: ns || undefined, name })
-        .catch((x: Error) => x);
-      if (found instanceof Error || !found) {
-        addResult(
-          w,
-          ns,
-          found instanceof Error ? found.message : `${obj.kind} ${name} already exists but could not be read back`,
-        );
-        return false;
-      }
-      status.exists = true;
-      const outcome = await existingOutcome(
-        this.o.kube,
-        gr,
-        found,
-        obj,
-        this.spec.existingResourcePolicy as string | undefined,
+    if (!ns) delete out.metadata.namespace;
+    return out;
+  }
+
+  /** The item exists already: read back and compared (or updated, with policy update), as Velero does. */
+  private async alreadyThere(
+    backedUp: KubeObject,
+    obj: KubeObject,
+    gr: string,
+    ns: string,
+    w: ResultSet,
+    status: { action?: ItemAction; exists: boolean },
+  ): Promise<boolean> {
+    const name = backedUp.metadata?.name ?? '';
+    const found = await this.o.kube
+      .get({ apiVersion: obj.apiVersion!, kind: obj.kind!, namespace: ns || undefined, name })
+      .catch((x: Error) => x);
+    if (found instanceof Error || !found) {
+      addResult(
+        w,
+        ns,
+        found instanceof Error ? found.message : `${obj.kind} ${name} already exists but could not be read back`,
       );
-      if (outcome.updated) status.action = 'updated';
-      for (const m of outcome.warnings)
-        addResult(
-          w,
-          ns,
-          m === 'differs'
-            ? alreadyExistsWarning(
-                this.o.release,
-                this.spec.existingResourcePolicy as string | undefined,
-                String(backedUp.kind),
-                name,
-              )
-            : m,
-        );
-      return true;
+      return false;
     }
-    if (gr === 'customresourcedefinitions.apiextensions.k8s.io') await this.waitForCrd(name, e);
+    status.exists = true;
+    const policy = this.spec.existingResourcePolicy as string | undefined;
+    const outcome = await existingOutcome(this.o.kube, gr, found, obj, policy);
+    if (outcome.updated) status.action = 'updated';
+    for (const m of outcome.warnings)
+      addResult(w, ns, m === 'differs' ? alreadyExistsWarning(this.o.release, policy, String(backedUp.kind), name) : m);
     return true;
   }
 
@@ -279,7 +304,7 @@ export class ItemRestorer {
 
   /** crdAvailable: polled until Established and NamesAccepted, up to the resource timeout. */
   private async waitForCrd(name: string, e: ResultSet): Promise<void> {
-    const deadline = Date.now() + this.o.resourceTimeoutMs;
+    const deadline = this.o.clock.now().getTime() + this.o.resourceTimeoutMs;
     const ready = (c: KubeObject | undefined): boolean =>
       ['Established', 'NamesAccepted'].every((t) =>
         (c?.status?.conditions as { type: string; status: string }[] | undefined)?.some(
@@ -294,8 +319,8 @@ export class ItemRestorer {
           )
         )
           return;
-        if (Date.now() >= deadline) throw new Error('context deadline exceeded');
-        await sleep(this.o.pollMs);
+        if (this.o.clock.now().getTime() >= deadline) throw new Error('context deadline exceeded');
+        await this.o.clock.sleep(this.o.pollMs);
       }
     } catch (err) {
       addResult(e, '', `error verifying the CRD ${name} is ready to use: ${(err as Error).message}`);

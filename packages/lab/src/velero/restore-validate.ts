@@ -46,19 +46,8 @@ const startOf = (b: KubeObject): number =>
  */
 export async function validateRestore(restore: KubeObject, l: ValidationLookups): Promise<RestoreValidation> {
   const spec = structuredClone(restore.spec ?? {}) as Json;
-  const errors: string[] = [];
+  const errors = checkFilters(spec);
   const done = (extra: Partial<RestoreValidation> = {}): RestoreValidation => ({ errors, spec, ...extra });
-  const excluded = [...((spec.excludedResources ?? []) as string[])];
-  for (const r of NON_RESTORABLE) if (!excluded.includes(r)) excluded.push(r);
-  spec.excludedResources = excluded;
-  const included = new Set((spec.includedResources ?? []) as string[]);
-  for (const r of NON_RESTORABLE) if (included.has(r)) errors.push(`${r} are non-restorable resources`);
-  for (const e of validateIncludesExcludes(spec.includedResources, spec.excludedResources))
-    errors.push(`Invalid included/excluded resource lists: ${e}`);
-  for (const e of validateIncludesExcludes(spec.includedNamespaces, spec.excludedNamespaces))
-    errors.push(`Invalid included/excluded namespace lists: ${e}`);
-  if (spec.orLabelSelectors != null && spec.labelSelector != null)
-    errors.push('encountered labelSelector as well as orLabelSelectors in restore spec, only one can be specified');
   if (!spec.backupName === !spec.scheduleName) {
     errors.push('Either a backup or schedule must be specified as a source for the restore, but not both');
     return done();
@@ -66,13 +55,8 @@ export async function validateRestore(restore: KubeObject, l: ValidationLookups)
   if (spec.existingResourcePolicy && !['none', 'update'].includes(spec.existingResourcePolicy as string))
     errors.push(`Invalid ExistingResourcePolicy: ${spec.existingResourcePolicy}`);
   if (spec.scheduleName) {
-    const ofSchedule = l.backups().filter((b) => b.metadata?.labels?.['velero.io/schedule-name'] === spec.scheduleName);
-    if (ofSchedule.length === 0) errors.push('No backups found for schedule');
-    const latest = [...ofSchedule].sort((a, b) => startOf(b) - startOf(a)).find((b) => b.status?.phase === 'Completed');
-    if (!latest) {
-      errors.push('No completed backups found for schedule');
-      return done();
-    }
+    const latest = latestOfSchedule(String(spec.scheduleName), l, errors);
+    if (!latest) return done();
     spec.backupName = latest.metadata?.name;
   }
   const name = spec.backupName as string;
@@ -95,16 +79,45 @@ export async function validateRestore(restore: KubeObject, l: ValidationLookups)
   }
   if (!spec.scheduleName && backup.metadata?.labels?.['velero.io/schedule-name'])
     spec.scheduleName = backup.metadata.labels['velero.io/schedule-name'];
-  const modifier = spec.resourceModifier as { kind?: string; name?: string } | undefined;
-  if (
-    modifier &&
-    String(modifier.kind).toLowerCase() === 'configmap' &&
-    !(await l.configMap(restore.metadata?.namespace ?? l.namespace, modifier.name ?? ''))
-  ) {
-    errors.push(
-      `failed to get resource modifiers configmap ${restore.metadata?.namespace ?? l.namespace}/${modifier.name}`,
-    );
+  const modifierError = await missingModifier(restore, spec, l);
+  if (modifierError) {
+    errors.push(modifierError);
     return done();
   }
   return done({ backup, bsl });
+}
+
+/** The checks of the resource and namespace filters and the selectors; excludedResources completed. */
+function checkFilters(spec: Json): string[] {
+  const errors: string[] = [];
+  const excluded = [...((spec.excludedResources ?? []) as string[])];
+  for (const r of NON_RESTORABLE) if (!excluded.includes(r)) excluded.push(r);
+  spec.excludedResources = excluded;
+  const included = new Set((spec.includedResources ?? []) as string[]);
+  for (const r of NON_RESTORABLE) if (included.has(r)) errors.push(`${r} are non-restorable resources`);
+  for (const e of validateIncludesExcludes(spec.includedResources, spec.excludedResources))
+    errors.push(`Invalid included/excluded resource lists: ${e}`);
+  for (const e of validateIncludesExcludes(spec.includedNamespaces, spec.excludedNamespaces))
+    errors.push(`Invalid included/excluded namespace lists: ${e}`);
+  if (spec.orLabelSelectors != null && spec.labelSelector != null)
+    errors.push('encountered labelSelector as well as orLabelSelectors in restore spec, only one can be specified');
+  return errors;
+}
+
+/** The schedule's latest Completed backup by start time, or undefined with Velero's errors. */
+function latestOfSchedule(schedule: string, l: ValidationLookups, errors: string[]): KubeObject | undefined {
+  const ofSchedule = l.backups().filter((b) => b.metadata?.labels?.['velero.io/schedule-name'] === schedule);
+  if (ofSchedule.length === 0) errors.push('No backups found for schedule');
+  const latest = [...ofSchedule].sort((a, b) => startOf(b) - startOf(a)).find((b) => b.status?.phase === 'Completed');
+  if (!latest) errors.push('No completed backups found for schedule');
+  return latest;
+}
+
+/** A resource-modifier ConfigMap the restore names and that does not exist, as Velero's error. */
+async function missingModifier(restore: KubeObject, spec: Json, l: ValidationLookups): Promise<string | undefined> {
+  const modifier = spec.resourceModifier as { kind?: string; name?: string } | undefined;
+  if (!modifier || String(modifier.kind).toLowerCase() !== 'configmap') return undefined;
+  const ns = restore.metadata?.namespace ?? l.namespace;
+  if (await l.configMap(ns, modifier.name ?? '')) return undefined;
+  return `failed to get resource modifiers configmap ${ns}/${modifier.name}`;
 }

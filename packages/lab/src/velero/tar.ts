@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { systemClock } from '../core.js';
 
 /**
  * A minimal tar (ustar, with PAX headers for long paths) writer: enough for Velero's backup tarball,
@@ -30,7 +31,7 @@ function header(name: string, size: number, type: '0' | 'x', mtime: number): Buf
 
 const pad = (n: number): Buffer => Buffer.alloc((512 - (n % 512)) % 512);
 
-export function tarGz(files: { path: string; data: Buffer | string }[], mtime = Date.now()): Buffer {
+export function tarGz(files: { path: string; data: Buffer | string }[], mtime = systemClock.now().getTime()): Buffer {
   const parts: Buffer[] = [];
   for (const f of files) {
     const data = typeof f.data === 'string' ? Buffer.from(f.data) : f.data;

@@ -13,7 +13,7 @@ import { allowedContexts } from './allow.js';
 import type { Reporter, RunDeps } from './context.js';
 import { handleInterrupts } from './interrupts.js';
 import type { Journal } from './journal.js';
-import type { LabLauncher } from './lab-port.js';
+import type { LabLauncher, LabMonitoring } from './lab-port.js';
 import { buildResult } from './result.js';
 import { recoverByRunbook, type GuideRunbook } from './runbook-recovery.js';
 import { runDrill, type DrillRun } from './runner.js';

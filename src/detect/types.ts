@@ -64,7 +64,7 @@ export interface DetectionResult {
   timeoutSeconds: number;
   /** The label that carries an alert's priority (severity by default). */
   priorityLabel: string;
-  /** The first expected alert to fire: when the team would have found out. */
+  /** Time to detect of the first expected alert to fire: the earliest the team could have known. */
   ttdSeconds: number | null;
   /** The first notification that reached the receiver (with notify). */
   ttpSeconds?: number | null;

@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import type { Reporter } from './context.js';
 import { execute, type Executed, type RunInfo } from './execute.js';
 import { Journal, type JournalEntry } from './journal.js';
-import type { LabLauncher } from './lab-port.js';
+import type { LabLauncher, LabMonitoring } from './lab-port.js';
 import type { GuideRunbook } from './runbook-recovery.js';
 import { newState, stateFromJournal, type RunState } from './state.js';
 import type { RunMode } from './types.js';
@@ -176,6 +176,8 @@ function startOf(start: JournalEntry): RunInfo & { runbook?: string; interactive
     context: text(start.context),
     recoveryContext: text(start.recoveryContext),
     labDir: text(start.labDir),
+    // the lab's Prometheus and Alertmanager: a resumed detect phase reads the same ones
+    monitoring: start.monitoring as LabMonitoring | undefined,
     keepLab: start.keepLab === true,
     // written by runScenario from its PublishOptions
     publish: start.publish as PublishOptions | undefined,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,8 @@ import { monitoringAvailable } from '../../packages/lab/src/monitoring/binaries.
 import type { DrillResult } from '../../src/drill/types.js';
 import { processAlive } from '../../src/lab-registry.js';
 import { connectKube } from '../../src/kube/client-node.js';
-import { expectCleanError, kdrill } from '../support/cli.js';
+import { BIN, expectCleanError, kdrill } from '../support/cli.js';
+import { eventually } from '../support/eventually.js';
 
 const tmp = (p: string) => mkdtemp(join(tmpdir(), p));
 const readJson = async (f: string) => JSON.parse(await readFile(f, 'utf8')) as DrillResult;
@@ -128,6 +130,43 @@ describe.skipIf(skip !== undefined)(
         /- \[ \] \*\*P2\*\* `KubeNamespaceGone`: write or fix the rule of KubeNamespaceGone so this disaster fires it/,
       );
       expect(r.stdout).toMatch(/P2 ALERT_NOT_FIRED: KubeNamespaceGone\{namespace="velero"\} did not fire within 12s/);
+    }, 200_000);
+
+    it('killed while it waits for the alerts, the drill resumes against the same lab Prometheus and Alertmanager', async () => {
+      const dir = await tmp('kdrill-detect-');
+      const out = join(dir, 'report');
+      const journal = join(out, 'journal.jsonl');
+      const child = spawn(
+        process.execPath,
+        [BIN, 'run', 'scenarios/namespace-loss-detect.yaml', '--lab', '--out', out],
+        {
+          stdio: 'ignore',
+        },
+      );
+      // holdRecovery: after the disaster the drill waits seconds for the alerts, and is killed there
+      await eventually(
+        async () => (await readFile(journal, 'utf8').catch(() => '')).includes('"inject-step-done"'),
+        'the disaster to be journaled',
+        120_000,
+        10,
+      );
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      try {
+        expect(await readFile(journal, 'utf8')).not.toContain('"detect-done"');
+        const r = await kdrill(['resume', out], { timeoutMs: 180_000 });
+        expect(r.code, r.stderr).toBe(0);
+        const res = await readJson(join(out, 'result.json'));
+        expect(res.detection!.alerts.map((a) => [a.alert, a.fired])).toEqual([
+          ['KubeNamespaceGone', true],
+          ['KubeStatefulSetGone', true],
+          ['TargetDown', true],
+        ]);
+        expect(res.interruptions.map((i) => i.how)).toEqual(['killed']);
+      } finally {
+        // a resume that failed leaves the killed run's lab up
+        await kdrill(['lab', 'down', '--dir', join(out, 'lab')]);
+      }
     }, 200_000);
 
     it('a stopped Alertmanager is exit 4 with a clear message, and nothing is touched; lab down stops Prometheus and Alertmanager', async () => {

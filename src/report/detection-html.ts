@@ -43,7 +43,7 @@ function timelineAxis(r: DrillResult): { t0: number; span: number } {
 
 /**
  * Under the phase timeline, on its time axis: each sampled endpoint as an up/down band over the
- * time from the disaster's start to the end of verification, and a table of its downtime.
+ * time from the disaster's start to the end of verification (its numbers are downtimeTable's).
  */
 export function availabilityBand(r: DrillResult): string {
   const av = r.availability ?? [];
@@ -56,18 +56,24 @@ export function availabilityBand(r: DrillResult): string {
     (f) =>
       `<text x="${(LABEL + f * plot).toFixed(1)}" y="${axisY + 16}" text-anchor="middle">+${formatDuration((f * span) / 1000)}</text>`,
   );
+  return `<p class="muted">Each endpoint sampled from the start of the disaster to the end of verification, on the timeline's axis: green up, red down.</p>
+<svg id="availability" role="img" aria-label="availability during the drill" width="${W}" height="${axisY + 24}" viewBox="0 0 ${W} ${axisY + 24}" xmlns="http://www.w3.org/2000/svg">
+<line x1="${LABEL}" x2="${LABEL + plot}" y1="${axisY}" y2="${axisY}" stroke="#9e9e9e"/>
+${av.map((a, i) => band(a, i, x)).join('\n')}
+${ticks.join('\n')}
+</svg>`;
+}
+
+/** Each sampled endpoint's downtime, after the objectives: the objectives table stays the report's first. */
+export function downtimeTable(r: DrillResult): string {
+  const av = r.availability ?? [];
+  if (!av.length) return '';
   const rows = av.map(
     (a) =>
       `<tr><td><code>${esc(a.target)}</code></td><td class="${a.downtimeSeconds ? 'breached' : 'met'}">${formatDuration(a.downtimeSeconds)}</td><td>${a.availabilityPercent ?? '—'}%</td><td>${formatDuration(a.longestOutageSeconds)}</td><td>${esc(a.recoveredAt ?? (a.downtimeSeconds ? 'not recovered' : '—'))}</td></tr>`,
   );
   return `<h2>Downtime</h2>
-<p class="muted">Each endpoint sampled from the start of the disaster to the end of verification, on the timeline's axis: green up, red down.</p>
-<svg id="availability" role="img" aria-label="availability during the drill" width="${W}" height="${axisY + 24}" viewBox="0 0 ${W} ${axisY + 24}" xmlns="http://www.w3.org/2000/svg">
-<line x1="${LABEL}" x2="${LABEL + plot}" y1="${axisY}" y2="${axisY}" stroke="#9e9e9e"/>
-${av.map((a, i) => band(a, i, x)).join('\n')}
-${ticks.join('\n')}
-</svg>
-<table><tr><th>Endpoint</th><th>Down</th><th>Available</th><th>Longest outage</th><th>Recovered at</th></tr>
+<table id="downtime"><tr><th>Endpoint</th><th>Down</th><th>Available</th><th>Longest outage</th><th>Recovered at</th></tr>
 ${rows.join('\n')}</table>`;
 }
 

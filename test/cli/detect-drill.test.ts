@@ -89,6 +89,9 @@ describe.skipIf(skip !== undefined)(
       const html = await readFile(join(out, 'report.html'), 'utf8');
       expect(html).toMatch(/<svg id="availability"[\s\S]*<rect class="down"/);
       expect(html).toMatch(/<table id="detection">/);
+      // the band under the timeline; the numbers after the objectives, which stay the first table
+      expect(html.indexOf('<svg id="availability"')).toBeLessThan(html.indexOf('<h2>Objectives</h2>'));
+      expect(html.indexOf('<table id="downtime">')).toBeGreaterThan(html.indexOf('<h2>Objectives</h2>'));
       expect(await readFile(join(out, 'junit.xml'), 'utf8')).toMatch(
         /name="detect: KubeNamespaceGone\{namespace=&quot;thanos&quot;\}"/,
       );

@@ -8,7 +8,8 @@ import { LabApiServer } from '../packages/lab/src/apiserver/server.js';
 import { labKubeconfig } from '../packages/lab/src/kubeconfig.js';
 import { installVeleroCrds } from '../packages/lab/src/velero/crds.js';
 import { systemClock } from '../src/time/clock.js';
-import { RESTORE_TERMINAL, V, waitForPhase } from '../src/velero/velero.js';
+import { RESTORE_TERMINAL, V } from '../src/velero/velero.js';
+import { waitForVelero } from '../src/velero/wait.js';
 import { fmt, percentile, report } from './stats.js';
 import { stopwatch } from './stopwatch.js';
 
@@ -27,7 +28,11 @@ async function detection(): Promise<void> {
   for (let i = 0; i < N; i++) {
     const name = `r-${i}`;
     await kube.create({ ...V('Restore'), metadata: { name, namespace: 'velero' }, spec: { backupName: 'b' } });
-    const watching = waitForPhase(kube, 'Restore', 'velero', name, RESTORE_TERMINAL, {
+    const watching = waitForVelero(kube, {
+      kind: 'Restore',
+      namespace: 'velero',
+      name,
+      terminal: RESTORE_TERMINAL,
       timeoutMs: 10_000,
       clock: systemClock,
     });

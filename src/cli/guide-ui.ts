@@ -20,6 +20,7 @@ export async function terminalUi(): Promise<{ ui: GuideUi; close: () => void }> 
     const [, setTick] = useState(0);
     const [active, setActive] = useState(0);
     useEffect(() => {
+      // a repaint of the elapsed time each second, not a time read: the time shown comes from the session's clock
       const t = setInterval(() => setTick((x) => x + 1), 1000);
       return () => clearInterval(t);
     }, []);

@@ -1,9 +1,10 @@
 import type { Reporter } from '../drill/runner.js';
 import type { Phase } from '../drill/types.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
-/** Plain lines, for CI logs and pipes: no colours, no cursor tricks. */
-export function plainReporter(out: NodeJS.WritableStream = process.stderr): Reporter {
-  const t = (): string => new Date().toISOString().slice(11, 19);
+/** Plain lines, for CI logs and pipes: no colours, no cursor tricks; stamped with the drill's clock. */
+export function plainReporter(out: NodeJS.WritableStream = process.stderr, clock: Clock = systemClock): Reporter {
+  const t = (): string => clock.now().toISOString().slice(11, 19);
   return {
     phase: (p, status, detail) => {
       if (status === 'start') out.write(`${t()} ▶ ${p}\n`);

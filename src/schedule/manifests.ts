@@ -46,7 +46,7 @@ export const isCron = (expr: string): boolean => cronJobScheduleProblem(expr) ==
 
 /**
  * The manifests of a scheduled drill: its Namespace, a ServiceAccount per scenario with exactly the
- * rules drillPermissions derives, the scenario in a ConfigMap, and a CronJob that runs `kdrill run`
+ * rules drillPermissions derives, the scenario in a ConfigMap, a NetworkPolicy for its pod, and a CronJob that runs `kdrill run`
  * in the kdrill image, one drill at a time.
  */
 export function scheduleManifests(
@@ -75,6 +75,7 @@ export function scheduleManifests(
       metadata: { name, namespace: o.installNamespace, labels },
       data: { 'scenario.yaml': scenarioText },
     },
+    drillPodPolicy(name, labels, o.installNamespace),
     cronJob(s, name, labels, o),
   ];
   return { objects, notes: [...perms.notes, ...historyNotes(o)] };
@@ -100,6 +101,21 @@ function roleObjects(name: string, labels: Record<string, string>, saNamespace: 
       subjects: [{ kind: 'ServiceAccount', name, namespace: saNamespace }],
     },
   ];
+}
+
+/**
+ * A hardened cluster refuses workloads that no NetworkPolicy selects (the guide's rule, and the one kdrill
+ * restores by), kdrill's own CronJob included. Nothing needs to reach the drill's pod; it must reach the
+ * API server, S3 and a Pushgateway, whose addresses vary by cluster, so all egress stays open: narrow it
+ * with a policy of your own where those addresses are known.
+ */
+function drillPodPolicy(name: string, labels: Record<string, string>, namespace: string): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace, labels },
+    spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [{}] },
+  };
 }
 
 function historyNotes(o: ScheduleOptions): string[] {

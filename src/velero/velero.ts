@@ -1,6 +1,5 @@
 import { DrillError, ExitCode, isDrillError } from '../errors.js';
 import type { KubeApi } from '../kube/kube-api.js';
-import type { KubeObject } from '../kube/types.js';
 import type { Clock } from '../time/clock.js';
 import { listVelero, getVelero, type Backup, type BackupPhase, type RestorePhase } from './objects.js';
 import { waitForVelero } from './wait.js';
@@ -11,21 +10,6 @@ export { V } from './objects.js';
 const TERMINAL = ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'] as const;
 export const RESTORE_TERMINAL: ReadonlySet<string> = new Set(TERMINAL satisfies readonly RestorePhase[]);
 export const BACKUP_TERMINAL: ReadonlySet<string> = new Set(TERMINAL satisfies readonly BackupPhase[]);
-
-/**
- * waitForVelero (./wait.ts) with positional arguments and an untyped object, for the callers that
- * still use it (the `velero restore create --wait` command, the bench).
- */
-export async function waitForPhase(
-  kube: KubeApi,
-  kind: 'Backup' | 'Restore' | 'DownloadRequest',
-  namespace: string,
-  name: string,
-  terminal: ReadonlySet<string>,
-  o: { timeoutMs: number; clock: Clock; signal?: AbortSignal },
-): Promise<{ object: KubeObject; seenAt: Date }> {
-  return waitForVelero(kube, { kind, namespace, name, terminal, ...o });
-}
 
 export interface BackupChoice {
   backup: Backup;

@@ -5,6 +5,9 @@ import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabApiServer } from '../../packages/lab/src/apiserver/server.js';
 import { labKubeconfig } from '../../packages/lab/src/kubeconfig.js';
+import { installVeleroCrds } from '../../packages/lab/src/velero/crds.js';
+import { connectKube } from '../../src/kube/client-node.js';
+import { eventually } from '../support/eventually.js';
 import { expectCleanError, kdrill } from '../support/cli.js';
 
 describe('CLI conventions: -o json|yaml, -n/--namespace, options parsed where they are declared', () => {
@@ -76,6 +79,36 @@ describe('CLI conventions: -o json|yaml, -n/--namespace, options parsed where th
     const r = await kdrill([...base, '--timeout', 'soon']);
     expectCleanError(r, 2, /--timeout soon is not a duration/);
     expect(r.stderr).toContain('hint: e.g. 30m');
+  });
+
+  it('velero restore create --wait: waits by watch for the phase Velero sets; exit 0 Completed, 3 otherwise', async () => {
+    const kube = connectKube({ kubeconfig });
+    await installVeleroCrds(kube);
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'velero' } });
+    const ref = (name: string) => ({ apiVersion: 'velero.io/v1', kind: 'Restore', namespace: 'velero', name });
+    for (const [name, phase, code] of [
+      ['w-ok', 'Completed', 0],
+      ['w-partial', 'PartiallyFailed', 3],
+    ] as const) {
+      const waiting = kdrill([
+        'velero',
+        'restore',
+        'create',
+        name,
+        '--from-backup',
+        'b1',
+        '--wait',
+        '--kubeconfig',
+        kubeconfig,
+      ]);
+      await eventually(async () => (await kube.get(ref(name))) !== undefined, `Restore ${name} created`);
+      // as the Velero server would: InProgress first, then the terminal phase
+      await kube.patchStatus(ref(name), { phase: 'InProgress' });
+      await kube.patchStatus(ref(name), { phase, ...(code ? { errors: 2 } : {}) });
+      const r = await waiting;
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stdout).toContain(`Restore completed with status: ${phase}.`);
+    }
   });
 
   it('audit: durations and bounds are checked as the flags are read, each a usage error with a hint', async () => {

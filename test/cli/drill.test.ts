@@ -300,7 +300,8 @@ describe('kdrill run --lab: drills end to end', () => {
 
   it('plan touches nothing and counts the blast radius from the live cluster', async () => {
     const lab = await tmp('kdrill-plan-');
-    expect((await kdrill(['lab', 'up', '--dir', lab])).code).toBe(0);
+    const up = await kdrill(['lab', 'up', '--dir', lab]);
+    expect(up.code, up.stderr).toBe(0);
     try {
       const r = await kdrill([
         'plan',

@@ -116,10 +116,13 @@ describe('kdrill schedule: the manifests', () => {
       'rbac.authorization.k8s.io/v1 Role velero/kdrill-namespace-loss',
       'rbac.authorization.k8s.io/v1 RoleBinding velero/kdrill-namespace-loss',
       'v1 ConfigMap kdrill/kdrill-namespace-loss',
+      'networking.k8s.io/v1 NetworkPolicy kdrill/kdrill-namespace-loss',
       'batch/v1 CronJob kdrill/kdrill-namespace-loss',
     ]);
     expect(docs[6]!.data!['scenario.yaml']).toBe(await readFile('scenarios/namespace-loss.yaml', 'utf8'));
-    const cj = docs[7]!.spec as unknown as {
+    // a hardened cluster admits the CronJob only when a policy selects its pods: these pods, nothing else
+    const policy = docs[7]!.spec as unknown as { podSelector: { matchLabels: Record<string, string> } };
+    const cj = docs[8]!.spec as unknown as {
       schedule: string;
       concurrencyPolicy: string;
       successfulJobsHistoryLimit: number;
@@ -128,6 +131,7 @@ describe('kdrill schedule: the manifests', () => {
         spec: {
           backoffLimit: number;
           template: {
+            metadata: { labels: Record<string, string> };
             spec: {
               serviceAccountName: string;
               containers: {
@@ -148,6 +152,8 @@ describe('kdrill schedule: the manifests', () => {
     });
     expect(cj.jobTemplate.spec.backoffLimit).toBe(0);
     const pod = cj.jobTemplate.spec.template.spec;
+    expect(policy.podSelector.matchLabels).toEqual(cj.jobTemplate.spec.template.metadata.labels);
+    expect(policy.podSelector.matchLabels['kdrill.dev/scenario']).toBe('namespace-loss');
     expect(pod.serviceAccountName).toBe('kdrill-namespace-loss');
     expect(pod.containers[0]!.image).toMatch(/^kdrill:\d+\.\d+\.\d+/);
     expect(pod.containers[0]!.args).toEqual([
@@ -187,7 +193,8 @@ describe('kdrill schedule: the manifests', () => {
       '07-role-thanos-kdrill-pvc-loss.yaml',
       '08-rolebinding-thanos-kdrill-pvc-loss.yaml',
       '09-configmap-kdrill-kdrill-pvc-loss.yaml',
-      '10-cronjob-kdrill-kdrill-pvc-loss.yaml',
+      '10-networkpolicy-kdrill-kdrill-pvc-loss.yaml',
+      '11-cronjob-kdrill-kdrill-pvc-loss.yaml',
     ]);
   });
 
@@ -221,11 +228,12 @@ describe('kdrill schedule: the manifests', () => {
   });
 });
 
-describe('kdrill schedule --apply on the lab', () => {
+// hardened: the CronJob is admitted only because the manifests bring a NetworkPolicy selecting its pods
+describe('kdrill schedule --apply on a hardened lab', () => {
   let lab: string;
   beforeAll(async () => {
     lab = await mkdtemp(join(tmpdir(), 'kdrill-sched-lab-'));
-    const up = await kdrill(['lab', 'up', '--dir', lab], { timeoutMs: 120_000 });
+    const up = await kdrill(['lab', 'up', '--dir', lab, '--hardened'], { timeoutMs: 120_000 });
     expect(up.code, up.stderr).toBe(0);
   }, 150_000);
   afterAll(async () => {

@@ -235,11 +235,22 @@ class ApplyRun {
         'APP_APPLY_FAILED',
         `${f.length} object(s) of the app could not be applied: ${f.slice(0, 3).join('; ')}${f.length > 3 ? `; and ${f.length - 3} more` : ''}`,
         ExitCode.Precondition,
-        { hint: 'the cluster refused them as a real one would; fix the manifests, or leave those files out' },
+        { hint: refusalHint(f, this.version) },
       );
     }
     return this.report;
   }
+}
+
+/**
+ * A field this Kubernetes does not know is dropped before validation, so an old server names the symptom
+ * ("must specify a handler type" for a probe whose only handler is grpc, served from v1.24 on), not the cause.
+ */
+function refusalHint(failures: string[], serverVersion: string): string {
+  const minor = Number(/^v1\.(\d+)/.exec(serverVersion)?.[1] ?? 99);
+  if (minor < 24 && failures.some((x) => x.includes('Probe: Required value: must specify a handler type')))
+    return `this cluster runs Kubernetes ${serverVersion}, which does not know grpc probes (served from v1.24): these manifests need a newer cluster`;
+  return 'the cluster refused them as a real one would; fix the manifests, or leave those files out';
 }
 
 /** A namespace the manifests use but do not create: made as needed, as `kubectl create namespace` would. */

@@ -61,9 +61,14 @@ function restoreSpec(a: ArgsOf<typeof builder>): Record<string, unknown> {
 
 /** As `velero restore create --wait` says it: the phase, errors and warnings; exit 3 unless Completed. */
 async function waitForRestore(kube: KubeApi, a: ArgsOf<typeof builder>): Promise<number | undefined> {
-  const { RESTORE_TERMINAL, waitForPhase } = await import('../../velero/velero.js');
+  const { RESTORE_TERMINAL } = await import('../../velero/velero.js');
+  const { waitForVelero } = await import('../../velero/wait.js');
   const { systemClock } = await import('../../time/clock.js');
-  const done = await waitForPhase(kube, 'Restore', a.veleroNamespace, a.name, RESTORE_TERMINAL, {
+  const done = await waitForVelero(kube, {
+    kind: 'Restore',
+    namespace: a.veleroNamespace,
+    name: a.name,
+    terminal: RESTORE_TERMINAL,
     timeoutMs: a.timeout * 1000,
     clock: systemClock,
   });

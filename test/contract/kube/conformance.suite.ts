@@ -119,6 +119,31 @@ export interface LabTarget {
   labArgs: string[];
   /** Kinds this Kubernetes does not serve, and the reason lab up must give for each. */
   unserved: Record<string, RegExp>;
+  /**
+   * Apps whose manifests this Kubernetes rejects, as a real one of its version does: `lab up` must fail
+   * (exit 4) naming how many objects it refused and matching the message and hint given here.
+   */
+  rejects?: Record<string, { objects: (m: { obj: Record<string, any> }) => boolean; message: RegExp; hint: RegExp }>;
+}
+
+/** A target that rejects the app's manifests: lab up fails plainly, leaves nothing behind, and says why. */
+async function expectRejected(t: LabTarget, app: ConformanceApp, extra: string[]): Promise<void> {
+  const r = t.rejects![app.name]!;
+  const dir = join(await mkdtemp(join(tmpdir(), `kdrill-conf-${app.name}-`)), 'lab');
+  const n = (await readManifests(app.dir)).filter((m) => r.objects(m as { obj: Record<string, any> })).length;
+  expect(n).toBeGreaterThan(0);
+  try {
+    const up = await kdrill(['lab', 'up', '--dir', dir, '--app', app.dir, ...t.labArgs, ...extra], {
+      timeoutMs: 240_000,
+    });
+    expect(up.code, up.stderr).toBe(4);
+    expect(up.stderr).toContain(`${n} object(s) of the app could not be applied`);
+    expect(up.stderr).toMatch(r.message);
+    expect(up.stderr).toMatch(r.hint);
+    expect(up.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  } finally {
+    await kdrill(['lab', 'down', '--dir', dir]);
+  }
 }
 
 async function labUp(
@@ -192,8 +217,9 @@ async function drill(
  */
 export function conformanceSuite(target: () => LabTarget): void {
   for (const app of APPS) {
-    it(`${app.name}: loads as its inventory says, and a namespace-loss drill of it passes`, async () => {
+    it(`${app.name}: loads as its inventory says, and a namespace-loss drill of it passes (or is rejected as this Kubernetes rejects it)`, async () => {
       const t = target();
+      if (t.rejects?.[app.name]) return expectRejected(t, app, []);
       const want = await inventory(app.dir);
       const { dir, status } = await labUp(t, app, []);
       try {
@@ -239,7 +265,9 @@ export function conformanceSuite(target: () => LabTarget): void {
     }, 600_000);
 
     it(`${app.name}: a hardened lab refuses exactly the workloads no NetworkPolicy of the app selects, by name`, async () => {
-      const { dir, status, stdout } = await labUp(target(), app, ['--hardened']);
+      const t = target();
+      if (t.rejects?.[app.name]) return expectRejected(t, app, ['--hardened']);
+      const { dir, status, stdout } = await labUp(t, app, ['--hardened']);
       try {
         expect(status.app.refused.map((r) => r.object).sort()).toEqual([...app.refusedWhenHardened].sort());
         for (const w of app.refusedWhenHardened)

@@ -504,6 +504,18 @@ for (const spec of TARGETS) {
                   'policy/v1 PodDisruptionBudget':
                     /not served by this Kubernetes version \(v1\.20\.\d+\) at policy\/v1: it serves policy\/v1beta1/,
                 },
+                // v1.20 drops the probe's grpc handler (a v1.24 field) and then finds the probe without one
+                rejects: {
+                  'online-boutique': {
+                    objects: ({ obj }) =>
+                      (obj.spec?.template?.spec?.containers ?? []).some(
+                        (c: { livenessProbe?: { grpc?: unknown }; readinessProbe?: { grpc?: unknown } }) =>
+                          c.livenessProbe?.grpc || c.readinessProbe?.grpc,
+                      ),
+                    message: /Deployment boutique\/\w+: .*Probe: Required value: must specify a handler type/,
+                    hint: /runs Kubernetes v1\.20\.\d+, which does not know grpc probes \(served from v1\.24\)/,
+                  },
+                },
               })));
           },
         );

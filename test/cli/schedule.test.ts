@@ -364,6 +364,6 @@ describe.skipIf(!REAL)(
       expect(await can('create', 'backups.velero.io', '-n', 'velero')).toBe(false);
       expect(await can('patch', 'nodes')).toBe(false);
       expect(await can('get', 'services/minio:9000', '--subresource', 'proxy', '-n', 'thanos')).toBe(false);
-    });
+    }, 240_000);
   },
 );

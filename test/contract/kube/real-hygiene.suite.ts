@@ -65,7 +65,7 @@ export function realHygieneSuite(target: () => KubeTarget): void {
       // the dead webhook: a guarded namespace refuses every Pod, kube-system does not
       const refused = await kube.create(pod('kdrill-victim', 'p1')).catch((e: unknown) => e);
       expect(isKubeApiError(refused), String(refused)).toBe(true);
-      expect((refused as Error).message).toMatch(/require-networkpolicy\.kdrill\.dev/);
+      expect((refused as Error).message, (refused as Error).message).toMatch(/require-networkpolicy\.kdrill\.dev/);
       await kube.create(pod('kube-system', 'kdrill-probe'));
       await kube.delete(
         { apiVersion: 'v1', kind: 'Pod', namespace: 'kube-system', name: 'kdrill-probe' },

@@ -1,4 +1,5 @@
 import { benchAudit } from './audit.js';
+import { benchDetect } from './detect.js';
 import { benchDrill } from './drill.js';
 import { benchFaults } from './faults.js';
 import { benchKube } from './kube.js';
@@ -6,8 +7,9 @@ import { benchLabBackup } from './lab-backup.js';
 import { benchS3 } from './s3.js';
 
 /**
- * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube, s3, backup, drill, audit, faults
- * (KDRILL_BENCH_FAULT_DRILLS, default 50, and KDRILL_BENCH_FAULT_AUDITS, default 20, size the last).
+ * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube, s3, backup, drill, audit, faults, detect
+ * (KDRILL_BENCH_FAULT_DRILLS, default 50, and KDRILL_BENCH_FAULT_AUDITS, default 20, size faults;
+ * KDRILL_BENCH_DETECT_ALERTS and KDRILL_BENCH_SAMPLING_SECONDS size detect).
  * Real servers are measured too when KDRILL_TEST_KUBECONFIG / KDRILL_TEST_S3_ENDPOINT are set.
  */
 const sections: Record<string, () => Promise<void>> = {
@@ -17,6 +19,7 @@ const sections: Record<string, () => Promise<void>> = {
   drill: benchDrill,
   audit: benchAudit,
   faults: benchFaults,
+  detect: benchDetect,
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted.length ? wanted : Object.keys(sections)) {

@@ -14,7 +14,7 @@ import { allowedContexts } from './allow.js';
 import type { Reporter, RunDeps } from './context.js';
 import { handleInterrupts } from './interrupts.js';
 import type { Journal } from './journal.js';
-import type { LabLauncher } from './lab-port.js';
+import type { LabLauncher, LabMonitoring } from './lab-port.js';
 import { buildResult } from './result.js';
 import { recoverByRunbook, type GuideRunbook } from './runbook-recovery.js';
 import { runDrill, type DrillRun } from './runner.js';
@@ -35,6 +35,8 @@ export interface RunInfo {
   keepSandbox?: boolean;
   /** Who owns the run's action items (default: the scenario's drill leader). */
   actionOwner?: string;
+  /** The lab's Prometheus and Alertmanager, when it runs them. */
+  monitoring?: LabMonitoring;
 }
 
 /** One run (new or resumed) of a scenario, with everything it needs. */
@@ -82,6 +84,7 @@ function runDeps(x: Execution, signal: AbortSignal): RunDeps {
     journal: x.journal,
     allowed: allowedContexts(x.allow),
     history: typeof info.publish?.history === 'string' ? parseHistoryLocation(info.publish.history) : undefined,
+    monitoring: info.monitoring,
     recoverWith: runbook ? recoverByRunbook({ ...x, runbook, kubeconfig: info.kubeconfig, signal }) : undefined,
   };
 }

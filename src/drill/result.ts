@@ -159,6 +159,8 @@ export function buildResult(s: Scenario, st: RunState, o: RunEnd): DrillResult {
     protection: st.preflight?.protection,
     drill: { ...s.spec.drill },
     notes: st.notes,
+    ...(st.detection ? { detection: { ...st.detection, heartbeat: st.preflight?.heartbeat } } : {}),
+    ...(st.availability?.length ? { availability: st.availability } : {}),
     runbook: st.runbook,
     ...(st.restoreTest ? { sandbox: sandboxEvidence(st) } : {}),
     ...(exitCode === ExitCode.CleanupIncomplete ? { stillMissing: stillMissing(st, o) } : {}),

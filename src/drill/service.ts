@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import type { Reporter } from './context.js';
 import { execute, type Executed, type RunInfo } from './execute.js';
 import { Journal, type JournalEntry } from './journal.js';
-import type { LabLauncher } from './lab-port.js';
+import type { LabLauncher, LabMonitoring } from './lab-port.js';
 import type { GuideRunbook } from './runbook-recovery.js';
 import { newState, stateFromJournal, type RunState } from './state.js';
 import type { RunMode } from './types.js';
@@ -69,6 +69,7 @@ async function startLab(o: RunOptions, s: Scenario, info: RunInfo & { labDir: st
     '--start-delay',
     '100',
     ...(s.spec.lab?.objectLock === false ? ['--no-object-lock'] : []),
+    ...(s.spec.lab?.monitoring ? ['--monitoring'] : []),
   ];
   if (!o.labLauncher)
     throw new DrillError('LAB_UNAVAILABLE', 'this build has no lab', ExitCode.Usage, {
@@ -77,6 +78,7 @@ async function startLab(o: RunOptions, s: Scenario, info: RunInfo & { labDir: st
   const st = await o.labLauncher.up({ dir: labDir, hardened: s.spec.lab?.hardened, self: o.self, extraArgs: extra });
   info.kubeconfig = st.kubeconfig;
   info.context = 'kdrill-lab';
+  info.monitoring = st.monitoring;
 }
 
 /** How the run is journaled and reported: guided (by hand or unattended), a restore test, or a drill. */
@@ -193,6 +195,8 @@ function startOf(start: JournalEntry): RunInfo & { runbook?: string; interactive
     context: text(start.context),
     recoveryContext: text(start.recoveryContext),
     labDir: text(start.labDir),
+    // the lab's Prometheus and Alertmanager: a resumed detect phase reads the same ones
+    monitoring: start.monitoring as LabMonitoring | undefined,
     keepLab: start.keepLab === true,
     keepSandbox: start.keepSandbox === true,
     // written by runScenario from its PublishOptions

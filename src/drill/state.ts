@@ -2,6 +2,8 @@ import type { Revert } from '../disaster/types.js';
 import type { StepRecord } from '../guide/run-steps.js';
 import type { BackupContents } from '../velero/contents.js';
 import type { InventoryItem } from '../verify/inventory.js';
+import type { AlertRecord, AvailabilityRecord, DetectionResult, HeartbeatRecord } from '../detect/types.js';
+import { DETECT_REPLAY } from './phases/detect-state.js';
 import type { Journal, JournalEntry } from './journal.js';
 import type { RestoreTestState } from '../restore-test/state.js';
 import { restoreTestFromJournal } from '../restore-test/state.js';
@@ -32,6 +34,8 @@ export interface RunState {
     contents?: BackupContents;
     /** A recovery cluster allowed to hold the targets already: what was there before the restore. */
     recoveryBefore?: InventoryItem[];
+    /** With detect: the heartbeat alert, as it was before the disaster. */
+    heartbeat?: HeartbeatRecord;
   };
   baseline?: {
     inventory: InventoryItem[];
@@ -55,6 +59,10 @@ export interface RunState {
   interruptions: Interruption[];
   /** A restore test (spec.mode: restore-test): its sandbox, isolation, and production before and after. */
   restoreTest?: RestoreTestState;
+  /** The detect phase so far: the alerts firing before the disaster (label keys, per expected alert), each alert seen. */
+  detect?: { before: string[][]; alerts: (AlertRecord | undefined)[] };
+  detection?: DetectionResult;
+  availability?: AvailabilityRecord[];
 }
 
 export interface BackupInfo {
@@ -181,6 +189,7 @@ const REPLAY: Record<string, Replay> = {
   'revert-done': (s, e) => void s.reverted.push(e.index as number),
   note: (s, e) => void s.notes.push(e.text as string),
   'run-ended': (s, e) => void (s.ended = { verdict: e.verdict as string, exitCode: e.exitCode as number }),
+  ...DETECT_REPLAY,
 };
 
 /** Replays the journal into a state; the last word of each event wins. */

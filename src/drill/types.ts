@@ -2,10 +2,11 @@ import type { SandboxEvidence } from '../restore-test/evidence.js';
 import type { CarriedActionItem } from '../actions/types.js';
 import type { ControlEvidence } from '../evidence/controls.js';
 import type { RunVersions } from '../evidence/versions.js';
+import type { AvailabilityRecord, DetectionResult } from '../detect/types.js';
 
 /** The evidence of a drill: what result.json holds. */
 export type Phase =
-  'preflight' | 'baseline' | 'backup' | 'sandbox' | 'inject' | 'recover' | 'verify' | 'cleanup' | 'report';
+  'preflight' | 'baseline' | 'backup' | 'sandbox' | 'inject' | 'detect' | 'recover' | 'verify' | 'cleanup' | 'report';
 
 export interface TimelineEntry {
   phase: Phase;
@@ -155,6 +156,10 @@ export interface DrillResult {
     environment?: string;
   };
   notes: string[];
+  /** Did anyone notice? The heartbeat before the disaster and each expected alert (scenario detect:). */
+  detection?: DetectionResult;
+  /** Each sampled endpoint's downtime from the disaster to the end of verification. */
+  availability?: AvailabilityRecord[];
   /** kdrill's own CPU time during this run (from run start to report), against its wall time. */
   resources?: { cpuSeconds: number; wallSeconds: number };
   /** Exit 5 only: what is still undone (disaster steps in force, Restores unfinished, no verification). */

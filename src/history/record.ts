@@ -1,6 +1,7 @@
 import type { TrackedActionItem } from '../actions/types.js';
 import type { DrillResult, RunMode, Severity } from '../drill/types.js';
 import { evidenceFields } from '../evidence/history-fields.js';
+import { detectionRecord } from '../report/detection-metrics.js';
 
 export type { RunMode };
 export const RUN_MODES: readonly RunMode[] = ['run', 'guide', 'guide --yes', 'restore-test'];
@@ -34,6 +35,10 @@ export interface HistoryRecord {
   controls?: string[];
   requiredEverySeconds?: number;
   actionItems?: TrackedActionItem[];
+  /** With detect: the first expected alert's time to detect (null: none fired). */
+  ttdSeconds?: number | null;
+  /** Each sampled endpoint's downtime. */
+  downtime?: { target: string; seconds: number }[];
 }
 
 export function recordOf(r: DrillResult): HistoryRecord {
@@ -55,6 +60,7 @@ export function recordOf(r: DrillResult): HistoryRecord {
     findingsBySeverity: bySeverity,
     lockEnforced: lockEnforced(r),
     ...evidenceFields(r),
+    ...detectionRecord(r),
   };
 }
 

@@ -2,6 +2,7 @@ import type { DrillResult, Objective } from '../drill/types.js';
 import { formatDuration } from '../scenario/duration.js';
 import { escapeXml as esc } from '../xml-escape.js';
 import { sandboxHtml } from '../restore-test/report.js';
+import { availabilityBand, detectionTable, downtimeTable } from './detection-html.js';
 
 const W = 880; // chart width in px
 const LABEL = 110; // left column for phase names
@@ -31,12 +32,15 @@ svg text{font:12px system-ui,sans-serif;fill:#424242}
 ${r.description ? `<p>${esc(r.description)}</p>` : ''}
 <h2>Timeline</h2>
 ${timelineChart(r)}
+${availabilityBand(r)}
 <h2>Objectives</h2>
 <table><tr><th>Objective</th><th>Target</th><th>Measured</th><th></th></tr>
 ${objectiveRow('RTO (recovery time)', r.objectives.rto)}
 ${objectiveRow('RPO (data lost)', r.objectives.rpo)}
 <tr><td>Retention</td><td>${formatDuration(r.objectives.retention.objectiveSeconds)}</td><td>${r.objectives.retention.backupTtlSeconds === null ? '—' : `backup TTL ${formatDuration(r.objectives.retention.backupTtlSeconds)}`}</td><td class="${r.objectives.retention.met ? 'met' : 'breached'}">${r.objectives.retention.met ? 'met' : 'breached'}</td></tr>
 </table>
+${downtimeTable(r)}
+${detectionTable(r)}
 <h2>Verification</h2>
 <table><tr><th>Check</th><th>Result</th><th>Detail</th></tr>
 ${r.verify.map((v) => `<tr><td>${esc(v.type)}</td><td class="${v.passed ? 'met' : 'breached'}">${v.passed ? 'passed' : 'failed'}</td><td>${esc(v.detail)}</td></tr>`).join('\n')}

@@ -2,6 +2,7 @@ import type { DrillResult } from '../drill/types.js';
 import { escapeXml as esc } from '../xml-escape.js';
 import { phaseResult } from './retrospective.js';
 import { sandboxCases } from '../restore-test/report.js';
+import { detectionCases } from './detection-cases.js';
 
 interface Case {
   name: string;
@@ -37,6 +38,7 @@ export function junit(r: DrillResult): string {
     })),
     ...r.verify.map((v, i) => ({ name: `verify ${i + 1}: ${v.type}`, ok: v.passed, detail: v.detail })),
     ...sandboxCases(r),
+    ...detectionCases(r),
   ];
   const failures = cases.filter((c) => !c.ok).length;
   const total = seconds(r.startedAt, r.endedAt);

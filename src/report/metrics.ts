@@ -1,4 +1,5 @@
 import type { HistoryRecord } from '../history/record.js';
+import { detectionFamilies } from './detection-metrics.js';
 
 const SEVERITIES = ['P1', 'P2', 'P3'] as const;
 
@@ -76,6 +77,7 @@ function families(r: HistoryRecord, lastSuccessAt: string | undefined): Family[]
       help: 'Whether the backups are under an Object Lock the store enforces (1) or not (0).',
       samples: r.lockEnforced === undefined ? [] : [{ labels: scenario, value: r.lockEnforced ? 1 : 0 }],
     },
+    ...detectionFamilies(r),
   ];
 }
 

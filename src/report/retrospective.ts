@@ -3,6 +3,7 @@ import { auditMarkdown, type AuditReport } from '../backupstore/audit.js';
 import { formatDuration } from '../scenario/duration.js';
 import { restoreTestProven, sandboxMarkdown } from '../restore-test/report.js';
 import { actionMeta, carriedOverSection } from '../actions/render.js';
+import { detectionObjectiveRows, detectionProven, downtimeSection, howWeFoundOut } from './detection-md.js';
 
 const dur = (a?: string, b?: string): string => (a && b ? formatDuration((Date.parse(b) - Date.parse(a)) / 1000) : '—');
 const mark = (ok: boolean): string => (ok ? '✅ met' : '❌ breached');
@@ -108,6 +109,7 @@ function proven(r: DrillResult): string[] {
       `${r.restores.length} Restore(s) completed without errors: ${r.restores.map((x) => (x.includedResources.length ? `${x.includedResources.join(', ')} first` : 'then the rest')).join(', ')}.`,
     );
   out.push(`Every check passed: ${r.verify.map((v) => v.type).join(', ')}.`);
+  out.push(...detectionProven(r));
   const audit = r.protection as AuditReport | undefined;
   if (audit?.canary?.deleteRefused)
     out.push('The backups are under Object Lock, and the store refused to delete a locked canary.');
@@ -167,6 +169,7 @@ function objectives(r: DrillResult): string[] {
     `| ${rt ? 'RTO estimate (first Restore → verified in the sandbox)' : 'RTO (disaster → verified recovery)'} | ${formatDuration(o.rto.objectiveSeconds)} | ${o.rto.measuredSeconds === null ? 'not measured' : `${formatDuration(o.rto.measuredSeconds)}${o.rto.kdrillDowntimeSeconds ? ` (kdrill down ${formatDuration(o.rto.kdrillDowntimeSeconds)} of it)` : ''}`} | ${mark(o.rto.met)} |`,
     `| ${rt ? 'RPO (test − newest backup start)' : 'RPO (disaster − backup start)'} | ${formatDuration(o.rpo.objectiveSeconds)} | ${o.rpo.measuredSeconds === null ? 'not measured' : formatDuration(o.rpo.measuredSeconds)} | ${mark(o.rpo.met)} |`,
     `| Retention | ${formatDuration(o.retention.objectiveSeconds)} | ${cell(o.retention.detail)} | ${mark(o.retention.met)} |`,
+    ...detectionObjectiveRows(r),
   ];
 }
 
@@ -258,6 +261,8 @@ export function retrospective(r: DrillResult): string {
     ...theDrill(r),
     ...objectives(r),
     ...timeline(r),
+    ...howWeFoundOut(r),
+    ...downtimeSection(r),
     ...scope(r),
     ...sandboxMarkdown(r),
     ...restores(r),

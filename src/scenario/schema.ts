@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { positiveDuration, timeout } from './duration.js';
 import { modeRules, sandboxSchema } from './restore-test.js';
+import { availabilityTarget, checkDetect, detectSchema } from './detect-schema.js';
 
 /**
  * The scenario format, kdrill.dev/v1alpha1 (DESIGN §3). This schema is the truth: types, the JSON
@@ -310,6 +311,11 @@ export const scenarioSchema = z.strictObject({
       }),
       verify: z.array(verifyStep).min(1),
       sentinel: sentinel.optional(),
+      detect: detectSchema.optional(),
+      availability: z
+        .array(availabilityTarget)
+        .optional()
+        .meta({ description: 'Endpoints sampled for downtime from the disaster to the end of verification' }),
       lab: z
         .strictObject({
           hardened: z
@@ -324,12 +330,16 @@ export const scenarioSchema = z.strictObject({
             .default(1)
             .meta({ description: '2 adds the recovery cluster kdrill-lab-2' }),
           objectLock: z.boolean().default(true),
+          monitoring: z.boolean().default(false).meta({
+            description: "Start Debian's Prometheus and Alertmanager for the lab (kdrill lab up --monitoring)",
+          }),
         })
         .optional()
         .meta({ description: 'How `kdrill run --lab` builds its ephemeral lab' }),
     })
     .superRefine((spec, ctx) => {
       modeRules(spec, ctx);
+      checkDetect(spec, ctx);
       // a namespace the disaster hits but the drill does not target would be neither restored nor verified
       spec.disaster.forEach((d, i) => {
         const hit =

@@ -1,6 +1,7 @@
 import type { Argv, Options } from 'yargs';
 import type { Reporter } from '../../drill/runner.js';
 import type { DrillResult } from '../../drill/types.js';
+import { detectionSummary } from '../../report/detection-summary.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { defineCommand, toModule, type CliContext } from '../command.js';
 import { KUBE_OPTIONS, outputOption } from '../options.js';
@@ -233,6 +234,7 @@ async function finish(r: { exitCode: number; result?: DrillResult; dir: string }
       `  RTO ${f(o.rto.measuredSeconds)} (objective ${o.rto.objectiveSeconds}s) ${o.rto.met ? 'met' : 'BREACHED'}\n` +
       `  RPO ${f(o.rpo.measuredSeconds)} (objective ${o.rpo.objectiveSeconds}s) ${o.rpo.met ? 'met' : 'BREACHED'}\n` +
       `  retention ${o.retention.met ? 'met' : 'BREACHED'}: ${o.retention.detail}\n` +
+      detectionSummary(r.result) +
       r.result.findings
         .filter((x) => x.severity !== 'P3')
         .map((x) => `  ${x.severity} ${x.code}: ${x.message}\n`)

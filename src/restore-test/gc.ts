@@ -1,7 +1,7 @@
 import type { KubeApi } from '../kube/kube-api.js';
 import type { KubeObject } from '../kube/types.js';
 import { RESTORE_TERMINAL, V } from '../velero/velero.js';
-import { EXPIRES_LABEL, RUN_LABEL, SANDBOX_LABEL, SOURCE_LABEL } from './names.js';
+import { EXPIRES_LABEL, RUN_LABEL, SANDBOX_LABEL, SCENARIO_LABEL, SOURCE_LABEL } from './names.js';
 
 export interface GcEntry {
   kind: 'Namespace' | 'ConfigMap';
@@ -31,7 +31,10 @@ async function busyRuns(kube: KubeApi, veleroNamespace: string): Promise<Set<str
   );
 }
 
-type GcOptions = { now: Date; dryRun: boolean; veleroNamespace: string };
+/** `scenario`: only that scenario's sandboxes (a scheduled restore test may delete its own and no other). */
+type GcOptions = { now: Date; dryRun: boolean; veleroNamespace: string; scenario?: string };
+
+const scenarioSelector = (o: GcOptions): string => (o.scenario ? `,${SCENARIO_LABEL}=${o.scenario}` : '');
 
 /** One sandbox namespace: removed when it is kdrill's, expired, and no Restore of its run still writes into it. */
 async function collectNamespace(kube: KubeApi, ns: KubeObject, busy: Set<string>, o: GcOptions): Promise<GcEntry> {
@@ -51,7 +54,7 @@ async function collectNamespace(kube: KubeApi, ns: KubeObject, busy: Set<string>
 
 /** The resource-modifier ConfigMaps of runs that have no sandbox left. */
 async function collectConfigMaps(kube: KubeApi, live: Set<string>, o: GcOptions): Promise<GcEntry[]> {
-  const selector = `${RUN_LABEL},app.kubernetes.io/managed-by=kdrill`;
+  const selector = `${RUN_LABEL},app.kubernetes.io/managed-by=kdrill${scenarioSelector(o)}`;
   const cms = (
     await kube.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: o.veleroNamespace, labelSelector: selector })
   ).items;
@@ -87,7 +90,10 @@ async function collectConfigMaps(kube: KubeApi, live: Set<string>, o: GcOptions)
 export async function collectSandboxes(kube: KubeApi, o: GcOptions): Promise<GcReport> {
   const busy = await busyRuns(kube, o.veleroNamespace);
   const sandboxes = (
-    await kube.list({ apiVersion: 'v1', kind: 'Namespace' }, { labelSelector: `${SANDBOX_LABEL}=true` })
+    await kube.list(
+      { apiVersion: 'v1', kind: 'Namespace' },
+      { labelSelector: `${SANDBOX_LABEL}=true${scenarioSelector(o)}` },
+    )
   ).items;
   const entries: GcEntry[] = [];
   for (const ns of sandboxes) entries.push(await collectNamespace(kube, ns, busy, o));

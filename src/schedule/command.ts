@@ -10,6 +10,7 @@ import type { KubeObject } from '../kube/types.js';
 import { requireScenario } from '../scenario/load.js';
 import { splitTimeZone } from '../time/cron.js';
 import { applyObjects, cronJobApiOf } from './apply.js';
+import { scheduledSandboxNames } from './rbac-restore-test.js';
 import { cronJobScheduleProblem, scheduleManifests, type CronJobApi, type ScheduleOptions } from './manifests.js';
 
 /** The flags of `kdrill schedule`: the manifest options, and where they go. */
@@ -35,6 +36,7 @@ export async function scheduleCommand(a: ScheduleCommandArgs): Promise<void> {
     );
   checkPublishOptions({ history: a.history, pushgateway: a.pushgateway });
   const s = await requireScenario(a.scenario);
+  if (s.spec.mode === 'restore-test') scheduledSandboxNames(s);
   const text = await readFile(a.scenario, 'utf8');
   const kube = a.apply ? connectKube({ kubeconfig: a.kubeconfig, context: a.context }) : undefined;
   const api = kube ? await servedApi(kube, a) : (a.cronjobApi ?? 'batch/v1');

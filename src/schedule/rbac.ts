@@ -1,4 +1,5 @@
 import type { DisasterStep, Scenario } from '../scenario/schema.js';
+import { restoreTestGrants } from './rbac-restore-test.js';
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -226,10 +227,13 @@ export function drillPermissions(s: Scenario, opts: { bslSecret: string }): Dril
   clusterGrants(spec, c);
   sentinelGrants(spec, targets, c);
   closingNotes(spec, c);
-  return {
-    cluster: c.cluster,
-    velero: veleroGrants(!!spec.backup.take, opts.bslSecret),
-    namespaced: c.namespaced,
-    notes: c.notes,
-  };
+  const velero = veleroGrants(!!spec.backup.take, opts.bslSecret);
+  if (spec.mode === 'restore-test') {
+    const rt = restoreTestGrants(s);
+    c.cluster.push(...rt.cluster);
+    velero.push(...rt.velero);
+    for (const [ns, gs] of Object.entries(rt.namespaced)) for (const g of gs) grantIn(c, ns, g);
+    c.notes.push(...rt.notes);
+  }
+  return { cluster: c.cluster, velero, namespaced: c.namespaced, notes: c.notes };
 }

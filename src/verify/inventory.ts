@@ -158,7 +158,11 @@ export function inventoried(o: KubeObject, group: string, kind: string): boolean
 }
 
 /** Every object in the namespaces that a restore should bring back, with its fingerprint. */
-export async function snapshotInventory(kube: KubeApi, namespaces: string[]): Promise<InventoryItem[]> {
+export async function snapshotInventory(
+  kube: KubeApi,
+  namespaces: string[],
+  unreadable?: Set<string>,
+): Promise<InventoryItem[]> {
   const out: InventoryItem[] = [];
   const types = (await kube.resources()).filter(
     (r) => r.namespaced && !SKIP_KINDS.has(`${r.group}/${r.kind}`) && r.group !== 'velero.io',
@@ -171,6 +175,7 @@ export async function snapshotInventory(kube: KubeApi, namespaces: string[]): Pr
       } catch (e) {
         // a kind kdrill may not read (a scheduled drill's RBAC leaves Secrets out) or that went away is not part of
         // the inventory; any other failure means the inventory cannot be trusted, and says so
+        if (isKubeApiError(e, 403)) unreadable?.add(`${t.group}/${t.kind}`);
         if (isKubeApiError(e, 403) || isKubeApiError(e, 404) || isKubeApiError(e, 405)) continue;
         throw e;
       }

@@ -204,6 +204,22 @@ describe('the http checks of a drill are sampled from the disaster to the end of
     expect(r.timeline.map((t) => t.phase)).toEqual(['preflight', 'baseline', 'inject', 'recover', 'verify']);
   });
 
+  it('an endpoint that stops halfway through its body is down after the timeout, and the next sample still gets through', async () => {
+    let n = 0;
+    const server = createServer((_q, res) => {
+      res.writeHead(200, { 'content-length': '10' });
+      if (n++ === 0) res.write('rea');
+      else res.end('ready-----');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const probe = urlProbe(url, { expectStatus: 200, bodyRegex: 'ready' }, systemClock);
+    expect(await probe(200)).toEqual({ up: false, detail: 'no answer within 200ms' });
+    expect(await probe(1000)).toEqual({ up: true, detail: 'HTTP 200' });
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
   it('a Service probe that hangs is down after its timeout', async () => {
     const w = new DrillWorld();
     w.kube.onProxyGet = () => new Promise(() => undefined);

@@ -164,7 +164,11 @@ describe('restore tests against an existing lab (its kubeconfig)', () => {
     const early = await kdrill(['gc', '--kubeconfig', kubeconfig, '--dry-run']);
     expect(early.stdout).toMatch(new RegExp(`(kept|would delete) +Namespace ${sb}`));
     await new Promise((res) => setTimeout(res, 3500));
-    const gc = await kdrill(['gc', '--kubeconfig', kubeconfig, '-o', 'json']);
+    // --scenario: another scenario's expired sandbox is not this one's to remove (a scheduled restore test's gc)
+    const other = await kdrill(['gc', '--kubeconfig', kubeconfig, '--scenario', 'other', '-o', 'json']);
+    expect(JSON.parse(other.stdout)).toEqual({ context: 'kdrill-lab', entries: [] });
+    expect(await sandboxes(kube)).toEqual([sb]);
+    const gc = await kdrill(['gc', '--kubeconfig', kubeconfig, '--scenario', 'shop-restore-test', '-o', 'json']);
     expect(gc.code, gc.stderr).toBe(0);
     expect(JSON.parse(gc.stdout)).toMatchObject({ entries: [{ kind: 'Namespace', name: sb, action: 'deleted' }] });
     await eventually(async () => (await sandboxes(kube)).length === 0, 'the expired sandbox to go', 30_000);

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installVeleroCrds } from '../../packages/lab/src/velero/crds.js';
 import { connectKube } from '../../src/kube/client-node.js';
@@ -77,6 +77,66 @@ describe('kdrill schedule: least-privilege RBAC', () => {
     expect(t.notes.join('\n')).toMatch(/stop-nodes: .*only through your command/);
     const d = drillPermissions(await scenario('scenarios/datacenter-loss.yaml'), { bslSecret: 'c' });
     expect(d.notes.join('\n')).toMatch(/recovery.context kdrill-lab-2: .*kubeconfig/);
+  });
+
+  it('restore-test: create sandboxes and their fence, delete only the named sandboxes, and the modifier ConfigMap by name', async () => {
+    const base = await scenario('scenarios/restore-test.yaml');
+    const s = {
+      ...base,
+      spec: { ...base.spec, sandbox: { ...base.spec.sandbox!, namespaces: { thanos: 'thanos-rt' } } },
+    };
+    const p = drillPermissions(s, { bslSecret: 'creds' });
+    const cluster = lines(p.cluster);
+    expect(cluster).toContain('core/namespaces get [thanos]');
+    expect(cluster).toContain('core/namespaces create');
+    expect(cluster).toContain('core/namespaces get,delete [thanos-rt]');
+    expect(cluster).toContain('networking.k8s.io/networkpolicies create');
+    expect(cluster).toContain('core/services/proxy get [thanos-query,thanos-query:9090]');
+    // a restore test destroys nothing of production: the only delete is of its own sandbox
+    expect(cluster.filter((l) => l.includes('delete'))).toEqual(['core/namespaces get,delete [thanos-rt]']);
+    expect(lines(p.velero)).toEqual(
+      expect.arrayContaining([
+        'core/configmaps create',
+        'core/configmaps get,update,delete [kdrill-rt-restore-test]',
+        'velero.io/backups get,list,watch',
+        'velero.io/restores create,get,list,watch',
+      ]),
+    );
+    // allow: api-server reads the API server's Endpoints, and nothing else of default
+    expect(lines(p.namespaced.default!)).toEqual(['core/endpoints get [kubernetes]']);
+    expect(Object.keys(p.namespaced)).toEqual(['default']);
+    expect(p.notes.join('\n')).toMatch(/create are cluster-wide .*delete is limited to the sandboxes thanos-rt/);
+    // its init container's gc: find this scenario's expired sandboxes and modifiers by label
+    expect(cluster).toContain('core/namespaces list');
+    expect(lines(p.velero)).toContain('core/configmaps list');
+  });
+
+  it('restore-test: the CronJob first runs kdrill gc for this scenario, as the same ServiceAccount, without S3 credentials', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kdrill-sched-rt-'));
+    const base = parse(await readFile('scenarios/restore-test.yaml', 'utf8')) as { spec: { sandbox: object } };
+    base.spec.sandbox = { ...base.spec.sandbox, namespaces: { thanos: 'thanos-rt' } };
+    await writeFile(join(dir, 'rt.yaml'), stringify(base));
+    const r = await kdrill(['schedule', join(dir, 'rt.yaml'), '--cron', '0 2 * * *']);
+    expect(r.code, r.stderr).toBe(0);
+    const cron = parseAllDocuments(r.stdout)
+      .map((d) => d.toJS() as { kind: string; spec: any })
+      .find((o) => o.kind === 'CronJob')!;
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.initContainers.map((c: { name: string; args: string[] }) => [c.name, c.args.join(' ')])).toEqual([
+      ['gc', 'gc --scenario restore-test --context inClusterContext --velero-namespace velero'],
+    ]);
+    expect(pod.initContainers[0].env).toEqual([]);
+    expect(pod.initContainers[0].image).toBe(pod.containers[0].image);
+    // a drill has no sandbox to collect
+    const drill = await kdrill(['schedule', 'scenarios/namespace-loss.yaml', '--cron', '0 2 * * *']);
+    expect(drill.stdout).not.toContain('initContainers');
+  });
+
+  it('restore-test without fixed sandbox names cannot be scheduled: exit 2, the YAML to add in the hint', async () => {
+    const r = await kdrill(['schedule', 'scenarios/restore-test.yaml', '--cron', '0 2 * * *']);
+    expectCleanError(r, 2, /a scheduled restore test needs a fixed sandbox name for thanos/);
+    expect(r.stderr).toContain('namespaces: { thanos: thanos-rt }');
+    expect(r.stdout).toBe('');
   });
 
   it('accepts CronJob schedules and refuses the rest', () => {

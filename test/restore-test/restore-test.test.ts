@@ -137,6 +137,21 @@ describe('a restore test (spec.mode: restore-test)', () => {
     expect(w.kube.peek({ apiVersion: 'v1', kind: 'Namespace', name: SANDBOX })).toBeUndefined();
   });
 
+  it('leaves out, and says so, the kinds kdrill may not list in the sandbox (a scheduled restore test and Secrets)', async () => {
+    const w = new DrillWorld();
+    await w.kube.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: NS },
+      data: { p: 'eA==' },
+    });
+    await w.backup('nightly-1');
+    w.kube.forbid('list', 'Secret', (ns) => ns === SANDBOX);
+    const { result } = await run(w);
+    expect(result.verdict, JSON.stringify(result.verify)).toBe('pass');
+    expect(result.verify[2]!.detail).toMatch(/; 1 not compared \(kdrill may not list \/Secret here\)$/);
+  });
+
   it('labels the sandbox with its run, source and expiry, and its NetworkPolicy selects every pod both ways', async () => {
     const w = new DrillWorld();
     await w.backup('nightly-1');

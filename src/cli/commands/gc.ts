@@ -14,9 +14,14 @@ const gc = defineCommand({
         ...KUBE_OPTIONS,
         'dry-run': { type: 'boolean', default: false, describe: 'Say what would go, remove nothing' },
         'velero-namespace': { type: 'string', default: 'velero' },
+        scenario: {
+          type: 'string',
+          describe: "Only this scenario's sandboxes (label kdrill.dev/scenario): what a scheduled restore test runs first",
+        },
         output: outputOption(['text', 'json', 'yaml']),
       })
-      .example('$0 gc --context prod --dry-run', 'what a crashed restore test left, and when it expires'),
+      .example('$0 gc --context prod --dry-run', 'what a crashed restore test left, and when it expires')
+      .example('$0 gc --scenario restore-test', "only that scenario's expired sandboxes"),
   run: async (a) => {
     const { connectKube } = await import('../../kube/client-node.js');
     const { collectSandboxes, renderGc } = await import('../../restore-test/gc.js');
@@ -24,6 +29,7 @@ const gc = defineCommand({
       now: new Date(),
       dryRun: a.dryRun,
       veleroNamespace: a.veleroNamespace,
+      scenario: a.scenario,
     });
     if (isData(a.output)) await printData(a.output, r);
     else process.stdout.write(renderGc(r));

@@ -11,6 +11,7 @@ import { parseAwsCredentials } from '../../../src/backupstore/bsl.js';
 import type { DrillResult } from '../../../src/drill/types.js';
 import { expectCleanError, kdrill } from '../../support/cli.js';
 import { POD_NETNS_ENV, findPodNetwork, hostAddressesIn } from '../../../packages/lab/src/controllers/pod-network.js';
+import { realRestoreTestSuite } from './real-restore-test.suite.js';
 import type { KubeTarget } from './targets.js';
 
 const run = promisify(execFile);
@@ -78,7 +79,8 @@ export function realLabSuite(target: () => KubeTarget): void {
         '--start-delay',
         '50',
       ],
-      { timeoutMs: 240_000 },
+      // items land one by one, slowly enough for Ctrl-C to come during a restore (real-restore-test.suite)
+      { timeoutMs: 240_000, env: { KDRILL_LAB_RESTORE_ITEM_DELAY_MS: '40' } },
     );
     expect(up.code, up.stderr + up.stdout).toBe(0);
   }, 300_000);
@@ -92,6 +94,35 @@ export function realLabSuite(target: () => KubeTarget): void {
   });
 
   const k = (...a: string[]) => run('kubectl', ['--kubeconfig', kubeconfig, ...a]).then((r) => r.stdout);
+
+  /** A kubeconfig for the lab's first cluster as a ServiceAccount of namespace kdrill, with its token Secret (1.20 makes one). */
+  const serviceAccountKubeconfig = async (sa: string): Promise<{ path: string; token: string }> => {
+    let secret = '';
+    for (let i = 0; i < 100 && !secret; i++) {
+      secret = (await k('-n', 'kdrill', 'get', 'serviceaccount', sa, '-o', 'jsonpath={.secrets[0].name}')).trim();
+      if (!secret) await new Promise((r) => setTimeout(r, 100));
+    }
+    const token = Buffer.from(
+      (await k('-n', 'kdrill', 'get', 'secret', secret, '-o', 'jsonpath={.data.token}')).trim(),
+      'base64',
+    ).toString();
+    const lab = parse(await readFile(kubeconfig, 'utf8')) as { clusters: { name: string; cluster: object }[] };
+    const path = join(dir, `${sa}.kubeconfig`);
+    const cluster = lab.clusters.find((c) => c.name === 'kdrill-lab')!.cluster;
+    await writeFile(
+      path,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'kdrill-lab', cluster }],
+        users: [{ name: 'sa', user: { token } }],
+        contexts: [{ name: 'kdrill-lab', context: { cluster: 'kdrill-lab', user: 'sa' } }],
+        'current-context': 'kdrill-lab',
+      }),
+      { mode: 0o600 },
+    );
+    return { path, token };
+  };
 
   it('seeds Thanos and two Completed nightly backups in RGW through the real apiserver', async () => {
     const phases = (
@@ -201,32 +232,7 @@ export function realLabSuite(target: () => KubeTarget): void {
       kubeconfig,
     ]);
     expect(applied.code, applied.stderr).toBe(0);
-    let secret = '';
-    for (let i = 0; i < 100 && !secret; i++) {
-      secret = (
-        await k('-n', 'kdrill', 'get', 'serviceaccount', 'kdrill-namespace-loss', '-o', 'jsonpath={.secrets[0].name}')
-      ).trim();
-      if (!secret) await new Promise((r) => setTimeout(r, 100));
-    }
-    const token = Buffer.from(
-      (await k('-n', 'kdrill', 'get', 'secret', secret, '-o', 'jsonpath={.data.token}')).trim(),
-      'base64',
-    ).toString();
-    const lab = parse(await readFile(kubeconfig, 'utf8')) as { clusters: { name: string; cluster: object }[] };
-    const saKubeconfig = join(dir, 'sa.kubeconfig');
-    const cluster = lab.clusters.find((c) => c.name === 'kdrill-lab')!.cluster;
-    await writeFile(
-      saKubeconfig,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'kdrill-lab', cluster }],
-        users: [{ name: 'sa', user: { token } }],
-        contexts: [{ name: 'kdrill-lab', context: { cluster: 'kdrill-lab', user: 'sa' } }],
-        'current-context': 'kdrill-lab',
-      }),
-      { mode: 0o600 },
-    );
+    const { path: saKubeconfig, token } = await serviceAccountKubeconfig('kdrill-namespace-loss');
     const out = join(dir, 'as-sa');
     const r = await kdrill(['run', 'scenarios/namespace-loss.yaml', '--kubeconfig', saKubeconfig, '--out', out], {
       timeoutMs: 240_000,
@@ -235,6 +241,8 @@ export function realLabSuite(target: () => KubeTarget): void {
     expect(r.code, `${r.stderr}\n${JSON.stringify(res.verify)}`).toBe(0);
     expect(await readFile(join(out, 'journal.jsonl'), 'utf8')).not.toContain(token);
   }, 300_000);
+
+  realRestoreTestSuite(() => ({ dir, kubeconfig, serviceAccountKubeconfig }));
 
   // last: it leaves the app half restored
   it('hardened-one-phase behaves as stated (exit 3)', () => drill('hardened-one-phase', 3), 300_000);

@@ -193,6 +193,7 @@ export class FakeKube implements KubeApi {
   private readonly watchers = new Set<Watcher>();
   private readonly hooks = new Map<string, Set<WriteHook>>();
   private readonly failures: { verb: KubeVerb; kind: string; error: unknown }[] = [];
+  private readonly rules: { verb: KubeVerb; kind: string; where: (namespace: string | undefined) => boolean }[] = [];
   private rv = 0;
   private serial = 0;
   private pending = 0;
@@ -251,6 +252,11 @@ export class FakeKube implements KubeApi {
   /** Makes the next `verb` call on `kind` throw `error` (after it is recorded in `calls`). */
   failNext(verb: KubeVerb, kind: string, error: unknown): void {
     this.failures.push({ verb, kind, error });
+  }
+
+  /** As RBAC would: every `verb` on `kind` in namespaces `where` accepts is refused with 403 from now on. */
+  forbid(verb: KubeVerb, kind: string, where: (namespace: string | undefined) => boolean): void {
+    this.rules.push({ verb, kind, where });
   }
 
   /** Resolves once every pending hook and watch delivery has run, including those they caused. */
@@ -451,6 +457,12 @@ export class FakeKube implements KubeApi {
     this.calls.push(c);
     const failure = this.takeFailure(c.verb, c.kind);
     if (failure) throw failure.error;
+    if (this.rules.some((r) => r.verb === c.verb && r.kind === c.kind && r.where(c.namespace)))
+      throw new KubeApiError(
+        403,
+        'Forbidden',
+        `${c.kind} is forbidden: cannot ${c.verb} in ${c.namespace ?? 'the cluster'}`,
+      );
     return this.translate(what, () => fn(this.typeOf(ref)));
   }
 

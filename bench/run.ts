@@ -1,12 +1,13 @@
 import { benchAudit } from './audit.js';
 import { benchDrill } from './drill.js';
 import { benchFaults } from './faults.js';
+import { benchInventory } from './inventory.js';
 import { benchKube } from './kube.js';
 import { benchLabBackup } from './lab-backup.js';
 import { benchS3 } from './s3.js';
 
 /**
- * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube, s3, backup, drill, audit, faults
+ * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube, s3, backup, drill, audit, faults, inventory
  * (KDRILL_BENCH_FAULT_DRILLS, default 50, and KDRILL_BENCH_FAULT_AUDITS, default 20, size the last).
  * Real servers are measured too when KDRILL_TEST_KUBECONFIG / KDRILL_TEST_S3_ENDPOINT are set.
  */
@@ -17,6 +18,7 @@ const sections: Record<string, () => Promise<void>> = {
   drill: benchDrill,
   audit: benchAudit,
   faults: benchFaults,
+  inventory: benchInventory,
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted.length ? wanted : Object.keys(sections)) {

@@ -115,6 +115,7 @@ export function fingerprint(
   if (body.spec && typeof body.spec === 'object') {
     const spec = { ...(body.spec as Record<string, unknown>) };
     for (const f of VOLATILE_SPEC) delete spec[f];
+    if (kind === 'Service' && Array.isArray(spec.ports)) spec.ports = spec.ports.map(unassignedNodePort(o));
     body.spec = spec;
   }
   const fields: Record<string, string> = {};
@@ -125,6 +126,29 @@ export function fingerprint(
   for (const [k, v] of Object.entries(metadata?.annotations ?? {}))
     if (!ignored(IGNORED_ANNOTATIONS, k)) annotations[k] = hash(v);
   return { fields, labels, annotations };
+}
+
+/**
+ * A Service port's nodePort unless it was set on purpose. Velero clears node ports on restore except those
+ * named in kubectl's last-applied configuration (pkg/restore/actions/service_action.go), and the API server
+ * assigns new ones at random: a different number there is the restore working, not data lost.
+ */
+function unassignedNodePort(o: KubeObject): (port: unknown) => unknown {
+  let applied: { name?: string; port?: number; nodePort?: number }[] = [];
+  try {
+    const last = o.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration'];
+    applied = last ? ((JSON.parse(last) as { spec?: { ports?: typeof applied } }).spec?.ports ?? []) : [];
+  } catch {
+    applied = [];
+  }
+  return (port) => {
+    if (!port || typeof port !== 'object' || !('nodePort' in port)) return port;
+    const p = port as { name?: string; port?: number; nodePort?: number };
+    const onPurpose = applied.some((a) => a.nodePort && (p.name ? a.name === p.name : a.port === p.port));
+    if (onPurpose) return port;
+    const { nodePort: _n, ...rest } = p;
+    return rest;
+  };
 }
 
 /** Whether a listed object is one a restore should bring back (and so belongs in the inventory). */

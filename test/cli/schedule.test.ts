@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installVeleroCrds } from '../../packages/lab/src/velero/crds.js';
+import { connectKube } from '../../src/kube/client-node.js';
 import { requireScenario } from '../../src/scenario/load.js';
 import { drillPermissions } from '../../src/schedule/rbac.js';
 import { isCron } from '../../src/schedule/manifests.js';
@@ -320,6 +322,8 @@ describe.skipIf(!REAL)(
         await new Promise((r) => setTimeout(r, 500));
       }
       await k('create', 'namespace', 'velero').catch(() => undefined);
+      // a cluster a drill is scheduled on runs Velero: kubectl auth can-i resolves restores.velero.io through its CRD
+      await installVeleroCrds(connectKube({ kubeconfig: REAL! }));
       const r = await kdrill([
         'schedule',
         'scenarios/namespace-loss.yaml',
@@ -364,6 +368,6 @@ describe.skipIf(!REAL)(
       expect(await can('create', 'backups.velero.io', '-n', 'velero')).toBe(false);
       expect(await can('patch', 'nodes')).toBe(false);
       expect(await can('get', 'services/minio:9000', '--subresource', 'proxy', '-n', 'thanos')).toBe(false);
-    });
+    }, 240_000);
   },
 );

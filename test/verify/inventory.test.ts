@@ -49,6 +49,24 @@ describe('inventory fingerprint', () => {
     expect(same(svc('10.0.0.1', 80), svc('10.0.0.1', 81), '/Service')).toBe(false);
   });
 
+  it('a nodePort the server assigned may change on restore (Velero clears it); one set on purpose may not', () => {
+    const lb = (nodePort: number, lastApplied?: unknown): KubeObject => ({
+      kind: 'Service',
+      metadata: {
+        name: 'ingress',
+        ...(lastApplied
+          ? { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(lastApplied) } }
+          : {}),
+      },
+      spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, nodePort }] },
+    });
+    expect(same(lb(31001), lb(32555), '/Service')).toBe(true);
+    const pinned = { spec: { ports: [{ name: 'http', port: 80, nodePort: 31001 }] } };
+    expect(same(lb(31001, pinned), lb(32555, pinned), '/Service')).toBe(false);
+    // only Services: a field of that name elsewhere is content
+    expect(same(lb(31001), lb(32555), 'x/Widget')).toBe(false);
+  });
+
   it('sees a lost label or annotation, and names it; Velero, kubectl and controller bookkeeping does not count', () => {
     const before: KubeObject = {
       metadata: {

@@ -5,7 +5,7 @@ import type { Scenario } from '../../scenario/schema.js';
 import { defineCommand, toModule, type CliContext } from '../command.js';
 import { KUBE_OPTIONS, outputOption } from '../options.js';
 import { isData, printData } from '../output.js';
-import { selfArgv } from '../self-argv.js';
+import { scenarioTarget } from '../scenario-target.js';
 
 const PLAN_OPTIONS = {
   ...KUBE_OPTIONS,
@@ -132,15 +132,8 @@ const run = defineCommand({
     const { labLauncher } = await import('../lab-launcher.js');
     const r = await withReporter(a.output, (reporter) =>
       runScenario({
-        file: a.scenario,
-        kubeconfig: a.kubeconfig,
-        context: a.context,
-        allowContexts: a.allowContext ?? [],
-        lab: a.lab,
-        keepLab: a.keepLab,
-        out: a.out,
+        ...scenarioTarget(a.scenario, a),
         reporter,
-        self: selfArgv(),
         publish,
         labLauncher,
       }),

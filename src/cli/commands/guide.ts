@@ -3,6 +3,7 @@ import type { Runbook } from '../../guide/runbook.js';
 import { usageError } from '../../errors.js';
 import { defineCommand, toModule, type ArgsOf, type CliContext } from '../command.js';
 import { KUBE_OPTIONS } from '../options.js';
+import { scenarioTarget } from '../scenario-target.js';
 import { selfArgv } from '../self-argv.js';
 
 const GUIDE_OPTIONS = {
@@ -119,15 +120,8 @@ async function guidedDrill(file: string, runbook: Runbook, a: GuideArgs): Promis
   const { plainReporter } = await import('../progress.js');
   const t = a.yes ? undefined : await (await import('../guide-ui.js')).terminalUi();
   const res = await runScenario({
-    file: a.scenario,
-    kubeconfig: a.kubeconfig,
-    context: a.context,
-    allowContexts: a.allowContext ?? [],
-    lab: a.lab,
-    keepLab: a.keepLab,
-    out: a.out,
+    ...scenarioTarget(a.scenario, a),
     reporter: plainReporter(),
-    self: selfArgv(),
     runbook: { file, runbook, ui: t?.ui },
     labLauncher,
   }).finally(() => t?.close());

@@ -133,13 +133,24 @@ async function expectRejected(t: LabTarget, app: ConformanceApp, extra: string[]
   const n = (await readManifests(app.dir)).filter((m) => r.objects(m as { obj: Record<string, any> })).length;
   expect(n).toBeGreaterThan(0);
   try {
-    const up = await kdrill(['lab', 'up', '--dir', dir, '--app', app.dir, ...t.labArgs, ...extra], {
-      timeoutMs: 240_000,
-    });
+    const up = await kdrill(
+      [
+        'lab',
+        'up',
+        '--dir',
+        dir,
+        '--app',
+        app.dir,
+        ...(app.appNamespace ? ['--app-namespace', app.appNamespace] : []),
+        ...t.labArgs,
+        ...extra,
+      ],
+      { timeoutMs: 240_000 },
+    );
     expect(up.code, up.stderr).toBe(4);
     expect(up.stderr).toContain(`${n} object(s) of the app could not be applied`);
-    expect(up.stderr).toMatch(r.message);
-    expect(up.stderr).toMatch(r.hint);
+    expect(up.stderr, up.stderr).toMatch(r.message);
+    expect(up.stderr, up.stderr).toMatch(r.hint);
     expect(up.stderr).not.toMatch(/\n\s+at /); // no stack trace
   } finally {
     await kdrill(['lab', 'down', '--dir', dir]);

@@ -63,9 +63,15 @@ export function realHygieneSuite(target: () => KubeTarget): void {
       .catch(() => undefined);
     try {
       // the dead webhook: a guarded namespace refuses every Pod, kube-system does not
-      const refused = await kube.create(pod('kdrill-victim', 'p1')).catch((e: unknown) => e);
+      // v1.20 refuses Pods of a new namespace until the token controller has made its default ServiceAccount's token
+      let refused: unknown;
+      for (let i = 0; i < 60; i++) {
+        refused = await kube.create(pod('kdrill-victim', 'p1')).catch((e: unknown) => e);
+        if (!String((refused as Error)?.message).includes('No API token found')) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
       expect(isKubeApiError(refused), String(refused)).toBe(true);
-      expect((refused as Error).message).toMatch(/require-networkpolicy\.kdrill\.dev/);
+      expect((refused as Error).message, (refused as Error).message).toMatch(/require-networkpolicy\.kdrill\.dev/);
       await kube.create(pod('kube-system', 'kdrill-probe'));
       await kube.delete(
         { apiVersion: 'v1', kind: 'Pod', namespace: 'kube-system', name: 'kdrill-probe' },

@@ -1,24 +1,17 @@
 import { gzipSync } from 'node:zlib';
 import { k8sTime, parseGoDuration } from '../core.js';
-import type { Clock, KubeApi, KubeObject, ObjectStore } from '../core.js';
+import type { KubeObject } from '../core.js';
 import { collect, type Collected } from './backup-collect.js';
-import type { LabFaults } from './faults.js';
 import { backupKeys, countResults, emptyResults } from './layout.js';
 import { tarGz } from './tar.js';
-import { veleroRelease, type VeleroRelease } from './versions.js';
+import type { VeleroDeps } from './deps.js';
+import { veleroRelease } from './versions.js';
 
 const BACKUP = { apiVersion: 'velero.io/v1', kind: 'Backup' } as const;
 const ts = k8sTime;
 
-export interface BackupContext {
-  kube: KubeApi;
-  store: ObjectStore;
-  prefix: string;
-  /** Start, expiration (start + TTL) and completion are read from it. */
-  clock: Clock;
-  faults?: LabFaults;
-  release?: VeleroRelease;
-}
+/** Start, expiration (start + TTL) and completion are read from the clock. */
+export type BackupContext = VeleroDeps;
 
 type BackupKeys = ReturnType<typeof backupKeys>;
 type Status = Record<string, unknown>;

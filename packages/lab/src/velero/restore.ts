@@ -1,13 +1,11 @@
 import { gzipSync } from 'node:zlib';
-import type { ObjectStore } from '../core.js';
-import type { KubeApi } from '../core.js';
-import type { Clock, KubeObject } from '../core.js';
+import type { KubeObject } from '../core.js';
 import { TarballError, walkTarball } from '../core.js';
 import { k8sTime } from '../core.js';
 import { Discovery } from './discovery.js';
-import type { LabFaults } from './faults.js';
 import { resourceIncludesExcludes } from './filters.js';
 import { addResult, backupKeys, countResults, restoreKeys } from './layout.js';
+import type { VeleroDeps } from './deps.js';
 import { parseArchive } from './restore-archive.js';
 import { ItemRestorer } from './restore-item.js';
 import { selectResources, type SelectOptions, type SelectedItem } from './restore-select.js';
@@ -19,16 +17,9 @@ type Json = Record<string, KubeObject['spec']>;
 const RESTORE = { apiVersion: 'velero.io/v1', kind: 'Restore' } as const;
 const ts = k8sTime;
 
-export interface RestoreContext {
+export interface RestoreContext extends VeleroDeps {
   /** Pause between items: a slower, more realistic restore (and room for crash tests). */
   itemDelayMs?: number;
-  kube: KubeApi;
-  store: ObjectStore;
-  prefix: string;
-  /** Start and completion timestamps, and the restore's deadlines and polls, read it. */
-  clock: Clock;
-  faults?: LabFaults;
-  release?: VeleroRelease;
   /** Velero's --resource-timeout (10 minutes): how long a restored CRD may take to be ready. */
   resourceTimeoutMs?: number;
   /** Velero's --terminating-resource-timeout (10 minutes): how long a terminating namespace is waited for. */

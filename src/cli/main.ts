@@ -3,13 +3,18 @@ import type { Argv, Options } from 'yargs';
 import { ExitCode, usageError } from '../errors.js';
 import { fromYargs, requestTimeoutArg } from './coerce.js';
 import type { CliContext } from './command.js';
+import { registerActions } from './commands/actions.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerDrill } from './commands/drill.js';
+import { registerGc } from './commands/gc.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerGuide } from './commands/guide.js';
 import { registerHistory } from './commands/history.js';
 import { registerLab } from './commands/lab.js';
+import { registerLint } from './commands/lint.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerScope } from './commands/scope.js';
 import { registerVelero } from './commands/velero.js';
 import { printError } from './print-error.js';
 import { VERSION } from './version.js';
@@ -84,6 +89,11 @@ function build(y: Argv, ctx: CliContext, scriptName: string): Argv {
     registerLab,
     registerCluster,
     registerVelero,
+    registerGc,
+    registerScope,
+    registerLint,
+    registerEvidence,
+    registerActions,
   ])
     register(y, ctx);
   return y;

@@ -7,6 +7,7 @@ import type { UrlFetcher } from '../velero/download.js';
 import type { HistoryLocation } from '../history/store.js';
 import type { AllowList } from './allow.js';
 import type { Journal } from './journal.js';
+import type { LabMonitoring } from './lab-port.js';
 import type { RunState } from './state.js';
 import type { Phase } from './types.js';
 
@@ -33,6 +34,8 @@ export interface RunDeps {
   history?: HistoryLocation;
   /** Recovery by something other than kdrill's Velero restores: a runbook (kdrill guide). */
   recoverWith?: () => Promise<{ ok: boolean; detail: string }>;
+  /** The lab's Prometheus and Alertmanager (`lab: { monitoring: true }`), for `detect.source.lab`. */
+  monitoring?: LabMonitoring;
 }
 
 /** What every phase gets: the ports, the scenario, and the run's state so far (journaled as it grows). */
@@ -40,6 +43,8 @@ export interface DrillContext {
   deps: RunDeps;
   s: Scenario;
   state: RunState;
+  /** Added to every Restore's spec: a restore test's namespaceMapping and resourceModifier. */
+  restoreSpec?: Record<string, unknown>;
 }
 
 /** What a phase says of itself: whether it did what it had to, in one line. A failed phase is shown ✖ everywhere. */

@@ -6,6 +6,7 @@ import type { PublishOptions } from '../history/publish.js';
 import { parseHistoryLocation } from '../history/store.js';
 import { connectKube } from '../kube/client-node.js';
 import type { KubeApi } from '../kube/kube-api.js';
+import { completeEvidence } from '../evidence/run-hook.js';
 import { writeReports } from '../report/write.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Clock } from '../time/clock.js';
@@ -13,10 +14,11 @@ import { allowedContexts } from './allow.js';
 import type { Reporter, RunDeps } from './context.js';
 import { handleInterrupts } from './interrupts.js';
 import type { Journal } from './journal.js';
-import type { LabLauncher } from './lab-port.js';
+import type { LabLauncher, LabMonitoring } from './lab-port.js';
 import { buildResult } from './result.js';
 import { recoverByRunbook, type GuideRunbook } from './runbook-recovery.js';
 import { runDrill, type DrillRun } from './runner.js';
+import { runRestoreTest } from '../restore-test/run.js';
 import type { RunState } from './state.js';
 import type { DrillResult } from './types.js';
 
@@ -29,6 +31,12 @@ export interface RunInfo {
   labDir?: string;
   keepLab: boolean;
   publish?: PublishOptions;
+  /** A restore test's --keep: its sandbox stays (until it expires). */
+  keepSandbox?: boolean;
+  /** Who owns the run's action items (default: the scenario's drill leader). */
+  actionOwner?: string;
+  /** The lab's Prometheus and Alertmanager, when it runs them. */
+  monitoring?: LabMonitoring;
 }
 
 /** One run (new or resumed) of a scenario, with everything it needs. */
@@ -76,6 +84,7 @@ function runDeps(x: Execution, signal: AbortSignal): RunDeps {
     journal: x.journal,
     allowed: allowedContexts(x.allow),
     history: typeof info.publish?.history === 'string' ? parseHistoryLocation(info.publish.history) : undefined,
+    monitoring: info.monitoring,
     recoverWith: runbook ? recoverByRunbook({ ...x, runbook, kubeconfig: info.kubeconfig, signal }) : undefined,
   };
 }
@@ -84,10 +93,12 @@ const stopLab = async (x: Execution): Promise<void> => {
   if (x.info.labDir && !x.info.keepLab) await x.lab?.down(x.info.labDir);
 };
 
-/** The drill itself; a precondition that stopped it before the disaster is journaled as the run's end. */
+/** The drill (or restore test) itself; a precondition that stopped it before the disaster is journaled as the run's end. */
 async function drill(x: Execution, deps: RunDeps): Promise<DrillRun> {
   try {
-    return await runDrill(deps, x.s, x.state);
+    return x.s.spec.mode === 'restore-test'
+      ? await runRestoreTest(deps, x.s, x.state, { keep: !!x.info.keepSandbox })
+      : await runDrill(deps, x.s, x.state);
   } catch (e) {
     if (isDrillError(e) && e.exitCode === ExitCode.Precondition && !x.state.injectStartedAt) {
       // nothing was touched: say why, keep the journal, write no verdict
@@ -158,6 +169,14 @@ export async function execute(x: Execution): Promise<Executed> {
   const cpu = process.cpuUsage(cpu0);
   result.resources = { cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (clock.now().getTime() - wall0) / 1000 };
   reporter.phase('report', 'start');
+  await completeEvidence(result, {
+    scenario: x.s,
+    kubes: [deps.kube, deps.recoveryKube],
+    history: x.info.publish,
+    owner: x.info.actionOwner,
+    clock,
+    info: (m) => reporter.info(m),
+  });
   const files = await writeReports(dir, result);
   reporter.phase('report', 'ok', files.map((f) => f.split('/').pop()).join(', '));
   if (!run.interrupted) await ended(x, result);

@@ -1,4 +1,5 @@
 import { formatDuration } from '../scenario/duration.js';
+import { detectionFindings } from '../detect/result.js';
 import type { RunState } from './state.js';
 import type { ActionItem, FailedItem, Finding, Objective, RestoreRecord, RetentionObjective } from './types.js';
 
@@ -206,6 +207,7 @@ export function drillFindings(
     ...scopeGapFindings(st),
     ...retentionFindings(o),
     ...restoreFindings(st.restores),
+    ...detectionFindings(st.detection),
     ...verifyFindings(st),
     ...objectiveFindings(st, o),
     ...revertFindings(extra.revertFailures),

@@ -10,6 +10,7 @@ const TERMINAL_OK = new Set(['Completed']);
 export function stillMissing(st: RunState, o: { revertFailures: string[]; error?: string }): string[] {
   const out: string[] = [];
   for (const f of o.revertFailures) out.push(`a revert failed, the disaster step is still in force: ${f}`);
+  for (const f of st.restoreTest?.teardown?.failures ?? []) out.push(`the restore test's sandbox is still there: ${f}`);
   for (const i of st.injected) {
     if (i.revert && !st.reverted.includes(i.index) && !o.revertFailures.some((f) => f.startsWith(`${i.type}:`)))
       out.push(`not reverted yet: ${i.type} (${i.detail})`);

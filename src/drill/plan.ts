@@ -1,3 +1,4 @@
+import type { CarriedActionItem } from '../actions/types.js';
 import type { KubeApi } from '../kube/kube-api.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { DisasterStep, RestorePhase, Scenario, VerifyStep } from '../scenario/schema.js';
@@ -47,6 +48,8 @@ export interface Plan {
   verify: string[];
   reverts: string[];
   blastRadius?: BlastRadius;
+  /** Action items earlier runs of the scenario left open (from the history): this drill carries them over. */
+  carriedOver?: CarriedActionItem[];
 }
 
 export interface BlastRadius {

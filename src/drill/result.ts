@@ -5,6 +5,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { RunState } from './state.js';
 import { actionItems, drillFindings, type Objectives } from './findings.js';
 import { stillMissing } from './missing.js';
+import { restoreTestFindings, sandboxEvidence, sandboxLeftBehind } from '../restore-test/evidence.js';
 import type { DrillResult, Finding, Objective, RetentionObjective } from './types.js';
 
 // to the millisecond: RTO and RPO are compared exactly
@@ -31,10 +32,13 @@ export interface RunEnd {
   error?: string;
 }
 
+/** When the clock of RTO and RPO starts: the disaster; a restore test has none, so its first Restore. */
+const startOf = (st: RunState): string | undefined => st.injectStartedAt ?? st.restoreTest?.restoreStartedAt;
+
 /** RTO = verify passed − inject start; of it, how long kdrill itself was not running. */
 function rtoObjective(s: Scenario, st: RunState): Objective {
   const objective = s.spec.objectives.rto;
-  const injectAt = st.injectStartedAt;
+  const injectAt = startOf(st);
   const passedAt = st.verify?.passedAt;
   const measured = injectAt && passedAt ? secondsBetween(injectAt, passedAt) : null;
   const down = injectAt && passedAt ? downtimeWithin(st, injectAt, passedAt) : 0;
@@ -50,11 +54,11 @@ function rtoObjective(s: Scenario, st: RunState): Objective {
   };
 }
 
-/** RPO = inject start − backup start. */
+/** RPO = inject start − backup start; a restore test of an older backup (a random pick) is judged on the newest. */
 function rpoObjective(s: Scenario, st: RunState): Objective {
   const objective = s.spec.objectives.rpo;
-  const injectAt = st.injectStartedAt;
-  const backupAt = st.preflight?.backup.startTimestamp;
+  const injectAt = startOf(st);
+  const backupAt = st.restoreTest?.plan?.rpoBackup?.startTimestamp ?? st.preflight?.backup.startTimestamp;
   const measured = injectAt && backupAt ? secondsBetween(backupAt, injectAt) : null;
   return {
     objectiveSeconds: objective,
@@ -83,11 +87,13 @@ function verdictOf(
   const unrecovered = !!st.injectStartedAt && !st.verify;
   const exitCode = o.interrupted
     ? ExitCode.Interrupted
-    : o.revertFailures.length || unrecovered
-      ? ExitCode.CleanupIncomplete
-      : pass
-        ? ExitCode.Ok
-        : ExitCode.ObjectivesBreached;
+    : st.restoreTest?.precondition
+      ? ExitCode.Precondition
+      : o.revertFailures.length || unrecovered || sandboxLeftBehind(st)
+        ? ExitCode.CleanupIncomplete
+        : pass
+          ? ExitCode.Ok
+          : ExitCode.ObjectivesBreached;
   return { pass, exitCode };
 }
 
@@ -127,7 +133,7 @@ export function buildResult(s: Scenario, st: RunState, o: RunEnd): DrillResult {
     rpo: rpoObjective(s, st),
     retention: retentionObjective(s, st, o.endedAt),
   };
-  const findings = drillFindings(st, objectives, o);
+  const findings = [...drillFindings(st, objectives, o), ...restoreTestFindings(st)];
   const { pass, exitCode } = verdictOf(st, o, { objectives, findings });
   return {
     runId: st.runId,
@@ -153,7 +159,10 @@ export function buildResult(s: Scenario, st: RunState, o: RunEnd): DrillResult {
     protection: st.preflight?.protection,
     drill: { ...s.spec.drill },
     notes: st.notes,
+    ...(st.detection ? { detection: { ...st.detection, heartbeat: st.preflight?.heartbeat } } : {}),
+    ...(st.availability?.length ? { availability: st.availability } : {}),
     runbook: st.runbook,
+    ...(st.restoreTest ? { sandbox: sandboxEvidence(st) } : {}),
     ...(exitCode === ExitCode.CleanupIncomplete ? { stillMissing: stillMissing(st, o) } : {}),
   };
 }

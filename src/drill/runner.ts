@@ -8,6 +8,7 @@ import { takeBackup } from './phases/backup.js';
 import { baseline } from './phases/baseline.js';
 import { injectDisaster, reverted } from './phases/inject.js';
 import { contextsAllowed, preflight } from './phases/preflight.js';
+import { startDetect, type Detecting } from './phases/detect.js';
 import { recover } from './phases/recover.js';
 import { verify } from './phases/verify.js';
 import type { RunState } from './state.js';
@@ -24,7 +25,7 @@ export interface DrillRun {
 }
 
 /** Runs one phase: journaled before it acts, stamped on the timeline, shown ✔ or ✖ by what it returns. */
-async function phase(
+export async function phase(
   deps: RunDeps,
   state: RunState,
   name: Phase,
@@ -78,6 +79,7 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
   const ctx: DrillContext = { deps: phaseDeps, s, state };
   const { journal, clock } = deps;
   const run: DrillRun = { interrupted: false, revertFailures: [] };
+  let detecting: Detecting | undefined;
   // on every start, a resumed run too: a context is allow-listed now, or nothing is touched
   contextsAllowed(deps);
   try {
@@ -90,7 +92,10 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
       journal.append('baseline-done', { baseline: state.baseline }, clock.now());
     }
     if (s.spec.backup.take && !state.preflight!.contents) await phase(deps, state, 'backup', () => takeBackup(ctx));
+    // alerts and downtime are watched from the disaster's start to the end of verification
+    detecting = await startDetect(ctx);
     if (!state.injectDone || reverted(state).length) await phase(deps, state, 'inject', () => injectDisaster(ctx));
+    if (!state.recoverDone) await detecting?.hold();
     if (!state.recoverDone) await phase(deps, state, 'recover', () => recover(ctx));
     if (!state.verify) await phase(deps, state, 'verify', () => verify(ctx));
   } catch (e) {
@@ -102,6 +107,7 @@ export async function runDrill(deps: RunDeps, s: Scenario, state: RunState): Pro
       throw e;
     else run.error = (e as Error).message.split('\n')[0];
   } finally {
+    await detecting?.finish(run.interrupted || deps.signal.aborted);
     if (state.injected.some((i) => i.revert && !state.reverted.includes(i.index)))
       run.revertFailures = await cleanup(deps, state);
   }

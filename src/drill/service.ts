@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import type { Reporter } from './context.js';
 import { execute, type Executed, type RunInfo } from './execute.js';
 import { Journal, type JournalEntry } from './journal.js';
-import type { LabLauncher } from './lab-port.js';
+import type { LabLauncher, LabMonitoring } from './lab-port.js';
 import type { GuideRunbook } from './runbook-recovery.js';
 import { newState, stateFromJournal, type RunState } from './state.js';
 import type { RunMode } from './types.js';
@@ -35,6 +35,10 @@ export interface RunOptions {
   /** History, metrics file, Pushgateway. The history defaults to `history/` beside the report dir. */
   publish?: PublishOptions;
   clock?: Clock;
+  /** A restore test leaves its sandbox for inspection (it still expires). */
+  keep?: boolean;
+  /** Who owns the run's action items (default: the scenario's drill leader). */
+  actionOwner?: string;
 }
 
 export interface ResumeOptions {
@@ -65,6 +69,7 @@ async function startLab(o: RunOptions, s: Scenario, info: RunInfo & { labDir: st
     '--start-delay',
     '100',
     ...(s.spec.lab?.objectLock === false ? ['--no-object-lock'] : []),
+    ...(s.spec.lab?.monitoring ? ['--monitoring'] : []),
   ];
   if (!o.labLauncher)
     throw new DrillError('LAB_UNAVAILABLE', 'this build has no lab', ExitCode.Usage, {
@@ -73,12 +78,26 @@ async function startLab(o: RunOptions, s: Scenario, info: RunInfo & { labDir: st
   const st = await o.labLauncher.up({ dir: labDir, hardened: s.spec.lab?.hardened, self: o.self, extraArgs: extra });
   info.kubeconfig = st.kubeconfig;
   info.context = 'kdrill-lab';
+  info.monitoring = st.monitoring;
+}
+
+/** How the run is journaled and reported: guided (by hand or unattended), a restore test, or a drill. */
+function runMode(o: RunOptions, s: Scenario): RunMode {
+  if (o.runbook) return o.runbook.ui ? 'guide' : 'guide --yes';
+  return s.spec.mode === 'restore-test' ? 'restore-test' : 'run';
 }
 
 /** `kdrill run`: sets up (or starts a lab), runs the drill, writes the reports; resolves to the exit code. */
 export async function runScenario(o: RunOptions): Promise<Executed> {
   const clock = o.clock ?? systemClock;
   const s = await requireScenario(o.file);
+  if (o.runbook && s.spec.mode === 'restore-test')
+    throw new DrillError(
+      'GUIDE_RESTORE_TEST',
+      `${o.file} is a restore test: it has no disaster to recover from by hand`,
+      ExitCode.Usage,
+      { hint: `run it with: kdrill run ${o.file}` },
+    );
   const started = clock.now();
   const runId = randomBytes(4).toString('hex');
   const dir = resolve(o.out ?? join('drill-reports', `${s.metadata.name}-${stamp(started)}`));
@@ -91,10 +110,12 @@ export async function runScenario(o: RunOptions): Promise<Executed> {
     context: o.context ?? s.spec.target.context,
     recoveryContext: s.spec.recovery.context,
     keepLab: o.keepLab,
+    keepSandbox: o.keep,
     publish: { ...o.publish, history: o.publish?.history ?? join(dirname(dir), 'history') },
+    actionOwner: o.actionOwner,
   };
   if (o.lab) await startLab(o, s, Object.assign(info, { labDir: join(dir, 'lab') }));
-  const mode: RunMode = o.runbook ? (o.runbook.ui ? 'guide' : 'guide --yes') : 'run';
+  const mode = runMode(o, s);
   journal.append(
     'run-started',
     { runId, scenario: s.metadata.name, mode, ...info, runbook: o.runbook?.file, interactive: !!o.runbook?.ui },
@@ -174,9 +195,13 @@ function startOf(start: JournalEntry): RunInfo & { runbook?: string; interactive
     context: text(start.context),
     recoveryContext: text(start.recoveryContext),
     labDir: text(start.labDir),
+    // the lab's Prometheus and Alertmanager: a resumed detect phase reads the same ones
+    monitoring: start.monitoring as LabMonitoring | undefined,
     keepLab: start.keepLab === true,
+    keepSandbox: start.keepSandbox === true,
     // written by runScenario from its PublishOptions
     publish: start.publish as PublishOptions | undefined,
+    actionOwner: text(start.actionOwner),
     runbook: text(start.runbook),
     interactive: start.interactive === true,
   };

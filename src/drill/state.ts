@@ -2,7 +2,11 @@ import type { Revert } from '../disaster/types.js';
 import type { StepRecord } from '../guide/run-steps.js';
 import type { BackupContents } from '../velero/contents.js';
 import type { InventoryItem } from '../verify/inventory.js';
+import type { AlertRecord, AvailabilityRecord, DetectionResult, HeartbeatRecord } from '../detect/types.js';
+import { DETECT_REPLAY } from './phases/detect-state.js';
 import type { Journal, JournalEntry } from './journal.js';
+import type { RestoreTestState } from '../restore-test/state.js';
+import { restoreTestFromJournal } from '../restore-test/state.js';
 import type { Finding, Interruption, Phase, RestoreRecord, RunMode, TimelineEntry, VerifyRecord } from './types.js';
 
 /** Velero as preflight found it in one cluster. */
@@ -30,6 +34,8 @@ export interface RunState {
     contents?: BackupContents;
     /** A recovery cluster allowed to hold the targets already: what was there before the restore. */
     recoveryBefore?: InventoryItem[];
+    /** With detect: the heartbeat alert, as it was before the disaster. */
+    heartbeat?: HeartbeatRecord;
   };
   baseline?: {
     inventory: InventoryItem[];
@@ -51,6 +57,12 @@ export interface RunState {
   notes: string[];
   runbook?: { file: string; steps: StepRecord[] };
   interruptions: Interruption[];
+  /** A restore test (spec.mode: restore-test): its sandbox, isolation, and production before and after. */
+  restoreTest?: RestoreTestState;
+  /** The detect phase so far: the alerts firing before the disaster (label keys, per expected alert), each alert seen. */
+  detect?: { before: string[][]; alerts: (AlertRecord | undefined)[] };
+  detection?: DetectionResult;
+  availability?: AvailabilityRecord[];
 }
 
 export interface BackupInfo {
@@ -177,6 +189,7 @@ const REPLAY: Record<string, Replay> = {
   'revert-done': (s, e) => void s.reverted.push(e.index as number),
   note: (s, e) => void s.notes.push(e.text as string),
   'run-ended': (s, e) => void (s.ended = { verdict: e.verdict as string, exitCode: e.exitCode as number }),
+  ...DETECT_REPLAY,
 };
 
 /** Replays the journal into a state; the last word of each event wins. */
@@ -189,5 +202,6 @@ export function stateFromJournal(j: Journal): RunState | undefined {
     if (Object.hasOwn(REPLAY, e.event)) REPLAY[e.event]!(s, e, entries[i - 1]);
   });
   s.interruptions = interruptionsOf(entries);
+  s.restoreTest = restoreTestFromJournal(entries);
   return s;
 }

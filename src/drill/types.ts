@@ -1,5 +1,12 @@
+import type { SandboxEvidence } from '../restore-test/evidence.js';
+import type { CarriedActionItem } from '../actions/types.js';
+import type { ControlEvidence } from '../evidence/controls.js';
+import type { RunVersions } from '../evidence/versions.js';
+import type { AvailabilityRecord, DetectionResult } from '../detect/types.js';
+
 /** The evidence of a drill: what result.json holds. */
-export type Phase = 'preflight' | 'baseline' | 'backup' | 'inject' | 'recover' | 'verify' | 'cleanup' | 'report';
+export type Phase =
+  'preflight' | 'baseline' | 'backup' | 'sandbox' | 'inject' | 'detect' | 'recover' | 'verify' | 'cleanup' | 'report';
 
 export interface TimelineEntry {
   phase: Phase;
@@ -104,14 +111,23 @@ export interface ActionItem {
   code: string;
   object?: string;
   action: string;
+  /** Tracked across runs (src/actions/track.ts): `<run id>-<n>`, kept while the item stays open. */
+  id?: string;
+  /** The drill leader unless `--action-owner` says otherwise. */
+  owner?: string;
+  /** YYYY-MM-DD (UTC). */
+  due?: string;
+  /** The run that first raised it (an earlier one when this run raised an open item again), and when it started. */
+  raisedIn?: string;
+  raisedAt?: string;
 }
 
-export type RunMode = 'run' | 'guide' | 'guide --yes';
+export type RunMode = 'run' | 'guide' | 'guide --yes' | 'restore-test';
 
 export interface DrillResult {
   runId: string;
   scenario: string;
-  /** run: kdrill's restores; guide: a person followed the runbook; guide --yes: the runbook ran unattended. */
+  /** run: kdrill's restores; guide: a person followed the runbook; guide --yes: the runbook ran unattended; restore-test: no disaster, a sandbox. */
   mode: RunMode;
   description?: string;
   context: string;
@@ -140,10 +156,24 @@ export interface DrillResult {
     environment?: string;
   };
   notes: string[];
+  /** Did anyone notice? The heartbeat before the disaster and each expected alert (scenario detect:). */
+  detection?: DetectionResult;
+  /** Each sampled endpoint's downtime from the disaster to the end of verification. */
+  availability?: AvailabilityRecord[];
   /** kdrill's own CPU time during this run (from run start to report), against its wall time. */
   resources?: { cpuSeconds: number; wallSeconds: number };
   /** Exit 5 only: what is still undone (disaster steps in force, Restores unfinished, no verification). */
   stillMissing?: string[];
+  /** A restore test: the sandbox, its isolation, its teardown, and production before and after. */
+  sandbox?: SandboxEvidence;
+  /** Open action items of earlier runs of this scenario that this run did not raise again (from the history). */
+  carriedOver?: CarriedActionItem[];
+  /** Which controls (DORA, ISO/IEC 27001, SOC 2, NIST SP 800-53) this run evidences, and by what. */
+  controls?: ControlEvidence[];
+  /** kdrill's version, and each cluster's Kubernetes and Velero versions, read at the end of the run. */
+  versions?: RunVersions;
+  /** The scenario's `requiredEvery`: how often it must run. */
+  requiredEverySeconds?: number;
   /** A guided recovery: each runbook step, its commands and outcome. */
   runbook?: {
     file: string;

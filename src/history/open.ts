@@ -15,6 +15,11 @@ export function openHistory(o: HistoryOptions): HistoryStore | undefined {
   if (o.history === false || o.history === undefined) return undefined;
   const loc = parseHistoryLocation(o.history);
   if (loc.kind === 'dir') return new DirHistory(loc.dir);
+  return new S3History(historyObjectStore(o, loc), loc);
+}
+
+/** The bucket of an s3:// history (the action log lives there too). */
+export function historyObjectStore(o: HistoryOptions, loc: { bucket: string }): AwsObjectStore {
   const credentials = envCredentials();
   if (!credentials)
     throw usageError(
@@ -22,7 +27,7 @@ export function openHistory(o: HistoryOptions): HistoryStore | undefined {
       'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in a CronJob: from the Secret the manifests reference)',
     );
   const endpoint = o.historyEndpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  const store = new AwsObjectStore({
+  return new AwsObjectStore({
     endpoint,
     region: process.env.AWS_REGION ?? 'us-east-1',
     bucket: loc.bucket,
@@ -30,5 +35,4 @@ export function openHistory(o: HistoryOptions): HistoryStore | undefined {
     forcePathStyle: !!endpoint,
     credentials,
   });
-  return new S3History(store, loc);
 }

@@ -1,7 +1,10 @@
+import type { TrackedActionItem } from '../actions/types.js';
 import type { DrillResult, RunMode, Severity } from '../drill/types.js';
+import { evidenceFields } from '../evidence/history-fields.js';
+import { detectionRecord } from '../report/detection-metrics.js';
 
 export type { RunMode };
-export const RUN_MODES: readonly RunMode[] = ['run', 'guide', 'guide --yes'];
+export const RUN_MODES: readonly RunMode[] = ['run', 'guide', 'guide --yes', 'restore-test'];
 
 /** One drill in the history: small, stable, and free of anything secret. */
 export interface HistoryRecord {
@@ -21,6 +24,21 @@ export interface HistoryRecord {
   findingsBySeverity: Partial<Record<Severity, number>>;
   /** Whether the Object Lock summary of the backups said the lock is enforced. */
   lockEnforced?: boolean;
+  /** What the auditor's period report reads (src/evidence/history-fields.ts); absent in older records. */
+  objectiveSeconds?: { rto: number; rpo: number };
+  backup?: string;
+  /** A restore test into a sandbox, not a drill. */
+  restoreTest?: boolean;
+  /** The lock canary's delete was refused: the lock was proven, not only configured. */
+  lockProven?: boolean;
+  /** The controls this run evidenced in full (ids of src/evidence/controls.ts). */
+  controls?: string[];
+  requiredEverySeconds?: number;
+  actionItems?: TrackedActionItem[];
+  /** With detect: the first expected alert's time to detect (null: none fired). */
+  ttdSeconds?: number | null;
+  /** Each sampled endpoint's downtime. */
+  downtime?: { target: string; seconds: number }[];
 }
 
 export function recordOf(r: DrillResult): HistoryRecord {
@@ -41,6 +59,8 @@ export function recordOf(r: DrillResult): HistoryRecord {
     findings: r.findings.length,
     findingsBySeverity: bySeverity,
     lockEnforced: lockEnforced(r),
+    ...evidenceFields(r),
+    ...detectionRecord(r),
   };
 }
 

@@ -1,6 +1,8 @@
 import type { DrillResult, Objective } from '../drill/types.js';
 import { formatDuration } from '../scenario/duration.js';
 import { escapeXml as esc } from '../xml-escape.js';
+import { sandboxHtml } from '../restore-test/report.js';
+import { availabilityBand, detectionTable, downtimeTable } from './detection-html.js';
 
 const W = 880; // chart width in px
 const LABEL = 110; // left column for phase names
@@ -26,21 +28,25 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border-bot
 svg text{font:12px system-ui,sans-serif;fill:#424242}
 </style></head><body>
 <h1>${esc(r.scenario)} <span class="verdict ${r.verdict}">${r.verdict.toUpperCase()}</span></h1>
-<p class="muted">run ${esc(r.runId)} · context ${esc(r.context)}${r.recoveryContext !== r.context ? ` → ${esc(r.recoveryContext)}` : ''} · ${esc(r.startedAt)} · exit ${r.exitCode}</p>
+<p class="muted">${esc(r.mode)} · run ${esc(r.runId)} · context ${esc(r.context)}${r.recoveryContext !== r.context ? ` → ${esc(r.recoveryContext)}` : ''} · ${esc(r.startedAt)} · exit ${r.exitCode}</p>
 ${r.description ? `<p>${esc(r.description)}</p>` : ''}
 <h2>Timeline</h2>
 ${timelineChart(r)}
+${availabilityBand(r)}
 <h2>Objectives</h2>
 <table><tr><th>Objective</th><th>Target</th><th>Measured</th><th></th></tr>
 ${objectiveRow('RTO (recovery time)', r.objectives.rto)}
 ${objectiveRow('RPO (data lost)', r.objectives.rpo)}
 <tr><td>Retention</td><td>${formatDuration(r.objectives.retention.objectiveSeconds)}</td><td>${r.objectives.retention.backupTtlSeconds === null ? '—' : `backup TTL ${formatDuration(r.objectives.retention.backupTtlSeconds)}`}</td><td class="${r.objectives.retention.met ? 'met' : 'breached'}">${r.objectives.retention.met ? 'met' : 'breached'}</td></tr>
 </table>
+${downtimeTable(r)}
+${detectionTable(r)}
 <h2>Verification</h2>
 <table><tr><th>Check</th><th>Result</th><th>Detail</th></tr>
 ${r.verify.map((v) => `<tr><td>${esc(v.type)}</td><td class="${v.passed ? 'met' : 'breached'}">${v.passed ? 'passed' : 'failed'}</td><td>${esc(v.detail)}</td></tr>`).join('\n')}
 </table>
 ${restoresTable(r)}
+${sandboxHtml(r)}
 <h2>Action items (${r.actionItems.length})</h2>
 ${r.actionItems.length === 0 ? '<p class="muted">none</p>' : `<table><tr><th>Severity</th><th>Object</th><th>Action</th></tr>\n${r.actionItems.map((a) => `<tr><td>${a.severity}</td><td>${a.object ? `<code>${esc(a.object)}</code>` : ''}</td><td>${esc(a.action)}</td></tr>`).join('\n')}</table>`}
 <h2>Findings (${r.findings.length})</h2>
@@ -75,7 +81,10 @@ export function timelineChart(r: DrillResult): string {
   if (phases.length === 0) return '<p class="muted">no phase ran</p>';
   const t0 = t(phases[0]!.startedAt);
   const end = Math.max(...phases.map((p) => t(p.endedAt ?? r.endedAt)), t(r.endedAt));
-  const inject = phases.find((p) => p.phase === 'inject');
+  // a restore test has no disaster: its RTO estimate runs from the first Restore
+  const inject =
+    phases.find((p) => p.phase === 'inject') ??
+    (r.mode === 'restore-test' ? phases.find((p) => p.phase === 'recover') : undefined);
   const rtoAt = inject ? t(inject.startedAt) + r.objectives.rto.objectiveSeconds : undefined;
   // the axis covers the drill, and the objective too unless it is far beyond (a 4h RTO for a 10s drill)
   const span = Math.max(end - t0, 1);

@@ -1,6 +1,8 @@
 import type { DrillResult } from '../drill/types.js';
 import { escapeXml as esc } from '../xml-escape.js';
 import { phaseResult } from './retrospective.js';
+import { sandboxCases } from '../restore-test/report.js';
+import { detectionCases } from './detection-cases.js';
 
 interface Case {
   name: string;
@@ -35,6 +37,8 @@ export function junit(r: DrillResult): string {
       seconds: x.startedAt ? seconds(x.startedAt, x.completedAt) : 0,
     })),
     ...r.verify.map((v, i) => ({ name: `verify ${i + 1}: ${v.type}`, ok: v.passed, detail: v.detail })),
+    ...sandboxCases(r),
+    ...detectionCases(r),
   ];
   const failures = cases.filter((c) => !c.ok).length;
   const total = seconds(r.startedAt, r.endedAt);

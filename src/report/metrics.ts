@@ -1,4 +1,5 @@
 import type { HistoryRecord } from '../history/record.js';
+import { detectionFamilies } from './detection-metrics.js';
 
 const SEVERITIES = ['P1', 'P2', 'P3'] as const;
 
@@ -14,13 +15,31 @@ interface Family {
  * the last success with the last run; it is left out when the scenario never passed.
  */
 export function drillMetrics(r: HistoryRecord, lastSuccessAt: string | undefined): string {
+  return families(r, lastSuccessAt)
+    .map((f) =>
+      [
+        `# HELP ${f.name} ${f.help}`,
+        `# TYPE ${f.name} gauge`,
+        ...f.samples.map((s) => `${f.name}{${labelText(s.labels)}} ${num(s.value)}`),
+      ].join('\n'),
+    )
+    .join('\n')
+    .concat('\n');
+}
+
+function families(r: HistoryRecord, lastSuccessAt: string | undefined): Family[] {
   const scenario = { scenario: r.scenario };
   const ts = (iso: string): number => Date.parse(iso) / 1000;
-  const families: Family[] = [
+  return [
     {
       name: 'kdrill_drill_last_run_timestamp_seconds',
       help: 'When the last drill of this scenario started (Unix time).',
       samples: [{ labels: scenario, value: ts(r.startedAt) }],
+    },
+    {
+      name: 'kdrill_drill_info',
+      help: 'How the last drill of this scenario ran: mode run, guide, guide --yes, or restore-test (a sandbox, no disaster).',
+      samples: [{ labels: { ...scenario, mode: r.mode ?? 'run' }, value: 1 }],
     },
     {
       name: 'kdrill_drill_last_success_timestamp_seconds',
@@ -58,17 +77,8 @@ export function drillMetrics(r: HistoryRecord, lastSuccessAt: string | undefined
       help: 'Whether the backups are under an Object Lock the store enforces (1) or not (0).',
       samples: r.lockEnforced === undefined ? [] : [{ labels: scenario, value: r.lockEnforced ? 1 : 0 }],
     },
+    ...detectionFamilies(r),
   ];
-  return families
-    .map((f) =>
-      [
-        `# HELP ${f.name} ${f.help}`,
-        `# TYPE ${f.name} gauge`,
-        ...f.samples.map((s) => `${f.name}{${labelText(s.labels)}} ${num(s.value)}`),
-      ].join('\n'),
-    )
-    .join('\n')
-    .concat('\n');
 }
 
 function labelText(labels: Record<string, string>): string {

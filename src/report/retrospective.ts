@@ -1,6 +1,9 @@
 import type { DrillResult, TimelineEntry } from '../drill/types.js';
 import { auditMarkdown, type AuditReport } from '../backupstore/audit.js';
 import { formatDuration } from '../scenario/duration.js';
+import { restoreTestProven, sandboxMarkdown } from '../restore-test/report.js';
+import { actionMeta, carriedOverSection } from '../actions/render.js';
+import { detectionObjectiveRows, detectionProven, downtimeSection, howWeFoundOut } from './detection-md.js';
 
 const dur = (a?: string, b?: string): string => (a && b ? formatDuration((Date.parse(b) - Date.parse(a)) / 1000) : '—');
 const mark = (ok: boolean): string => (ok ? '✅ met' : '❌ breached');
@@ -83,7 +86,11 @@ function scope(r: DrillResult): string[] {
     );
     L.push(...b.gap.slice(0, SHOWN * 2).map((g) => `- \`${g}\``));
     if (b.gap.length > SHOWN * 2) L.push(`- and ${b.gap.length - SHOWN * 2} more`);
-  } else L.push('', 'Everything live in the target namespaces before the disaster was in it.');
+  } else
+    L.push(
+      '',
+      `Everything live in the target namespaces ${r.mode === 'restore-test' ? 'when the test began' : 'before the disaster'} was in it.`,
+    );
   return L;
 }
 
@@ -102,6 +109,7 @@ function proven(r: DrillResult): string[] {
       `${r.restores.length} Restore(s) completed without errors: ${r.restores.map((x) => (x.includedResources.length ? `${x.includedResources.join(', ')} first` : 'then the rest')).join(', ')}.`,
     );
   out.push(`Every check passed: ${r.verify.map((v) => v.type).join(', ')}.`);
+  out.push(...detectionProven(r));
   const audit = r.protection as AuditReport | undefined;
   if (audit?.canary?.deleteRefused)
     out.push('The backups are under Object Lock, and the store refused to delete a locked canary.');
@@ -110,7 +118,7 @@ function proven(r: DrillResult): string[] {
 
 /** The title, the verdict line, and the warnings a reader must see first. */
 function header(r: DrillResult): string[] {
-  const L = [`# Drill retrospective: ${r.scenario}`, ''];
+  const L = [`# ${r.mode === 'restore-test' ? 'Restore test' : 'Drill'} retrospective: ${r.scenario}`, ''];
   if (r.description) L.push(r.description, '');
   L.push(
     `**Verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}** (exit ${r.exitCode}) · mode \`${r.mode}\` · run \`${r.runId}\` · context \`${r.context}\`${r.recoveryContext !== r.context ? ` → recovered into \`${r.recoveryContext}\`` : ''} · ${r.startedAt} – ${r.endedAt}`,
@@ -134,7 +142,7 @@ function header(r: DrillResult): string[] {
 
 /** What the drill was: goals, people, the story of the disaster, the backup it relied on. */
 function theDrill(r: DrillResult): string[] {
-  const L = ['## The drill', ''];
+  const L = [r.mode === 'restore-test' ? '## The restore test' : '## The drill', ''];
   L.push(`- **Goals:** ${r.drill.goals.join('; ')}`);
   L.push(`- **Leader:** ${r.drill.leader}`);
   L.push(`- **Observers:** ${r.drill.observers.length ? r.drill.observers.join(', ') : '—'}`);
@@ -151,15 +159,17 @@ function theDrill(r: DrillResult): string[] {
 
 function objectives(r: DrillResult): string[] {
   const o = r.objectives;
+  const rt = r.mode === 'restore-test';
   return [
     '',
     '## Objectives',
     '',
     '| objective | target | measured | result |',
     '|---|---|---|---|',
-    `| RTO (disaster → verified recovery) | ${formatDuration(o.rto.objectiveSeconds)} | ${o.rto.measuredSeconds === null ? 'not measured' : `${formatDuration(o.rto.measuredSeconds)}${o.rto.kdrillDowntimeSeconds ? ` (kdrill down ${formatDuration(o.rto.kdrillDowntimeSeconds)} of it)` : ''}`} | ${mark(o.rto.met)} |`,
-    `| RPO (disaster − backup start) | ${formatDuration(o.rpo.objectiveSeconds)} | ${o.rpo.measuredSeconds === null ? 'not measured' : formatDuration(o.rpo.measuredSeconds)} | ${mark(o.rpo.met)} |`,
+    `| ${rt ? 'RTO estimate (first Restore → verified in the sandbox)' : 'RTO (disaster → verified recovery)'} | ${formatDuration(o.rto.objectiveSeconds)} | ${o.rto.measuredSeconds === null ? 'not measured' : `${formatDuration(o.rto.measuredSeconds)}${o.rto.kdrillDowntimeSeconds ? ` (kdrill down ${formatDuration(o.rto.kdrillDowntimeSeconds)} of it)` : ''}`} | ${mark(o.rto.met)} |`,
+    `| ${rt ? 'RPO (test − newest backup start)' : 'RPO (disaster − backup start)'} | ${formatDuration(o.rpo.objectiveSeconds)} | ${o.rpo.measuredSeconds === null ? 'not measured' : formatDuration(o.rpo.measuredSeconds)} | ${mark(o.rpo.met)} |`,
     `| Retention | ${formatDuration(o.retention.objectiveSeconds)} | ${cell(o.retention.detail)} | ${mark(o.retention.met)} |`,
+    ...detectionObjectiveRows(r),
   ];
 }
 
@@ -214,7 +224,8 @@ function heldUp(r: DrillResult): string[] {
 
 function wentWell(r: DrillResult): string[] {
   const L = ['', '## What went well?', ''];
-  if (r.verdict === 'pass') return [...L, ...proven(r).map((w) => `- ${w}`)];
+  if (r.verdict === 'pass')
+    return [...L, ...(r.mode === 'restore-test' ? restoreTestProven(r) : proven(r)).map((w) => `- ${w}`)];
   const well = heldUp(r);
   return [...L, ...(well.length ? well.map((w) => `- ${w}`) : ['- (to be filled in by the team)'])];
 }
@@ -232,13 +243,14 @@ function toImprove(r: DrillResult): string[] {
 function actionItems(r: DrillResult): string[] {
   const actions = r.actionItems.map(
     (a) =>
-      `- [ ] **${a.severity}** ${a.object ? `\`${a.object}\`: ` : ''}${a.action}${a.code === 'RESTORE_ORDER_NETWORKPOLICY' ? ' (see runbooks/namespace-loss.md)' : ''}`,
+      `- [ ] **${a.severity}** ${a.object ? `\`${a.object}\`: ` : ''}${a.action}${a.code === 'RESTORE_ORDER_NETWORKPOLICY' ? ' (see runbooks/namespace-loss.md)' : ''}${actionMeta(a, r.runId)}`,
   );
   return [
     '',
     '## Action items',
     '',
     ...(actions.length ? actions : ['- [ ] Schedule the next drill, and rotate who leads it.']),
+    ...carriedOverSection(r),
   ];
 }
 
@@ -249,7 +261,10 @@ export function retrospective(r: DrillResult): string {
     ...theDrill(r),
     ...objectives(r),
     ...timeline(r),
+    ...howWeFoundOut(r),
+    ...downtimeSection(r),
     ...scope(r),
+    ...sandboxMarkdown(r),
     ...restores(r),
     ...runbook(r),
     ...verification(r),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { positiveDuration, timeout } from './duration.js';
+import { modeRules, sandboxSchema } from './restore-test.js';
+import { availabilityTarget, checkDetect, detectSchema } from './detect-schema.js';
 
 /**
  * The scenario format, kdrill.dev/v1alpha1 (DESIGN §3). This schema is the truth: types, the JSON
@@ -54,8 +56,33 @@ const backup = z
     take: z.boolean().default(false).meta({ description: 'Take a fresh backup of the target before the disaster' }),
     allowPartiallyFailed: z.boolean().default(false),
     timeout: timeout('the backup timeout').prefault('10m'),
+    pick: z.enum(['newest', 'random']).optional().meta({
+      description:
+        "Which of the schedule's Completed backups: newest (the default), or random within `window`, as AWS Backup restore testing picks recovery points",
+    }),
+    window: positiveDuration('the window')
+      .optional()
+      .meta({ description: 'With pick: random, how far back a backup may be chosen (default 30d)' }),
   })
   .superRefine((b, ctx) => {
+    if (b.pick && (b.name !== undefined || b.take))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pick'],
+        message: `\`pick\` chooses among the backups of \`schedule\`; with \`${b.take ? 'take: true' : 'name'}\` there is only one`,
+      });
+    if (b.pick === 'random' && !b.schedule && b.name === undefined && !b.take)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedule'],
+        message: '`pick: random` picks among the Completed backups of `schedule`: name the schedule',
+      });
+    if (b.window !== undefined && b.pick !== 'random')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['window'],
+        message: '`window` is how far back `pick: random` may go: set `pick: random`, or drop `window`',
+      });
     const ways = [b.from === 'latest' || b.schedule !== undefined, b.name !== undefined, b.take].filter(Boolean).length;
     if (ways !== 1)
       ctx.addIssue({
@@ -252,12 +279,30 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       objectives,
       drill,
+      // zero has its own message, from positiveDuration
+      requiredEvery: positiveDuration('requiredEvery')
+        .refine((v) => v === 0 || v >= 3600, { message: 'requiredEvery is at least 1h: a drill is not a health check' })
+        .optional()
+        .meta({
+          description:
+            'How often this drill must run (e.g. 30d); `kdrill evidence report` names every stretch without a run longer than this as a gap',
+        }),
       target,
       backup,
       protection: protection.default({
         objectLock: { required: true, minMode: 'GOVERNANCE', coverTtl: true, canary: true },
       }),
-      disaster: z.array(disasterStep).min(1),
+      mode: z.enum(['drill', 'restore-test']).default('drill').meta({
+        description:
+          'drill: inject the disaster, restore in place, verify. restore-test: no disaster; restore the backup into isolated sandbox namespaces, verify there, tear them down',
+      }),
+      disaster: z
+        .array(disasterStep)
+        .default([])
+        .meta({ description: 'The disaster, step by step (a drill needs one; a restore test has none)' }),
+      sandbox: sandboxSchema
+        .optional()
+        .meta({ description: 'Where a restore test restores, and how it is fenced off' }),
       recovery: recovery.default({
         mode: 'velero',
         existingResourcePolicy: 'none',
@@ -266,6 +311,11 @@ export const scenarioSchema = z.strictObject({
       }),
       verify: z.array(verifyStep).min(1),
       sentinel: sentinel.optional(),
+      detect: detectSchema.optional(),
+      availability: z
+        .array(availabilityTarget)
+        .optional()
+        .meta({ description: 'Endpoints sampled for downtime from the disaster to the end of verification' }),
       lab: z
         .strictObject({
           hardened: z
@@ -280,11 +330,16 @@ export const scenarioSchema = z.strictObject({
             .default(1)
             .meta({ description: '2 adds the recovery cluster kdrill-lab-2' }),
           objectLock: z.boolean().default(true),
+          monitoring: z.boolean().default(false).meta({
+            description: "Start Debian's Prometheus and Alertmanager for the lab (kdrill lab up --monitoring)",
+          }),
         })
         .optional()
         .meta({ description: 'How `kdrill run --lab` builds its ephemeral lab' }),
     })
     .superRefine((spec, ctx) => {
+      modeRules(spec, ctx);
+      checkDetect(spec, ctx);
       // a namespace the disaster hits but the drill does not target would be neither restored nor verified
       spec.disaster.forEach((d, i) => {
         const hit =

@@ -30,7 +30,7 @@ export interface InventoryDiff {
 }
 
 // What a restore is not expected to bring back as it was: objects controllers make, and server noise.
-const SKIP_KINDS = new Set([
+export const SKIP_KINDS = new Set([
   '/Pod',
   '/Event',
   'events.k8s.io/Event',

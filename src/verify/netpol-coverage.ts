@@ -23,12 +23,15 @@ const WORKLOADS: { apiVersion: string; kind: string; labels: (o: KubeObject) => 
 export async function uncoveredWorkloads(
   kube: KubeApi,
   namespaces: string[],
+  /** Policies that do not count (a restore test's own deny-all selects every pod). */
+  ignorePolicy?: (p: KubeObject) => boolean,
 ): Promise<{ checked: number; uncovered: string[] }> {
   const uncovered: string[] = [];
   let checked = 0;
   for (const ns of namespaces) {
-    const policies = (await kube.list({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, { namespace: ns }))
-      .items;
+    const policies = (
+      await kube.list({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }, { namespace: ns })
+    ).items.filter((p) => !ignorePolicy?.(p));
     for (const w of WORKLOADS) {
       if (!(await kube.serves(w))) continue;
       for (const o of (await kube.list(w, { namespace: ns })).items) {

@@ -105,6 +105,33 @@ describe('.github/workflows/nightly-drill.yml', () => {
     expect(scenario.spec.target.namespaces).toEqual(['shop']);
   });
 
+  it('restore-tests the backup in a sandbox before the destructive drill: no --allow-context, and the job fails on it', async () => {
+    const v = await kdrill(['validate', wf.env.RESTORE_TEST!]);
+    expect(v.code, v.stderr).toBe(0);
+    const rt = parse(await readFile(wf.env.RESTORE_TEST!, 'utf8')) as {
+      spec: { mode: string; target: { context: string; namespaces: string[] }; backup: { schedule: string } };
+    };
+    const drill = parse(await readFile(wf.env.SCENARIO!, 'utf8')) as { spec: { mode?: string; disaster: unknown[] } };
+    expect(rt.spec).toMatchObject({
+      mode: 'restore-test',
+      target: { context: 'kind-drill', namespaces: ['shop'] },
+      backup: { schedule: 'nightly' },
+    });
+    // the destructive drill stays, for the throw-away kind cluster only
+    expect(drill.spec.mode ?? 'drill').toBe('drill');
+    expect(drill.spec.disaster.length).toBeGreaterThan(0);
+    const backup = at((s) => /velero backup create --from-schedule nightly/.test(s.run ?? ''), 'the backup');
+    const restoreTest = at((s) => /npx kdrill run "\$RESTORE_TEST"/.test(s.run ?? ''), 'the restore test');
+    const destructive = at((s) => /npx kdrill run "\$SCENARIO"/.test(s.run ?? ''), 'the drill');
+    expect([backup, restoreTest, destructive]).toEqual([backup, restoreTest, destructive].sort((a, b) => a - b));
+    const step = steps[restoreTest]!;
+    // what production gets: nothing there may be destroyed, so nothing is allow-listed
+    expect(step.run).not.toContain('--allow-context');
+    expect(step.run).toContain('--out reports/restore-test');
+    expect(step.run).toMatch(/echo "exit=\$\?" >> "\$GITHUB_OUTPUT"/);
+    expect(steps.at(-1)!.run).toContain(`test "\${{ steps.${step.id}.outputs.exit }}" = 0`);
+  });
+
   it('publishes the JUnit results and uploads the reports even when the drill fails, then fails the job honestly', () => {
     const junit = steps.find((s) => s.uses?.startsWith('mikepenz/action-junit-report@'))!;
     expect(junit.if).toBe('always()');

@@ -187,6 +187,33 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
     expect(r.message).toMatch(/context "drill-b"/);
   });
 
+  it("carries kdrill lint's traps into the findings as P3, each naming its object and fix: they never fail the phase", async () => {
+    const w = new DrillWorld();
+    w.kube.seed([
+      {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: 'web', namespace: NS },
+        spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'web' } } },
+      },
+    ]);
+    await w.backup('nightly-1');
+    const c = ctx(w);
+    expect((await preflight(c)).ok).toBe(true);
+    const lint = c.state.preflight!.findings.filter((f) => f.code.startsWith('LINT_'));
+    expect(lint.map((f) => `${f.severity} ${f.code} ${f.key}`)).toEqual(
+      expect.arrayContaining([
+        `P3 LINT_PDB_BLOCKS_DRAIN PodDisruptionBudget ${NS}/web`,
+        `P3 LINT_NO_TOPOLOGY_SPREAD Deployment ${NS}/web`,
+      ]),
+    );
+    // the severity lint gives it stays readable, and so does the fix
+    expect(lint.find((f) => f.code === 'LINT_PDB_BLOCKS_DRAIN')!.message).toMatch(
+      /^\[lint P2\] .*maxUnavailable is 0.*; fix: allow one disruption/,
+    );
+    expect(w.writes()).toEqual([]);
+  });
+
   it('records a backup older than the RPO as a P2 finding, and the phase as failed', async () => {
     const w = new DrillWorld();
     await w.backup('nightly-1', { startedHoursAgo: 30 });

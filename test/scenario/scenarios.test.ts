@@ -200,8 +200,10 @@ describe('scenario format', () => {
     expect(files.sort()).toEqual([
       'datacenter-loss.yaml',
       'hardened-one-phase.yaml',
+      'namespace-loss-detect.yaml',
       'namespace-loss.yaml',
       'pvc-loss.yaml',
+      'restore-test.yaml',
       'thanos-nodes-lost.yaml',
     ]);
     for (const f of files) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
+import { parse } from 'yaml';
 import type { RunDeps } from '../../src/drill/context.js';
 import { Journal } from '../../src/drill/journal.js';
 import { newState, type RunState } from '../../src/drill/state.js';
@@ -311,11 +312,17 @@ export class DrillWorld {
       const inc = (r.spec?.includedResources as string[] | undefined) ?? [];
       const exc = (r.spec?.excludedResources as string[] | undefined) ?? [];
       const errors: string[] = [];
-      for (const o of this.backups.get(r.spec?.backupName as string) ?? []) {
-        const gr = GR[o.kind!]!;
+      // Velero's namespaceMapping and resource modifiers (merge patches, matched on the original namespace)
+      const mapping = (r.spec?.namespaceMapping ?? {}) as Record<string, string>;
+      const rules = modifierRules(k, r);
+      for (const backedUp of this.backups.get(r.spec?.backupName as string) ?? []) {
+        const gr = GR[backedUp.kind!]!;
+        const o = applyRules(rules, gr, backedUp);
+        const into = o.metadata?.namespace ? (mapping[o.metadata.namespace] ?? o.metadata.namespace) : undefined;
         if (o.kind === 'Namespace') {
-          if (!k.peek({ apiVersion: 'v1', kind: 'Namespace', name: o.metadata!.name! }))
-            await k.create({ ...o, metadata: { name: o.metadata!.name, labels: o.metadata?.labels } });
+          const name = mapping[o.metadata!.name!] ?? o.metadata!.name!;
+          if (!k.peek({ apiVersion: 'v1', kind: 'Namespace', name }))
+            await k.create({ ...o, metadata: { name, labels: o.metadata?.labels } });
           continue;
         }
         if (
@@ -341,15 +348,13 @@ export class DrillWorld {
             ...rest,
             metadata: {
               name: o.metadata?.name,
-              namespace: o.metadata?.namespace,
+              namespace: into,
               labels,
               annotations: o.metadata?.annotations,
             },
             ...(o.kind === 'Deployment' && this.restoredReady ? { status } : {}),
           })
-          .catch((e: Error) =>
-            errors.push(`error restoring ${gr}/${o.metadata?.namespace}/${o.metadata?.name}: ${e.message}`),
-          );
+          .catch((e: Error) => errors.push(`error restoring ${gr}/${into}/${o.metadata?.name}: ${e.message}`));
       }
       const failed = errors.length > 0;
       if (this.restore === 'partial' || (failed && this.restore === 'complete') || this.warnings.length) {
@@ -376,4 +381,41 @@ export class DrillWorld {
       });
     });
   }
+}
+
+interface FakeRule {
+  conditions: { groupResource: string; namespaces?: string[]; resourceNameRegex?: string };
+  mergePatches?: { patchData: string }[];
+}
+
+/** The merge-patch rules of a Restore's resourceModifier ConfigMap (the subset kdrill writes). */
+function modifierRules(k: FakeKube, r: KubeObject): FakeRule[] {
+  const ref = r.spec?.resourceModifier as { name?: string } | undefined;
+  if (!ref?.name) return [];
+  const cm = k.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'velero', name: ref.name });
+  const text = Object.values((cm?.data ?? {}) as Record<string, string>)[0];
+  return text ? ((parse(text) as { resourceModifierRules: FakeRule[] }).resourceModifierRules ?? []) : [];
+}
+
+function merge(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...target } : {};
+  for (const [key, v] of Object.entries(patch)) {
+    if (v === null) delete out[key];
+    else out[key] = merge(out[key], v);
+  }
+  return out;
+}
+
+function applyRules(rules: FakeRule[], gr: string, o: KubeObject): KubeObject {
+  let out = o;
+  for (const rule of rules) {
+    const c = rule.conditions;
+    if (c.groupResource !== gr) continue;
+    if (c.namespaces?.length && !c.namespaces.includes(o.metadata?.namespace ?? '')) continue;
+    if (c.resourceNameRegex && !new RegExp(c.resourceNameRegex).test(o.metadata?.name ?? '')) continue;
+    for (const p of rule.mergePatches ?? []) out = merge(out, JSON.parse(p.patchData)) as KubeObject;
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import type { Clock } from './core.js';
 import { otherHolder } from './claim.js';
 import { labGc } from './gc.js';
 import { alive, clearLabState, readLabState, type LabState } from './state.js';
+import { stopLeftovers } from './monitoring/leftovers.js';
 
 export interface UpOptions {
   dir: string;
@@ -103,6 +104,7 @@ export async function labDown(dirArg: string, timeoutMs = 15_000, clock: Clock =
     while (alive(s.pid) && clock.now().getTime() < deadline) await clock.sleep(50);
     if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
   }
+  await stopLeftovers(s.monitoring);
   const removed: DownResult['removed'] = [];
   for (const kubeconfig of (s.options.realKubeconfigs as string[] | undefined) ?? []) {
     const kube = connectKube({ kubeconfig });

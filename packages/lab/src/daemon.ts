@@ -2,17 +2,21 @@ import { resolve } from 'node:path';
 import { startLab, type LabOptions } from './lab.js';
 import { clearLabState, writeLabState } from './state.js';
 import { registerLab, systemClock } from './core.js';
+import { monitorLab } from './monitoring/for-lab.js';
+import type { RunningMonitoring } from './monitoring/monitoring.js';
 
 /**
  * The body of the background process `kdrill lab up` starts (`kdrill lab serve`): runs the lab until
  * SIGTERM or SIGINT, and keeps state.json true while it runs.
  */
-export async function serveLab(opts: LabOptions & { logFile: string }): Promise<number> {
+export async function serveLab(opts: LabOptions & { logFile: string; monitoring?: boolean }): Promise<number> {
   const dir = resolve(opts.dir);
   const base = stateBase(opts, dir);
   let lab;
+  let monitoring: RunningMonitoring | undefined;
   try {
     lab = await startLab({ ...opts, dir, log: (m) => process.stdout.write(`lab: ${m}\n`) });
+    if (opts.monitoring) monitoring = await monitorLab(lab, (m) => process.stdout.write(`lab: ${m}\n`));
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { hint?: string };
     const msg =
@@ -34,6 +38,7 @@ export async function serveLab(opts: LabOptions & { logFile: string }): Promise<
     backups: lab.backups,
     app: lab.app,
     warnings: lab.warnings,
+    monitoring: monitoring?.state,
   });
   // the drill allows the lab's contexts only while this process lives and serves them there
   const unregister = registerLab({
@@ -44,6 +49,7 @@ export async function serveLab(opts: LabOptions & { logFile: string }): Promise<
   process.stdout.write(`lab: ready; kubeconfig ${lab.kubeconfig}\n`);
   await untilSignalled();
   unregister();
+  await monitoring?.stop();
   await lab.stop();
   await clearLabState(dir);
   process.stdout.write('lab: stopped\n');

@@ -53,11 +53,16 @@ export async function labGc(kube: KubeApi, clock: Clock = systemClock, timeoutMs
   const rest = served.filter((r) => r.kind !== 'CustomResourceDefinition').sort((a, b) => order(a) - order(b));
   const labNodes = await labNodeNames(kube);
   const namespaces: string[] = [];
+  const volumes: string[] = [];
   for (const r of rest) {
     if (r.kind === 'Namespace') await forceDeletePods(kube, { nodes: labNodes });
-    for (const name of await deleteLabelled(kube, r, removed)) if (r.kind === 'Namespace') namespaces.push(name);
+    const names = await deleteLabelled(kube, r, removed);
+    if (r.kind === 'Namespace') namespaces.push(...names);
+    if (r.kind === 'PersistentVolume') volumes.push(...names);
   }
   await untilGone(kube, namespaces, clock, timeoutMs);
+  // pv-protection holds a volume until its claim is gone, which the namespaces took along
+  await untilGone(kube, volumes, clock, timeoutMs / 3, 'PersistentVolume');
   for (const r of crds) await deleteLabelled(kube, r, removed);
   for (const ns of (await kube.list({ apiVersion: 'v1', kind: 'Namespace' }, { labelSelector: EXEMPT_LABEL })).items) {
     await kube.patch(
@@ -81,6 +86,8 @@ async function deleteLabelled(kube: KubeApi, r: ServedResource, removed: string[
       continue;
     }
     for (const o of items) {
+      // already going (an earlier gc asked, a finalizer holds it): asked again, it is not "removed" again
+      if (o.metadata?.deletionTimestamp) continue;
       const ref = {
         apiVersion: r.apiVersion,
         kind: r.kind,
@@ -134,16 +141,22 @@ async function forceDeletePods(kube: KubeApi, where: { nodes?: Set<string>; name
  * namespace controller lists a namespace's content fails its discovery ("unable to retrieve the complete
  * list of server APIs"), and it backs off for minutes. Pods still Terminating in them are forced meanwhile.
  */
-async function untilGone(kube: KubeApi, namespaces: string[], clock: Clock, timeoutMs: number): Promise<void> {
+async function untilGone(
+  kube: KubeApi,
+  names: string[],
+  clock: Clock,
+  timeoutMs: number,
+  kind: 'Namespace' | 'PersistentVolume' = 'Namespace',
+): Promise<void> {
   const deadline = clock.now().getTime() + timeoutMs;
-  let left = namespaces;
+  let left = names;
   while (left.length && clock.now().getTime() < deadline) {
     const still: string[] = [];
-    for (const ns of left)
-      if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns }).catch(() => undefined)) still.push(ns);
+    for (const name of left)
+      if (await kube.get({ apiVersion: 'v1', kind, name }).catch(() => undefined)) still.push(name);
     left = still;
     if (!left.length) return;
-    for (const ns of left) await forceDeletePods(kube, { namespace: ns });
+    if (kind === 'Namespace') for (const ns of left) await forceDeletePods(kube, { namespace: ns });
     await clock.sleep(500);
   }
 }

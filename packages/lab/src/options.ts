@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { envCredentials, parseAwsCredentials } from './core.js';
 import { DrillError, ExitCode, usageError } from './core.js';
 import type { LabOptions } from './lab.js';
+import { monitoringBinaries } from './monitoring/binaries.js';
 
 export interface LabArgsLike {
   dir: string;
@@ -26,6 +27,7 @@ export interface LabArgsLike {
   k8s: 'lab' | 'real';
   realKubeconfig?: string[];
   clusters: number;
+  monitoring?: boolean;
 }
 
 export const defaultRealKubeconfig = (): string =>
@@ -64,6 +66,7 @@ export async function validateLabArgs(a: LabArgsLike): Promise<void> {
   if (a.s3Endpoint && !/^https?:\/\//.test(a.s3Endpoint))
     throw usageError(`--s3-endpoint ${a.s3Endpoint} is not an http(s) URL`, 'e.g. --s3-endpoint http://127.0.0.1:7480');
   if (a.s3Endpoint) await s3Credentials(a);
+  if (a.monitoring) monitoringBinaries();
   if (a.k8s === 'real') {
     const given = a.realKubeconfig ?? [];
     if (given.length > a.clusters)
@@ -110,7 +113,7 @@ async function s3Credentials(a: LabArgsLike): Promise<{ accessKeyId: string; sec
   return c;
 }
 
-export async function labOptionsFromArgs(a: LabArgsLike): Promise<LabOptions> {
+export async function labOptionsFromArgs(a: LabArgsLike): Promise<LabOptions & { monitoring?: boolean }> {
   return {
     dir: a.dir,
     port: a.port,
@@ -139,5 +142,6 @@ export async function labOptionsFromArgs(a: LabArgsLike): Promise<LabOptions> {
         }
       : false,
     veleroVersion: a.veleroVersion,
+    monitoring: a.monitoring,
   };
 }

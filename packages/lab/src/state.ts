@@ -2,6 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ApplyReport } from './apply.js';
 import { processAlive } from './core.js';
+import type { MonitoringState } from './monitoring/monitoring.js';
 
 /** What a running `kdrill lab up` leaves in its dir, for status and down. No secrets in here. */
 export interface LabState {
@@ -18,6 +19,8 @@ export interface LabState {
   /** What loading the app applied, skipped and had refused, and what the nightly Schedule backs up. */
   app?: ApplyReport & { backupNamespaces: string[] };
   warnings?: string[];
+  /** `--monitoring`: the lab's Prometheus and Alertmanager. */
+  monitoring?: MonitoringState;
   log: string;
   options: Record<string, unknown>;
   error?: string;

@@ -1,6 +1,7 @@
 import type { Argv, Options } from 'yargs';
 import type { Reporter } from '../../drill/runner.js';
 import type { DrillResult } from '../../drill/types.js';
+import { detectionSummary } from '../../report/detection-summary.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { defineCommand, toModule, type CliContext } from '../command.js';
 import { KUBE_OPTIONS, outputOption } from '../options.js';
@@ -11,6 +12,12 @@ const PLAN_OPTIONS = {
   ...KUBE_OPTIONS,
   output: outputOption(['text', 'json', 'yaml']),
   offline: { type: 'boolean', default: false, describe: 'Do not read the cluster' },
+  history: {
+    type: 'string',
+    default: 'drill-reports/history',
+    describe: 'Where earlier runs are recorded: their open action items are listed, carried over into this drill',
+  },
+  'history-endpoint': { type: 'string', describe: 'S3 endpoint of an s3:// history' },
 } as const satisfies Record<string, Options>;
 
 /** What run and resume share: the cluster, the allow-list, and how the evidence is printed. */
@@ -45,6 +52,15 @@ const RUN_ONLY_OPTIONS = {
       "Write the run's Prometheus metrics here (node_exporter textfile collector: a .prom file in its directory)",
   },
   pushgateway: { type: 'string', describe: 'Push the same metrics to this Prometheus Pushgateway URL' },
+  keep: {
+    type: 'boolean',
+    default: false,
+    describe: 'A restore test keeps its sandbox for inspection (until its expiry; then `kdrill gc` removes it)',
+  },
+  'action-owner': {
+    type: 'string',
+    describe: "Who owns the run's action items (default: the scenario's drill.leader)",
+  },
 } as const satisfies Record<string, Options>;
 
 const RUN_EXAMPLES: [string, string][] = [
@@ -54,6 +70,7 @@ const RUN_EXAMPLES: [string, string][] = [
     'remember the run in S3 and expose it to Prometheus',
   ],
   ['$0 run drill.yaml --context kind-drill --allow-context kind-drill', 'against kind'],
+  ['$0 run scenarios/restore-test.yaml --context prod', 'restore the newest backup into a sandbox beside prod'],
 ];
 
 const validate = defineCommand({
@@ -89,8 +106,12 @@ const plan = defineCommand({
     const s = await requireScenario(a.scenario);
     const p = buildPlan(s);
     if (!a.offline) p.blastRadius = await blastRadiusOrNote(s, a);
+    const { openForPlan } = await import('../../actions/plan.js');
+    const open = await openForPlan({ history: a.history, historyEndpoint: a.historyEndpoint }, s.metadata.name);
+    p.carriedOver = open.items;
+    const { planCarriedOver } = await import('../../actions/render.js');
     if (isData(a.output)) await printData(a.output, p);
-    else process.stdout.write(renderPlan(p));
+    else process.stdout.write(`${renderPlan(p)}${planCarriedOver(open.items, new Date(), open.note)}`);
   },
 });
 
@@ -133,9 +154,11 @@ const run = defineCommand({
     const r = await withReporter(a.output, (reporter) =>
       runScenario({
         ...scenarioTarget(a.scenario, a),
+        keep: a.keep,
         reporter,
         publish,
         labLauncher,
+        actionOwner: a.actionOwner,
       }),
     );
     return finish(r, a.output);
@@ -184,6 +207,7 @@ async function withReporter<T>(output: string, fn: (r: Reporter) => Promise<T>):
     'preflight',
     'baseline',
     'backup',
+    'sandbox',
     'inject',
     'recover',
     'verify',
@@ -210,6 +234,7 @@ async function finish(r: { exitCode: number; result?: DrillResult; dir: string }
       `  RTO ${f(o.rto.measuredSeconds)} (objective ${o.rto.objectiveSeconds}s) ${o.rto.met ? 'met' : 'BREACHED'}\n` +
       `  RPO ${f(o.rpo.measuredSeconds)} (objective ${o.rpo.objectiveSeconds}s) ${o.rpo.met ? 'met' : 'BREACHED'}\n` +
       `  retention ${o.retention.met ? 'met' : 'BREACHED'}: ${o.retention.detail}\n` +
+      detectionSummary(r.result) +
       r.result.findings
         .filter((x) => x.severity !== 'P3')
         .map((x) => `  ${x.severity} ${x.code}: ${x.message}\n`)

@@ -28,6 +28,10 @@ const GUIDE_OPTIONS = {
     array: true,
     describe: 'Allow --scenario to inject its disaster in this context (also KDRILL_ALLOW_CONTEXTS, .kdrill.yaml)',
   },
+  'action-owner': {
+    type: 'string',
+    describe: "Who owns the drill's action items (default: the scenario's drill.leader)",
+  },
 } as const satisfies Record<string, Options>;
 
 const GUIDE_EXAMPLES: [string, string][] = [
@@ -124,6 +128,7 @@ async function guidedDrill(file: string, runbook: Runbook, a: GuideArgs): Promis
     reporter: plainReporter(),
     runbook: { file, runbook, ui: t?.ui },
     labLauncher,
+    actionOwner: a.actionOwner,
   }).finally(() => t?.close());
   if (res.result)
     process.stdout.write(

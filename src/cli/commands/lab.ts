@@ -95,6 +95,12 @@ const SERVE_OPTIONS = {
     choices: [1, 2],
     describe: '2 adds a recovery cluster (context kdrill-lab-2) reading the same bucket',
   },
+  monitoring: {
+    type: 'boolean',
+    default: false,
+    describe:
+      "Start Debian's Prometheus and Alertmanager (apt-get install prometheus prometheus-alertmanager) on free ports: kube-state-metrics series of the lab, its alerts, a webhook to kdrill's receiver",
+  },
 } as const satisfies Record<string, Options>;
 
 const UP_EXAMPLES: [string, string][] = [
@@ -120,10 +126,14 @@ function passThrough(a: LabArgsLike): string[] {
   if (a.s3CredentialsFile) out.push('--s3-credentials-file', a.s3CredentialsFile);
   if (a.bucket) out.push('--bucket', a.bucket);
   for (const kc of a.realKubeconfig ?? []) out.push('--real-kubeconfig', kc);
+  if (a.monitoring) out.push('--monitoring');
   return out;
 }
 
 type AppReport = NonNullable<LabState['app']>;
+
+const monitoringLine = (m: NonNullable<LabState['monitoring']>): string =>
+  `monitoring: Prometheus ${m.prometheus}, Alertmanager ${m.alertmanager} (webhook to ${m.receiver})`;
 
 /** What `lab up --app` applied and skipped, per kind (the lab's summarize(), restated here so --help never loads the lab). */
 function appSummary(a: AppReport): string[] {
@@ -155,6 +165,7 @@ const up = defineCommand({
       `lab up (pid ${s.pid}): contexts ${s.contexts.join(', ')}; S3 ${s.s3?.endpoint} bucket ${s.s3?.bucket}`,
     ];
     if (s.backups?.length) out.push(`  backups: ${s.backups.join(', ')}`);
+    if (s.monitoring) out.push(`  ${monitoringLine(s.monitoring)}`);
     if (s.app) out.push(...appSummary(s.app).map((l) => `  ${l}`));
     for (const w of (s.warnings ?? []).filter((x) => !/^(refused|skipped) /.test(x))) out.push(`  warning: ${w}`);
     out.push(`  kubectl --kubeconfig ${s.kubeconfig} get pods -n ${s.app?.backupNamespaces[0] ?? 'thanos'}`);
@@ -240,6 +251,7 @@ function statusText(s: LabState): string {
       `  backups of: ${s.app.backupNamespaces.join(', ')} (Schedule velero/nightly): ${(s.backups ?? []).join(', ')}`,
       ...appSummary(s.app).map((l) => `  ${l}`),
     );
+  if (s.monitoring) out.push(`  ${monitoringLine(s.monitoring)}`);
   out.push(`  log:        ${s.log}`);
   return `${out.join('\n')}\n`;
 }

@@ -14,6 +14,9 @@ import { listVelero, type Backup } from '../../velero/objects.js';
 import { RESTORE_TERMINAL, chooseBackup } from '../../velero/velero.js';
 import { snapshotInventory, type InventoryItem } from '../../verify/inventory.js';
 import type { DrillContext, PhaseOutcome } from '../context.js';
+import { isHardened } from '../plan.js';
+import { lintForDrill } from '../../lint/drill.js';
+import { detectPreflight } from './detect.js';
 import type { BackupInfo, VeleroSeen } from '../state.js';
 import type { Finding } from '../types.js';
 
@@ -282,6 +285,7 @@ export async function preflight(ctx: DrillContext): Promise<PhaseOutcome> {
   const velero = await veleroSeen(ctx);
   await targetsExist(kube, s);
   const findings: Finding[] = velero.filter((x) => x.validationDisabled).map(validationOff);
+  const heartbeat = await detectPreflight(ctx, findings);
   const bucket = await deps.storeFor(kube, veleroNs, spec.backup.storageLocation);
   historyOutsideBsl(deps, bucket);
   const { chosen, all, contents } = spec.backup.take
@@ -292,7 +296,15 @@ export async function preflight(ctx: DrillContext): Promise<PhaseOutcome> {
   const recoveryBefore = await recoveryTargetFree(ctx);
   const report = await protectionAudit(ctx, bucket, chosen);
   findings.push(...report.findings);
+  findings.push(
+    ...(await lintForDrill(kube, {
+      namespaces: spec.target.namespaces,
+      hardened: isHardened(s),
+      veleroNamespace: veleroNs,
+    })),
+  );
   state.preflight = { backup: chosen, allBackups: all, findings, protection: report, velero, contents, recoveryBefore };
+  if (heartbeat) state.preflight.heartbeat = heartbeat;
   const p12 = findings.filter((f) => f.severity !== 'P3').length;
   if (p12) deps.reporter.info(`${p12} P1/P2 finding(s) before the drill: it continues, and the verdict will say so`);
   return {

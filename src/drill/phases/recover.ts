@@ -55,6 +55,7 @@ async function createRestore(ctx: DrillContext, r: PhaseRestore): Promise<void> 
       ...(p.includeClusterResources !== undefined ? { includeClusterResources: p.includeClusterResources } : {}),
       existingResourcePolicy: spec.recovery.existingResourcePolicy,
       restorePVs: true,
+      ...ctx.restoreSpec,
     },
   };
   await kube.create(restore);

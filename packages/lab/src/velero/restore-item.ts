@@ -12,6 +12,7 @@ import {
 } from './restore-actions.js';
 import { alreadyExistsWarning, type VeleroRelease } from './versions.js';
 import { existingOutcome } from './restore-existing.js';
+import { applyModifiers, type ResourceModifiers } from './resource-modifiers.js';
 
 // JSON of many shapes, as the core types spec and status; the code narrows what it reads
 type Json = Record<string, KubeObject['spec']>;
@@ -36,6 +37,7 @@ export interface ItemRestorerOptions {
   terminatingTimeoutMs: number;
   pollMs: number;
   itemDelayMs?: number;
+  modifiers?: ResourceModifiers;
 }
 
 /**
@@ -163,7 +165,7 @@ export class ItemRestorer {
     const prepared = this.prepare(backedUp, gr, ns, id, e);
     if (!prepared) return false;
     await this.restoreAdditional(prepared.additional, ns, w, e);
-    const obj = this.withRestoreLabels(this.claimOfNewVolume(prepared.item, gr), ns);
+    const obj = this.withRestoreLabels(this.modified(this.claimOfNewVolume(prepared.item, gr), gr, ns, e), ns);
     if (this.o.itemDelayMs) await this.o.clock.sleep(this.o.itemDelayMs);
     try {
       await this.o.kube.create(obj);
@@ -247,6 +249,14 @@ export class ItemRestorer {
     if (!this.pvsToProvision.has(reset.spec!.volumeName as string)) return reset;
     const { volumeName: _v, ...spec } = reset.spec as Record<string, unknown>;
     return { ...reset, spec };
+  }
+
+  /** The Restore's resource modifiers: after the item actions and the claim's reset, before the namespace is mapped (restore.go). */
+  private modified(obj: KubeObject, gr: string, ns: string, e: ResultSet): KubeObject {
+    if (!this.o.modifiers) return obj;
+    const m = applyModifiers(this.o.modifiers, obj, gr);
+    for (const err of m.errors) addResult(e, ns, err);
+    return m.item;
   }
 
   /** In its target namespace ('' for cluster-scoped), with the restore's labels. */

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../core.js';
 import { validateIncludesExcludes } from './filters.js';
+import { modifiersFromConfigMap, validateModifiers, type ResourceModifiers } from './resource-modifiers.js';
 import type { VeleroRelease } from './versions.js';
 
 // JSON of many shapes, as the core types spec and status; the code narrows what it reads
@@ -24,6 +25,8 @@ export interface RestoreValidation {
   spec: Json;
   backup?: KubeObject;
   bsl?: KubeObject;
+  /** The rules of `spec.resourceModifier`, parsed and validated. */
+  modifiers?: ResourceModifiers;
 }
 
 export interface ValidationLookups {
@@ -42,7 +45,8 @@ const startOf = (b: KubeObject): number =>
 /**
  * validateAndComplete (pkg/controller/restore_controller.go), message for message, in its order. The
  * backup's own phase is not checked: a restore of a Failed backup passes, and fails when it runs. The
- * BSL's phase is checked from v1.18 only; hooks' init containers and resource-modifier rules are not.
+ * BSL's phase is checked from v1.18 only; hooks' init containers are not. Resource-modifier rules are
+ * parsed and validated as Velero does (resource-modifiers.ts).
  */
 export async function validateRestore(restore: KubeObject, l: ValidationLookups): Promise<RestoreValidation> {
   const spec = structuredClone(restore.spec ?? {}) as Json;
@@ -79,12 +83,12 @@ export async function validateRestore(restore: KubeObject, l: ValidationLookups)
   }
   if (!spec.scheduleName && backup.metadata?.labels?.['velero.io/schedule-name'])
     spec.scheduleName = backup.metadata.labels['velero.io/schedule-name'];
-  const modifierError = await missingModifier(restore, spec, l);
-  if (modifierError) {
-    errors.push(modifierError);
+  const m = await readModifiers(restore, spec, l);
+  if (m.error) {
+    errors.push(m.error);
     return done();
   }
-  return done({ backup, bsl });
+  return done({ backup, bsl, modifiers: m.modifiers });
 }
 
 /** The checks of the resource and namespace filters and the selectors; excludedResources completed. */
@@ -113,11 +117,27 @@ function latestOfSchedule(schedule: string, l: ValidationLookups, errors: string
   return latest;
 }
 
-/** A resource-modifier ConfigMap the restore names and that does not exist, as Velero's error. */
-async function missingModifier(restore: KubeObject, spec: Json, l: ValidationLookups): Promise<string | undefined> {
+/** The resource-modifier rules the restore names, or Velero's error for a ConfigMap missing, unparsable or invalid. */
+async function readModifiers(
+  restore: KubeObject,
+  spec: Json,
+  l: ValidationLookups,
+): Promise<{ modifiers?: ResourceModifiers; error?: string }> {
   const modifier = spec.resourceModifier as { kind?: string; name?: string } | undefined;
-  if (!modifier || String(modifier.kind).toLowerCase() !== 'configmap') return undefined;
-  const ns = restore.metadata?.namespace ?? l.namespace;
-  if (await l.configMap(ns, modifier.name ?? '')) return undefined;
-  return `failed to get resource modifiers configmap ${ns}/${modifier.name}`;
+  if (!modifier || String(modifier.kind).toLowerCase() !== 'configmap') return {};
+  const where = `${restore.metadata?.namespace ?? l.namespace}/${modifier.name}`;
+  const cm = await l.configMap(restore.metadata?.namespace ?? l.namespace, modifier.name ?? '');
+  if (!cm) return { error: `failed to get resource modifiers configmap ${where}` };
+  let modifiers: ResourceModifiers;
+  try {
+    modifiers = modifiersFromConfigMap(cm);
+  } catch (e) {
+    return { error: `Error in parsing resource modifiers provided in configmap ${where}: ${(e as Error).message}` };
+  }
+  try {
+    validateModifiers(modifiers);
+  } catch (e) {
+    return { error: `Validation error in resource modifiers provided in configmap ${where}: ${(e as Error).message}` };
+  }
+  return { modifiers };
 }

@@ -8,6 +8,7 @@ import { addResult, backupKeys, countResults, restoreKeys } from './layout.js';
 import type { VeleroDeps } from './deps.js';
 import { parseArchive } from './restore-archive.js';
 import { ItemRestorer } from './restore-item.js';
+import type { ResourceModifiers } from './resource-modifiers.js';
 import { selectResources, type SelectOptions, type SelectedItem } from './restore-select.js';
 import { veleroRelease, type VeleroRelease } from './versions.js';
 
@@ -26,6 +27,8 @@ export interface RestoreContext extends VeleroDeps {
   terminatingTimeoutMs?: number;
   /** How often those are polled (Velero: every second). */
   pollMs?: number;
+  /** The Restore's resource modifier rules, from its validation. */
+  modifiers?: ResourceModifiers;
 }
 
 /** The lab's default for both timeouts: a lab cluster answers in seconds, and a drill should not hang 10 minutes. */
@@ -120,6 +123,7 @@ async function prepare(
     terminatingTimeoutMs: ctx.terminatingTimeoutMs ?? LAB_RESOURCE_TIMEOUT_MS,
     pollMs: ctx.pollMs ?? 1000,
     itemDelayMs: ctx.itemDelayMs,
+    modifiers: ctx.modifiers,
   });
   const isMustHave = (gr: string): boolean => restorer.isMustHave(gr);
   const select = { archive, discovery, spec, resources, namespaces, isMustHave, errors: restorer.errors };

@@ -60,6 +60,7 @@ async function run(s: VeleroServer, v: RestoreValidation, restore: KubeObject): 
       resourceTimeoutMs: timeout,
       terminatingTimeoutMs: timeout,
       pollMs: s.opts.pollMs,
+      modifiers: v.modifiers,
     },
     restore,
     v.backup!,

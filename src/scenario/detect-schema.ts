@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expectStatus } from './http-status.js';
 import { parseMatcher } from '../detect/matchers.js';
 import { duration, positiveDuration, timeout } from './duration.js';
 
@@ -141,12 +142,7 @@ export const availabilityTarget = z
     timeout: duration('the request timeout')
       .prefault('1s')
       .refine((v) => v >= 0.01 && v <= 60, 'a request timeout is 10ms to 60s'),
-    expectStatus: z
-      .number()
-      .int()
-      .min(100, 'an HTTP status is 100 to 599')
-      .max(599, 'an HTTP status is 100 to 599')
-      .default(200),
+    expectStatus: expectStatus(),
     bodyRegex: z.string().optional(),
   })
   .superRefine((e, ctx) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expectStatus } from './http-status.js';
 import { positiveDuration, timeout } from './duration.js';
 import { modeRules, sandboxSchema } from './restore-test.js';
 import { availabilityTarget, checkDetect, detectSchema } from './detect-schema.js';
@@ -222,12 +223,7 @@ const verifyStep = z.discriminatedUnion('type', [
       })
       .optional()
       .meta({ description: 'Probe a Service through the API server proxy' }),
-    expectStatus: z
-      .number()
-      .int()
-      .min(100, 'an HTTP status is 100 to 599')
-      .max(599, 'an HTTP status is 100 to 599')
-      .default(200),
+    expectStatus: expectStatus(),
     bodyRegex: z.string().optional(),
     timeout: timeout('the timeout').prefault('5m'),
   }),

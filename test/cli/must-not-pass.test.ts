@@ -266,6 +266,8 @@ const CASES: Case[] = [
   },
   {
     name: 'the RPO is breached at the start',
+    // the lab's newest backup is taken as it starts: let it grow older than the RPO before the drill reads it
+    sabotage: () => new Promise((r) => setTimeout(r, 2500)),
     scenario: (s) => void (s.objectives.rpo = '1s'),
     exit: 3,
     code: 'RPO_BREACHED_AT_START',

@@ -188,8 +188,9 @@ class ApplyRun {
     }
     const ns = type.namespaced ? (obj.metadata.namespace ?? this.o.defaultNamespace) : undefined;
     if (ns) {
+      // once per namespace and run, not once per object: it stays made
+      if (!this.namespaces.has(ns)) await ensureNamespace(this.kube, ns, this.o.clock ?? systemClock, this.o.labels);
       this.namespaces.add(ns);
-      await ensureNamespace(this.kube, ns, this.o.clock ?? systemClock, this.o.labels);
     }
     await this.create(file, obj, ns);
   }
@@ -261,8 +262,7 @@ async function ensureNamespace(
   labels?: Record<string, string>,
 ): Promise<void> {
   // the namespace an earlier drill or lab deleted may still be going: content created now would be refused
-  await untilNotTerminating(kube, ns, clock);
-  if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) return;
+  if (await untilNotTerminating(kube, ns, clock)) return;
   try {
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, ...(labels ? { labels } : {}) } });
   } catch (e) {

@@ -24,7 +24,7 @@ export class RawS3 {
     this.key = h(h(h(h(`AWS4${creds.secretAccessKey}`, this.date), 'us-east-1'), 's3'), 'aws4_request');
   }
 
-  get(path: string, query: Record<string, string>): Promise<string> {
+  get(path: string, query: Record<string, string>, method: 'GET' | 'HEAD' = 'GET'): Promise<string> {
     const enc = (s: string): string =>
       encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
     const qs = Object.entries(query)
@@ -39,7 +39,7 @@ export class RawS3 {
       .map((s) => enc(s))
       .join('/');
     const canonical = [
-      'GET',
+      method,
       canonicalPath,
       qs,
       `host:${this.host}\nx-amz-content-sha256:${payload}\nx-amz-date:${amzDate}\n`,
@@ -61,7 +61,7 @@ export class RawS3 {
           host: '127.0.0.1',
           port: this.port,
           path: `${canonicalPath}?${qs}`,
-          method: 'GET',
+          method,
           headers,
           agent: this.agent,
         },

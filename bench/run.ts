@@ -2,14 +2,16 @@ import { benchAudit } from './audit.js';
 import { benchDetect } from './detect.js';
 import { benchDrill } from './drill.js';
 import { benchFaults } from './faults.js';
+import { benchInventory } from './inventory.js';
 import { benchKube } from './kube.js';
 import { benchLabBackup } from './lab-backup.js';
 import { benchS3 } from './s3.js';
 
 /**
- * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube, s3, backup, drill, audit, faults, detect
+ * `npm run bench [-- section…]`: ratios measured side by side in one run. Sections: kube, s3, backup, drill, audit, faults, detect, inventory
  * (KDRILL_BENCH_FAULT_DRILLS, default 50, and KDRILL_BENCH_FAULT_AUDITS, default 20, size faults;
- * KDRILL_BENCH_DETECT_ALERTS and KDRILL_BENCH_SAMPLING_SECONDS size detect).
+ * KDRILL_BENCH_DETECT_ALERTS and KDRILL_BENCH_SAMPLING_SECONDS size detect;
+ * KDRILL_BENCH_INVENTORY_BIG=1 adds 100,000 objects to inventory, KDRILL_BENCH_AUDIT_VERSIONS sizes audit).
  * Real servers are measured too when KDRILL_TEST_KUBECONFIG / KDRILL_TEST_S3_ENDPOINT are set.
  */
 const sections: Record<string, () => Promise<void>> = {
@@ -20,6 +22,7 @@ const sections: Record<string, () => Promise<void>> = {
   audit: benchAudit,
   faults: benchFaults,
   detect: benchDetect,
+  inventory: benchInventory,
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted.length ? wanted : Object.keys(sections)) {

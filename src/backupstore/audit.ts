@@ -1,12 +1,11 @@
 import type { Finding } from '../drill/types.js';
 import { systemClock } from '../time/clock.js';
-import { auditBackupObjects } from './audit/backup-objects.js';
 import { bucketFindings } from './audit/bucket.js';
 import { lockCanary } from './audit/canary.js';
 import { freshnessFindings } from './audit/freshness.js';
-import { takeInventory } from './audit/inventory.js';
+import { scanBucket } from './audit/inventory.js';
 import { kopiaFindings } from './audit/kopia.js';
-import { compareReplica } from './audit/replica.js';
+import { openReplica } from './audit/replica.js';
 import type { AuditOptions, AuditReport } from './audit/types.js';
 
 export { auditMarkdown, auditTable } from './audit/render.js';
@@ -36,12 +35,14 @@ export async function auditBackups(o: AuditOptions): Promise<AuditReport> {
     prefix: o.prefix,
     ...p,
   };
-  const inv = await takeInventory(o);
   const ctx = { policy: o.policy, now, marginSeconds: o.marginSeconds, prefix: o.prefix };
-  const perBackup = o.backups.map((b) => auditBackupObjects(b, inv.byBackup.get(b.name) ?? [], inv.locks, ctx));
-  const kopia = kopiaFindings(inv.kopia, inv.locks, { prefix: o.prefix, objectLock: p.objectLock, policy: o.policy });
+  // the replica is listed before the bucket, so each of our objects is compared with it as it streams by
+  const replicaCheck = o.replica ? await openReplica(o.replica, o.prefix) : undefined;
+  const scan = await scanBucket(o, ctx, replicaCheck?.version);
+  const perBackup = o.backups.map((b) => scan.backups.get(b.name)!.result());
+  const kopia = kopiaFindings(scan.kopia, { prefix: o.prefix, objectLock: p.objectLock, policy: o.policy });
   const canary = o.canary.enabled && p.objectLock ? await lockCanary(o.store, o.canary, p, now) : undefined;
-  const replica = o.replica ? await compareReplica(o.replica, o.prefix, inv.all) : undefined;
+  const replica = replicaCheck?.result();
   const findings = [
     ...bucketFindings(bucket.name, p, o.policy),
     ...perBackup.flatMap((x) => x.findings),
@@ -51,16 +52,16 @@ export async function auditBackups(o: AuditOptions): Promise<AuditReport> {
     ...(replica?.findings ?? []),
   ].sort(byImportance);
   // two for the bucket's versioning and lock configuration, as protection() reads them
-  const requests = 2 + inv.requests + (canary?.requests ?? 0);
+  const requests = 2 + scan.requests + (canary?.requests ?? 0);
   return {
     bucket,
     backups: perBackup.map((x) => x.summary),
-    kopia: { objects: inv.kopia.length, unlocked: kopia.unlocked },
+    kopia: { objects: scan.kopia.versions, unlocked: kopia.unlocked },
     canary: canary?.canary,
     replica: replica?.replica,
     findings,
     stats: {
-      versions: inv.all.length + inv.kopia.length,
+      versions: scan.versions,
       requests,
       seconds: (clock.now().getTime() - started.getTime()) / 1000,
     },

@@ -32,6 +32,9 @@ import type {
 
 type Deadline = { abortSignal: AbortSignal };
 
+/** Requests in flight in an audit unless told otherwise (`kdrill audit --concurrency`, a drill's preflight). */
+export const DEFAULT_POOL = 32;
+
 const name = (e: unknown): string => (e as { name?: string }).name ?? '';
 // RGW answers "no lock configuration" with its own code (../shared/rgw/README.md); both mean none.
 const NO_LOCK = new Set(['NoSuchObjectLockConfiguration', 'ObjectLockConfigurationNotFoundError']);
@@ -57,7 +60,8 @@ export class AwsObjectStore implements ObjectStore {
     this.clock = opts.clock ?? systemClock;
     const fromEnv = Number(process.env.KDRILL_REQUEST_TIMEOUT);
     this.timeoutMs = opts.timeoutMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : 30_000);
-    const maxSockets = opts.maxSockets ?? 64;
+    // keep-alive sockets for the pool that uses them: the audit's 32 requests in flight by default
+    const maxSockets = opts.maxSockets ?? DEFAULT_POOL;
     this.s3 = new S3Client({
       endpoint: s.endpoint,
       region: s.region,
@@ -183,49 +187,61 @@ export class AwsObjectStore implements ObjectStore {
     } while (token);
   }
 
+  /** One page of versions and delete markers, in S3's order: by key, newest first. */
+  private async versionPage(
+    prefix: string,
+    keyMarker: string | undefined,
+    versionMarker: string | undefined,
+  ): Promise<{ page: ObjectVersion[]; next?: { keyMarker?: string; versionMarker?: string } }> {
+    const r = await this.call('list object versions', (d) =>
+      this.s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: this.settings.bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionMarker,
+        }),
+        d,
+      ),
+    );
+    const page: ObjectVersion[] = [
+      ...(r.Versions ?? []).map((v) => ({
+        key: v.Key ?? '',
+        versionId: v.VersionId ?? 'null',
+        isLatest: !!v.IsLatest,
+        deleteMarker: false,
+        size: v.Size ?? 0,
+        etag: v.ETag ?? '',
+        lastModified: v.LastModified ?? new Date(0),
+      })),
+      ...(r.DeleteMarkers ?? []).map((d) => ({
+        key: d.Key ?? '',
+        versionId: d.VersionId ?? 'null',
+        isLatest: !!d.IsLatest,
+        deleteMarker: true,
+        size: 0,
+        etag: '',
+        lastModified: d.LastModified ?? new Date(0),
+      })),
+    ];
+    // the SDK splits versions and markers; S3's order is by key, newest first
+    page.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : b.lastModified.getTime() - a.lastModified.getTime()));
+    return {
+      page,
+      next: r.IsTruncated ? { keyMarker: r.NextKeyMarker, versionMarker: r.NextVersionIdMarker } : undefined,
+    };
+  }
+
+  /** Page by page; the next page is asked for while this one is read, so an audit's pool does not wait on it. */
   async *listVersions(prefix: string): AsyncIterable<ObjectVersion> {
-    let keyMarker: string | undefined;
-    let versionMarker: string | undefined;
+    let current = await this.versionPage(prefix, undefined, undefined);
     for (;;) {
-      const r = await this.call('list object versions', (d) =>
-        this.s3.send(
-          new ListObjectVersionsCommand({
-            Bucket: this.settings.bucket,
-            Prefix: prefix,
-            KeyMarker: keyMarker,
-            VersionIdMarker: versionMarker,
-          }),
-          d,
-        ),
-      );
-      const page: ObjectVersion[] = [
-        ...(r.Versions ?? []).map((v) => ({
-          key: v.Key ?? '',
-          versionId: v.VersionId ?? 'null',
-          isLatest: !!v.IsLatest,
-          deleteMarker: false,
-          size: v.Size ?? 0,
-          etag: v.ETag ?? '',
-          lastModified: v.LastModified ?? new Date(0),
-        })),
-        ...(r.DeleteMarkers ?? []).map((d) => ({
-          key: d.Key ?? '',
-          versionId: d.VersionId ?? 'null',
-          isLatest: !!d.IsLatest,
-          deleteMarker: true,
-          size: 0,
-          etag: '',
-          lastModified: d.LastModified ?? new Date(0),
-        })),
-      ];
-      // the SDK splits versions and markers; S3's order is by key, newest first
-      page.sort((a, b) =>
-        a.key < b.key ? -1 : a.key > b.key ? 1 : b.lastModified.getTime() - a.lastModified.getTime(),
-      );
-      yield* page;
-      if (!r.IsTruncated) return;
-      keyMarker = r.NextKeyMarker;
-      versionMarker = r.NextVersionIdMarker;
+      const n = current.next;
+      const ahead = n ? this.versionPage(prefix, n.keyMarker, n.versionMarker) : undefined;
+      ahead?.catch(() => undefined); // awaited below, unless the reader stops first
+      yield* current.page;
+      if (!ahead) return;
+      current = await ahead;
     }
   }
 

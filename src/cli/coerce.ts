@@ -1,5 +1,5 @@
 import { type DrillError, usageError } from '../errors.js';
-import { parseDuration } from '../scenario/duration.js';
+import { parseDuration } from '../scenario/duration-text.js';
 import { parseGoDuration } from '../time/go-duration.js';
 
 /**

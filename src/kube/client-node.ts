@@ -43,6 +43,8 @@ export interface ClientNodeOptions {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Objects per list page: kubectl's chunk size (--chunk-size). */
+const LIST_PAGE = 500;
 /** How long a group that failed discovery is skipped before it is asked again. */
 const SKIP_FOR_MS = 60_000;
 /** The label of every object a drill run creates: a retried create that meets its own object has succeeded. */
@@ -260,25 +262,56 @@ export class ClientNodeKubeApi implements KubeApi {
   }
 
   async list(type: TypeRef, opts: ListOptions = {}): Promise<ListResult> {
+    let items: KubeObject[] = [];
+    const resourceVersion = await this.listEach(type, opts, (page, restart) => {
+      if (restart) items = [];
+      for (const it of page) items.push(it);
+    });
+    return { items, resourceVersion };
+  }
+
+  /**
+   * Pages of LIST_PAGE objects, as kubectl asks for them. A list the server expired half-way (410: its
+   * snapshot was compacted) is listed again whole, without a limit, as client-go's pager does.
+   */
+  async listEach(
+    type: TypeRef,
+    opts: ListOptions,
+    onPage: (items: KubeObject[], restart: boolean) => void,
+  ): Promise<string> {
     const base = await this.collectionPath(type, opts.namespace, true);
-    const items: KubeObject[] = [];
-    let cont = '';
-    let resourceVersion = '';
-    do {
+    const query = (limit: number, cont: string): string => {
       const q = new URLSearchParams();
       if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
       if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
-      q.set('limit', '500');
+      if (limit) q.set('limit', String(limit));
       if (cont) q.set('continue', cont);
-      const page = JSON.parse(await this.call('GET', `${base}?${q}`, undefined, `list ${type.kind}`)) as {
-        items?: KubeObject[];
-        metadata?: { continue?: string; resourceVersion?: string };
-      };
-      for (const it of page.items ?? []) items.push({ apiVersion: type.apiVersion, kind: type.kind, ...it });
-      cont = page.metadata?.continue ?? '';
-      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-    } while (cont);
-    return { items, resourceVersion };
+      return `${base}?${q}`;
+    };
+    const get = async (limit: number, cont: string): Promise<ListPage> => {
+      const page = JSON.parse(await this.call('GET', query(limit, cont), undefined, `list ${type.kind}`)) as ListPage;
+      // a list's items carry no apiVersion and kind of their own; kdrill's objects always do
+      page.items = (page.items ?? []).map((it) => ({ apiVersion: type.apiVersion, kind: type.kind, ...it }));
+      return page;
+    };
+    let page = await get(LIST_PAGE, '');
+    let restart = true;
+    for (;;) {
+      const cont = page.metadata?.continue;
+      // the next page is asked for before this one is handed over: the server works while the caller does
+      const next = cont ? get(LIST_PAGE, cont) : undefined;
+      next?.catch(() => undefined); // awaited below, unless onPage throws first
+      onPage(page.items ?? [], restart);
+      if (!next) return page.metadata?.resourceVersion ?? '';
+      try {
+        page = await next;
+        restart = false;
+      } catch (e) {
+        if (!isKubeApiError(e, 410)) throw e;
+        page = await get(0, '');
+        restart = true;
+      }
+    }
   }
 
   /**
@@ -551,6 +584,12 @@ export class ClientNodeKubeApi implements KubeApi {
       req.end();
     });
   }
+}
+
+/** One page of a list, as the server sends it. */
+interface ListPage {
+  items?: KubeObject[];
+  metadata?: { continue?: string; resourceVersion?: string };
 }
 
 interface AnswerOptions {

@@ -92,6 +92,12 @@ export interface KubeApi {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   /** Lists every page. */
   list(type: TypeRef, opts?: ListOptions): Promise<ListResult>;
+  /**
+   * Lists page by page (`limit`/`continue`), handing each page over as it arrives so a caller can reduce it
+   * and let it go. `restart` is true on the first page of a list and again when the server expired the list
+   * half-way (410) and it was listed again from the start: the caller forgets what it had.
+   */
+  listEach(type: TypeRef, opts: ListOptions, onPage: (items: KubeObject[], restart: boolean) => void): Promise<string>;
   create(obj: KubeObject): Promise<KubeObject>;
   /** Full update; a stale metadata.resourceVersion is a conflict (KubeApiError with status 409). */
   replace(obj: KubeObject): Promise<KubeObject>;

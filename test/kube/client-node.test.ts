@@ -156,4 +156,41 @@ describe('ClientNodeKubeApi retries and errors', () => {
     expect((e as { hint: string }).hint).toMatch(/being deleted \(Terminating\)/);
     expect((e as { hint: string }).hint).not.toMatch(/RBAC/);
   });
+
+  const cms = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ metadata: { name: `c${from + i}`, namespace: 'default' } }));
+  const page = (items: unknown[], cont?: string) =>
+    json(200, { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '7', continue: cont }, items });
+
+  it('lists in pages of 500 and hands each page over as it arrives, with the kind on every item', async () => {
+    steps.push(page(cms(0, 500), 'p2'), page(cms(500, 500), 'p3'), page(cms(1000, 3)));
+    const pages: { n: number; restart: boolean; kind?: string }[] = [];
+    const rv = await api.listEach({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default' }, (items, restart) =>
+      pages.push({ n: items.length, restart, kind: items[0]?.kind }),
+    );
+    expect(rv).toBe('7');
+    expect(pages).toEqual([
+      { n: 500, restart: true, kind: 'ConfigMap' },
+      { n: 500, restart: false, kind: 'ConfigMap' },
+      { n: 3, restart: false, kind: 'ConfigMap' },
+    ]);
+    const lists = seen.filter((x) => x.includes('/configmaps'));
+    expect(lists[0]).toMatch(/limit=500/);
+    expect(lists[1]).toMatch(/limit=500&continue=p2/);
+  });
+
+  it('lists again from the start, whole, when the server expired the list half-way (410), as client-go does', async () => {
+    steps.push(page(cms(0, 500), 'old'), status(410, 'Expired'), page(cms(0, 700)));
+    const pages: { n: number; restart: boolean }[] = [];
+    await api.listEach({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default' }, (items, restart) =>
+      pages.push({ n: items.length, restart }),
+    );
+    expect(pages).toEqual([
+      { n: 500, restart: true },
+      { n: 700, restart: true },
+    ]);
+    expect(seen.filter((x) => x.includes('/configmaps')).pop()).not.toMatch(/limit|continue/);
+    steps.push(page(cms(0, 500), 'old'), status(410, 'Expired'), page(cms(0, 700)));
+    expect((await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: 'default' })).items).toHaveLength(700);
+  });
 });

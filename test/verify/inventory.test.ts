@@ -1,12 +1,21 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LabApiServer } from '../../packages/lab/src/apiserver/server.js';
+import { labKubeconfig } from '../../packages/lab/src/kubeconfig.js';
+import { connectKube } from '../../src/kube/client-node.js';
+import type { ListOptions, TypeRef } from '../../src/kube/kube-api.js';
 import type { KubeObject } from '../../src/kube/types.js';
 import {
   IGNORED_ANNOTATIONS,
   IGNORED_LABELS,
   diffInventory,
   fingerprint,
+  snapshotInventory,
   type InventoryItem,
 } from '../../src/verify/inventory.js';
+import { FakeKube } from '../support/fakes/fake-kube.js';
 
 const item = (name: string, o: KubeObject, kind = '/ConfigMap'): InventoryItem => ({
   kind,
@@ -112,5 +121,62 @@ describe('inventory fingerprint', () => {
       '/Secret',
     );
     expect(JSON.stringify(secret)).not.toContain(Buffer.from('hunter2').toString('base64'));
+  });
+
+  it('keeps the hash it always had (sha256 of the stable JSON, 16 hex digits): saved baselines still compare', () => {
+    expect(fingerprint({ metadata: {}, data: { k: '1' } }).fields).toEqual({ data: '6ff656377339fd3b' });
+  });
+
+  it('takes the inventory page by page from the API server, reducing each page as it arrives', async () => {
+    const api = new LabApiServer();
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'kdrill-inv-'));
+      await writeFile(join(dir, 'kc'), labKubeconfig(await api.listen(0)));
+      const kube = connectKube({ kubeconfig: join(dir, 'kc') });
+      await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'inv' } });
+      const t = api.cluster.type('', 'v1', 'configmaps');
+      for (let i = 0; i < 1234; i++)
+        api.cluster.create(t, 'inv', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `c${i}` },
+          data: { i: `${i}` },
+        });
+      const pages: number[] = [];
+      const listEach = kube.listEach.bind(kube);
+      kube.listEach = (type, opts, onPage) =>
+        listEach(type, opts, (items, restart) => {
+          if (type.kind === 'ConfigMap') pages.push(items.length);
+          onPage(items, restart);
+        });
+      const inv = await snapshotInventory(kube, ['inv']);
+      expect(pages).toEqual([500, 500, 234]);
+      expect(inv).toHaveLength(1234);
+      expect(new Set(inv.map((i) => i.name)).size).toBe(1234);
+      expect(inv.map((i) => i.name).slice(0, 3)).toEqual(['c0', 'c1', 'c10']);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('forgets what a list gave before the server made it start over', async () => {
+    const kube = new FakeKube();
+    kube.seed(
+      ['a', 'b', 'c'].map((n) => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: n, namespace: 'default' },
+      })),
+    );
+    const listEach = kube.listEach.bind(kube);
+    kube.listEach = (type: TypeRef, opts: ListOptions, onPage: (items: KubeObject[], restart: boolean) => void) =>
+      listEach(type, opts, (items, restart) => {
+        onPage(items.slice(0, 2), restart); // a first page, then the list expired and was read again whole
+        onPage(items, true);
+      });
+    const names = (await snapshotInventory(kube, ['default']))
+      .filter((i) => i.kind === '/ConfigMap')
+      .map((i) => i.name);
+    expect(names).toEqual(['a', 'b', 'c']);
   });
 });

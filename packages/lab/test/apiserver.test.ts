@@ -111,6 +111,46 @@ describe('lab API server (SPEC.md)', () => {
     expect(names.every((n) => /^gen-[a-z0-9]{5}$/.test(n))).toBe(true);
   });
 
+  it('serves every page of a list from the state of its first page, at its resourceVersion, as etcd does', async () => {
+    for (const n of ['a', 'b', 'c', 'd', 'e', 'f']) await call('POST', '/api/v1/namespaces/default/configmaps', cm(n));
+    const path = '/api/v1/namespaces/default/configmaps';
+    const first = (await call('GET', `${path}?limit=2`)).json;
+    expect(first.items.map((o: { metadata: { name: string } }) => o.metadata.name)).toEqual(['a', 'b']);
+    expect(first.metadata.remainingItemCount).toBe(4);
+    // writes after the first page, behind and ahead of the cursor, do not show in the rest of this list
+    await call('POST', path, cm('aa'));
+    await call('POST', path, cm('zz'));
+    await call('DELETE', `${path}/e`);
+    await call('PATCH', `${path}/c`, { data: { k: 'changed' } }, { 'content-type': 'application/merge-patch+json' });
+    const rest: { metadata: { name: string }; data: { k: string } }[] = [];
+    let cont = first.metadata.continue as string | undefined;
+    while (cont) {
+      const r = (await call('GET', `${path}?limit=2&continue=${cont}`)).json;
+      expect(r.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+      rest.push(...r.items);
+      cont = r.metadata.continue;
+    }
+    expect(rest.map((o) => o.metadata.name)).toEqual(['c', 'd', 'e', 'f']);
+    expect(rest[0]!.data.k).toBe('c');
+    // a new list sees them all
+    const now = (await call('GET', path)).json.items.map((o: { metadata: { name: string } }) => o.metadata.name);
+    expect(now).toEqual(['a', 'aa', 'b', 'c', 'd', 'f', 'zz']);
+  });
+
+  it("refuses a continue token that is too old (410 Expired), another list's token, and a resourceVersion with it", async () => {
+    const path = '/api/v1/namespaces/default/configmaps';
+    for (const n of ['a', 'b', 'c']) await call('POST', path, cm(n));
+    const token = (await call('GET', `${path}?limit=1`)).json.metadata.continue as string;
+    expect((await call('GET', `${path}?limit=1&continue=${token}&resourceVersion=1`)).status).toBe(400);
+    expect((await call('GET', `/api/v1/namespaces/default/secrets?limit=1&continue=${token}`)).status).toBe(400);
+    // more lists in flight than the server keeps, then more writes than its history holds (50 here)
+    for (let i = 0; i < 20; i++) await call('GET', `${path}?limit=1`);
+    for (let i = 0; i < 60; i++) await call('POST', path, cm(`w${i}`));
+    const old = await call('GET', `${path}?limit=1&continue=${token}`);
+    expect(old.status).toBe(410);
+    expect(old.json).toMatchObject({ kind: 'Status', reason: 'Expired', code: 410 });
+  });
+
   it('treats strategic merge patch as merge patch, dropping directives', async () => {
     await call('POST', '/api/v1/namespaces/default/configmaps', cm('s'));
     const r = await call(

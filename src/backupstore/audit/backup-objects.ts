@@ -79,19 +79,22 @@ function judgeVersion(
   return { findings };
 }
 
-/** What the bucket holds of one backup apart from its objects' locks: delete markers, nothing, or an expired backup. */
-function presenceFindings(b: AuditBackup, versions: ObjectVersion[], c: ObjectsContext): Finding[] {
-  const out: Finding[] = versions
-    .filter((x) => x.deleteMarker)
-    .map((m) => ({
-      severity: 'P2',
-      code: 'DELETE_MARKER',
-      key: m.key,
-      message: `${m.key} was deleted (a delete marker hides it${versions.some((x) => x.key === m.key && !x.deleteMarker) ? '; the locked version is still there' : ''})`,
-      fix: 'find out who deleted it (access logs); to restore it, remove the delete marker',
-    }));
+/** A delete marker of one backup: who deleted what, and whether a version of it is still there. */
+function markerFinding(m: ObjectVersion, liveToo: boolean): Finding {
+  return {
+    severity: 'P2',
+    code: 'DELETE_MARKER',
+    key: m.key,
+    message: `${m.key} was deleted (a delete marker hides it${liveToo ? '; the locked version is still there' : ''})`,
+    fix: 'find out who deleted it (access logs); to restore it, remove the delete marker',
+  };
+}
+
+/** What the bucket holds of one backup apart from its objects' locks: nothing, or an expired backup. */
+function presenceFindings(b: AuditBackup, versions: number, c: ObjectsContext): Finding[] {
+  const out: Finding[] = [];
   const folder = `${c.prefix}backups/${b.name}/`;
-  if (versions.length === 0)
+  if (versions === 0)
     out.push({
       severity: 'P2',
       code: 'BACKUP_NOT_IN_BUCKET',
@@ -110,29 +113,55 @@ function presenceFindings(b: AuditBackup, versions: ObjectVersion[], c: ObjectsC
   return out;
 }
 
-/** One backup's objects in the bucket: each version's lock against the policy and the backup's expiration. */
-export function auditBackupObjects(
-  b: AuditBackup,
-  versions: ObjectVersion[],
-  locks: Map<ObjectVersion, ObjectLock>,
-  c: ObjectsContext,
-): { summary: BackupSummary; findings: Finding[] } {
-  const needUntil = b.expiration ? new Date(new Date(b.expiration).getTime() + c.marginSeconds * 1000) : undefined;
-  const live = versions.filter((x) => !x.deleteMarker);
-  const verdicts = live.map((v) => judgeVersion(v, locks.get(v)!, b, needUntil, c));
-  let shortest: Date | undefined;
-  for (const { until } of verdicts) if (until && (!shortest || until < shortest)) shortest = until;
-  const summary: BackupSummary = {
-    name: b.name,
-    phase: b.phase,
-    objects: live.length,
-    locked: verdicts.filter((x) => x.protectedBy).length,
-    unlocked: verdicts.filter((x) => !x.protectedBy).length,
-    legalHolds: live.filter((v) => locks.get(v)!.legalHold).length,
-    noncurrent: live.filter((x) => !x.isLatest).length,
-    deleteMarkers: versions.length - live.length,
-    shortestRetainUntil: shortest?.toISOString(),
-    expiration: b.expiration,
-  };
-  return { summary, findings: [...verdicts.flatMap((x) => x.findings), ...presenceFindings(b, versions, c)] };
+/**
+ * One backup's objects in the bucket, told version by version as the listing streams (in any order for
+ * live versions, which come back from a pool; `index` is the listing's): counts and findings are kept,
+ * the versions are not.
+ */
+export class BackupObjects {
+  private readonly needUntil: Date | undefined;
+  private readonly counts = { objects: 0, locked: 0, unlocked: 0, legalHolds: 0, noncurrent: 0, deleteMarkers: 0 };
+  private shortest: Date | undefined;
+  private readonly judged: { index: number; findings: Finding[] }[] = [];
+  private readonly markers: Finding[] = [];
+
+  private readonly b: AuditBackup;
+  private readonly c: ObjectsContext;
+
+  constructor(b: AuditBackup, c: ObjectsContext) {
+    this.b = b;
+    this.c = c;
+    this.needUntil = b.expiration ? new Date(new Date(b.expiration).getTime() + c.marginSeconds * 1000) : undefined;
+  }
+
+  /** A live version and its lock, judged against the policy and the backup's expiration. */
+  version(v: ObjectVersion, l: ObjectLock, index: number): void {
+    const verdict = judgeVersion(v, l, this.b, this.needUntil, this.c);
+    this.counts.objects++;
+    if (verdict.protectedBy) this.counts.locked++;
+    else this.counts.unlocked++;
+    if (l.legalHold) this.counts.legalHolds++;
+    if (!v.isLatest) this.counts.noncurrent++;
+    if (verdict.until && (!this.shortest || verdict.until < this.shortest)) this.shortest = verdict.until;
+    if (verdict.findings.length) this.judged.push({ index, findings: verdict.findings });
+  }
+
+  /** A delete marker, in listing order; `liveToo` when its key still has a version that is not one. */
+  marker(m: ObjectVersion, liveToo: boolean): void {
+    this.counts.deleteMarkers++;
+    this.markers.push(markerFinding(m, liveToo));
+  }
+
+  result(): { summary: BackupSummary; findings: Finding[] } {
+    const summary: BackupSummary = {
+      name: this.b.name,
+      phase: this.b.phase,
+      ...this.counts,
+      shortestRetainUntil: this.shortest?.toISOString(),
+      expiration: this.b.expiration,
+    };
+    const judged = this.judged.sort((x, y) => x.index - y.index).flatMap((x) => x.findings);
+    const versions = this.counts.objects + this.counts.deleteMarkers;
+    return { summary, findings: [...judged, ...this.markers, ...presenceFindings(this.b, versions, this.c)] };
+  }
 }

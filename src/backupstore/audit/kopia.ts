@@ -1,21 +1,29 @@
 import type { Finding } from '../../drill/types.js';
-import type { ObjectLock, ObjectVersion } from '../object-store.js';
+import type { ObjectLock } from '../object-store.js';
 import type { LockPolicy } from './types.js';
+
+/** The Kopia repository's versions as the listing streams: how many, and how many live ones have no lock. */
+export class KopiaObjects {
+  versions = 0;
+  unlocked = 0;
+  version(l: ObjectLock): void {
+    if (!l.mode && !l.legalHold) this.unlocked++;
+  }
+}
 
 /** The Kopia repository (file-system backups): unlocked blobs, and maintenance against the lock. */
 export function kopiaFindings(
-  kopia: ObjectVersion[],
-  locks: Map<ObjectVersion, ObjectLock>,
+  kopia: KopiaObjects,
   c: { prefix: string; objectLock: boolean; policy: LockPolicy },
 ): { unlocked: number; findings: Finding[] } {
-  const unlocked = kopia.filter((v) => !v.deleteMarker && !locks.get(v)?.mode && !locks.get(v)?.legalHold).length;
+  const unlocked = kopia.unlocked;
   const findings: Finding[] = [];
-  if (kopia.length && c.objectLock)
+  if (kopia.versions && c.objectLock)
     findings.push({
       severity: 'P3',
       code: 'KOPIA_MAINTENANCE_VS_LOCK',
       key: `${c.prefix}kopia/`,
-      message: `the Kopia repository (${kopia.length} versions) is under Object Lock: Kopia maintenance deletes blobs, which leaves delete markers, and fails on stores that refuse deletes`,
+      message: `the Kopia repository (${kopia.versions} versions) is under Object Lock: Kopia maintenance deletes blobs, which leaves delete markers, and fails on stores that refuse deletes`,
       fix: 'watch the maintenance Jobs, and size the lock period so blobs outlive the backups that use them',
     });
   if (unlocked)

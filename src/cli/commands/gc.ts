@@ -16,7 +16,8 @@ const gc = defineCommand({
         'velero-namespace': { type: 'string', default: 'velero' },
         scenario: {
           type: 'string',
-          describe: "Only this scenario's sandboxes (label kdrill.dev/scenario): what a scheduled restore test runs first",
+          describe:
+            "Only this scenario's sandboxes (label kdrill.dev/scenario): what a scheduled restore test runs first",
         },
         output: outputOption(['text', 'json', 'yaml']),
       })

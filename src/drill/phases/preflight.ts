@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../../backupstore/object-store.js';
 import { auditBackups } from '../../backupstore/audit.js';
-import { AwsObjectStore } from '../../backupstore/aws-object-store.js';
+import { AwsObjectStore, DEFAULT_POOL } from '../../backupstore/aws-object-store.js';
 import { parseAwsCredentials } from '../../backupstore/bsl.js';
 import { DrillError, ExitCode } from '../../errors.js';
 import { contextAllowed } from '../allow.js';
@@ -264,7 +264,7 @@ async function protectionAudit(ctx: DrillContext, bucket: Bucket, chosen: Backup
       retentionSeconds: 600,
     },
     replica: spec.protection.replica ? await replicaStore(ctx.deps.kube, spec.protection.replica) : undefined,
-    concurrency: 32,
+    concurrency: DEFAULT_POOL,
     clock: ctx.deps.clock,
   });
 }

@@ -301,6 +301,17 @@ export class FakeKube implements KubeApi {
     return this.op(call('list', type.kind, opts.namespace), type, `list ${type.kind}`, (t) => this.listNow(t, opts));
   }
 
+  /** One page: the whole list, recorded as the one list call it stands for. */
+  async listEach(
+    type: TypeRef,
+    opts: ListOptions,
+    onPage: (items: KubeObject[], restart: boolean) => void,
+  ): Promise<string> {
+    const r = await this.list(type, opts);
+    onPage(r.items, true);
+    return r.resourceVersion;
+  }
+
   async create(obj: KubeObject): Promise<KubeObject> {
     const ref = refOf(obj);
     return this.op(

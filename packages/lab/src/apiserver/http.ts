@@ -4,7 +4,7 @@ import type { KubeObject } from '../core.js';
 import { decodeProtobuf } from './protobuf.js';
 import { ApiError, badRequest, unsupportedMediaType } from './status.js';
 
-// The HTTP edges of the lab API server: bodies in, JSON out, selectors and continue tokens parsed.
+// The HTTP edges of the lab API server: bodies in, JSON out, selectors parsed.
 
 export const notFoundPath = (): ApiError =>
   new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -18,15 +18,6 @@ export function parseSelector(s: string | null): ReturnType<typeof parseLabelSel
 }
 
 export const itemKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-export const encodeContinue = (k: string): string => Buffer.from(JSON.stringify({ start: k })).toString('base64url');
-export function decodeContinue(token: string | null): string | undefined {
-  if (!token) return undefined;
-  try {
-    return (JSON.parse(Buffer.from(token, 'base64url').toString()) as { start: string }).start;
-  } catch {
-    throw badRequest('invalid continue token');
-  }
-}
 
 export function json(res: ServerResponse, code: number, body: unknown): void {
   const data = JSON.stringify(body);

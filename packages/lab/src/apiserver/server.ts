@@ -6,7 +6,8 @@ import { listenLoopback } from '../listen.js';
 import { LabCluster, type LabClusterOptions } from './core.js';
 import { AggregatedUnavailable, discovery, type Aggregated } from './discovery.js';
 import { matchesFields, parseFieldSelector, type FieldRequirement } from './fields.js';
-import { decodeContinue, encodeContinue, itemKey, json, notFoundPath, parseSelector, readJson, text } from './http.js';
+import { json, notFoundPath, parseSelector, readJson, text } from './http.js';
+import { ListPager } from './paging.js';
 import { groupVersion, type ResourceType } from './resources.js';
 import { ApiError, badRequest, methodNotAllowed, notFound } from './status.js';
 import { toTable, wantsTable } from './tables.js';
@@ -28,6 +29,7 @@ export class LabApiServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly opts: LabApiServerOptions;
+  private readonly pager = new ListPager();
 
   constructor(opts: LabApiServerOptions = {}) {
     this.opts = opts;
@@ -155,7 +157,7 @@ export class LabApiServer {
         .filter((o) => matchesRequirements(o.metadata?.labels ?? {}, labels) && matchesFields(o, fields));
     if (method === 'GET' && (q.get('watch') === 'true' || q.get('watch') === '1'))
       return this.watch({ t, ns, q, req, res, labels, fields });
-    if (method === 'GET') return this.listPage(t, selected(), q, req, res);
+    if (method === 'GET') return this.listPage(t, ns, selected, q, req, res);
     if (method === 'POST') {
       const body = await readJson(req, this.opts.maxBodyBytes);
       return this.written(res, 201, this.cluster.create(t, ns, body));
@@ -197,31 +199,31 @@ export class LabApiServer {
     );
   }
 
-  /** A page of a list (`limit`, `continue`), as JSON or, for kubectl, as a Table. */
+  /** A page of a list (`limit`, `continue`, as a real server pages: see paging.ts), as JSON or, for kubectl, as a Table. */
   private listPage(
     t: ResourceType,
-    all: KubeObject[],
+    ns: string | undefined,
+    select: () => KubeObject[],
     q: URLSearchParams,
     req: IncomingMessage,
     res: ServerResponse,
   ): void {
-    const limit = Number(q.get('limit') ?? '0');
-    const start = decodeContinue(q.get('continue'));
-    const from = start ? all.findIndex((o) => itemKey(o) > start) : 0;
-    const page = from < 0 ? [] : limit > 0 ? all.slice(from, from + limit) : all.slice(from);
-    const more = from >= 0 && limit > 0 && from + limit < all.length;
-    const rv = String(this.cluster.store.currentResourceVersion());
-    if (wantsTable(req.headers.accept)) return json(res, 200, toTable(t, page, rv, this.cluster.clock.now().getTime()));
+    const query = `${t.group}/${t.resource} ${ns ?? ''} ${q.get('labelSelector') ?? ''} ${q.get('fieldSelector') ?? ''}`;
+    const versions = {
+      rv: this.cluster.store.currentResourceVersion(),
+      floor: this.cluster.store.oldestResourceVersion(),
+    };
+    const p = this.pager.page(q, query, select, versions);
+    if (wantsTable(req.headers.accept))
+      return json(res, 200, toTable(t, p.items, p.resourceVersion, this.cluster.clock.now().getTime()));
     return json(res, 200, {
       kind: t.listKind,
       apiVersion: groupVersion(t),
       metadata: {
-        resourceVersion: rv,
-        ...(more
-          ? { continue: encodeContinue(itemKey(page[page.length - 1]!)), remainingItemCount: all.length - from - limit }
-          : {}),
+        resourceVersion: p.resourceVersion,
+        ...(p.continue ? { continue: p.continue, remainingItemCount: p.remainingItemCount } : {}),
       },
-      items: page,
+      items: p.items,
     });
   }
 

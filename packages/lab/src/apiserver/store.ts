@@ -29,6 +29,7 @@ export class ObjectStore {
   private readonly capacity: number;
   private readonly uids = new Map<string, { key: string; item: string }>();
   private readonly dependents = new Map<string, Set<string>>(); // owner uid -> `key|item`
+  private readonly sorted = new Map<string, KubeObject[]>(); // storage key -> its objects by item key, until a write
 
   constructor(opts: { historyCapacity?: number; startResourceVersion?: number } = {}) {
     this.capacity = opts.historyCapacity ?? 10_000;
@@ -49,12 +50,22 @@ export class ObjectStore {
     return this.tables.get(key)?.get(`${namespace ?? ''}/${name}`);
   }
 
+  /** A table's objects by namespace and name, as etcd ranges over its keys. */
   list(key: string, namespace?: string): KubeObject[] {
+    const all = this.sortedTable(key);
+    return namespace === undefined ? [...all] : all.filter((o) => o.metadata?.namespace === namespace);
+  }
+
+  /** Sorted once per change of the table, not once per list: a paged list of 100,000 objects asks often. */
+  private sortedTable(key: string): KubeObject[] {
+    const cached = this.sorted.get(key);
+    if (cached) return cached;
     const t = this.tables.get(key);
     if (!t) return [];
-    const out: KubeObject[] = [];
-    for (const o of t.values()) if (namespace === undefined || o.metadata?.namespace === namespace) out.push(o);
-    return out.sort((a, b) => (itemKey(a) < itemKey(b) ? -1 : itemKey(a) > itemKey(b) ? 1 : 0));
+    const keys = [...t.keys()].sort();
+    const out = keys.map((k) => t.get(k)!);
+    this.sorted.set(key, out);
+    return out;
   }
 
   keys(): string[] {
@@ -76,6 +87,7 @@ export class ObjectStore {
     const k = itemKey(stored);
     const prev = t.get(k);
     t.set(k, stored);
+    this.sorted.delete(key);
     this.index(key, k, prev, stored);
     this.emit({ type: prev ? 'MODIFIED' : 'ADDED', key, rv, object: stored, prev });
     return stored;
@@ -87,6 +99,7 @@ export class ObjectStore {
     const prev = t?.get(k);
     if (!t || !prev) return undefined;
     t.delete(k);
+    this.sorted.delete(key);
     this.index(key, k, prev, undefined);
     const rv = ++this.rv;
     const last: KubeObject = { ...prev, metadata: { ...prev.metadata, resourceVersion: String(rv) } };
@@ -97,6 +110,7 @@ export class ObjectStore {
   dropTable(key: string): void {
     for (const o of this.list(key)) this.remove(key, o);
     this.tables.delete(key);
+    this.sorted.delete(key);
   }
 
   byUid(uid: string): { key: string; object: KubeObject } | undefined {

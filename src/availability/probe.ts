@@ -1,5 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { KeptAliveGetter, type GetError } from './http1.js';
 import type { KubeApi } from '../kube/kube-api.js';
 import type { Clock } from '../time/clock.js';
 
@@ -11,53 +10,39 @@ export interface Expect {
   bodyRegex?: string;
 }
 
-const judge = (e: Expect, status: number, body: string): { up: boolean; detail: string } => {
-  if (status !== e.expectStatus) return { up: false, detail: `HTTP ${status}` };
-  if (e.bodyRegex && !new RegExp(e.bodyRegex).test(body))
-    return { up: false, detail: `HTTP ${status}, body does not match /${e.bodyRegex}/` };
-  return { up: true, detail: `HTTP ${status}` };
-};
+/** The judge of one probe's answers: the body's regex compiled once, not once per sample. */
+function judgeOf(e: Expect): (status: number, body: string) => { up: boolean; detail: string } {
+  const re = e.bodyRegex ? new RegExp(e.bodyRegex) : undefined;
+  return (status, body) => {
+    if (status !== e.expectStatus) return { up: false, detail: `HTTP ${status}` };
+    if (re && !re.test(body)) return { up: false, detail: `HTTP ${status}, body does not match /${e.bodyRegex}/` };
+    return { up: true, detail: `HTTP ${status}` };
+  };
+}
 
 /**
- * A URL, over kept-alive connections: sampling ten times a second must cost the sampler next to
- * nothing, and must not open a connection per sample on the service either.
+ * A URL, over one kept-alive connection: sampling ten times a second must cost the sampler next to
+ * nothing, and must not open a connection per sample on the service either (see KeptAliveGetter).
  */
 export function urlProbe(url: string, e: Expect, clock: Clock): Probe {
-  const u = new URL(url);
-  const https = u.protocol === 'https:';
-  const agent = https
-    ? new HttpsAgent({ keepAlive: true, maxSockets: 1 })
-    : new HttpAgent({ keepAlive: true, maxSockets: 1 });
-  const send = https ? httpsRequest : httpRequest;
-  // no AbortController per sample: at 10 Hz its signal and listeners were a sixth of the sampler's CPU
-  return (timeoutMs) =>
-    new Promise((resolve) => {
-      let late = false;
-      const done = (r: { up: boolean; detail: string }): void => {
-        deadline.clear();
-        resolve(r);
-      };
-      const failed = (err: NodeJS.ErrnoException): void =>
-        done({ up: false, detail: late ? `no answer within ${timeoutMs}ms` : (err.code ?? err.message) });
-      const req = send(u, { agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => {
-          if (e.bodyRegex) chunks.push(c);
-        });
-        res.on('end', () => done(judge(e, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
-        res.on('error', failed);
-        // a body cut off (by the deadline or the server) may end in close alone
-        res.on('close', () => {
-          if (!res.complete) failed({ name: 'Error', message: 'the answer was cut off', code: 'ECONNRESET' });
-        });
-      });
-      const deadline = clock.timeout(() => {
-        late = true;
-        req.destroy();
-      }, timeoutMs);
-      req.on('error', failed);
-      req.end();
-    });
+  const getter = new KeptAliveGetter(new URL(url));
+  const judge = judgeOf(e);
+  return async (timeoutMs) => {
+    let cancel = (): void => undefined;
+    let late = false;
+    const deadline = clock.timeout(() => {
+      late = true;
+      cancel();
+    }, timeoutMs);
+    try {
+      const r = await getter.get((c) => (cancel = c));
+      return judge(r.status, r.body);
+    } catch (err) {
+      return { up: false, detail: late ? `no answer within ${timeoutMs}ms` : ((err as GetError).code ?? String(err)) };
+    } finally {
+      deadline.clear();
+    }
+  };
 }
 
 /** A Service through the API server's proxy, as the http verify check reaches it. */
@@ -67,13 +52,14 @@ export function serviceProbe(
   e: Expect,
   clock: Clock,
 ): Probe {
+  const judge = judgeOf(e);
   return async (timeoutMs) => {
     let timer: { clear(): void } | undefined;
     const late = new Promise<{ up: boolean; detail: string }>((resolve) => {
       timer = clock.timeout(() => resolve({ up: false, detail: `no answer within ${timeoutMs}ms` }), timeoutMs);
     });
     const asked = kube.proxyGet(s.namespace, s.name, s.port, s.path).then(
-      (r) => judge(e, r.status, r.body),
+      (r) => judge(r.status, r.body),
       (err: Error) => ({ up: false, detail: err.message.split('\n')[0] ?? 'error' }),
     );
     try {

@@ -190,7 +190,13 @@ export function runWatch(
   sleep: (ms: number) => Promise<void> = (ms) => systemClock.sleep(ms),
 ): WatchHandle {
   const w = new WatchLoop(t, opts, sleep);
-  opts.signal?.addEventListener('abort', w.stop, { once: true });
+  // the run's signal outlives every watch on it: a stopped watch takes its listener off
+  const onAbort = (): void => w.stop();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const stop = (): void => {
+    opts.signal?.removeEventListener('abort', onAbort);
+    w.stop();
+  };
   void w.run();
-  return { ready: w.ready, stop: w.stop, stats: () => ({ relists: w.relists, reconnects: w.reconnects }) };
+  return { ready: w.ready, stop, stats: () => ({ relists: w.relists, reconnects: w.reconnects }) };
 }

@@ -1,5 +1,6 @@
 import type { DrillContext, PhaseOutcome, RunDeps } from '../drill/context.js';
 import { preflight } from '../drill/phases/preflight.js';
+import { rpoAtStartFinding } from '../drill/rpo-at-start.js';
 import { DrillError, ExitCode } from '../errors.js';
 import type { KubeApi } from '../kube/kube-api.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -80,14 +81,8 @@ function rpoFindings(ctx: DrillContext, picked: PickedBackup): void {
   if (!picked.rpoBackup) return;
   pf.findings = pf.findings.filter((f) => !(f.code === 'RPO_BREACHED_AT_START' && f.key === pf.backup.name));
   const age = secondsBetween(picked.rpoBackup.startTimestamp, ctx.deps.clock.now());
-  if (age > ctx.s.spec.objectives.rpo)
-    pf.findings.push({
-      severity: 'P2',
-      code: 'RPO_BREACHED_AT_START',
-      key: picked.rpoBackup.name,
-      message: `the newest usable backup (${picked.rpoBackup.name}) is ${Math.round(age / 3600)}h old: a disaster now loses more than the ${Math.round(ctx.s.spec.objectives.rpo / 3600)}h RPO allows`,
-      fix: 'check the Schedule runs and its backups complete (velero schedule describe)',
-    });
+  const late = rpoAtStartFinding(picked.rpoBackup.name, age, ctx.s.spec.objectives.rpo);
+  if (late) pf.findings.push(late);
 }
 
 /**

@@ -223,6 +223,20 @@ describe('preflight: every precondition before anything is touched (exit 4, a co
       'P2',
       'RPO_BREACHED_AT_START',
     ]);
+    // the ages as durations: the world's RPO is 24h
+    expect(c.state.preflight!.findings.find((f) => f.code === 'RPO_BREACHED_AT_START')!.message).toMatch(
+      /^the newest usable backup \(nightly-1\) is 1d6h old: a disaster now loses more than the 1d RPO allows$/,
+    );
+  });
+
+  it('says an RPO of minutes in minutes, not "0h"', async () => {
+    const w = new DrillWorld();
+    await w.backup('nightly-1', { startedHoursAgo: 0.5 });
+    const c = ctx(w, w.scenario({ objectives: { rto: '1h', rpo: '15m', retention: '7d' } }));
+    await preflight(c);
+    expect(c.state.preflight!.findings.find((f) => f.code === 'RPO_BREACHED_AT_START')!.message).toContain(
+      'is 30m old: a disaster now loses more than the 15m RPO allows',
+    );
   });
 });
 

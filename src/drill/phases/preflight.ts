@@ -19,6 +19,7 @@ import { lintForDrill } from '../../lint/drill.js';
 import { detectPreflight } from './detect.js';
 import type { BackupInfo, VeleroSeen } from '../state.js';
 import type { Finding } from '../types.js';
+import { rpoAtStartFinding } from '../rpo-at-start.js';
 
 export const backupInfo = (b: Backup): BackupInfo => ({
   name: b.metadata?.name ?? '',
@@ -221,15 +222,8 @@ async function existingBackup(ctx: DrillContext, bucket: Bucket, findings: Findi
   });
   const chosen = backupInfo(c.backup);
   const age = secondsBetween(chosen.startTimestamp, clock.now());
-  if (age > spec.objectives.rpo) {
-    findings.push({
-      severity: 'P2',
-      code: 'RPO_BREACHED_AT_START',
-      key: chosen.name,
-      message: `the newest usable backup (${chosen.name}) is ${Math.round(age / 3600)}h old: a disaster now loses more than the ${Math.round(spec.objectives.rpo / 3600)}h RPO allows`,
-      fix: 'check the Schedule runs and its backups complete (velero schedule describe)',
-    });
-  }
+  const late = rpoAtStartFinding(chosen.name, age, spec.objectives.rpo);
+  if (late) findings.push(late);
   const contents = await readBackupContents(
     { kube, veleroNamespace, store: bucket, download: { clock, signal: ctx.deps.signal, fetch: ctx.deps.fetchUrl } },
     chosen.name,

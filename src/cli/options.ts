@@ -8,8 +8,9 @@ export const KUBE_OPTIONS = {
 } as const satisfies Record<string, Options>;
 
 /** -o text|json|yaml (and what else a command prints); json and yaml carry the same content. */
-export const outputOption = <const C extends readonly string[]>(choices: C, describe = 'Output format') =>
-  ({ alias: 'o', choices, default: 'text', describe }) as const;
+/** -o/--output: its default is the first choice, so a command without `text` never defaults to it. */
+export const outputOption = <const C extends readonly [string, ...string[]]>(choices: C, describe = 'Output format') =>
+  ({ alias: 'o', choices, default: choices[0], describe }) as const;
 
 /**
  * -n/--namespace means the target namespace wherever kdrill has it. Where a command once used it for

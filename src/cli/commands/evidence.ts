@@ -93,10 +93,7 @@ const REPORT_OPTIONS = {
     array: true,
     describe: 'Scenario files or directories: their requiredEvery finds gaps, also for scenarios that never ran',
   },
-  output: {
-    ...outputOption(['markdown', 'html', 'json', 'yaml'], 'markdown or html for people; json or yaml: the data'),
-    default: 'markdown',
-  },
+  output: outputOption(['markdown', 'html', 'json', 'yaml'], 'markdown or html for people; json or yaml: the data'),
   out: { type: 'string', describe: 'Write the report to this file instead of stdout' },
 } as const satisfies Record<string, Options>;
 

@@ -8,7 +8,9 @@ import { BIN } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
+// a tmux server of this test's own: a shared one keeps the environment of whoever started it first
+const SOCKET = `kdrill-test-${process.pid}`;
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const screen = (s: string): string => tmux('capture-pane', '-p', '-t', s, '-S', '-200');
 const keys = (s: string, ...k: string[]): void => void tmux('send-keys', '-t', s, ...k);
 
@@ -99,7 +101,7 @@ describe.skipIf(!hasTmux)('kdrill guide in a terminal (tmux)', () => {
       await eventually(() => screen(session).includes('EXITED:'), 'the end', 120_000, 300);
       expect(screen(session)).toContain('EXITED:0'); // recovered: a skipped step is an action item, not a failed drill
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', session]);
+      spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
     }
     const res = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as DrillResult;
     expect(res.runbook!.steps.map((s) => s.status)).toEqual(['skipped', 'done', 'done', 'done', 'done', 'done']);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,8 @@ import { parse, stringify } from 'yaml';
 import type { DrillResult } from '../../src/drill/types.js';
 import { connectKube } from '../../src/kube/client-node.js';
 import type { KubeApi } from '../../src/kube/kube-api.js';
-import { BIN, kdrill } from '../support/cli.js';
+import { kdrill } from '../support/cli.js';
+import { ctrlCDuringRestore } from '../support/ctrl-c.js';
 import { eventually } from '../support/eventually.js';
 
 const readResult = async (dir: string): Promise<DrillResult> =>
@@ -201,38 +201,18 @@ describe('restore tests against an existing lab (its kubeconfig)', () => {
   it('Ctrl-C during the restore: exit 130, no sandbox left behind, production untouched', async () => {
     const before = await identity(kube, 'shop');
     const out = file('ctrl-c');
-    const child = spawn(process.execPath, [BIN, 'run', file('shop.yaml'), '--kubeconfig', kubeconfig, '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.resume();
-    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-    try {
-      // the second Restore (everything but the NetworkPolicies) is under way, item by item
-      await eventually(
-        async () => (await readFile(join(out, 'journal.jsonl'), 'utf8').catch(() => '')).includes('"phase":2,"name"'),
-        'the second Restore',
-        90_000,
-        10,
-      );
-      await eventually(
-        async () =>
-          !!(await kube.get({
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            namespace: (await sandboxes(kube))[0] ?? 'none',
-            name: 'web',
-          })),
-        'something to land in the sandbox',
-        30_000,
-        10,
-      );
-      child.kill('SIGINT');
-      expect(await exited, stderr).toBe(130);
-    } finally {
-      child.kill('SIGKILL');
-    }
+    await ctrlCDuringRestore(
+      ['run', file('shop.yaml'), '--kubeconfig', kubeconfig, '--out', out],
+      out,
+      async () =>
+        // the Deployment web has landed in the sandbox
+        !!(await kube.get({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          namespace: (await sandboxes(kube))[0] ?? 'none',
+          name: 'web',
+        })),
+    );
     expect(await sandboxes(kube)).toEqual([]);
     expect(await identity(kube, 'shop')).toEqual(before);
     const res = await readResult(out);

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,8 @@ import { parse, stringify } from 'yaml';
 import type { DrillResult } from '../../../src/drill/types.js';
 import { connectKube } from '../../../src/kube/client-node.js';
 import type { KubeApi } from '../../../src/kube/kube-api.js';
-import { BIN, kdrill } from '../../support/cli.js';
+import { kdrill } from '../../support/cli.js';
+import { ctrlCDuringRestore } from '../../support/ctrl-c.js';
 import { eventually } from '../../support/eventually.js';
 
 const run = promisify(execFile);
@@ -119,39 +120,16 @@ export function realRestoreTestSuite(lab: () => RealLab): void {
     const k = kube();
     const before = await identity(k, 'thanos');
     const out = join(lab().dir, 'rt-ctrl-c');
-    const child = spawn(
-      process.execPath,
-      [BIN, 'run', 'scenarios/restore-test.yaml', '--kubeconfig', lab().kubeconfig, '--out', out],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
+    await ctrlCDuringRestore(
+      ['run', 'scenarios/restore-test.yaml', '--kubeconfig', lab().kubeconfig, '--out', out],
+      out,
+      async () => {
+        // the backup's ConfigMaps have begun to land in the sandbox
+        const [ns] = await sandboxes(k);
+        return !!ns && (await k.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: ns })).items.length > 1;
       },
+      { restoreMs: 120_000, landedMs: 60_000 },
     );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.resume();
-    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-    try {
-      // the second Restore (everything but the NetworkPolicies) has begun to land in the sandbox
-      await eventually(
-        async () => (await readFile(join(out, 'journal.jsonl'), 'utf8').catch(() => '')).includes('"phase":2,"name"'),
-        'the second Restore',
-        120_000,
-        10,
-      );
-      await eventually(
-        async () => {
-          const [ns] = await sandboxes(k);
-          return !!ns && (await k.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: ns })).items.length > 1;
-        },
-        'something to land in the sandbox',
-        60_000,
-        10,
-      );
-      child.kill('SIGINT');
-      expect(await exited, stderr).toBe(130);
-    } finally {
-      child.kill('SIGKILL');
-    }
     expect(await sandboxes(k)).toEqual([]);
     expect(await identity(k, 'thanos')).toEqual(before);
     const res = await readResult(out);

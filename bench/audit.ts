@@ -6,7 +6,7 @@ import { auditBackups } from '../src/backupstore/audit.js';
 import { AwsObjectStore } from '../src/backupstore/aws-object-store.js';
 import type { ObjectStore } from '../src/backupstore/object-store.js';
 import { systemClock } from '../src/time/clock.js';
-import { RawS3 } from './raw-s3-client.js';
+import { RawS3, listAllVersions } from './raw-s3-client.js';
 import { report } from './stats.js';
 import { stopwatch } from './stopwatch.js';
 
@@ -35,20 +35,7 @@ async function rawAudit(
   concurrency: number,
 ): Promise<{ seconds: number; versions: number }> {
   const elapsed = stopwatch();
-  const versions: { key: string; id: string }[] = [];
-  let km = '';
-  let vm = '';
-  for (;;) {
-    const xml = await raw.get(`/${bucket}`, {
-      versions: '',
-      ...(km ? { 'key-marker': km, 'version-id-marker': vm } : {}),
-    });
-    for (const m of xml.matchAll(/<Version><Key>([^<]+)<\/Key><VersionId>([^<]+)<\/VersionId>/g))
-      versions.push({ key: m[1]!, id: m[2]! });
-    if (!xml.includes('<IsTruncated>true</IsTruncated>')) break;
-    km = /<NextKeyMarker>([^<]+)</.exec(xml)![1]!;
-    vm = /<NextVersionIdMarker>([^<]+)</.exec(xml)![1]!;
-  }
+  const { versions } = await listAllVersions(raw, bucket);
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {

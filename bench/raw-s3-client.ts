@@ -79,3 +79,24 @@ export class RawS3 {
     });
   }
 }
+
+/** Every version of a bucket, page by page, through the bare client, and how many pages that took. */
+export async function listAllVersions(
+  raw: RawS3,
+  bucket: string,
+): Promise<{ versions: { key: string; id: string }[]; pages: number }> {
+  const versions: { key: string; id: string }[] = [];
+  let km = '';
+  let vm = '';
+  for (let pages = 1; ; pages++) {
+    const xml = await raw.get(`/${bucket}`, {
+      versions: '',
+      ...(km ? { 'key-marker': km, 'version-id-marker': vm } : {}),
+    });
+    for (const m of xml.matchAll(/<Version><Key>([^<]+)<\/Key><VersionId>([^<]+)<\/VersionId>/g))
+      versions.push({ key: m[1]!, id: m[2]! });
+    if (!xml.includes('<IsTruncated>true</IsTruncated>')) return { versions, pages };
+    km = /<NextKeyMarker>([^<]+)</.exec(xml)![1]!;
+    vm = /<NextVersionIdMarker>([^<]+)</.exec(xml)![1]!;
+  }
+}

@@ -6,7 +6,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { systemClock } from '../src/time/clock.js';
-import { RawS3 } from './raw-s3-client.js';
+import { RawS3, listAllVersions } from './raw-s3-client.js';
 import { report } from './stats.js';
 import { stopwatch } from './stopwatch.js';
 
@@ -76,22 +76,8 @@ async function cpuMs(pid: number | undefined): Promise<number> {
 /** The audit's requests through a bare signed client, so the server, not the SDK, is what is measured; in req/s. */
 async function rawAudit(raw: RawS3, bucket: string, concurrency: number): Promise<number> {
   const elapsed = stopwatch();
-  const versions: { key: string; id: string }[] = [];
-  let requests = 0;
-  let km = '';
-  let vm = '';
-  for (;;) {
-    const xml = await raw.get(`/${bucket}`, {
-      versions: '',
-      ...(km ? { 'key-marker': km, 'version-id-marker': vm } : {}),
-    });
-    requests++;
-    for (const m of xml.matchAll(/<Version><Key>([^<]+)<\/Key><VersionId>([^<]+)<\/VersionId>/g))
-      versions.push({ key: m[1]!, id: m[2]! });
-    if (!xml.includes('<IsTruncated>true</IsTruncated>')) break;
-    km = /<NextKeyMarker>([^<]+)</.exec(xml)![1]!;
-    vm = /<NextVersionIdMarker>([^<]+)</.exec(xml)![1]!;
-  }
+  const { versions, pages } = await listAllVersions(raw, bucket);
+  let requests = pages;
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {

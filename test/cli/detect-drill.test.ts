@@ -112,7 +112,8 @@ describe.skipIf(skip !== undefined)(
           { alert: 'KubeNamespaceGone', labels: { namespace: 'velero' }, priority: 'P1' }, // velero is never touched
           { alert: 'TargetDown', labels: { namespace: 'thanos', service: 'thanos-query' }, priority: 'P1' },
         ];
-        spec.detect.timeout = '12s';
+        // the alerts fire 3.5–5.5 s after the disaster on a quiet machine; on a loaded one they took over 12 s
+        spec.detect.timeout = '30s';
         spec.detect.notify = false;
       });
       const out = join(dir, 'report');
@@ -127,12 +128,12 @@ describe.skipIf(skip !== undefined)(
       ]);
       const retro = await readFile(join(out, 'retrospective.md'), 'utf8');
       expect(retro).toMatch(
-        /- ❌ `KubeNamespaceGone\{namespace="velero"\}` \(expected P1\) \*\*did not fire\*\* within 12s of the disaster: it paged no one\./,
+        /- ❌ `KubeNamespaceGone\{namespace="velero"\}` \(expected P1\) \*\*did not fire\*\* within 30s of the disaster: it paged no one\./,
       );
       expect(retro).toMatch(
         /- \[ \] \*\*P2\*\* `KubeNamespaceGone`: write or fix the rule of KubeNamespaceGone so this disaster fires it/,
       );
-      expect(r.stdout).toMatch(/P2 ALERT_NOT_FIRED: KubeNamespaceGone\{namespace="velero"\} did not fire within 12s/);
+      expect(r.stdout).toMatch(/P2 ALERT_NOT_FIRED: KubeNamespaceGone\{namespace="velero"\} did not fire within 30s/);
     }, 200_000);
 
     it('killed while it waits for the alerts, the drill resumes against the same lab Prometheus and Alertmanager', async () => {

@@ -1,19 +1,15 @@
-import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { monitoringAvailable, monitoringBinaries } from '../packages/lab/src/monitoring/binaries.js';
 import { freePort, startServer } from '../packages/lab/src/monitoring/process.js';
-import { Sampler } from '../src/availability/sampler.js';
-import { urlProbe } from '../src/availability/probe.js';
 import { alertmanagerSource } from '../src/detect/alertmanager.js';
 import { httpGetter } from '../src/detect/source.js';
 import { AlertWatch } from '../src/detect/watch.js';
 import { systemClock } from '../src/time/clock.js';
 import { fmt, percentile, report } from './stats.js';
-import { stopwatch } from './stopwatch.js';
 
 const ALERTS = Number(process.env.KDRILL_BENCH_DETECT_ALERTS ?? 20);
 const SAMPLING_SECONDS = Number(process.env.KDRILL_BENCH_SAMPLING_SECONDS ?? 60);
@@ -113,94 +109,42 @@ async function endpoint(): Promise<{ url: string; stop: () => void }> {
   return { url: `http://127.0.0.1:${port}/-/ready`, stop: () => child.kill() };
 }
 
-/** CPU of this process over `ms`, as a share of one core, while `during` runs. */
-async function cpuShare(ms: number, during: { start(): void; stop(): Promise<number> }): Promise<[number, number]> {
-  const elapsed = stopwatch();
-  const cpu0 = process.cpuUsage();
-  during.start();
-  await systemClock.sleep(ms);
-  const n = await during.stop();
-  const cpu = process.cpuUsage(cpu0);
-  return [(cpu.user + cpu.system) / 1000 / elapsed(), n];
-}
-
-/** A 10 Hz loop around `once`, on the grid as the sampler keeps it: what the machine costs before any HTTP. */
-function tenHertz(once: () => Promise<unknown>): { start(): void; stop(): Promise<number> } {
-  let stop = false;
-  let n = 0;
-  let done: Promise<void> = Promise.resolve();
-  return {
-    start: () => {
-      done = (async () => {
-        let next = Date.now();
-        while (!stop) {
-          await once();
-          n++;
-          next += 100;
-          await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
-        }
-      })();
-    },
-    stop: async () => {
-      stop = true;
-      await done;
-      return n;
-    },
-  };
-}
-
-function bareGet(url: string): () => Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  return () =>
-    new Promise((resolve) => {
-      const req = request(url, { agent }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', () => resolve());
-      req.end();
-    });
+/** One sampling loop in a child process of its own (bench/sampling-child.ts): its CPU share and samples. */
+function inChild(
+  variant: 'kdrill' | 'bare' | 'idle',
+  seconds: number,
+  url: string,
+): { share: number; samples: number; up: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/sampling-child.ts', variant, String(seconds), url], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`the ${variant} sampling child failed: ${r.stderr.slice(-300)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { share: number; samples: number; up: number };
 }
 
 /**
- * The CPU of 10 Hz availability sampling, as a share of one core, side by side with what it is made of
- * on this machine: an idle 10 Hz timer (the wake-ups alone), and a bare kept-alive http.request.
+ * The CPU of 10 Hz availability sampling over a minute, as a share of one core, side by side with what
+ * it is made of on this machine: an idle 10 Hz timer (the wake-ups alone) and a bare kept-alive
+ * http.request. Each runs in a process of its own, started after the last one ended, so nothing else of
+ * the bench (an earlier section's sockets, its garbage) is counted.
  */
 async function samplingCpu(): Promise<void> {
   const ep = await endpoint();
-  // the sampler over the whole minute the goal names, its warm-up included; the two baselines a third each
-  const ms = (SAMPLING_SECONDS * 1000) / 3;
-  const sampler = new Sampler(
-    urlProbe(ep.url, { expectStatus: 200, bodyRegex: 'ready' }, systemClock),
-    100,
-    1000,
-    systemClock,
-  );
-  let up = 0;
-  const [kdrill, samples] = await cpuShare(SAMPLING_SECONDS * 1000, {
-    start: () => sampler.start(),
-    stop: async () => {
-      const all = await sampler.stop();
-      up = all.filter((x) => x.up).length;
-      return all.length;
-    },
-  });
-  const [idle] = await cpuShare(
-    ms,
-    tenHertz(() => Promise.resolve()),
-  );
-  const [bare] = await cpuShare(ms, tenHertz(bareGet(ep.url)));
+  const third = Math.max(1, Math.round(SAMPLING_SECONDS / 3));
+  const kdrill = inChild('kdrill', SAMPLING_SECONDS, ep.url);
+  const idle = inChild('idle', third, ep.url);
+  const bare = inChild('bare', third, ep.url);
   ep.stop();
   const pct = (x: number): string => `${(x * 100).toFixed(2)}% of a core`;
   report(
-    `Availability sampling at 10 Hz for ${SAMPLING_SECONDS} s, then each baseline for ${(ms / 1000).toFixed(0)} s (one URL, kept-alive)`,
+    `Availability sampling at 10 Hz for ${SAMPLING_SECONDS} s, then each baseline for ${third} s (one URL, kept-alive)`,
     [
-      ['samples (up)', `${samples} (${up})`],
-      ['kdrill sampler', `${pct(kdrill)}  (goal: <= 1%)`],
-      ['bare http.request, 10 Hz', pct(bare)],
-      ['idle 10 Hz timer', pct(idle)],
-      ['kdrill / bare request', `${(kdrill / bare).toFixed(2)}x`],
-      ['CPU per sample', fmt((kdrill * SAMPLING_SECONDS * 1000) / Math.max(samples, 1))],
+      ['samples (up)', `${kdrill.samples} (${kdrill.up})`],
+      ['kdrill sampler', `${pct(kdrill.share)}  (goal: <= 1%)`],
+      ['bare http.request, 10 Hz', pct(bare.share)],
+      ['idle 10 Hz timer', pct(idle.share)],
+      ['kdrill / bare request', `${(kdrill.share / bare.share).toFixed(2)}x`],
+      ['CPU per sample', fmt((kdrill.share * SAMPLING_SECONDS * 1000) / Math.max(kdrill.samples, 1))],
     ],
   );
 }

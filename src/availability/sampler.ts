@@ -50,6 +50,20 @@ export class Sampler {
     }
   }
 
+  /**
+   * Stops after one last look, so the window ends with an observation: a service that came back less
+   * than an interval before verification ended would otherwise read as never recovered. The look is
+   * bounded by the probe's timeout; a request in flight before it is not counted.
+   */
+  async close(): Promise<Sample[]> {
+    this.ac.abort();
+    await this.running;
+    const at = this.clock.now().getTime();
+    const r = await this.probe(this.timeoutMs);
+    this.samples.push(r.up ? { at, up: true } : { at, up: false, detail: r.detail });
+    return this.samples;
+  }
+
   /** Stops at once: a request in flight is not waited for, and not counted. */
   async stop(): Promise<Sample[]> {
     this.ac.abort();

@@ -134,6 +134,29 @@ describe('sampling a real endpoint', () => {
     expect(r.samples).toBeGreaterThan(14);
   });
 
+  it('close() takes one last look: a service back less than an interval before the end reads as recovered', async () => {
+    const e = await endpoint();
+    e.mode = 'down';
+    const start = Date.now();
+    // an interval far longer than the test: only the first tick and the last look are samples
+    const sampler = new Sampler(urlProbe(e.url, { expectStatus: 200 }, systemClock), 60_000, 500, systemClock);
+    sampler.start();
+    await sleep(200);
+    e.mode = 'up';
+    const stopped = new Sampler(urlProbe(e.url, { expectStatus: 200 }, systemClock), 60_000, 500, systemClock);
+    stopped.start();
+    await sleep(50);
+    e.mode = 'down';
+    expect((await stopped.stop()).map((x) => x.up)).toEqual([true]);
+    e.mode = 'up';
+    const samples = await sampler.close();
+    await e.close();
+    expect(samples.map((x) => x.up)).toEqual([false, true]);
+    const end = samples[1]!.at;
+    const r = summarize(samples, { start, end }, { ...meta, intervalSeconds: 60, timeoutSeconds: 0.5 });
+    expect(r.recoveredAt).toBe(new Date(end).toISOString());
+  });
+
   it('an endpoint that does not answer is down after the per-request timeout, and one request is in flight at a time', async () => {
     const e = await endpoint();
     e.mode = 'hang';

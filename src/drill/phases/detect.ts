@@ -115,11 +115,15 @@ export async function startDetect(ctx: DrillContext): Promise<Detecting | undefi
   }));
   for (const x of samplers) x.sampler.start(deps.signal);
   const alerts = d ? await startAlerts(ctx, d) : undefined;
-  const availability = async (end: number): Promise<AvailabilityRecord[]> => {
+  const availability = async (end: number, interrupted: boolean): Promise<AvailabilityRecord[]> => {
     const start = state.injectStartedAt ? Date.parse(state.injectStartedAt) : undefined;
-    const got = await Promise.all(samplers.map(async (x) => ({ x, samples: await x.sampler.stop() })));
+    const got = await Promise.all(
+      samplers.map(async (x) => ({ x, samples: await (interrupted ? x.sampler.stop() : x.sampler.close()) })),
+    );
     if (start === undefined) return [];
-    const window = { start, end, unsampledMs: Math.max(0, sampledFrom - start) };
+    // the window ends with each sampler's last look (taken as verification ended)
+    const last = Math.max(end, ...got.map(({ samples }) => samples[samples.length - 1]?.at ?? end));
+    const window = { start, end: last, unsampledMs: Math.max(0, sampledFrom - start) };
     return got.map(({ x, samples }) =>
       summarize(samples, window, {
         target: x.t.name,
@@ -133,7 +137,8 @@ export async function startDetect(ctx: DrillContext): Promise<Detecting | undefi
     hold: async () => alerts?.hold(),
     finish: async (interrupted) => {
       const end = deps.clock.now().getTime();
-      state.availability = await availability(end);
+      // an interrupted run takes no last look: its ports are aborted, and the look would read as down
+      state.availability = await availability(end, !!interrupted);
       state.detection = await alerts?.finish(interrupted);
       deps.journal.append(
         'detect-done',

@@ -13,7 +13,10 @@ describe("the S3 adapter's deadline", () => {
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   });
 
-  it('is kept on the injected clock', async () => {
+  it.each([
+    ['a listing (the SDK)', (s: AwsObjectStore) => s.checkAccess()],
+    ["a version's lock (the signed HEAD)", (s: AwsObjectStore) => s.lockOf('backups/b1/x', 'v1').then(() => undefined)],
+  ])('is kept on the injected clock: %s', async (_what, op) => {
     let requests = 0;
     server = createServer((s) => {
       sockets.add(s);
@@ -34,7 +37,7 @@ describe("the S3 adapter's deadline", () => {
       { clock, timeoutMs: 600_000, maxAttempts: 1 },
     );
     let settled: unknown = 'pending';
-    const done = store.checkAccess().then(
+    const done = op(store).then(
       () => (settled = 'resolved'),
       (e: unknown) => (settled = e),
     );

@@ -56,8 +56,10 @@ describe('S3 over TLS with a custom CA', () => {
     );
     await withCa.createBucket({ objectLock: true });
     await withCa.checkAccess();
-    await withCa.put('backups/b/velero-backup.json', '{}');
+    const put = await withCa.put('backups/b/velero-backup.json', '{}');
     expect((await withCa.get('backups/b/velero-backup.json'))?.toString()).toBe('{}');
+    // the audit's signed HEAD goes over the same TLS settings as the SDK
+    expect(await withCa.lockOf('backups/b/velero-backup.json', put.versionId!)).toMatchObject({ legalHold: false });
 
     const untrusted = new AwsObjectStore(
       { endpoint, region: 'us-east-1', bucket: 'tls-bucket', prefix: '', forcePathStyle: true, credentials: creds },
@@ -71,6 +73,12 @@ describe('S3 over TLS with a custom CA', () => {
     expect(err.code).toBe('S3_TLS');
     expect(err.exitCode).toBe(4);
     expect(err.hint).toMatch(/caCert/);
+    const headErr = (await untrusted
+      .lockOf('backups/b/velero-backup.json', put.versionId!)
+      .catch((e: unknown) => e)) as {
+      code: string;
+    };
+    expect(headErr.code).toBe('S3_TLS');
 
     const skipping = new AwsObjectStore({
       endpoint,
@@ -82,5 +90,6 @@ describe('S3 over TLS with a custom CA', () => {
       insecureSkipTLSVerify: true,
     });
     await skipping.checkAccess();
+    await skipping.lockOf('backups/b/velero-backup.json', put.versionId!);
   });
 });

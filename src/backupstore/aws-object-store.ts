@@ -265,7 +265,12 @@ export class AwsObjectStore implements ObjectStore {
   async lockOf(key: string, versionId: string): Promise<ObjectLock> {
     const fast = this.signedHead;
     if (fast) {
-      const h = await this.call(`read the lock of ${key}`, (d) => fast.head(key, versionId, d.abortSignal));
+      let h: Awaited<ReturnType<SignedHead['head']>>;
+      try {
+        h = await fast.head(key, versionId, this.timeoutMs);
+      } catch (e) {
+        throw s3Error(e, this.settings, `read the lock of ${key}`);
+      }
       const mode = h['x-amz-object-lock-mode'];
       const until = h['x-amz-object-lock-retain-until-date'];
       // to the millisecond, truncated (RGW gives microseconds): a lock is never read as longer than it is

@@ -1,4 +1,9 @@
-import { request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import {
+  request as httpRequest,
+  type Agent as HttpAgent,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+} from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { Clock } from '../time/clock.js';
 import { HeadSigner, s3Escape, type SigningCredentials } from './sigv4-head.js';
@@ -33,7 +38,7 @@ export interface SignedHeadOptions {
  * HeadObject of one version, SigV4-signed and sent on the store's keep-alive sockets, without the SDK's
  * middleware stack: an audit sends one per object version, and the stack cost several times the request
  * itself (the profile is in the note of issue P). Path-style endpoints only. Retries as the SDK's standard
- * mode does; the caller's signal is the deadline over all attempts.
+ * mode does, under one deadline over all attempts.
  */
 export class SignedHead {
   private readonly url: URL;
@@ -50,23 +55,50 @@ export class SignedHead {
     this.signer = new HeadSigner(o.region, this.url.host);
   }
 
-  async head(key: string, versionId: string, signal: AbortSignal): Promise<IncomingHttpHeaders> {
+  /**
+   * The headers of one version. `timeoutMs` is the deadline over all attempts, kept on the store's clock
+   * with one timer (no AbortController per request: an audit sends one per version).
+   */
+  async head(key: string, versionId: string, timeoutMs: number): Promise<IncomingHttpHeaders> {
     const path = this.base + key.split('/').map(s3Escape).join('/');
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.once(path, versionId, signal);
-      } catch (e) {
-        if (signal.aborted || attempt >= this.o.maxAttempts || !retryable(e)) throw e;
-        // full jitter, capped at 20 s, as the SDK's standard strategy
-        await this.o.clock.sleep(Math.floor(Math.random() * Math.min(20_000, 100 * 2 ** attempt)), signal);
+    const op: Op = {};
+    const timer = this.o.clock.timeout(() => {
+      // the reason AbortSignal.timeout gives, so the error reads as the SDK's does
+      op.expired = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      op.req?.destroy(op.expired);
+      op.wake?.();
+    }, timeoutMs);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.once(path, versionId, op);
+        } catch (e) {
+          stopIfExpired(op);
+          if (attempt >= this.o.maxAttempts || !retryable(e)) throw e;
+          // full jitter, capped at 20 s, as the SDK's standard strategy
+          await this.pause(Math.floor(Math.random() * Math.min(20_000, 100 * 2 ** attempt)), op);
+          stopIfExpired(op);
+        }
       }
+    } finally {
+      timer.clear();
     }
   }
 
-  private async once(path: string, versionId: string, signal: AbortSignal): Promise<IncomingHttpHeaders> {
+  private pause(ms: number, op: Op): Promise<void> {
+    return new Promise((resolve) => {
+      const t = this.o.clock.timeout(resolve, ms);
+      op.wake = () => {
+        t.clear();
+        resolve();
+      };
+    });
+  }
+
+  private async once(path: string, versionId: string, op: Op): Promise<IncomingHttpHeaders> {
     // signed with the machine's time, not the injected clock: the server checks it against its own
     const headers = this.signer.sign(path, versionId, await this.o.credentials(), new Date());
-    signal.throwIfAborted();
+    stopIfExpired(op);
     return new Promise((resolve, reject) => {
       const req = this.send(
         {
@@ -78,25 +110,28 @@ export class SignedHead {
           agent: this.o.agent,
         },
         (res) => {
-          signal.removeEventListener('abort', onAbort);
           res.resume();
           const status = res.statusCode ?? 0;
           if (status === 200) resolve(res.headers);
           else reject(new HeadError(status));
         },
       );
-      const onAbort = (): void => {
-        req.destroy();
-        reject(signal.reason as Error);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      });
+      op.req = req;
+      req.on('error', reject);
       req.end();
     });
   }
+}
+
+/** One HEAD's state across its attempts: the request in flight, the pause between them, the deadline. */
+interface Op {
+  req?: ClientRequest;
+  wake?: () => void;
+  expired?: Error;
+}
+
+function stopIfExpired(op: Op): void {
+  if (op.expired) throw op.expired;
 }
 
 function retryable(e: unknown): boolean {

@@ -4,6 +4,7 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { DrillError, ExitCode } from '../errors.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { goJson } from './go-json.js';
+import { KeepAliveAgents } from './keep-alive.js';
 import { KubeApiError, fromResponse, isKubeApiError, silent, unreachable } from './errors.js';
 import type {
   DeleteOptions,
@@ -163,6 +164,7 @@ export class ClientNodeKubeApi implements KubeApi {
 
   private readonly timeoutMs: number;
   private readonly clock: Clock;
+  private readonly agents = new KeepAliveAgents();
 
   constructor(kc: KubeConfig, opts: ClientNodeOptions = {}) {
     this.kc = kc;
@@ -524,6 +526,7 @@ export class ClientNodeKubeApi implements KubeApi {
     const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
     try {
       await this.kc.applyToHTTPSOptions(opts);
+      this.agents.apply(opts);
     } catch (cause) {
       return {
         ok: false,

@@ -1,0 +1,43 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent, type RequestOptions } from 'node:https';
+
+// what makes two connections interchangeable: the TLS identity of the client and what it trusts
+const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+
+function text(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (Buffer.isBuffer(v)) return v.toString('base64');
+  if (Array.isArray(v)) return v.map(text).join(',');
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/**
+ * client-node's KubeConfig makes a new Agent for every request (applyToHTTPSOptions), so every call to
+ * the API server opened a new TCP connection, and on a real cluster a new TLS handshake. This keeps one
+ * keep-alive Agent per TLS identity instead: credentials that rotate (a new client certificate from an
+ * exec plugin) get a new one. Proxy agents (proxy-url in the kubeconfig) are left as client-node made them.
+ */
+export class KeepAliveAgents {
+  private readonly agents = new Map<string, HttpAgent>();
+
+  /** Swaps the request's fresh Agent for the kept one with the same TLS identity. */
+  apply(opts: RequestOptions): void {
+    const made = opts.agent;
+    if (!made || (made.constructor !== HttpsAgent && made.constructor !== HttpAgent)) return;
+    const tls = (made as HttpAgent & { options: Record<string, unknown> }).options;
+    const id = `${made.constructor.name}|${TLS_FIELDS.map((f) => text(tls[f])).join('|')}`;
+    let kept = this.agents.get(id);
+    if (!kept) {
+      // a rotated identity replaces the old one; its idle sockets close
+      for (const old of this.agents.values()) old.destroy();
+      this.agents.clear();
+      // idle sockets closed after 4 s: before a Node server's 5 s keep-alive timeout closes them, so a
+      // request never goes out on a connection the server is closing (a create is never repeated)
+      const o = { ...tls, keepAlive: true, timeout: 4000 };
+      kept = made.constructor === HttpsAgent ? new HttpsAgent(o) : new HttpAgent(o);
+      this.agents.set(id, kept);
+    }
+    opts.agent = kept;
+  }
+}

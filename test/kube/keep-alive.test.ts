@@ -1,0 +1,83 @@
+import { createServer as createHttpServer, Agent as HttpAgent, type Server } from 'node:http';
+import { createServer as createHttpsServer, Agent as HttpsAgent, type RequestOptions } from 'node:https';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ClientNodeKubeApi, loadKubeConfig } from '../../src/kube/client-node.js';
+import { KeepAliveAgents } from '../../src/kube/keep-alive.js';
+import { servingCert } from '../../packages/lab/src/admission/certs.js';
+import { labKubeconfig } from '../../packages/lab/src/kubeconfig.js';
+
+const VERSION = JSON.stringify({ gitVersion: 'v1.30.0', major: '1', minor: '30' });
+
+async function kubeconfig(text: string): Promise<string> {
+  const kc = join(await mkdtemp(join(tmpdir(), 'kdrill-keepalive-')), 'kubeconfig');
+  await writeFile(kc, text);
+  return kc;
+}
+
+/** client-node makes a new Agent per request; kdrill's adapter must still reuse its connections. */
+describe('connections to the API server', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+  it('are kept alive over plain HTTP: twenty requests, one connection', async () => {
+    let connections = 0;
+    server = createHttpServer((_q, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(VERSION));
+    server.on('connection', () => connections++);
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const api = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: await kubeconfig(labKubeconfig(url)) }));
+    for (let i = 0; i < 20; i++) expect((await api.serverVersion()).minor).toBe('30');
+    expect(connections).toBe(1);
+  });
+
+  it('are kept alive over TLS with the kubeconfig CA: twenty requests, one handshake', async () => {
+    const cert = await servingCert(join(await mkdtemp(join(tmpdir(), 'kdrill-keepalive-tls-')), 'certs'));
+    let handshakes = 0;
+    const tls = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (_q, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(VERSION),
+    );
+    server = tls;
+    tls.on('secureConnection', () => handshakes++);
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
+    const url = `https://127.0.0.1:${(tls.address() as { port: number }).port}`;
+    const text = stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'c',
+          cluster: { server: url, 'certificate-authority-data': Buffer.from(cert.caPem).toString('base64') },
+        },
+      ],
+      users: [{ name: 'u', user: { token: 'not-a-real-token' } }],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'x',
+    });
+    const api = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: await kubeconfig(text) }));
+    for (let i = 0; i < 20; i++) expect((await api.serverVersion()).major).toBe('1');
+    expect(handshakes).toBe(1);
+  });
+
+  it('get a new agent when the TLS identity changes, and leave proxy agents alone', () => {
+    const agents = new KeepAliveAgents();
+    const opts = (agent: RequestOptions['agent']): RequestOptions => ({ agent });
+    const a = opts(new HttpsAgent({ cert: 'one', key: 'k1' }));
+    const b = opts(new HttpsAgent({ cert: 'one', key: 'k1' }));
+    agents.apply(a);
+    agents.apply(b);
+    expect(a.agent).toBe(b.agent);
+    expect((a.agent as HttpsAgent & { keepAlive: boolean }).keepAlive).toBe(true);
+    const rotated = opts(new HttpsAgent({ cert: 'two', key: 'k2' }));
+    agents.apply(rotated);
+    expect(rotated.agent).not.toBe(a.agent);
+    class ProxyAgent extends HttpAgent {}
+    const proxy = new ProxyAgent();
+    const viaProxy = opts(proxy);
+    agents.apply(viaProxy);
+    expect(viaProxy.agent).toBe(proxy);
+  });
+});

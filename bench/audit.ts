@@ -123,7 +123,7 @@ async function side(
     ...(raw
       ? ([
           ['bare SigV4 client, same requests, 32 in flight', rate(raw)],
-          ['kdrill (AWS SDK) / bare client', `${(raw.seconds / par.seconds).toFixed(2)}x`],
+          ['kdrill / bare client (1.00x: as fast as the bare client)', `${(raw.seconds / par.seconds).toFixed(2)}x`],
         ] as [string, string][])
       : []),
     ['peak RSS of `kdrill audit` (its own process)', `${rss.toFixed(0)} MB  (goal: < 200 MB)`],
@@ -145,7 +145,7 @@ export async function benchAudit(): Promise<void> {
     try {
       const label = latency
         ? `embedded S3 behind ${latency} ms of simulated network latency`
-        : 'embedded S3 on loopback (CPU-bound: the SDK client is the limit)';
+        : 'embedded S3 on loopback (CPU-bound: client and server share the two cores)';
       await side(
         label,
         new AwsObjectStore({

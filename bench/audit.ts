@@ -132,8 +132,9 @@ async function side(
 
 export async function benchAudit(): Promise<void> {
   const credentials = { accessKeyId: 'BENCH', secretAccessKey: 'bench-secret' };
-  // KDRILL_BENCH_AUDIT_LATENCIES=0 for the loopback figure alone (the sequential run behind 20 ms takes minutes)
-  const latencies = (process.env.KDRILL_BENCH_AUDIT_LATENCIES ?? '0,20').split(',').map(Number);
+  // KDRILL_BENCH_AUDIT_LATENCIES=0 for the loopback figure alone (the sequential run behind 20 ms takes
+  // minutes); empty for none (only RGW, with KDRILL_TEST_S3_ENDPOINT)
+  const latencies = (process.env.KDRILL_BENCH_AUDIT_LATENCIES ?? '0,20').split(',').filter(Boolean).map(Number);
   for (const latency of latencies) {
     const child = spawn(process.execPath, [...process.execArgv, 'bench/s3-server.ts'], {
       stdio: ['ignore', 'pipe', 'inherit'],

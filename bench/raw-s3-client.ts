@@ -10,8 +10,8 @@ export class RawS3 {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private readonly host: string;
   private readonly port: number;
-  private readonly key: Buffer;
-  private readonly date: string;
+  private key: Buffer = Buffer.alloc(0);
+  private date = '';
   private readonly creds: { accessKeyId: string; secretAccessKey: string };
 
   constructor(endpoint: string, creds: { accessKeyId: string; secretAccessKey: string }) {
@@ -19,9 +19,20 @@ export class RawS3 {
     const u = new URL(endpoint);
     this.host = u.host;
     this.port = Number(u.port);
-    this.date = systemClock.now().toISOString().slice(0, 10).replace(/-/g, '');
-    const h = (k: Buffer | string, d: string): Buffer => createHmac('sha256', k).update(d).digest();
-    this.key = h(h(h(h(`AWS4${creds.secretAccessKey}`, this.date), 'us-east-1'), 's3'), 'aws4_request');
+  }
+
+  /** The request time (a real store such as RGW refuses one more than 15 minutes off), and the day's key. */
+  private stamp(): string {
+    const amzDate = systemClock
+      .now()
+      .toISOString()
+      .replace(/[-:]|\.\d{3}/g, '');
+    if (amzDate.slice(0, 8) !== this.date) {
+      this.date = amzDate.slice(0, 8);
+      const h = (k: Buffer | string, d: string): Buffer => createHmac('sha256', k).update(d).digest();
+      this.key = h(h(h(h(`AWS4${this.creds.secretAccessKey}`, this.date), 'us-east-1'), 's3'), 'aws4_request');
+    }
+    return amzDate;
   }
 
   get(path: string, query: Record<string, string>, method: 'GET' | 'HEAD' = 'GET'): Promise<string> {
@@ -32,7 +43,7 @@ export class RawS3 {
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([k, v]) => `${k}=${v}`)
       .join('&');
-    const amzDate = `${this.date}T000000Z`;
+    const amzDate = this.stamp();
     const payload = 'UNSIGNED-PAYLOAD';
     const canonicalPath = path
       .split('/')

@@ -19,7 +19,8 @@ function text(v: unknown): string {
  * exec plugin) get a new one. Proxy agents (proxy-url in the kubeconfig) are left as client-node made them.
  */
 export class KeepAliveAgents {
-  private readonly agents = new Map<string, HttpAgent>();
+  // one at a time: a rotated identity replaces the one before
+  private kept?: { id: string; agent: HttpAgent };
 
   /** Swaps the request's fresh Agent for the kept one with the same TLS identity. */
   apply(opts: RequestOptions): void {
@@ -27,17 +28,15 @@ export class KeepAliveAgents {
     if (!made || (made.constructor !== HttpsAgent && made.constructor !== HttpAgent)) return;
     const tls = (made as HttpAgent & { options: Record<string, unknown> }).options;
     const id = `${made.constructor.name}|${TLS_FIELDS.map((f) => text(tls[f])).join('|')}`;
-    let kept = this.agents.get(id);
-    if (!kept) {
-      // a rotated identity replaces the old one; its idle sockets close
-      for (const old of this.agents.values()) old.destroy();
-      this.agents.clear();
+    if (this.kept?.id !== id) {
+      // the old identity's idle sockets close
+      this.kept?.agent.destroy();
       // idle sockets closed after 4 s: before a Node server's 5 s keep-alive timeout closes them, so a
       // request never goes out on a connection the server is closing (a create is never repeated)
       const o = { ...tls, keepAlive: true, timeout: 4000 };
-      kept = made.constructor === HttpsAgent ? new HttpsAgent(o) : new HttpAgent(o);
-      this.agents.set(id, kept);
+      this.kept = { id, agent: made.constructor === HttpsAgent ? new HttpsAgent(o) : new HttpAgent(o) };
     }
+    const kept = this.kept.agent;
     opts.agent = kept;
   }
 }

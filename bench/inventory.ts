@@ -59,8 +59,11 @@ async function one(n: number, goalSeconds: number): Promise<void> {
         `${bare.listSeconds!.toFixed(2)} s, peak RSS ${bare.peakRssMB!.toFixed(0)} MB`,
       ],
       ['snapshot', `${inv.snapshotSeconds!.toFixed(2)} s`],
-      ['second snapshot + diff', `${inv.secondAndDiffSeconds!.toFixed(2)} s  (${inv.differences} differences)`],
-      ['snapshot + snapshot + diff', `${total.toFixed(2)} s  (goal: <= ${goalSeconds} s)`],
+      [
+        'second inventory, compared as listed',
+        `${inv.secondAndDiffSeconds!.toFixed(2)} s  (${inv.differences} differences)`,
+      ],
+      ['snapshot + second inventory + diff', `${total.toFixed(2)} s  (goal: <= ${goalSeconds} s)`],
       ['snapshot / bare list', `${(inv.snapshotSeconds! / bare.listSeconds!).toFixed(2)}x`],
       ['CPU of the inventory process', `${inv.cpuSeconds!.toFixed(2)} s`],
       [
@@ -73,7 +76,7 @@ async function one(n: number, goalSeconds: number): Promise<void> {
   }
 }
 
-/** Snapshot, second snapshot and diff of 20,000 ConfigMaps; 100,000 too with KDRILL_BENCH_INVENTORY_BIG=1. */
+/** Snapshot, then a second inventory compared against it as it is listed, of 20,000 ConfigMaps; 100,000 too with KDRILL_BENCH_INVENTORY_BIG=1. */
 export async function benchInventory(): Promise<void> {
   await one(20_000, 1);
   if (process.env.KDRILL_BENCH_INVENTORY_BIG === '1') await one(100_000, 5);

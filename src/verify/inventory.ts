@@ -1,6 +1,6 @@
 import { hash as cryptoHash } from 'node:crypto';
 import { isKubeApiError } from '../kube/errors.js';
-import type { KubeApi } from '../kube/kube-api.js';
+import type { KubeApi, ServedResource } from '../kube/kube-api.js';
 import type { KubeObject } from '../kube/types.js';
 
 /**
@@ -164,6 +164,50 @@ export function inventoried(o: KubeObject, group: string, kind: string): boolean
   return !CLUSTER_MANAGED.has(`${group}/${kind} ${o.metadata?.name ?? ''}`);
 }
 
+/** The types an inventory lists: namespaced, not skipped, not Velero's own. */
+async function inventoryTypes(kube: KubeApi): Promise<ServedResource[]> {
+  return (await kube.resources()).filter(
+    (r) => r.namespaced && !SKIP_KINDS.has(`${r.group}/${r.kind}`) && r.group !== 'velero.io',
+  );
+}
+
+/**
+ * Every inventoried object of each type in each namespace, handed over page by page; `restart` when the
+ * server expired the list half-way and it starts again from the first page (what was handed over of that
+ * type is void). Kinds kdrill may not list (403) are left out and added to `unreadable`.
+ */
+async function eachInventoried(
+  kube: KubeApi,
+  namespaces: string[],
+  unreadable: Set<string> | undefined,
+  onPage: (items: InventoryItem[], restart: boolean) => void,
+  onTypeDone: () => void,
+): Promise<void> {
+  const types = await inventoryTypes(kube);
+  for (const ns of namespaces) {
+    for (const t of types) {
+      const kind = `${t.group}/${t.kind}`;
+      try {
+        await kube.listEach({ apiVersion: t.apiVersion, kind: t.kind }, { namespace: ns }, (page, restart) => {
+          const items: InventoryItem[] = [];
+          for (const o of page)
+            if (inventoried(o, t.group, t.kind))
+              items.push({ kind, namespace: ns, name: o.metadata?.name ?? '', ...fingerprint(o, t.kind) });
+          onPage(items, !!restart);
+        });
+      } catch (e) {
+        // a kind kdrill may not read (a scheduled drill's RBAC leaves Secrets out) or that went away is not part of
+        // the inventory; any other failure means the inventory cannot be trusted, and says so
+        onPage([], true);
+        if (isKubeApiError(e, 403)) unreadable?.add(`${t.group}/${t.kind}`);
+        if (isKubeApiError(e, 403) || isKubeApiError(e, 404) || isKubeApiError(e, 405)) continue;
+        throw e;
+      }
+      onTypeDone();
+    }
+  }
+}
+
 /**
  * Every object in the namespaces that a restore should bring back, with its fingerprint. Lists are read
  * page by page and each page is reduced to fingerprints as it arrives, so only the fingerprints are held.
@@ -175,34 +219,78 @@ export async function snapshotInventory(
   unreadable?: Set<string>,
 ): Promise<InventoryItem[]> {
   const out: InventoryItem[] = [];
-  const types = (await kube.resources()).filter(
-    (r) => r.namespaced && !SKIP_KINDS.has(`${r.group}/${r.kind}`) && r.group !== 'velero.io',
-  );
-  for (const ns of namespaces) {
-    for (const t of types) {
-      const kind = `${t.group}/${t.kind}`;
-      let items: InventoryItem[] = [];
-      try {
-        await kube.listEach({ apiVersion: t.apiVersion, kind: t.kind }, { namespace: ns }, (page, restart) => {
-          if (restart) items = [];
-          for (const o of page)
-            if (inventoried(o, t.group, t.kind))
-              items.push({ kind, namespace: ns, name: o.metadata?.name ?? '', ...fingerprint(o, t.kind) });
-        });
-      } catch (e) {
-        // a kind kdrill may not read (a scheduled drill's RBAC leaves Secrets out) or that went away is not part of
-        // the inventory; any other failure means the inventory cannot be trusted, and says so
-        if (isKubeApiError(e, 403)) unreadable?.add(`${t.group}/${t.kind}`);
-        if (isKubeApiError(e, 403) || isKubeApiError(e, 404) || isKubeApiError(e, 405)) continue;
-        throw e;
-      }
+  let items: InventoryItem[] = [];
+  await eachInventoried(
+    kube,
+    namespaces,
+    unreadable,
+    (page, restart) => {
+      if (restart) items = [];
+      for (const i of page) items.push(i);
+    },
+    () => {
       for (const i of items) out.push(i);
-    }
-  }
+      items = [];
+    },
+  );
   // each key built once, and compared as localeCompare compares (one collator, not one per call)
   const keyed = out.map((i) => ({ k: key(i), i }));
   keyed.sort((a, b) => collator.compare(a.k, b.k));
   return keyed.map((x) => x.i);
+}
+
+/**
+ * The objects in the namespaces now, against `expected`, compared page by page as they are listed: the
+ * second inventory is never held, only what differs (and, for the type being listed, which keys were
+ * seen, so that a list the server restarts is compared again from its first page). The same answer as
+ * `diffInventory(expected, await snapshotInventory(…), ignore)`.
+ */
+export async function compareInventory(
+  kube: KubeApi,
+  namespaces: string[],
+  expected: InventoryItem[],
+  ignore: string[] = [],
+  unreadable?: Set<string>,
+): Promise<InventoryDiff> {
+  const skip = skipper(ignore);
+  const want = new Map(expected.filter((i) => !skip(i)).map((i) => [key(i), i]));
+  const seen = new Set<string>();
+  const extra: string[] = [];
+  const changed: ChangedItem[] = [];
+  let typeSeen: string[] = [];
+  let typeExtra: string[] = [];
+  let typeChanged: ChangedItem[] = [];
+  await eachInventoried(
+    kube,
+    namespaces,
+    unreadable,
+    (page, restart) => {
+      if (restart) [typeSeen, typeExtra, typeChanged] = [[], [], []];
+      for (const y of page) {
+        if (skip(y)) continue;
+        const k = key(y);
+        typeSeen.push(k);
+        const x = want.get(k);
+        if (!x) typeExtra.push(k);
+        else {
+          const what = differences(x, y);
+          if (what.length) typeChanged.push({ key: k, what });
+        }
+      }
+    },
+    () => {
+      for (const k of typeSeen) seen.add(k);
+      extra.push(...typeExtra);
+      changed.push(...typeChanged);
+      [typeSeen, typeExtra, typeChanged] = [[], [], []];
+    },
+  );
+  const missing = [...want.keys()].filter((k) => !seen.has(k));
+  // in the order diffInventory gives: missing and changed as expected lists them, extra as the listing sorts
+  const order = new Map([...want.keys()].map((k, i) => [k, i]));
+  changed.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
+  extra.sort((a, b) => collator.compare(a, b));
+  return { missing, extra, changed };
 }
 
 const collator = new Intl.Collator();
@@ -224,9 +312,13 @@ export function differences(a: InventoryItem, b: InventoryItem): string[] {
   return out;
 }
 
+/** Kinds (`ConfigMap`) and objects (`ConfigMap/name`) a scenario says not to compare. */
+function skipper(ignore: string[]): (i: InventoryItem) => boolean {
+  return (i) => ignore.some((g) => g === i.kind.split('/')[1] || g === `${i.kind.split('/')[1]}/${i.name}`);
+}
+
 export function diffInventory(before: InventoryItem[], after: InventoryItem[], ignore: string[] = []): InventoryDiff {
-  const skip = (i: InventoryItem): boolean =>
-    ignore.some((g) => g === i.kind.split('/')[1] || g === `${i.kind.split('/')[1]}/${i.name}`);
+  const skip = skipper(ignore);
   const a = new Map(before.filter((i) => !skip(i)).map((i) => [key(i), i]));
   const b = new Map(after.filter((i) => !skip(i)).map((i) => [key(i), i]));
   const missing = [...a.keys()].filter((k) => !b.has(k));

@@ -1,6 +1,6 @@
 import type { KubeApi } from '../../kube/kube-api.js';
 import type { VerifyStep } from '../../scenario/schema.js';
-import { diffInventory, inventoryKey, snapshotInventory } from '../../verify/inventory.js';
+import { compareInventory, inventoryKey } from '../../verify/inventory.js';
 import { runProbe, type ProbeOutcome } from '../../verify/probes.js';
 import { iso, type DrillContext, type PhaseOutcome } from '../context.js';
 import { verifySteps } from '../plan.js';
@@ -15,13 +15,13 @@ async function inventoryCheck(ctx: DrillContext, kube: KubeApi, ignore: string[]
   const gap = new Set(state.baseline!.scopeGap ?? []);
   const expected = state.baseline!.inventory.filter((i) => !gap.has(inventoryKey(i)));
   const unreadable = new Set<string>();
-  let after;
+  let d;
   try {
-    after = await snapshotInventory(kube, s.spec.target.namespaces, unreadable);
+    // compared as it is listed: the restored namespace's inventory is never held beside the baseline
+    d = await compareInventory(kube, s.spec.target.namespaces, expected, ignore, unreadable);
   } catch (e) {
     return { passed: false, detail: `the inventory could not be read: ${(e as Error).message.split('\n')[0]}` };
   }
-  const d = diffInventory(expected, after, ignore);
   const before = new Set((state.preflight?.recoveryBefore ?? []).map(inventoryKey));
   const preexisting = expected.filter((i) => before.has(inventoryKey(i))).length;
   const notes = [

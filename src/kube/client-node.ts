@@ -157,6 +157,8 @@ export class ClientNodeKubeApi implements KubeApi {
   private readonly kc: KubeConfig;
   private readonly retry: RetryPolicy;
   private readonly discovered = new Map<string, Map<string, Resolved>>(); // apiVersion -> kind -> info
+  private served?: ServedResource[]; // the last resources() answer, for a caller that may reuse it
+  private fixedOptions?: RequestOptions; // credentials that cannot change, worked out once
   private readonly onWarning: (message: string) => void;
   private readonly skipped = new Map<string, string>(); // group-version -> why discovery skipped it
   private warnings: string[] = [];
@@ -190,7 +192,8 @@ export class ClientNodeKubeApi implements KubeApi {
    * aggregated API whose Service is down, as metrics-server often is) is skipped with one warning, as
    * kubectl skips it: discovery of everything else must not fail for it.
    */
-  async resources(): Promise<ServedResource[]> {
+  async resources(o: { reuse?: boolean } = {}): Promise<ServedResource[]> {
+    if (o.reuse && this.served) return [...this.served];
     const out: ServedResource[] = [];
     const gvs = ['v1'];
     const groups = JSON.parse(await this.call('GET', '/apis', undefined, 'discover API groups')) as {
@@ -215,7 +218,8 @@ export class ClientNodeKubeApi implements KubeApi {
         });
       }
     }
-    return out;
+    this.served = out;
+    return [...out];
   }
 
   takeWarnings(): string[] {
@@ -239,7 +243,10 @@ export class ClientNodeKubeApi implements KubeApi {
       const body = await this.call('GET', path, undefined, `discover ${gv}`, { allow404: true });
       this.skippedAt.delete(gv);
       if (body === undefined) return undefined; // a group that went away between the two calls
-      return (JSON.parse(body) as { resources?: DiscoveredResource[] }).resources ?? [];
+      const resources = (JSON.parse(body) as { resources?: DiscoveredResource[] }).resources ?? [];
+      // the same document resolve() reads: kinds used next are not asked for again
+      this.remember(gv, resources);
+      return resources;
     } catch (e) {
       if (gv === 'v1' || !(e instanceof KubeApiError)) throw e;
       const why = `couldn't get the resource list for ${gv} (HTTP ${e.status}: ${e.message
@@ -474,10 +481,18 @@ export class ClientNodeKubeApi implements KubeApi {
     const gvPath = type.apiVersion.includes('/') ? `/apis/${type.apiVersion}` : `/api/${type.apiVersion}`;
     const body = await this.call('GET', gvPath, undefined, `discover ${type.apiVersion}`, { allow404: true });
     if (body === undefined) return undefined;
-    const list = JSON.parse(body) as { resources?: { name: string; kind: string; namespaced: boolean }[] };
+    return this.remember(
+      type.apiVersion,
+      (JSON.parse(body) as { resources?: DiscoveredResource[] }).resources ?? [],
+    ).get(type.kind);
+  }
+
+  /** One group-version's discovery document, as resolve() looks kinds up in it. */
+  private remember(gv: string, resources: DiscoveredResource[]): Map<string, Resolved> {
+    const gvPath = gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`;
     const m = new Map<string, Resolved>();
-    const subs = new Set((list.resources ?? []).filter((r) => r.name.includes('/')).map((r) => r.name));
-    for (const r of list.resources ?? []) {
+    const subs = new Set(resources.filter((r) => r.name.includes('/')).map((r) => r.name));
+    for (const r of resources) {
       if (r.name.includes('/')) continue;
       m.set(r.kind, {
         path: `${gvPath}/namespaces/{ns}/${r.name}`,
@@ -485,8 +500,8 @@ export class ClientNodeKubeApi implements KubeApi {
         hasStatus: subs.has(`${r.name}/status`),
       });
     }
-    this.discovered.set(type.apiVersion, m);
-    return m.get(type.kind);
+    this.discovered.set(gv, m);
+    return m;
   }
 
   private async call(
@@ -523,10 +538,10 @@ export class ClientNodeKubeApi implements KubeApi {
     body: string | undefined,
     contentType: string | undefined,
   ): Promise<{ ok: true; opts: RequestOptions } | { ok: false; error: DrillError }> {
-    const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
+    let opts: RequestOptions;
     try {
-      await this.kc.applyToHTTPSOptions(opts);
-      this.agents.apply(opts);
+      opts = await this.connectionOptions();
+      opts.method = method;
     } catch (cause) {
       return {
         ok: false,
@@ -547,6 +562,25 @@ export class ClientNodeKubeApi implements KubeApi {
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
     return { ok: true, opts };
+  }
+
+  /**
+   * The context's TLS settings, credentials and kept Agent for one request. client-node reads them afresh
+   * each time (files again, a new Agent), which only matters when they can change: certificate or CA files,
+   * an exec plugin or auth provider, a proxy. Credentials written into the kubeconfig are worked out once.
+   */
+  private async connectionOptions(): Promise<RequestOptions> {
+    if (this.fixedOptions) return { ...this.fixedOptions, headers: { ...this.fixedOptions.headers } };
+    const opts: RequestOptions = { headers: { Accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(opts);
+    this.agents.apply(opts);
+    const user = this.kc.getCurrentUser();
+    const cluster = this.kc.getCurrentCluster();
+    const canChange =
+      !user ||
+      !!(user.exec || user.authProvider || user.certFile || user.keyFile || cluster?.caFile || cluster?.proxyUrl);
+    if (!canChange) this.fixedOptions = { ...opts, headers: { ...opts.headers } };
+    return opts;
   }
 
   /** One HTTP exchange under the request deadline; every outcome, failures included, is an Attempt. */

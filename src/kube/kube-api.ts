@@ -81,8 +81,12 @@ export interface KubeApi {
   readonly context: string;
   readonly server: string;
   serverVersion(): Promise<{ gitVersion: string; major: string; minor: string }>;
-  /** Every listable kind the server serves, at each group's preferred version; a group that does not answer is skipped. */
-  resources(): Promise<ServedResource[]>;
+  /**
+   * Every listable kind the server serves, at each group's preferred version; a group that does not answer is
+   * skipped. Asked of the server each time unless `reuse`: then the last answer, when there is one (a run's
+   * reads before it changed anything; never after a restore, which may have brought CRDs).
+   */
+  resources(o?: { reuse?: boolean }): Promise<ServedResource[]>;
   /** The API groups discovery had to skip, and why (an aggregated API that does not answer). */
   discoveryWarnings?(): string[];
   /** The server's Warning headers since the last call (an admission webhook in warn mode), then forgets them. */

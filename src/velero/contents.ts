@@ -96,7 +96,8 @@ export async function readBackupContents(src: ContentsSource, backup: string): P
       if (list)
         return summarize(backup, 'resource-list', itemsFromResourceList(JSON.parse(gunzipSync(list).toString('utf8'))));
       const tar = await src.store.store.get(`${dir}${backup}.tar.gz`);
-      if (tar) return summarize(backup, 'tarball', await itemsFromTarball(tar, await src.kube.resources()));
+      if (tar)
+        return summarize(backup, 'tarball', await itemsFromTarball(tar, await src.kube.resources({ reuse: true })));
       problems.push(`neither ${dir}${backup}-resource-list.json.gz nor ${dir}${backup}.tar.gz is in the bucket`);
     } catch (e) {
       problems.push(

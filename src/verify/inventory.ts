@@ -165,8 +165,8 @@ export function inventoried(o: KubeObject, group: string, kind: string): boolean
 }
 
 /** The types an inventory lists: namespaced, not skipped, not Velero's own. */
-async function inventoryTypes(kube: KubeApi): Promise<ServedResource[]> {
-  return (await kube.resources()).filter(
+async function inventoryTypes(kube: KubeApi, reuse: boolean): Promise<ServedResource[]> {
+  return (await kube.resources({ reuse })).filter(
     (r) => r.namespaced && !SKIP_KINDS.has(`${r.group}/${r.kind}`) && r.group !== 'velero.io',
   );
 }
@@ -182,8 +182,9 @@ async function eachInventoried(
   unreadable: Set<string> | undefined,
   onPage: (items: InventoryItem[], restart: boolean) => void,
   onTypeDone: () => void,
+  reuseDiscovery = false,
 ): Promise<void> {
-  const types = await inventoryTypes(kube);
+  const types = await inventoryTypes(kube, reuseDiscovery);
   for (const ns of namespaces) {
     for (const t of types) {
       const kind = `${t.group}/${t.kind}`;
@@ -212,11 +213,13 @@ async function eachInventoried(
  * Every object in the namespaces that a restore should bring back, with its fingerprint. Lists are read
  * page by page and each page is reduced to fingerprints as it arrives, so only the fingerprints are held.
  * Kinds kdrill may not list (403) are left out and added to `unreadable`, for the caller to say so.
+ * `reuseDiscovery`: the kinds the run's last discovery found, for an inventory taken before anything changed.
  */
 export async function snapshotInventory(
   kube: KubeApi,
   namespaces: string[],
   unreadable?: Set<string>,
+  o: { reuseDiscovery?: boolean } = {},
 ): Promise<InventoryItem[]> {
   const out: InventoryItem[] = [];
   let items: InventoryItem[] = [];
@@ -232,6 +235,7 @@ export async function snapshotInventory(
       for (const i of items) out.push(i);
       items = [];
     },
+    o.reuseDiscovery,
   );
   // each key built once, and compared as localeCompare compares (one collator, not one per call)
   const keyed = out.map((i) => ({ k: key(i), i }));

@@ -1,6 +1,9 @@
 import { createServer as createHttpServer, Agent as HttpAgent, type Server } from 'node:http';
 import { createServer as createHttpsServer, Agent as HttpsAgent, type RequestOptions } from 'node:https';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import type { TLSSocket } from 'node:tls';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +13,7 @@ import { KeepAliveAgents } from '../../src/kube/keep-alive.js';
 import { servingCert } from '../../packages/lab/src/admission/certs.js';
 import { labKubeconfig } from '../../packages/lab/src/kubeconfig.js';
 
+const run = promisify(execFile);
 const VERSION = JSON.stringify({ gitVersion: 'v1.30.0', major: '1', minor: '30' });
 
 async function kubeconfig(text: string): Promise<string> {
@@ -37,9 +41,11 @@ describe('connections to the API server', () => {
   it('are kept alive over TLS with the kubeconfig CA: twenty requests, one handshake', async () => {
     const cert = await servingCert(join(await mkdtemp(join(tmpdir(), 'kdrill-keepalive-tls-')), 'certs'));
     let handshakes = 0;
-    const tls = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (_q, res) =>
-      res.writeHead(200, { 'content-type': 'application/json' }).end(VERSION),
-    );
+    const auth: (string | undefined)[] = [];
+    const tls = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (q, res) => {
+      auth.push(q.headers.authorization);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(VERSION);
+    });
     server = tls;
     tls.on('secureConnection', () => handshakes++);
     await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
@@ -60,6 +66,69 @@ describe('connections to the API server', () => {
     const api = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: await kubeconfig(text) }));
     for (let i = 0; i < 20; i++) expect((await api.serverVersion()).major).toBe('1');
     expect(handshakes).toBe(1);
+    // credentials written in the kubeconfig are worked out once, and every request still carries them
+    expect(auth).toEqual(Array(20).fill('Bearer not-a-real-token'));
+  });
+
+  it('read client certificate files again for each request: a rotated certificate is used at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kdrill-keepalive-rotate-'));
+    const cert = await servingCert(join(dir, 'serving'));
+    const client = async (cn: string): Promise<{ cert: string; key: string }> => {
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${cn}`,
+        '-keyout',
+        join(dir, `${cn}.key`),
+        '-out',
+        join(dir, `${cn}.crt`),
+      ]);
+      return {
+        cert: await readFile(join(dir, `${cn}.crt`), 'utf8'),
+        key: await readFile(join(dir, `${cn}.key`), 'utf8'),
+      };
+    };
+    const [one, two] = [await client('one'), await client('two')];
+    const seen: string[] = [];
+    const tls = createHttpsServer(
+      { cert: cert.certPem, key: cert.keyPem, requestCert: true, rejectUnauthorized: false },
+      (q, res) => {
+        seen.push(String((q.socket as TLSSocket).getPeerCertificate().subject?.CN));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(VERSION);
+      },
+    );
+    server = tls;
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
+    const url = `https://127.0.0.1:${(tls.address() as { port: number }).port}`;
+    await writeFile(join(dir, 'client.crt'), one.cert);
+    await writeFile(join(dir, 'client.key'), one.key);
+    const text = stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'c',
+          cluster: { server: url, 'certificate-authority-data': Buffer.from(cert.caPem).toString('base64') },
+        },
+      ],
+      users: [
+        { name: 'u', user: { 'client-certificate': join(dir, 'client.crt'), 'client-key': join(dir, 'client.key') } },
+      ],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'x',
+    });
+    const api = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: await kubeconfig(text) }));
+    for (let i = 0; i < 3; i++) await api.serverVersion();
+    await writeFile(join(dir, 'client.crt'), two.cert);
+    await writeFile(join(dir, 'client.key'), two.key);
+    for (let i = 0; i < 3; i++) await api.serverVersion();
+    expect(seen).toEqual(['one', 'one', 'one', 'two', 'two', 'two']);
   });
 
   it('get a new agent when the TLS identity changes, and leave proxy agents alone', () => {

@@ -23,6 +23,8 @@ export interface FaultPlan {
 export interface FaultProxy {
   url: string;
   stats: { requests: number; e500: number; e429: number; slowDown: number; resets: number; cuts: number };
+  /** Every request as `METHOD /path?query`, in the order it came. */
+  seen: string[];
   stop(): Promise<void>;
 }
 
@@ -49,9 +51,11 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed = 1)
   const rand = prng(seed);
   const up = new URL(target);
   const stats = { requests: 0, e500: 0, e429: 0, slowDown: 0, resets: 0, cuts: 0 };
+  const seen: string[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
+    seen.push(`${req.method} ${req.url}`);
     if (plan.silent) return; // accepted, never answered
     const r = rand();
     let edge = plan.reset ?? 0;
@@ -136,6 +140,7 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed = 1)
   return {
     url: `http://127.0.0.1:${port}`,
     stats,
+    seen,
     stop: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

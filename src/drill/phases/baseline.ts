@@ -25,7 +25,8 @@ export function scopeGap(inventory: InventoryItem[], contents: BackupContents): 
 export async function baseline(ctx: DrillContext): Promise<PhaseOutcome> {
   const { deps, s, state } = ctx;
   const spec = s.spec;
-  const inventory = await snapshotInventory(deps.kube, spec.target.namespaces);
+  // nothing was touched since preflight's discovery: its kinds are the ones there are
+  const inventory = await snapshotInventory(deps.kube, spec.target.namespaces, undefined, { reuseDiscovery: true });
   const empty = spec.target.namespaces.filter((n) => !inventory.some((i) => i.namespace === n));
   if (empty.length) {
     throw new DrillError(

@@ -276,6 +276,8 @@ export async function preflight(ctx: DrillContext): Promise<PhaseOutcome> {
   const spec = s.spec;
   const veleroNs = spec.backup.veleroNamespace;
   contextsAllowed(deps);
+  // discovery once, before anything is touched: every read up to the disaster reuses it
+  for (const k of new Set([kube, recoveryKube])) await k.resources();
   const velero = await veleroSeen(ctx);
   await targetsExist(kube, s);
   const findings: Finding[] = velero.filter((x) => x.validationDisabled).map(validationOff);

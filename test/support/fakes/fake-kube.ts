@@ -282,9 +282,13 @@ export class FakeKube implements KubeApi {
     return { ...this.version };
   }
 
-  async resources(): Promise<ServedResource[]> {
-    return [...this.served.values()].map((r) => ({ ...r, verbs: [...r.verbs] }));
+  async resources(o: { reuse?: boolean } = {}): Promise<ServedResource[]> {
+    // as the adapter: `reuse` answers what the last discovery saw, kinds served since included or not
+    if (!(o.reuse && this.lastServed))
+      this.lastServed = [...this.served.values()].map((r) => ({ ...r, verbs: [...r.verbs] }));
+    return this.lastServed.map((r) => ({ ...r, verbs: [...r.verbs] }));
   }
+  private lastServed?: ServedResource[];
 
   async serves(type: TypeRef): Promise<boolean> {
     return this.served.has(typeKey(type));

@@ -1,3 +1,4 @@
+import { storeReuse } from '../backupstore/store-cache.js';
 import { AwsObjectStore } from '../backupstore/aws-object-store.js';
 import { settingsFromCluster } from '../backupstore/bsl.js';
 import { ExitCode, isDrillError } from '../errors.js';
@@ -71,11 +72,12 @@ function clusters(info: RunInfo): { kube: KubeApi; recoveryKube: KubeApi } {
 
 function runDeps(x: Execution, signal: AbortSignal): RunDeps {
   const { info, runbook } = x;
+  const store = storeReuse((s) => new AwsObjectStore(s));
   return {
     ...clusters(info),
     storeFor: async (k: KubeApi, ns: string, bsl: string) => {
       const { settings } = await settingsFromCluster(k, ns, bsl);
-      return { store: new AwsObjectStore(settings), prefix: settings.prefix };
+      return { store: store(settings), prefix: settings.prefix };
     },
     exec: execaRunner,
     clock: x.clock,

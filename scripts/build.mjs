@@ -16,6 +16,9 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
+  // the ESM build where a package has one (only the AWS SDK's differ): esbuild can drop what kdrill never
+  // calls, 740 kB of client-s3 down to 208 kB, about 30 ms less to load for every command that reads S3
+  mainFields: ['module', 'main'],
   target: 'node20',
   sourcemap: true,
   // less source for V8 to scan at every start (names are kept: --debug stack traces still read)

@@ -64,11 +64,68 @@ describe('the verify inventory, compared as it is listed', () => {
     expect(streamed.changed.map((c) => c.key)).toEqual(['/ConfigMap app/b', '/ConfigMap app/c', '/Service app/web']);
   });
 
+  it('agrees with diffInventory on an expected list in any order, with duplicates (the last wins) and two namespaces', async () => {
+    const other = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, namespace: 'db' } });
+    const before = new PagedKube();
+    before.seed([
+      cm('a', { k: '1' }),
+      cm('b', { k: '2' }),
+      cm('c', { k: '3' }),
+      other(cm('a', { k: '1' })),
+      svc('web', 80),
+    ]);
+    const snap = await snapshotInventory(before, ['app', 'db']);
+    const by = (k: string) => snap.find((i) => `${i.kind} ${i.namespace}/${i.name}` === k)!;
+    const staleB = { ...by('/ConfigMap app/b'), fields: { data: 'an older hash' } };
+    // out of order; b twice, the stale copy first; the db namespace's a among app's
+    const expected = [
+      by('/Service app/web'),
+      staleB,
+      by('/ConfigMap db/a'),
+      by('/ConfigMap app/c'),
+      by('/ConfigMap app/a'),
+      by('/ConfigMap app/b'),
+    ];
+    const after = new PagedKube();
+    after.seed([cm('b', { k: '2' }), cm('c', { k: 'new' }), other(cm('x', { k: '9' })), svc('web', 80)]);
+    const streamed = await compareInventory(after, ['app', 'db'], expected);
+    expect(streamed).toEqual(diffInventory(expected, await snapshotInventory(after, ['app', 'db'])));
+    expect(streamed.missing).toEqual(['/ConfigMap db/a', '/ConfigMap app/a']);
+    expect(streamed.changed.map((c) => c.key)).toEqual(['/ConfigMap app/c']); // b's last copy is what came back
+    expect(streamed.extra).toEqual(['/ConfigMap db/x']);
+  });
+
   it('reports every object missing when the namespace is empty, and nothing when all is back', async () => {
     const kube = new PagedKube();
     kube.seed([cm('a', { k: '1' }), cm('b', { k: '2' }), cm('c', { k: '3' })]);
     const expected = await snapshotInventory(kube, ['app']);
     expect(await compareInventory(kube, ['app'], expected)).toEqual({ missing: [], extra: [], changed: [] });
     expect((await compareInventory(new PagedKube(), ['app'], expected)).missing).toHaveLength(3);
+  });
+});
+
+describe('an inventory keeps each distinct label set once', () => {
+  it('shares the record of equal labels and annotations, keeps different ones apart, and diffs as before', async () => {
+    const kube = new PagedKube();
+    const many = Array.from({ length: 6 }, (_, i) =>
+      cm(`c${i}`, { k: String(i) }, { app: 'web', shard: String(i % 2) }),
+    );
+    kube.seed([...many, cm('odd', { k: 'x' }, { app: 'db' })]);
+    const inv = await snapshotInventory(kube, ['app']);
+    const labelsOf = (n: string) => inv.find((i) => i.name === n)!.labels;
+    expect(labelsOf('c0')).toBe(labelsOf('c2')); // one record for equal sets
+    expect(labelsOf('c0')).not.toBe(labelsOf('c1'));
+    expect(labelsOf('c1')).toEqual({ app: 'web', shard: '1' });
+    expect(labelsOf('odd')).toEqual({ app: 'db' });
+    expect(Object.isFrozen(labelsOf('c0'))).toBe(true);
+    // a shared record changes nothing in what a diff finds
+    const after = new PagedKube();
+    after.seed([
+      ...many.slice(1),
+      cm('c0', { k: '0' }, { app: 'web', shard: '1' }),
+      cm('odd', { k: 'x' }, { app: 'db' }),
+    ]);
+    const d = await compareInventory(after, ['app'], inv);
+    expect(d.changed).toEqual([{ key: '/ConfigMap app/c0', what: ['label shard: "0" → "1"'] }]);
   });
 });

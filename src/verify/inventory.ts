@@ -270,6 +270,25 @@ export async function snapshotInventory(
 }
 
 /**
+ * Expected by kind and namespace, then by name: the items' own names are the keys, so no string is built per
+ * object and held to the end (100,000 of them). The last of duplicates wins, as a Map by key does.
+ */
+function byKindThenName(
+  expected: InventoryItem[],
+  skip: (i: InventoryItem) => boolean,
+): Map<string, Map<string, InventoryItem>> {
+  const want = new Map<string, Map<string, InventoryItem>>();
+  for (const i of expected) {
+    if (skip(i)) continue;
+    const group = `${i.kind} ${i.namespace}`;
+    let byName = want.get(group);
+    if (!byName) want.set(group, (byName = new Map()));
+    byName.set(i.name, i);
+  }
+  return want;
+}
+
+/**
  * The objects in the namespaces now, against `expected`, compared page by page as they are listed: the
  * second inventory is never held, only what differs (and, for the type being listed, which keys were
  * seen, so that a list the server restarts is compared again from its first page). The same answer as
@@ -283,16 +302,7 @@ export async function compareInventory(
   unreadable?: Set<string>,
 ): Promise<InventoryDiff> {
   const skip = skipper(ignore);
-  // expected by kind and namespace, then by name: the items' own names are the keys, so no string is built
-  // per object and held to the end (100,000 of them). The last of duplicates wins, as a Map by key does
-  const want = new Map<string, Map<string, InventoryItem>>();
-  for (const i of expected) {
-    if (skip(i)) continue;
-    const group = `${i.kind} ${i.namespace}`;
-    let byName = want.get(group);
-    if (!byName) want.set(group, (byName = new Map()));
-    byName.set(i.name, i);
-  }
+  const want = byKindThenName(expected, skip);
   const winner = (i: InventoryItem): InventoryItem | undefined => want.get(`${i.kind} ${i.namespace}`)?.get(i.name);
   const seen = new Set<InventoryItem>();
   const extra: string[] = [];

@@ -187,9 +187,14 @@ export function inventoried(o: KubeObject, group: string, kind: string): boolean
 
 /** The types an inventory lists: namespaced, not skipped, not Velero's own. */
 async function inventoryTypes(kube: KubeApi, reuse: boolean): Promise<ServedResource[]> {
-  return (await kube.resources({ reuse })).filter(
-    (r) => r.namespaced && !SKIP_KINDS.has(`${r.group}/${r.kind}`) && r.group !== 'velero.io',
-  );
+  const listed = new Set<string>();
+  return (await kube.resources({ reuse })).filter((r) => {
+    const kind = `${r.group}/${r.kind}`;
+    if (!r.namespaced || SKIP_KINDS.has(kind) || r.group === 'velero.io' || listed.has(kind)) return false;
+    // two resources of one kind in a group (rare, an aggregated API's): listed once, as an object is counted once
+    listed.add(kind);
+    return true;
+  });
 }
 
 /**
@@ -207,7 +212,8 @@ async function eachInventoried(
 ): Promise<void> {
   const types = await inventoryTypes(kube, reuseDiscovery);
   const share = recordShare();
-  for (const ns of namespaces) {
+  // a namespace named twice (the scenario schema allows it) is listed once
+  for (const ns of new Set(namespaces)) {
     for (const t of types) {
       const kind = `${t.group}/${t.kind}`;
       try {

@@ -70,6 +70,36 @@ describe('connections to the API server', () => {
     expect(auth).toEqual(Array(20).fill('Bearer not-a-real-token'));
   });
 
+  it('work out credentials written in the kubeconfig once, and carry no header of one request into the next', async () => {
+    const seen: { method?: string; type?: string; length?: string }[] = [];
+    server = createHttpServer((q, res) => {
+      seen.push({ method: q.method, type: q.headers['content-type'], length: q.headers['content-length'] });
+      q.resume();
+      const body =
+        q.method === 'POST'
+          ? JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' } })
+          : VERSION;
+      res.writeHead(q.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const kc = loadKubeConfig({ kubeconfig: await kubeconfig(labKubeconfig(url)) });
+    let applied = 0;
+    const apply = kc.applyToHTTPSOptions.bind(kc);
+    kc.applyToHTTPSOptions = (o) => (applied++, apply(o));
+    const api = new ClientNodeKubeApi(kc);
+    await api.serverVersion();
+    await api.serverVersion();
+    // a POST with a body (a pod's binding), then a GET: the GET must not inherit the POST's Content-Type and Content-Length
+    await api.bindPod('n', 'p', 'node-1');
+    await api.serverVersion();
+    expect(applied).toBe(1);
+    expect(seen.map((x) => x.method)).toEqual(['GET', 'GET', 'POST', 'GET']);
+    expect(seen[2]).toMatchObject({ method: 'POST', type: 'application/json' });
+    expect(Number(seen[2]!.length)).toBeGreaterThan(0);
+    expect(seen[3]).toEqual({ method: 'GET', type: undefined, length: undefined });
+  });
+
   it('read client certificate files again for each request: a rotated certificate is used at once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kdrill-keepalive-rotate-'));
     const cert = await servingCert(join(dir, 'serving'));

@@ -95,6 +95,41 @@ describe('the verify inventory, compared as it is listed', () => {
     expect(streamed.extra).toEqual(['/ConfigMap db/x']);
   });
 
+  it('finds an object missing that was listed before the server restarted the list, and gone after it', async () => {
+    const before = new FakeKube();
+    before.seed([cm('a', { k: '1' }), cm('b', { k: '2' }), cm('c', { k: '3' }), cm('d', { k: '4' })]);
+    const expected = await snapshotInventory(before, ['app']);
+    // pages of two: a and b are handed over, then a 410, and the list from the start no longer has b
+    class Restarted extends FakeKube {
+      async listEach(type: TypeRef, opts: ListOptions, onPage: (items: KubeObject[], restart: boolean) => void) {
+        const r = await this.list(type, opts);
+        if (type.kind === 'ConfigMap') onPage([cm('a', { k: '1' }), cm('b', { k: '2' })], true);
+        onPage(r.items, true);
+        return r.resourceVersion;
+      }
+    }
+    const after = new Restarted();
+    after.seed([cm('a', { k: '1' }), cm('c', { k: '3' }), cm('d', { k: '4' })]);
+    const d = await compareInventory(after, ['app'], expected);
+    expect(d.missing).toEqual(['/ConfigMap app/b']);
+    expect(d).toEqual(diffInventory(expected, await snapshotInventory(after, ['app'])));
+  });
+
+  it('counts each object once when a namespace is named twice', async () => {
+    const kube = new PagedKube();
+    kube.seed([cm('a', { k: '1' }), cm('b', { k: '2' })]);
+    const expected = await snapshotInventory(kube, ['app', 'app']);
+    expect(expected.map((i) => i.name)).toEqual(['a', 'b']);
+    const after = new PagedKube();
+    after.seed([cm('a', { k: 'changed' }), cm('new', { k: '3' })]);
+    const d = await compareInventory(after, ['app', 'app'], expected);
+    expect(d).toEqual({
+      missing: ['/ConfigMap app/b'],
+      extra: ['/ConfigMap app/new'],
+      changed: [{ key: '/ConfigMap app/a', what: ['data'] }],
+    });
+  });
+
   it('reports every object missing when the namespace is empty, and nothing when all is back', async () => {
     const kube = new PagedKube();
     kube.seed([cm('a', { k: '1' }), cm('b', { k: '2' }), cm('c', { k: '3' })]);

@@ -22,6 +22,17 @@ async function kubeconfig(text: string): Promise<string> {
   return kc;
 }
 
+/** A kubeconfig for an HTTPS server trusted by its CA, with the user entry given. */
+const tlsKubeconfig = (server: string, caPem: string, user: Record<string, string>): string =>
+  stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+    users: [{ name: 'u', user }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'x',
+  });
+
 /** client-node makes a new Agent per request; kdrill's adapter must still reuse its connections. */
 describe('connections to the API server', () => {
   let server: Server | undefined;
@@ -50,19 +61,7 @@ describe('connections to the API server', () => {
     tls.on('secureConnection', () => handshakes++);
     await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
     const url = `https://127.0.0.1:${(tls.address() as { port: number }).port}`;
-    const text = stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'c',
-          cluster: { server: url, 'certificate-authority-data': Buffer.from(cert.caPem).toString('base64') },
-        },
-      ],
-      users: [{ name: 'u', user: { token: 'not-a-real-token' } }],
-      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'x',
-    });
+    const text = tlsKubeconfig(url, cert.caPem, { token: 'not-a-real-token' });
     const api = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: await kubeconfig(text) }));
     for (let i = 0; i < 20; i++) expect((await api.serverVersion()).major).toBe('1');
     expect(handshakes).toBe(1);
@@ -138,20 +137,9 @@ describe('connections to the API server', () => {
     const url = `https://127.0.0.1:${(tls.address() as { port: number }).port}`;
     await writeFile(join(dir, 'client.crt'), one.cert);
     await writeFile(join(dir, 'client.key'), one.key);
-    const text = stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'c',
-          cluster: { server: url, 'certificate-authority-data': Buffer.from(cert.caPem).toString('base64') },
-        },
-      ],
-      users: [
-        { name: 'u', user: { 'client-certificate': join(dir, 'client.crt'), 'client-key': join(dir, 'client.key') } },
-      ],
-      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'x',
+    const text = tlsKubeconfig(url, cert.caPem, {
+      'client-certificate': join(dir, 'client.crt'),
+      'client-key': join(dir, 'client.key'),
     });
     const api = new ClientNodeKubeApi(loadKubeConfig({ kubeconfig: await kubeconfig(text) }));
     for (let i = 0; i < 3; i++) await api.serverVersion();

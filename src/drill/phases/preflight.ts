@@ -120,7 +120,8 @@ async function recoveryTargetFree(ctx: DrillContext): Promise<InventoryItem[] | 
       },
     );
   }
-  return snapshotInventory(recoveryKube, there);
+  // preflight discovered the recovery cluster a moment ago, and nothing is touched yet
+  return snapshotInventory(recoveryKube, there, undefined, { reuseDiscovery: true });
 }
 
 /** The off-site copy a scenario names, with credentials from its own Secret. */

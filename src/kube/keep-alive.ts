@@ -36,7 +36,6 @@ export class KeepAliveAgents {
       const o = { ...tls, keepAlive: true, timeout: 4000 };
       this.kept = { id, agent: made.constructor === HttpsAgent ? new HttpsAgent(o) : new HttpAgent(o) };
     }
-    const kept = this.kept.agent;
-    opts.agent = kept;
+    opts.agent = this.kept.agent;
   }
 }

@@ -296,8 +296,8 @@ function byKindThenName(
 
 /**
  * The objects in the namespaces now, against `expected`, compared page by page as they are listed: the
- * second inventory is never held, only what differs (and, for the type being listed, which keys were
- * seen, so that a list the server restarts is compared again from its first page). The same answer as
+ * second inventory is never held, only what differs (and, for the type being listed, which expected items
+ * were found, so that a list the server restarts is compared again from its first page). The same answer as
  * `diffInventory(expected, await snapshotInventory(…), ignore)`.
  */
 export async function compareInventory(

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { IDLE_SOCKET_MS } from '../http/idle-socket.js';
 import { DrillError, ExitCode } from '../errors.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { s3Error } from './errors.js';
@@ -56,19 +57,22 @@ export class AwsObjectStore implements ObjectStore {
 
   constructor(
     s: S3Settings,
-    opts: { maxAttempts?: number; maxSockets?: number; timeoutMs?: number; clock?: Clock } = {},
+    opts: { maxAttempts?: number; maxSockets?: number; timeoutMs?: number; idleSocketMs?: number; clock?: Clock } = {},
   ) {
     const { credentials, ...rest } = s;
     this.settings = rest;
     this.clock = opts.clock ?? systemClock;
     const fromEnv = Number(process.env.KDRILL_REQUEST_TIMEOUT);
     this.timeoutMs = opts.timeoutMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : 30_000);
-    // keep-alive sockets for the pool that uses them: the audit's 32 requests in flight by default
+    // keep-alive sockets for the pool that uses them (the audit's 32 requests in flight by default); the
+    // store lives the whole run, so a socket left idle through a long recovery is closed by kdrill first
     const maxSockets = opts.maxSockets ?? DEFAULT_POOL;
-    const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
+    const timeout = opts.idleSocketMs ?? IDLE_SOCKET_MS;
+    const httpAgent = new HttpAgent({ keepAlive: true, maxSockets, timeout });
     const httpsAgent = new HttpsAgent({
       keepAlive: true,
       maxSockets,
+      timeout,
       ca: s.caCert,
       rejectUnauthorized: !s.insecureSkipTLSVerify,
     });

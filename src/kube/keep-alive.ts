@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, type RequestOptions } from 'node:https';
+import { IDLE_SOCKET_MS } from '../http/idle-socket.js';
 
 // what makes two connections interchangeable: the TLS identity of the client and what it trusts
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
@@ -31,9 +32,7 @@ export class KeepAliveAgents {
     if (this.kept?.id !== id) {
       // the old identity's idle sockets close
       this.kept?.agent.destroy();
-      // idle sockets closed after 4 s: before a Node server's 5 s keep-alive timeout closes them, so a
-      // request never goes out on a connection the server is closing (a create is never repeated)
-      const o = { ...tls, keepAlive: true, timeout: 4000 };
+      const o = { ...tls, keepAlive: true, timeout: IDLE_SOCKET_MS };
       this.kept = { id, agent: made.constructor === HttpsAgent ? new HttpsAgent(o) : new HttpAgent(o) };
     }
     opts.agent = this.kept.agent;

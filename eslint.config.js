@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs', 'scripts/*.cjs', 'bin/*.mjs'] },
+        projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs', 'scripts/*.cjs', 'bench/*.cjs', 'bin/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -30,9 +30,10 @@ export default tseslint.config(
     },
   },
   {
-    // a CommonJS shim the bundle puts in place of a package CommonJS code require()s (scripts/build.mjs)
-    files: ['scripts/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    // a CommonJS shim the bundle puts in place of a package CommonJS code require()s (scripts/build.mjs),
+    // and the bench's preload
+    files: ['scripts/*.cjs', 'bench/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -2,9 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { labKubeconfig } from '../packages/lab/src/kubeconfig.js';
 import { report } from './stats.js';
+import { bundleChild } from './bundle.js';
 
 type Figures = Record<string, number>;
 
@@ -16,25 +16,6 @@ async function seededLab(n: number): Promise<{ url: string; stop: () => void }> 
   });
   const url = await new Promise<string>((res) => child.stdout.once('data', (d: Buffer) => res(d.toString().trim())));
   return { url, stop: () => child.kill('SIGTERM') };
-}
-
-/**
- * The measuring child bundled as kdrill ships (one esbuild bundle, plain node): under tsx its RSS would
- * carry tsx's loader thread and its compiled sources, which no user runs.
- */
-async function bundledChild(dir: string): Promise<string> {
-  const outfile = join(dir, 'inventory-child.mjs');
-  await build({
-    entryPoints: ['bench/inventory-child.ts'],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
-  return outfile;
 }
 
 function measure(child: string, kubeconfig: string, mode: 'bare' | 'inventory'): Figures {
@@ -49,7 +30,7 @@ async function one(n: number, goalSeconds: number): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'kdrill-bench-inv-'));
     const kc = join(dir, 'kubeconfig');
     await writeFile(kc, labKubeconfig(lab.url));
-    const child = await bundledChild(dir);
+    const child = await bundleChild('bench/inventory-child.ts', join(dir, 'inventory-child.mjs'));
     const bare = measure(child, kc, 'bare');
     const inv = measure(child, kc, 'inventory');
     const total = inv.snapshotSeconds! + inv.secondAndDiffSeconds!;

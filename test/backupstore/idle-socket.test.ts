@@ -1,8 +1,9 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsObjectStore } from '../../src/backupstore/aws-object-store.js';
 import { LabS3Server } from '../../packages/lab/src/s3/server.js';
+import { forward } from '../support/forward.js';
 
 /**
  * The S3 store lives the whole run: a socket it leaves idle (through a long recovery) must be closed by
@@ -20,16 +21,7 @@ describe('S3 store idle sockets', () => {
     s3 = new LabS3Server({ credentials: creds });
     const target = new URL(await s3.listen(0));
     // in front of the store, a server that would keep an idle connection for a minute (as a busy RGW might)
-    front = createServer((req, res) => {
-      const up = request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      req.pipe(up);
-    });
+    front = createServer((req, res) => forward(target, req, res));
     front.keepAliveTimeout = 60_000;
     front.on('connection', (sock: Socket) => {
       connections++;

@@ -1,8 +1,9 @@
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditBackups } from '../../src/backupstore/audit.js';
 import { AwsObjectStore } from '../../src/backupstore/aws-object-store.js';
 import { LabS3Server } from '../../packages/lab/src/s3/server.js';
+import { forward } from '../support/forward.js';
 
 /**
  * A proxy in front of the embedded S3 that answers every third request with 503 SlowDown or 500, as a
@@ -31,15 +32,7 @@ describe('S3 retries', () => {
           .end(`<Error><Code>${code === 503 ? 'SlowDown' : 'InternalError'}</Code><Message>busy</Message></Error>`);
         return;
       }
-      // forwarded as sent: the Host header is part of the signature
-      const up = request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      req.pipe(up);
+      forward(target, req, res);
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
     proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;

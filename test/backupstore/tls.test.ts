@@ -1,6 +1,5 @@
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { AwsObjectStore } from '../../src/backupstore/aws-object-store.js';
 import { settingsFromBsl } from '../../src/backupstore/bsl.js';
 import { servingCert, type ServingCert } from '../../packages/lab/src/admission/certs.js';
 import { LabS3Server } from '../../packages/lab/src/s3/server.js';
+import { forward } from '../support/forward.js';
 
 /** S3 over HTTPS with a private CA, as many on-premises stores are: the BSL's caCert must be honoured. */
 describe('S3 over TLS with a custom CA', () => {
@@ -22,16 +22,7 @@ describe('S3 over TLS with a custom CA', () => {
     const plain = new URL(await s3.listen(0));
     cert = await servingCert(join(await mkdtemp(join(tmpdir(), 'kdrill-tls-')), 'certs'));
     // TLS terminates here; the request goes on as signed (the Host header is part of the signature)
-    front = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
-      const up = request(
-        { host: plain.hostname, port: plain.port, path: req.url, method: req.method, headers: req.headers },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      req.pipe(up);
-    });
+    front = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => forward(plain, req, res));
     await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
     endpoint = `https://127.0.0.1:${(front.address() as { port: number }).port}`;
   });

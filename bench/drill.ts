@@ -112,8 +112,8 @@ function cpuShare(): void {
  * The floor under the drill's CPU: the same drill on a lab in its own process, its requests recorded
  * (bench/request-log.cjs), then replayed in fresh processes as kdrill runs (bundled, plain node): the kube
  * GETs with bare keep-alive HTTP and a JSON.parse each, and the S3 requests as kdrill sends them (the AWS
- * SDK, HEADs signed without it). What is
- * left of the drill's CPU above the two is kdrill's own work (hashing, journal, checks) and the GC.
+ * SDK, HEADs signed without it). What the drill spends above them is kdrill's own work (hashing, journal,
+ * checks), client-node's stack and the GC.
  */
 async function drillFloor(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'kdrill-bench-floor-'));

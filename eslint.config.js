@@ -33,7 +33,10 @@ export default tseslint.config(
     // a CommonJS shim the bundle puts in place of a package CommonJS code require()s (scripts/build.mjs),
     // and the bench's preload
     files: ['scripts/*.cjs', 'bench/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', process: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

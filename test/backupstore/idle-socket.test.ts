@@ -16,12 +16,15 @@ describe('S3 store idle sockets', () => {
   let url = '';
   const open = new Set<Socket>();
   let connections = 0;
+  let delayMs = 0;
 
   beforeEach(async () => {
+    delayMs = 0;
     s3 = new LabS3Server({ credentials: creds });
     const target = new URL(await s3.listen(0));
     // in front of the store, a server that would keep an idle connection for a minute (as a busy RGW might)
-    front = createServer((req, res) => forward(target, req, res));
+    // an answer can be slow (a busy RGW): `delayMs` holds each request back before it is forwarded
+    front = createServer((req, res) => void setTimeout(() => forward(target, req, res), delayMs));
     front.keepAliveTimeout = 60_000;
     front.on('connection', (sock: Socket) => {
       connections++;
@@ -50,5 +53,15 @@ describe('S3 store idle sockets', () => {
     expect(open.size).toBe(0);
     expect((await store.get('backups/b/o'))?.toString()).toBe('one');
     expect(connections).toBe(2);
+  });
+
+  it('does not close a socket whose answer is slower than the idle timeout', async () => {
+    const settings = { endpoint: url, region: 'us-east-1', bucket: 'slow', prefix: '', forcePathStyle: true };
+    const store = new AwsObjectStore({ ...settings, credentials: creds }, { idleSocketMs: 200, maxAttempts: 1 });
+    await store.createBucket({ objectLock: false });
+    await store.put('backups/b/o', 'slow');
+    // three times the idle timeout with nothing on the wire: only a busy socket, which must be left alone
+    delayMs = 600;
+    expect((await store.get('backups/b/o'))?.toString()).toBe('slow');
   });
 });

@@ -1,9 +1,10 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStore } from '../backupstore/object-store.js';
 import { historyObjectStore, type HistoryOptions } from '../history/open.js';
 import { parseHistoryLocation } from '../history/store.js';
 import type { ActionEvent } from './types.js';
+import { makeDir } from '../fs/make-dir.js';
 
 /** Where closed action items are recorded: beside the history, in the same directory or bucket. */
 export interface ActionLog {
@@ -42,7 +43,7 @@ export class DirActionLog implements ActionLog {
   }
 
   async append(e: ActionEvent): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDir(this.dir, 'the action items directory');
     await appendFile(this.where, `${JSON.stringify(e)}\n`);
   }
 

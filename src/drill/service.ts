@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DrillError, ExitCode } from '../errors.js';
 import type { PublishOptions } from '../history/publish.js';
@@ -14,6 +14,7 @@ import type { LabLauncher, LabMonitoring } from './lab-port.js';
 import type { GuideRunbook } from './runbook-recovery.js';
 import { newState, stateFromJournal, type RunState } from './state.js';
 import type { RunMode } from './types.js';
+import { makeDir } from '../fs/make-dir.js';
 
 export type { GuideRunbook } from './runbook-recovery.js';
 
@@ -101,7 +102,7 @@ export async function runScenario(o: RunOptions): Promise<Executed> {
   const started = clock.now();
   const runId = randomBytes(4).toString('hex');
   const dir = resolve(o.out ?? join('drill-reports', `${s.metadata.name}-${stamp(started)}`));
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir, 'the report directory');
   await copyFile(o.file, join(dir, 'scenario.yaml'));
   const journal = new Journal(dir);
   const info: RunInfo = {

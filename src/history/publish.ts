@@ -1,10 +1,11 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DrillResult } from '../drill/types.js';
 import { drillMetrics } from '../report/metrics.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { openHistory, type HistoryOptions } from './open.js';
 import { recordOf } from './record.js';
+import { makeDir } from '../fs/make-dir.js';
 
 const PUSH_TIMEOUT_MS = 15_000;
 
@@ -61,7 +62,7 @@ export async function publishRun(
 
 /** The textfile collector may read at any moment: it must see the old file or the new one, never half. */
 async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await makeDir(dirname(file), 'the textfile collector directory');
   const tmp = join(dirname(file), `.${process.pid}.kdrill.tmp`);
   await writeFile(tmp, text);
   await rename(tmp, file);

@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStore } from '../backupstore/object-store.js';
 import { usageError } from '../errors.js';
 import { parseRecord, type HistoryRecord } from './record.js';
+import { makeDir } from '../fs/make-dir.js';
 
 /** Where past drills are remembered: a local directory, or a prefix in S3. */
 export interface HistoryStore {
@@ -84,7 +85,7 @@ export class DirHistory implements HistoryStore {
   }
 
   async append(r: HistoryRecord): Promise<void> {
-    await mkdir(this.where, { recursive: true });
+    await makeDir(this.where, 'the history directory');
     await appendFile(this.file, `${JSON.stringify(r)}\n`);
   }
 

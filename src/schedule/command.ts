@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { allowedContexts, contextAllowed } from '../drill/allow.js';
@@ -12,6 +12,7 @@ import { splitTimeZone } from '../time/cron.js';
 import { applyObjects, cronJobApiOf } from './apply.js';
 import { scheduledSandboxNames } from './rbac-restore-test.js';
 import { cronJobScheduleProblem, scheduleManifests, type CronJobApi, type ScheduleOptions } from './manifests.js';
+import { makeDir } from '../fs/make-dir.js';
 
 /** The flags of `kdrill schedule`: the manifest options, and where they go. */
 export interface ScheduleCommandArgs extends Omit<ScheduleOptions, 'cronJobApi'> {
@@ -106,7 +107,7 @@ function checkTimeZone(a: ScheduleCommandArgs, api: CronJobApi, fromCluster: boo
 }
 
 async function writeFiles(dir: string, objects: KubeObject[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir, 'the directory for the manifests');
   for (const [i, o] of objects.entries()) {
     const ns = o.metadata?.namespace ? `${o.metadata.namespace}-` : '';
     const base = `${String(i + 1).padStart(2, '0')}-${o.kind!.toLowerCase()}-${ns}${o.metadata!.name!.replace(/[:/]/g, '-')}`;

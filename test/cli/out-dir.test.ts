@@ -23,3 +23,10 @@ describe('kdrill run: a --out it cannot create', () => {
     expectCleanError(r, 2, /cannot create the report directory \/proc\/kdrill-no\/r: /);
   });
 });
+
+describe('kdrill lab up: a --dir it cannot create', () => {
+  it.skipIf(!existsSync('/proc/self'))('a path under /proc: exit 2 at once, nothing started', async () => {
+    const r = await kdrill(['lab', 'up', '--dir', '/proc/kdrill-no-lab'], { timeoutMs: 20_000 });
+    expectCleanError(r, 2, /cannot create the lab directory \/proc\/kdrill-no-lab: /);
+  });
+});

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DrillError, ExitCode, connectKube, systemClock } from './core.js';
+import { DrillError, ExitCode, connectKube, makeDir, systemClock } from './core.js';
 import type { Clock } from './core.js';
 import { otherHolder } from './claim.js';
 import { labGc } from './gc.js';
@@ -38,7 +38,7 @@ export async function labUp(o: UpOptions): Promise<LabState> {
   }
   if (existing) await clearLabState(dir);
   if (o.port) await assertPortFree(o.port);
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir, 'the lab directory');
   const log = join(dir, 'lab.log');
   const out = await open(log, 'a');
   const args = [

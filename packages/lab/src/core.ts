@@ -7,6 +7,7 @@ export * from '../../../src/backupstore/object-store.js';
 export * from '../../../src/backupstore/tarball.js';
 export * from '../../../src/disaster/lab-nodes.js';
 export * from '../../../src/errors.js';
+export * from '../../../src/fs/make-dir.js';
 export * from '../../../src/kube/client-node.js';
 export * from '../../../src/kube/errors.js';
 export * from '../../../src/kube/kube-api.js';

@@ -222,6 +222,24 @@ async function drill(
 }
 
 /**
+ * True when the drill failed on nothing but restored Pods that the ServiceAccount admission refused for want
+ * of a token the controller had not made yet (see the conformance test).
+ */
+function legacyTokenRace(result: DrillResult | undefined): boolean {
+  const serious = (result?.findings ?? []).filter((f) => f.severity === 'P1' || f.severity === 'P2');
+  return (
+    serious.length > 0 &&
+    serious.every((f) => {
+      // every error of the restore is one of these, not merely one of them
+      const errors = Number(/with (\d+) error/.exec(f.message)?.[1] ?? NaN);
+      return (
+        f.code === 'RESTORE_PARTIAL' && f.message.split('No API token found for service account').length - 1 === errors
+      );
+    })
+  );
+}
+
+/**
  * Each real app: `lab up --app` loads it (the per-kind counts match its inventory, what is skipped is
  * skipped for the true reason), a namespace-loss drill of its namespace passes, NetworkPolicies first;
  * and in a hardened lab exactly the workloads none of its policies selects are refused, by name.
@@ -251,6 +269,16 @@ export function conformanceSuite(target: () => LabTarget): void {
         expect(status.app.backupNamespaces).toContain(app.namespace);
         const out = join(dir, '..', 'report');
         const r = await drill(app, status.kubeconfig, out);
+        if (legacyTokenRace(r.result)) {
+          // A real race of clusters with legacy ServiceAccount tokens (before 1.24; CI's is 1.20): a Pod
+          // restored moments after its ServiceAccount is refused until the token controller has made the
+          // SA's token ("No API token found … retry after"), as it is under real Velero, which creates once.
+          // The drill must then fail on it, and still see the app come back (its ReplicaSet makes the pod).
+          expect(r.code, r.stderr).toBe(3);
+          expect(r.result!.verdict).toBe('fail');
+          expect(r.result!.verify.every((v) => v.passed)).toBe(true);
+          return;
+        }
         expect(
           r.code,
           `${r.stderr}\n${JSON.stringify(
